@@ -1,0 +1,139 @@
+"""ember: PyTorch's programming model on NumPy (CPU) and CuPy (CUDA).
+
+``import ember as torch`` runs ordinary PyTorch code: tensors, autograd, and (in later parts)
+nn, optim and data loading.
+
+Example:
+    >>> import ember
+    >>> a = ember.tensor([10.], requires_grad=True); b = ember.tensor([20.], requires_grad=True)
+    >>> G = (a * b) * 2; G.backward(); a.grad, b.grad      # (tensor([40.]), tensor([20.]))
+"""
+import numpy as _np
+
+# torch reports no floating-point warnings for inf/nan results; neither does ember. (NumPy's
+# per-call errstate would cost more than the op itself on small tensors.)
+_np.seterr(all='ignore')
+
+from .version import __version__
+from . import version
+from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
+                     bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
+from ._device import device
+from ._tensor import Tensor, Size
+from ._tensor_str import set_printoptions, get_printoptions, printoptions
+from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
+from . import _ops
+from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.pointwise import (add, sub, mul, div, true_divide, floor_divide, remainder, fmod, pow, float_power, neg,
+                             negative, abs, absolute, exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos,
+                             tan, tanh, sigmoid, reciprocal, square, sign, floor, ceil, trunc, fix, round, relu, clamp,
+                             clip, clamp_min, clamp_max, maximum, minimum, fmax, fmin, eq, ne, lt, le, gt, ge, less,
+                             less_equal, greater, greater_equal, not_equal, logical_and, logical_or, logical_xor,
+                             logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, where, rsub)
+from ._ops.shape import (view_as, reshape, flatten, unflatten, permute, transpose, swapaxes, swapdims, t, squeeze,
+                         unsqueeze, narrow, select, unbind, split, chunk, tensor_split, cat, concat, concatenate,
+                         stack, hstack, vstack, broadcast_to)
+from ._ops.indexing import nonzero, argwhere, masked_fill, index_put
+from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
+                            empty_like, full_like, arange, linspace, logspace, eye, scalar_tensor, rand, randn,
+                            rand_like, randn_like, randint, randint_like, randperm, normal, bernoulli, multinomial,
+                            clone, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                            CharTensor, ByteTensor, BoolTensor)
+from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
+from . import cuda
+from ._ops.pointwise import _operands as _unused  # noqa: F401
+
+if _ops.R is not None:
+    from ._ops.reduction import *  # noqa: F401,F403
+if _ops.L is not None:
+    from ._ops.linalg import *  # noqa: F401,F403
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    return False
+
+
+def numel(input):
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    from ._ops._core import result_dtype
+    return result_dtype(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    if from_._cat == 2 and to._cat < 2:
+        return False
+    if from_._cat >= 1 and to._cat == 0:
+        return False
+    return True
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__qualname__
+
+
+def set_default_tensor_type(t):
+    set_default_dtype(t._dtype if hasattr(t, '_dtype') else _ops.creation._LEGACY_BY_NAME[t.split('.')[-1]])
+
+
+def detach(input):
+    return input.detach()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+    return bool(input)
+
+
+def equal(input, other):
+    return input.shape == other.shape and bool((input._data == other._data).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from ._tensor import _wrap
+    return _wrap(_np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), bool)
+
+
+def _isfn(f):
+    def op(input):
+        from ._tensor import _wrap
+        return _wrap(_np.asarray(f(input._data)), bool, input._device)
+    return op
+
+
+isnan = _isfn(_np.isnan)
+isinf = _isfn(_np.isinf)
+isfinite = _isfn(_np.isfinite)
+Tensor.isnan = isnan
+Tensor.isinf = isinf
+Tensor.isfinite = isfinite
+Tensor.equal = equal
+Tensor.allclose = allclose
+Tensor.isclose = isclose
+Tensor.is_nonzero = is_nonzero
+
+strided = 'torch.strided'
+contiguous_format = 'torch.contiguous_format'
+preserve_format = 'torch.preserve_format'
+channels_last = 'torch.channels_last'

@@ -1,0 +1,144 @@
+"""dtypes, their PyTorch names, and PyTorch's type-promotion rules.
+
+Example:
+    >>> ember.result_type(ember.tensor([1, 2]), 1.5)
+    torch.float32
+"""
+import numpy as np
+
+__all__ = ['dtype', 'get_default_dtype', 'set_default_dtype', 'promote_types']
+
+
+class dtype:
+    """A tensor element type. Printed as PyTorch prints it (``torch.float32``) so that
+    output of a program run on ember is identical to its output on PyTorch."""
+    __slots__ = ('name', 'np', 'itemsize', 'is_floating_point', 'is_complex', 'is_signed', '_cat', '_legacy')
+
+    def __init__(self, name, np_dtype, cat, legacy):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = cat == 2
+        self.is_complex = False
+        self.is_signed = name not in ('bool', 'uint8')
+        self._cat = cat          # 0 bool, 1 integer, 2 floating: the categories of promotion
+        self._legacy = legacy    # the legacy tensor-type name: FloatTensor, LongTensor, ...
+
+    def __repr__(self):
+        return 'torch.' + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self):
+        return self
+
+    def to_complex(self):
+        raise NotImplementedError('ember has no complex dtypes')
+
+    @property
+    def is_signed_(self):
+        return self.is_signed
+
+
+bool_ = dtype('bool', np.bool_, 0, 'BoolTensor')
+uint8 = dtype('uint8', np.uint8, 1, 'ByteTensor')
+int8 = dtype('int8', np.int8, 1, 'CharTensor')
+int16 = dtype('int16', np.int16, 1, 'ShortTensor')
+int32 = dtype('int32', np.int32, 1, 'IntTensor')
+int64 = dtype('int64', np.int64, 1, 'LongTensor')
+float16 = dtype('float16', np.float16, 2, 'HalfTensor')
+float32 = dtype('float32', np.float32, 2, 'FloatTensor')
+float64 = dtype('float64', np.float64, 2, 'DoubleTensor')
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_NAMES = {d.name: d for d in ALL}
+_ALIASES = {'float': float32, 'double': float64, 'half': float16, 'long': int64, 'int': int32,
+            'short': int16, 'bool': bool_}
+_FROM_NP = {d.np: d for d in ALL}
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+def from_numpy_dtype(npd):
+    """The ember dtype of a NumPy dtype, or TypeError as torch.from_numpy raises."""
+    d = _FROM_NP.get(npd)
+    if d is None:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{npd}. The only supported types are: "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+    return d
+
+
+_default = [float32]
+
+
+def get_default_dtype():
+    return _default[0]
+
+
+def set_default_dtype(d):
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f'only floating-point types are supported as the default type')
+    if d is float16:
+        raise TypeError('only floating-point types are supported as the default type')
+    _default[0] = d
+
+
+_ORDER = {bool_: 0, uint8: 1, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7}
+
+
+def promote_types(a, b):
+    """PyTorch's promoteTypes for two dtypes (uint8 with int8 gives int16)."""
+    if a is b:
+        return a
+    if a is bool_:
+        return b
+    if b is bool_:
+        return a
+    if {a, b} == {uint8, int8}:
+        return int16
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def _combine(higher, lower):
+    # torch's combine_categories: a lower-priority operand matters only if it is of a
+    # higher category (bool < integer < floating) than the higher-priority result.
+    if higher is None:
+        return lower
+    if lower is None or higher._cat == 2:
+        return higher
+    if higher is bool_ or lower._cat == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(x):
+    """The dtype a Python scalar stands for in promotion (floats: the default dtype)."""
+    t = type(x)
+    if t is bool or t is np.bool_:
+        return bool_
+    if t is int or isinstance(x, np.integer):
+        return int64
+    if t is float or isinstance(x, np.floating):
+        return _default[0]
+    raise TypeError(f'unsupported scalar type {t.__name__}')
+
+
+_cache = {}
+
+
+def result_type_of(dim_dtypes, zero_dtypes, scalar_dtypes):
+    """torch.result_type over three priority groups: tensors with dims, 0-d tensors, scalars."""
+    key = (tuple(dim_dtypes), tuple(zero_dtypes), tuple(scalar_dtypes), _default[0])
+    r = _cache.get(key)
+    if r is None:
+        def fold(ds):
+            out = None
+            for d in ds:
+                out = d if out is None else promote_types(out, d)
+            return out
+        r = _combine(fold(dim_dtypes), _combine(fold(zero_dtypes), fold(scalar_dtypes)))
+        _cache[key] = r
+    return r

@@ -1,0 +1,169 @@
+"""Every op, once. This module binds them onto ``Tensor`` as methods, operators and in-place
+forms, so that ``ember.add(a, b)``, ``a.add(b)``, ``a + b`` and ``a.add_(b)`` are one op."""
+from .._tensor import Tensor
+from . import pointwise as P, shape as S, indexing as I, creation as C, inplace as IP
+
+_T = Tensor
+
+
+def _method(fn):
+    return lambda self, *a, **k: fn(self, *a, **k)
+
+
+def _bind(name, fn, inplace=True):
+    setattr(_T, name, fn)
+    if inplace:
+        setattr(_T, name + '_', IP.make_inplace(fn))
+
+
+# pointwise, with in-place forms
+for _n in ('add', 'sub', 'mul', 'div', 'true_divide', 'floor_divide', 'remainder', 'fmod', 'pow', 'float_power',
+           'neg', 'negative', 'abs', 'absolute', 'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sqrt',
+           'rsqrt', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'reciprocal', 'square', 'sign', 'floor', 'ceil', 'trunc',
+           'fix', 'round', 'relu', 'clamp', 'clip', 'clamp_min', 'clamp_max', 'maximum', 'minimum', 'fmax', 'fmin',
+           'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'less', 'less_equal', 'greater', 'greater_equal', 'not_equal',
+           'logical_and', 'logical_or', 'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor',
+           'bitwise_not', 'where'):
+    _bind(_n, getattr(P, _n), inplace=_n not in ('where', 'maximum', 'minimum', 'fmax', 'fmin'))
+_T.rsub = lambda self, other, alpha=1: P.sub(other, self, alpha=alpha)
+_T.where = lambda self, condition, other: P.where(condition, self, other)
+_T.masked_fill = I.masked_fill
+_T.masked_fill_ = IP.make_inplace(I.masked_fill)
+_T.index_put = I.index_put
+_T.index_put_ = I.index_put_
+_T.nonzero = I.nonzero
+_T.argwhere = I.argwhere
+
+
+def _ref(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _inplace_op(name):
+    m = getattr(_T, name)
+
+    def op(self, other):
+        return m(self, other)
+    return op
+
+
+_T.__add__ = P.add
+_T.__radd__ = _ref(P.add)
+_T.__iadd__ = _inplace_op('add_')
+_T.__sub__ = P.sub
+_T.__rsub__ = _ref(P.sub)
+_T.__isub__ = _inplace_op('sub_')
+_T.__mul__ = P.mul
+_T.__rmul__ = _ref(P.mul)
+_T.__imul__ = _inplace_op('mul_')
+_T.__truediv__ = P.div
+_T.__rtruediv__ = _ref(P.div)
+_T.__itruediv__ = _inplace_op('div_')
+_T.__floordiv__ = P.floor_divide
+_T.__rfloordiv__ = _ref(P.floor_divide)
+_T.__ifloordiv__ = _inplace_op('floor_divide_')
+_T.__mod__ = P.remainder
+_T.__rmod__ = _ref(P.remainder)
+_T.__imod__ = _inplace_op('remainder_')
+_T.__pow__ = P.pow
+_T.__rpow__ = _ref(P.pow)
+_T.__ipow__ = _inplace_op('pow_')
+_T.__neg__ = P.neg
+_T.__pos__ = lambda self: self
+_T.__abs__ = P.abs
+_T.__invert__ = P.bitwise_not
+_T.__and__ = P.bitwise_and
+_T.__rand__ = _ref(P.bitwise_and)
+_T.__iand__ = _inplace_op('bitwise_and_')
+_T.__or__ = P.bitwise_or
+_T.__ror__ = _ref(P.bitwise_or)
+_T.__ior__ = _inplace_op('bitwise_or_')
+_T.__xor__ = P.bitwise_xor
+_T.__rxor__ = _ref(P.bitwise_xor)
+_T.__ixor__ = _inplace_op('bitwise_xor_')
+_T.__eq__ = P.eq
+_T.__ne__ = P.ne
+_T.__lt__ = P.lt
+_T.__le__ = P.le
+_T.__gt__ = P.gt
+_T.__ge__ = P.ge
+_T.__hash__ = object.__hash__
+_T.__getitem__ = I.getitem
+_T.__setitem__ = I.setitem
+
+# shape and views
+for _n in ('view', 'view_as', 'reshape', 'reshape_as', 'flatten', 'unflatten', 'permute', 'transpose', 'swapaxes',
+           'swapdims', 't', 'squeeze', 'unsqueeze', 'expand', 'expand_as', 'broadcast_to', 'narrow', 'select',
+           'unbind', 'split', 'chunk', 'tensor_split'):
+    setattr(_T, _n, getattr(S, _n))
+_T.T = property(S.T)
+_T.mT = property(S.mT)
+_T.H = property(S.T)
+_T.mH = property(S.mT)
+_T.transpose_ = lambda self, a, b: _restride(self, S.transpose(self, a, b))
+_T.t_ = lambda self: _restride(self, S.t(self))
+_T.squeeze_ = lambda self, dim=None: _restride(self, S.squeeze(self, dim))
+_T.unsqueeze_ = lambda self, dim: _restride(self, S.unsqueeze(self, dim))
+_T.copy_ = S.copy_
+
+
+def _restride(self, v):
+    # in-place metadata changes: self takes the view's layout
+    self._data = v._data
+    if v.grad_fn is not None:
+        self.grad_fn, self._out = v.grad_fn, v._out
+    return self
+
+
+# creation and conversion
+_T.to = C.to
+_T.cpu = C.cpu
+_T.cuda = C.cuda
+_T.clone = C.clone
+_T.contiguous = C.contiguous
+for _n, _d in (('float', 'float32'), ('double', 'float64'), ('half', 'float16'), ('long', 'int64'), ('int', 'int32'),
+               ('short', 'int16'), ('char', 'int8'), ('byte', 'uint8'), ('bool', 'bool')):
+    from .. import _dtype as _D
+    setattr(_T, _n, C._cast(_D._NAMES[_d]))
+for _n in ('uniform_', 'normal_', 'bernoulli_', 'random_', 'exponential_', 'geometric_', 'log_normal_', 'cauchy_',
+           'fill_', 'zero_'):
+    setattr(_T, _n, getattr(C, _n))
+_T.bernoulli = C.bernoulli
+_T.multinomial = C.multinomial
+_T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: C.tensor(
+    data, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
+
+
+def _new_factory(fill):
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return fill(*size, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
+    return new
+
+
+_T.new_zeros = _new_factory(C.zeros)
+_T.new_ones = _new_factory(C.ones)
+_T.new_empty = _new_factory(C.empty)
+_T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: C.full(
+    size, fill_value, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
+
+
+def _bind_module(mod, names):
+    for n in names:
+        f = getattr(mod, n, None)
+        if f is not None:
+            setattr(_T, n, f)
+
+
+try:
+    from . import reduction as R
+    _bind_module(R, ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var',
+                     'all', 'any', 'logsumexp', 'cumsum', 'norm', 'std_mean', 'var_mean'))
+except ImportError:      # while the reductions are being written
+    R = None
+try:
+    from . import linalg as L
+    _bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'addmm'))
+    _T.__matmul__ = L.matmul
+    _T.__rmatmul__ = lambda self, other: L.matmul(other, self)
+except ImportError:
+    L = None

@@ -1,0 +1,176 @@
+"""What every op shares: turning arguments into backend arrays of the promoted dtype,
+recording a graph node, and reducing a broadcast gradient back to an input's shape."""
+import numpy as np
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap, _new, _gm, Size
+from ..autograd.graph import node_class
+
+_SCALARS = (int, float, bool)
+
+
+def edge(t):
+    """The (node, output_nr) pair a gradient for ``t`` flows into, or (None, 0)."""
+    if type(t) is not Tensor and not isinstance(t, Tensor):
+        return (None, 0)
+    if not t._rg:
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._out)
+    return (t._accumulator(), 0)
+
+
+def needs_grad(*ts):
+    """True when grad mode is on and some tensor argument requires grad."""
+    if not _gm.enabled:
+        return False
+    for t in ts:
+        if isinstance(t, Tensor) and t._rg:
+            return True
+    return False
+
+
+def record(cls, out, inputs, saved=(), args=None):
+    """Attach a new ``cls`` node as ``out.grad_fn``; out may be a tensor or a tuple of them."""
+    node = _new(cls)
+    node.next_functions = tuple([edge(t) for t in inputs])
+    node._saved = saved
+    node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0 for t in saved])
+    node._args = args
+    if type(out) is tuple or type(out) is list:
+        for i, o in enumerate(out):
+            if o is not None and o.dtype.is_floating_point:
+                o._rg = True
+                o.grad_fn = node
+                o._out = i
+    else:
+        out._rg = True
+        out.grad_fn = node
+    return node
+
+
+def backward_op(name, multi_output=False):
+    """Decorator: the function becomes the backward of a new Node class called ``name``."""
+    def deco(fn):
+        return node_class(name, fn, multi_output)
+    return deco
+
+
+def check_device(a, b):
+    if a._device is not b._device:
+        raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two devices, '
+                           f'{_dev_name(a._device)} and {_dev_name(b._device)}!')
+
+
+def _dev_name(d):
+    return str(d)
+
+
+def is_scalar(x):
+    return type(x) in _SCALARS or isinstance(x, (np.number, np.bool_))
+
+
+def to_scalar(x):
+    return x.item() if isinstance(x, (np.number, np.bool_)) else x
+
+
+def result_dtype(a, b):
+    """torch.result_type(a, b) for tensors and Python scalars."""
+    if type(a) is not Tensor and not isinstance(a, Tensor):
+        a, b = b, a
+    if isinstance(b, Tensor):
+        if a.dtype is b.dtype:
+            return a.dtype
+        da, db = a._data.ndim > 0, b._data.ndim > 0
+        if da == db:
+            return D.promote_types(a.dtype, b.dtype)
+        dim, zero = (a, b) if da else (b, a)
+        return D._combine(dim.dtype, zero.dtype)
+    sd = D.scalar_dtype(b)
+    if a._data.ndim > 0:
+        return D._combine(a.dtype, sd)
+    return D._combine(a.dtype, sd)
+
+
+def scalar_array(x, dtype, like):
+    """A Python scalar as a 0-d array of ``dtype`` (wrapping out-of-range ints as torch does)."""
+    try:
+        return np.asarray(x, dtype=dtype.np)
+    except (OverflowError, ValueError):
+        return np.asarray(x).astype(dtype.np)
+
+
+def broadcast_shapes_or_raise(sa, sb):
+    """Broadcast two shapes, or raise torch's message naming the sizes and the dimension."""
+    n = max(len(sa), len(sb))
+    out = []
+    for i in range(-n, 0):
+        x = sa[i] if -i <= len(sa) else 1
+        y = sb[i] if -i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b ({y}) '
+                               f'at non-singleton dimension {i + n}')
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def sum_to(g, shape):
+    """Sum gradient ``g`` over the dims that broadcasting added or stretched, giving ``shape``."""
+    gs = g._data.shape
+    if gs == tuple(shape):
+        return g
+    lead = len(gs) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gs[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def grad_for(g, t_shape, t_dtype):
+    """The gradient for an input of shape/dtype from the broadcast output gradient."""
+    g = sum_to(g, t_shape)
+    if g.dtype is not t_dtype and t_dtype.is_floating_point:
+        g = g.to(t_dtype)
+    return g
+
+
+def as_array(r):
+    """NumPy returns scalars from 0-d operations; tensors always hold arrays."""
+    return r if type(r) is np.ndarray else np.asarray(r)
+
+
+def norm_dims(dim, ndim):
+    """A tuple of non-negative dims from an int, a sequence or None (None: all dims)."""
+    from .._tensor import _wrap_dim
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_wrap_dim(int(dim), ndim),)
+    dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f'dim {dims[0]} appears multiple times in the list of dims')
+    return dims
+
+
+def parse_size(size, fname='size'):
+    """A shape from varargs or one tuple/list/Size argument: f(2, 3) or f((2, 3))."""
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
+        s = size[0]
+        if isinstance(s, Tensor):
+            s = s.tolist()
+        size = tuple(s) if not isinstance(s, (int, np.integer)) else (s,)
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                            f'type {type(s).__name__} at pos {len(out)}')
+        if s < 0:
+            raise RuntimeError(f'Trying to create tensor with negative dimension {s}: {list(size)}')
+        out.append(int(s))
+    return tuple(out)

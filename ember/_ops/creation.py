@@ -1,0 +1,655 @@
+"""Making tensors: from data (``tensor``, ``as_tensor``, ``from_numpy``), filled (``zeros``,
+``ones``, ``full``, ``empty``, ranges, ``eye``, the ``*_like`` forms), random (``rand``, ``randn``,
+``randint``, ``randperm``, ``normal``) and the legacy constructors (``FloatTensor``, ...);
+plus dtype/device conversion (``to``, ``type``, ``float()``, ...), ``clone`` and ``contiguous``.
+
+Example:
+    >>> ember.zeros(2, 3, dtype=ember.int64).shape      # torch.Size([2, 3])
+"""
+import warnings
+import numpy as np
+from .. import _dtype as D
+from .._device import CPU, as_device, device as _devcls
+from .._tensor import Tensor, _wrap, _gm
+from .._random import default_generator, _gen
+from ._core import record, backward_op, parse_size, as_array
+
+_MISSING = object()
+
+
+def _finish_new(t, requires_grad):
+    if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError('Only Tensors of floating point and complex dtype can require gradients')
+        t._rg = True
+    return t
+
+
+def _on(arr, dev):
+    """Place a host array on ``dev`` (the CUDA backend moves it; CPU keeps it)."""
+    if dev is CPU:
+        return arr
+    from .. import cuda
+    return cuda._to_device(arr, dev)
+
+
+def _infer(data):
+    """A NumPy array and dtype for nested Python data, with torch's dtype inference."""
+    if isinstance(data, Tensor):
+        return data._host(), data.dtype
+    if isinstance(data, np.ndarray):
+        return data, D.from_numpy_dtype(data.dtype)
+    if isinstance(data, (bool, np.bool_)):
+        return np.asarray(data, dtype=np.bool_), D.bool_
+    if isinstance(data, (int, np.integer)):
+        return np.asarray(data, dtype=np.int64), D.int64 if isinstance(data, int) else D.from_numpy_dtype(np.asarray(data).dtype)
+    if isinstance(data, (float, np.floating)):
+        if isinstance(data, np.floating) and not isinstance(data, float):
+            return np.asarray(data), D.from_numpy_dtype(np.asarray(data).dtype)
+        return np.asarray(data, dtype=D._default[0].np), D._default[0]
+    if isinstance(data, (list, tuple)):
+        items = [_flatten_item(x) for x in data] if _has_tensors(data) else data
+        try:
+            arr = np.array(items)
+        except ValueError:
+            _raise_ragged(items)
+            raise
+        if arr.dtype == object:
+            _raise_ragged(items)
+            raise TypeError('new(): invalid data type')
+        k = arr.dtype.kind
+        if k == 'f':
+            dt = D._default[0] if not _has_np_float(items) else D.from_numpy_dtype(arr.dtype)
+            return arr.astype(dt.np, copy=False), dt
+        if k in 'iu':
+            return arr.astype(np.int64, copy=False), D.int64
+        if k == 'b':
+            return arr, D.bool_
+        if k in 'US':
+            raise TypeError(f"new(): invalid data type '{'str'}'")
+        raise TypeError(f'new(): invalid data type {arr.dtype}')
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    try:
+        return _infer(list(data))
+    except TypeError:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}") from None
+
+
+def _has_np_float(items):
+    return False
+
+
+def _has_tensors(data):
+    for x in data:
+        if isinstance(x, Tensor):
+            return True
+        if isinstance(x, (list, tuple)) and x and _has_tensors(x):
+            return True
+    return False
+
+
+def _flatten_item(x):
+    if isinstance(x, Tensor):
+        if x._data.size != 1 or x._data.ndim > 0:
+            if x._data.ndim == 0:
+                return x.item()
+            raise ValueError('only one element tensors can be converted to Python scalars')
+        return x.item()
+    if isinstance(x, (list, tuple)):
+        return [_flatten_item(y) for y in x]
+    return x
+
+
+def _raise_ragged(data, dim=0):
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    if isinstance(first, (list, tuple)):
+        n = len(first)
+        for x in data[1:]:
+            if not isinstance(x, (list, tuple)) or len(x) != n:
+                got = len(x) if isinstance(x, (list, tuple)) else 'not a sequence'
+                raise ValueError(f'expected sequence of length {n} at dim {dim + 1} (got {got})')
+        for x in data:
+            _raise_ragged(x, dim + 1)
+
+
+def tensor(data=_MISSING, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor copying ``data`` (nested lists, scalars, NumPy arrays, tensors).
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).dtype      # torch.int64
+    """
+    if data is _MISSING:
+        raise TypeError('tensor() missing 1 required positional arguments: "data"')
+    if isinstance(data, Tensor):
+        warnings.warn('To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or '
+                      'sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).',
+                      UserWarning, stacklevel=2)
+    arr, dt = _infer(data)
+    if dtype is not None:
+        dt = _as_dtype(dtype)
+    arr = np.array(arr, dtype=dt.np, copy=True)
+    dev = as_device(device) if device is not None else (data._device if isinstance(data, Tensor) else CPU)
+    return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
+
+
+def _as_dtype(dtype):
+    if isinstance(dtype, D.dtype):
+        return dtype
+    if dtype in (float, 'float'):
+        return D.float64 if dtype is float else D.float32
+    if dtype is int:
+        return D.int64
+    if dtype is bool:
+        return D.bool_
+    try:
+        return D.from_numpy_dtype(np.dtype(dtype))
+    except TypeError:
+        raise TypeError(f"dtype must be a torch.dtype, not {type(dtype).__name__}") from None
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    dt = _as_dtype(dtype) if dtype is not None else None
+    dev = as_device(device) if device is not None else None
+    if isinstance(data, Tensor):
+        return data.to(device=dev, dtype=dt) if (dt or dev) else data
+    if isinstance(data, np.ndarray) and (dev is None or dev is CPU):
+        t = from_numpy(data)
+        return t if dt is None or dt is t.dtype else t.to(dt)
+    return tensor(data, dtype=dt, device=dev)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray`` and keeping its dtype."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f'expected np.ndarray (got {type(ndarray).__name__})')
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError('At least one stride in the given numpy array is negative, and tensors with negative '
+                         'strides are not currently supported. (You can probably work around this by making a copy '
+                         'of your array  with array.copy().) ')
+    dt = D.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.flags.writeable:
+        warnings.warn('The given NumPy array is not writable, and PyTorch does not support non-writable tensors. '
+                      'This means writing to this tensor will result in undefined behavior. You may want to copy the '
+                      'array to protect its data or make it writable before converting it to a tensor. This type of '
+                      'warning will be suppressed for the rest of this program.', UserWarning, stacklevel=2)
+    if ndarray.dtype.byteorder not in '=|':
+        raise ValueError('given numpy array has byte order different from the native byte order. Conversion between '
+                         'byte orders is currently not supported.')
+    return _wrap(ndarray, dt, CPU)
+
+
+def _factory(size, dtype, device, requires_grad, fill, fname):
+    shape = parse_size(size, fname)
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    dev = as_device(device) if device is not None else CPU
+    arr = fill(shape, dt.np)
+    return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A tensor of zeros. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _out(_factory(size, dtype, device, requires_grad, np.zeros, 'zeros'), out)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _out(_factory(size, dtype, device, requires_grad, np.ones, 'ones'), out)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    return _out(_factory(size, dtype, device, requires_grad, np.empty, 'empty'), out)
+
+
+def _out(t, out):
+    if out is None:
+        return t
+    from .shape import copy_out
+    return copy_out(out, t)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A tensor filled with ``fill_value``; the dtype is inferred from it (``full((2,), 7)`` is int64)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    dt = _as_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
+    return _out(_factory((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), dt, device,
+                         requires_grad, lambda s, d: np.full(s, fill_value, dtype=d), 'full'), out)
+
+
+def _like(input, dtype, device, requires_grad, fill):
+    dt = _as_dtype(dtype) if dtype is not None else input.dtype
+    dev = as_device(device) if device is not None else input._device
+    arr = fill(input._data.shape, dt.np)
+    return _finish_new(_wrap(_on(arr, dev) if dev is not input._device or dev is not CPU else arr, dt, dev),
+                       requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, dtype, device, requires_grad, np.zeros)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, dtype, device, requires_grad, np.ones)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, dtype, device, requires_grad, np.empty)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, dtype, device, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive); int64 when all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError('step must be nonzero')
+    if (end - start) * step < 0:
+        raise RuntimeError('upper bound and larger bound inconsistent with step sign')
+    if dtype is None:
+        dt = D._default[0] if any(isinstance(v, float) for v in vals) else D.int64
+    else:
+        dt = _as_dtype(dtype)
+    n = int(np.ceil((end - start) / step))
+    arr = (start + step * np.arange(n, dtype=np.float64 if dt._cat == 2 or any(isinstance(v, float) for v in vals)
+                                    else np.int64)).astype(dt.np)
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
+
+
+def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    n = int(np.floor((end - start) / step)) + 1
+    arr = (start + step * np.arange(n, dtype=np.float64)).astype(dt.np)
+    warnings.warn('torch.range is deprecated and will be removed in a future release because its behavior is '
+                  'inconsistent with Python\'s range builtin. Instead, use torch.arange, which produces values in '
+                  '[start, end).', UserWarning, stacklevel=2)
+    dev = as_device(device) if device is not None else CPU
+    return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError('number of steps must be non-negative')
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    # torch fills the first half from start and the second half from end (symmetric rounding)
+    if steps == 1:
+        arr = np.array([start], dtype=np.float64)
+    else:
+        step = (end - start) / (steps - 1)
+        i = np.arange(steps, dtype=np.float64)
+        half = steps // 2
+        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    if dt._cat < 2:
+        arr = np.trunc(arr)
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(arr.astype(dt.np), dev), dt, dev), requires_grad), out)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    lin = linspace(start, end, steps, dtype=D.float64)
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    return _finish_new(_wrap(np.power(base, lin._data).astype(dt.np), dt, lin._device), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    if n < 0:
+        raise RuntimeError(f'n must be greater or equal to 0, got {n}')
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(np.eye(n, m, dtype=dt.np), dev), dt, dev), requires_grad), out)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    dev = as_device(device) if device is not None else CPU
+    return _finish_new(_wrap(_on(np.asarray(s, dtype=dt.np), dev), dt, dev), requires_grad)
+
+
+# ---------------------------------------------------------------- random
+def _rand_factory(size, generator, dtype, device, requires_grad, draw, fname):
+    shape = parse_size(size, fname)
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    if dt._cat < 2:
+        raise RuntimeError(f'"{fname}" not implemented for \'{dt._legacy[:-6]}\'')
+    arr = draw(_gen(generator), shape, dt)
+    dev = as_device(device) if device is not None else CPU
+    return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
+
+
+def _draw_uniform(g, shape, dt):
+    return g.random(shape, dtype=np.float64 if dt is D.float64 else np.float32).astype(dt.np, copy=False)
+
+
+def _draw_normal(g, shape, dt):
+    return g.standard_normal(shape, dtype=np.float64 if dt is D.float64 else np.float32).astype(dt.np, copy=False)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Uniform samples on [0, 1). ``rand(2, 3)`` or ``rand((2, 3))``."""
+    return _out(_rand_factory(size, generator, dtype, device, requires_grad, _draw_uniform, 'rand'), out)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Standard normal samples."""
+    return _out(_rand_factory(size, generator, dtype, device, requires_grad, _draw_normal, 'randn'), out)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input._device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input._device, requires_grad=requires_grad)
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, size=None,
+            low=None, high=None):
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64."""
+    args = list(args)
+    if size is None and args and not isinstance(args[-1], (int, np.integer)):
+        size = args.pop()
+    if high is None:
+        if len(args) == 1:
+            high = args[0]
+        elif len(args) == 2:
+            low, high = args
+        else:
+            raise TypeError('randint() received an invalid combination of arguments')
+    low = 0 if low is None else low
+    if low >= high:
+        raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got from={low} >= to={high}')
+    shape = parse_size((size,), 'randint')
+    dt = _as_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen(generator).integers(low, high, shape, dtype=np.int64).astype(dt.np)
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input._device)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of 0..n-1 (int64)."""
+    if n < 0:
+        raise RuntimeError(f'n must be non-negative, got{n}')
+    dt = _as_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen(generator).permutation(n).astype(dt.np)
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Normal samples: tensor mean and/or std broadcast, or float mean/std with ``size``."""
+    g = _gen(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        if isinstance(std, Tensor) and (std._data < 0).any():
+            raise RuntimeError('normal expects all elements of std >= 0.0')
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        dt = ref.dtype
+        z = g.standard_normal(shape).astype(dt.np)
+        return _out(_wrap(as_array(m + s * z).astype(dt.np, copy=False), dt, ref._device), out)
+    if std < 0:
+        raise RuntimeError(f'normal expects std >= 0.0, but found std {std}')
+    if size is None:
+        raise TypeError('normal() received an invalid combination of arguments')
+    shape = parse_size((size,), 'normal')
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
+    arr = (mean + std * _draw_normal(g, shape, dt)).astype(dt.np)
+    dev = as_device(device) if device is not None else CPU
+    return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    pr = input._data if p is None else p
+    arr = (_gen(generator).random(input._data.shape) < pr).astype(input.dtype.np)
+    return _out(_wrap(arr, input.dtype, input._device), out)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    g = _gen(generator)
+    p = input._host().astype(np.float64)
+    rows = p.reshape(-1, p.shape[-1]) if p.ndim > 1 else p[None]
+    if not replacement and num_samples > rows.shape[-1]:
+        raise RuntimeError('cannot sample n_sample > prob_dist.size(-1) samples without replacement')
+    res = np.stack([g.choice(r.shape[0], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    if p.ndim == 1:
+        res = res[0]
+    return _out(_wrap(res.astype(np.int64), D.int64, input._device), out)
+
+
+# in-place random fills, used by nn.init (they run under no_grad there)
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    arr = _gen(generator).random(self._data.shape)
+    return _fill_from(self, a + (b - a) * arr)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _fill_from(self, mean + std * _gen(generator).standard_normal(self._data.shape))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    pr = p._data if isinstance(p, Tensor) else p
+    return _fill_from(self, _gen(generator).random(self._data.shape) < pr)
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, (from_ if from_ else 2 ** 24 if self.dtype._cat == 2 else np.iinfo(self.dtype.np).max)
+    return _fill_from(self, _gen(generator).integers(from_, to, self._data.shape))
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    return _fill_from(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+
+
+def geometric_(self, p, *, generator=None):
+    return _fill_from(self, _gen(generator).geometric(p, self._data.shape))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    return _fill_from(self, np.exp(mean + std * _gen(generator).standard_normal(self._data.shape)))
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    return _fill_from(self, median + sigma * _gen(generator).standard_cauchy(self._data.shape))
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f'fill_ only supports 0-dimension value tensor but got tensor with '
+                               f'{value._data.ndim} dimensions.')
+        value = value.item()
+    return _fill_from(self, value)
+
+
+def zero_(self):
+    return _fill_from(self, 0)
+
+
+def _fill_from(self, values):
+    from .inplace import check_inplace
+    check_inplace(self)
+    self._data[...] = np.asarray(values).astype(self.dtype.np) if not isinstance(values, (int, float, bool)) else values
+    self._bump()
+    if _gm.enabled and self._rg:
+        # the old value no longer matters: the gradient flowing into it is zero
+        old = _wrap(self._data, self.dtype, self._device)
+        old._rg, old.grad_fn, old._out = True, self.grad_fn, self._out
+        record(_fill_bw, self, (old,))
+    return self
+
+
+@backward_op('FillBackward0')
+def _fill_bw(node, g):
+    return (g * 0,)
+
+
+# ---------------------------------------------------------------- conversions
+@backward_op('ToCopyBackward0')
+def _to_bw(node, g):
+    dt, dev = node._args
+    return (g.to(device=dev, dtype=dt) if dt.is_floating_point else None,)
+
+
+def to(self, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; self when nothing changes."""
+    dev = dt = None
+    copy = kwargs.pop('copy', False)
+    kwargs.pop('non_blocking', None)
+    kwargs.pop('memory_format', None)
+    for a in args:
+        if isinstance(a, D.dtype):
+            dt = a
+        elif isinstance(a, Tensor):
+            dt, dev = a.dtype, a._device
+        elif isinstance(a, (str, _devcls, int)) and not isinstance(a, bool):
+            dev = as_device(a)
+        elif a is None:
+            continue
+        elif isinstance(a, bool):
+            continue   # non_blocking / copy given positionally
+        else:
+            raise TypeError(f'to() received an invalid combination of arguments - got ({type(a).__name__})')
+    if 'dtype' in kwargs and kwargs['dtype'] is not None:
+        dt = _as_dtype(kwargs.pop('dtype'))
+    if 'device' in kwargs and kwargs['device'] is not None:
+        dev = as_device(kwargs.pop('device'))
+    dt = dt or self.dtype
+    dev = dev or self._device
+    if dt is self.dtype and dev is self._device and not copy:
+        return self
+    if dev is self._device:
+        arr = self._data.astype(dt.np, copy=True)
+    elif dev is CPU:
+        arr = self._host().astype(dt.np, copy=True)
+    else:
+        arr = _on(self._host().astype(dt.np, copy=True), dev)
+    t = _wrap(arr, dt, dev)
+    if _gm.enabled and self._rg and dt.is_floating_point:
+        record(_to_bw, t, (self,), (), (self.dtype, self._device))
+    return t
+
+
+def _cast(dt):
+    def method(self, memory_format=None):
+        return to(self, dt)
+    return method
+
+
+def cpu(self, memory_format=None):
+    return to(self, CPU)
+
+
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    return to(self, as_device('cuda' if device is None else device if not isinstance(device, int) else
+                              _devcls('cuda', device)))
+
+
+def _to_type(self, t):
+    if isinstance(t, str):
+        name = t.split('.')[-1]
+        dt = _LEGACY_BY_NAME.get(name)
+        if dt is None:
+            raise ValueError(f'invalid type: \'{t}\'')
+        dev = 'cuda' if '.cuda.' in t else 'cpu'
+        return to(self, dev, dt)
+    if isinstance(t, D.dtype):
+        return to(self, t)
+    if isinstance(t, _LegacyMeta):
+        return to(self, t._dtype)
+    raise TypeError(f'type(): invalid type {t!r}')
+
+
+@backward_op('CloneBackward0')
+def _clone_bw(node, g):
+    return (g,)
+
+
+def clone(input, *, memory_format=None):
+    """A copy with its own memory, differentiable."""
+    t = _wrap(input._data.copy(), input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_clone_bw, t, (input,))
+    return t
+
+
+def contiguous(self, memory_format=None):
+    if self._data.flags.c_contiguous:
+        return self
+    return clone(self)
+
+
+# ---------------------------------------------------------------- legacy constructors
+class _LegacyMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype and obj._device.type == cls._devtype
+
+    def __call__(cls, *args, device=None):
+        dev = device if cls._devtype == 'cpu' else (device or 'cuda')
+        return _legacy_new(Tensor, cls._dtype, args, dev)
+
+    def __repr__(cls):
+        return f"<class 'torch.{'cuda.' if cls._devtype == 'cuda' else ''}{cls.__name__}'>"
+
+
+def _legacy_new(cls, dt, args, device):
+    """``Tensor(...)``/``FloatTensor(...)``: no args (empty), sizes (uninitialised), or data."""
+    dev = as_device(device) if device is not None else CPU
+    if len(args) == 0:
+        return _wrap(_on(np.empty((0,), dt.np), dev), dt, dev)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]
+        if src.dtype is not dt:
+            raise TypeError(f'expected {dt} (got {src.dtype})')
+        return src.detach()
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return _wrap(_on(np.zeros(tuple(args), dt.np), dev), dt, dev)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)) and args[0] and isinstance(args[0][0], (int, float, bool, list, tuple, Tensor, np.number)) is False:
+        pass
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, (list, tuple, np.ndarray)) or isinstance(a, (int, float)):
+            arr, _ = _infer(a)
+            return _wrap(_on(np.array(arr, dtype=dt.np), dev), dt, dev)
+    raise TypeError(f'new(): invalid combination of arguments')
+
+
+def _legacy(name, dt, devtype='cpu'):
+    return _LegacyMeta(name, (), {'_dtype': dt, '_devtype': devtype})
+
+
+FloatTensor = _legacy('FloatTensor', D.float32)
+DoubleTensor = _legacy('DoubleTensor', D.float64)
+HalfTensor = _legacy('HalfTensor', D.float16)
+LongTensor = _legacy('LongTensor', D.int64)
+IntTensor = _legacy('IntTensor', D.int32)
+ShortTensor = _legacy('ShortTensor', D.int16)
+CharTensor = _legacy('CharTensor', D.int8)
+ByteTensor = _legacy('ByteTensor', D.uint8)
+BoolTensor = _legacy('BoolTensor', D.bool_)
+LEGACY = [FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor]
+_LEGACY_BY_NAME = {c.__name__: c._dtype for c in LEGACY}

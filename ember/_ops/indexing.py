@@ -1,0 +1,232 @@
+"""Indexing: ``t[idx]`` and ``t[idx] = v`` with ints, slices, None, Ellipsis, integer and
+boolean tensors/lists; ``index_put``, ``nonzero``, ``masked_fill``.
+
+Basic indexing gives a view; advanced indexing a copy. The gradient of reading ``t[idx]`` is
+the output gradient put back into zeros at ``idx`` (summed where indices repeat).
+
+Example:
+    >>> x = ember.arange(6.).view(2, 3); x[:, 1]        # tensor([1., 4.])
+"""
+import numpy as np
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap, _gm
+from ._core import record, backward_op, sum_to, as_array
+from .shape import make_view
+
+
+def _convert(idx):
+    """(numpy index, is_basic) from a torch-style index."""
+    if type(idx) is not tuple:
+        idx = (idx,)
+    out, basic = [], True
+    for i in idx:
+        ti = type(i)
+        if ti is int or ti is slice or i is None or i is Ellipsis:
+            if ti is slice and i.step is not None and (i.step if not isinstance(i.step, Tensor) else int(i.step)) <= 0:
+                raise ValueError('step must be greater than zero')
+            if ti is slice and any(isinstance(x, Tensor) for x in (i.start, i.stop, i.step)):
+                i = slice(*(int(x) if isinstance(x, Tensor) else x for x in (i.start, i.stop, i.step)))
+            out.append(i)
+        elif isinstance(i, Tensor):
+            if i.dtype is D.bool_ or i.dtype is D.uint8:
+                out.append(i._host().astype(bool))
+            elif i.dtype._cat == 1:
+                out.append(i._host())
+            else:
+                raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+            basic = False
+        elif ti is bool:
+            out.append(np.array(i))
+            basic = False
+        elif isinstance(i, (np.integer,)):
+            out.append(int(i))
+        elif isinstance(i, (list, tuple, np.ndarray)):
+            a = np.asarray([int(x) if isinstance(x, Tensor) else x for x in i] if isinstance(i, (list, tuple)) else i)
+            if a.dtype.kind == 'f':
+                raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+            out.append(a)
+            basic = False
+        else:
+            raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are '
+                             'valid indices (got ' + ti.__name__ + ')')
+    return tuple(out), basic
+
+
+def _index_error(e, shape):
+    msg = str(e)
+    if 'out of bounds' in msg:
+        msg = msg.replace('axis', 'dimension')
+    return IndexError(msg)
+
+
+def _name_for(idx):
+    for i in reversed(idx):
+        if type(i) is int:
+            return _select_bw
+        if type(i) is slice:
+            if i != slice(None):
+                return _slice_bw
+        elif i is None:
+            return _unsq_bw
+    return _alias_bw
+
+
+def _putback(node, g):
+    shape, idx = node._args
+    from .creation import zeros
+    z = zeros(shape, dtype=g.dtype, device=g._device)
+    z[idx] = g
+    return (z,)
+
+
+_select_bw = backward_op('SelectBackward0')(_putback)
+_slice_bw = backward_op('SliceBackward0')(_putback)
+_unsq_bw = backward_op('UnsqueezeBackward0')(_putback)
+_alias_bw = backward_op('AliasBackward0')(_putback)
+
+
+@backward_op('IndexBackward0')
+def _index_bw(node, g):
+    shape, idx = node._args
+    from .creation import zeros
+    return (index_put(zeros(shape, dtype=g.dtype, device=g._device), idx, g, accumulate=True),)
+
+
+def getitem(self, idx):
+    # fast path: one int or slice on a tensor
+    np_idx, basic = _convert(idx)
+    try:
+        r = self._data[np_idx]
+    except IndexError as e:
+        raise _index_error(e, self._data.shape) from None
+    if basic:
+        if type(r) is not np.ndarray:
+            r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else np.asarray(r)
+        return make_view(self, r, _name_for(np_idx), (self._data.shape, np_idx), ('getitem', np_idx))
+    t = _wrap(as_array(r), self.dtype, self._device)
+    if _gm.enabled and self._rg:
+        record(_index_bw, t, (self,), (), (self._data.shape, np_idx))
+    return t
+
+
+@backward_op('IndexPutBackward0')
+def _index_put_bw(node, g):
+    idx, accumulate, vshape, vdtype = node._args
+    ns, nv = node.next_functions
+    gs = gv = None
+    if ns[0] is not None:
+        if accumulate:
+            gs = g
+        else:
+            gs = g.clone()
+            prev = _gm.enabled
+            gs[idx] = 0
+    if nv[0] is not None:
+        gv = sum_to(g[idx], vshape)
+        if gv.dtype is not vdtype:
+            gv = gv.to(vdtype)
+    return gs, gv
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of ``input`` with ``values`` put at ``indices`` (added when ``accumulate``)."""
+    np_idx = indices if _is_np_index(indices) else _convert(indices)[0]
+    if not isinstance(values, Tensor):
+        from .creation import tensor
+        values = tensor(values, dtype=input.dtype, device=input._device)
+    r = input._data.copy()
+    v = values._data if values.dtype is input.dtype else values._data.astype(input.dtype.np)
+    try:
+        if accumulate:
+            np.add.at(r, np_idx, v)
+        else:
+            r[np_idx] = v
+    except IndexError as e:
+        raise _index_error(e, input._data.shape) from None
+    except ValueError:
+        target = input._data[np_idx].shape
+        raise RuntimeError(f'shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to '
+                           f'indexing result of shape {list(target)}') from None
+    t = _wrap(r, input.dtype, input._device)
+    if _gm.enabled and (input._rg or values._rg):
+        record(_index_put_bw, t, (input, values), (), (np_idx, accumulate, values._data.shape, values.dtype))
+    return t
+
+
+def _is_np_index(idx):
+    return type(idx) is tuple and all(type(i) in (int, slice, np.ndarray) or i is None or i is Ellipsis for i in idx)
+
+
+def index_put_(self, indices, values, accumulate=False):
+    from .inplace import apply_inplace
+    return apply_inplace(self, index_put, (indices, values, accumulate), {})
+
+
+def setitem(self, idx, value):
+    from .inplace import check_inplace, apply_inplace
+    check_inplace(self)
+    if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
+        np_idx, _ = _convert(idx)
+        apply_inplace(self, index_put, (np_idx, value), {})
+        return
+    np_idx, _ = _convert(idx)
+    if isinstance(value, Tensor):
+        if value._device is not self._device:
+            from ._core import check_device
+            check_device(self, value)
+        v = value._data
+    elif isinstance(value, (int, float, bool, np.number)):
+        v = value
+    else:
+        from .creation import tensor
+        v = tensor(value)._data
+    try:
+        self._data[np_idx] = v
+    except IndexError as e:
+        raise _index_error(e, self._data.shape) from None
+    except ValueError:
+        target = self._data[np_idx].shape
+        raise RuntimeError(f'shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to '
+                           f'indexing result of shape {list(target)}') from None
+    except OverflowError:
+        self._data[np_idx] = np.asarray(v).astype(self.dtype.np)
+    self._bump()
+
+
+def nonzero(input, *, as_tuple=False, out=None):
+    nz = np.nonzero(input._data) if input._data.ndim else np.nonzero(input._data.reshape(1))
+    if as_tuple:
+        return tuple(_wrap(a.astype(np.int64), D.int64, input._device) for a in nz)
+    return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64), D.int64,
+                 input._device)
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+@backward_op('MaskedFillBackward0')
+def _masked_fill_bw(node, g):
+    (mask,) = node.saved()
+    return (g.masked_fill(mask, 0), None)
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` where ``mask`` is True (mask broadcasts)."""
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f'masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}')
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with '
+                               f'{value._data.ndim} dimension(s).')
+        v = value._data.astype(input.dtype.np)
+    else:
+        v = np.asarray(value).astype(input.dtype.np)
+    from ._core import broadcast_shapes_or_raise
+    s = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
+    if s != input._data.shape:
+        raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(s)}")
+    t = _wrap(np.where(mask._data, v, input._data), input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_masked_fill_bw, t, (input, None), (mask,))
+    return t

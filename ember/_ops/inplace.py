@@ -1,0 +1,146 @@
+"""In-place ops (``add_``, ``x[i] = v``, ``copy_``, ...), made from the out-of-place op.
+
+Without autograd the result is computed and written into self's memory. With autograd, the op
+runs on a copy of self's old value, so its node saves what the backward needs, and self takes
+the new node as ``grad_fn``. An in-place op on a view also rewrites the base's history (torch's
+``CopySlices``): the base's gradient passes through unchanged except in the viewed region.
+"""
+import numpy as np
+from .._tensor import Tensor, _wrap, _gm
+from ._core import record, edge, backward_op
+
+
+def check_inplace(t):
+    """torch's refusals, raised before anything changes."""
+    if _gm.enabled:
+        if t._rg and t.grad_fn is None:
+            raise RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.')
+        b = t._base
+        if b is not None and b._rg and b.grad_fn is None and t._extra and 'view' in t._extra:
+            raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')
+
+
+def _cap(d):
+    from .pointwise import _cap as c
+    return c(d)
+
+
+def _check_result(self, r):
+    if r._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(r._data.shape)}")
+    if r.dtype._cat > self.dtype._cat:
+        raise RuntimeError(f"result type {_cap(r.dtype)} can't be cast to the desired output type {_cap(self.dtype)}")
+
+
+def _any_grad(args, kwargs):
+    for a in args:
+        if isinstance(a, Tensor) and a._rg:
+            return True
+    for a in kwargs.values():
+        if isinstance(a, Tensor) and a._rg:
+            return True
+    return False
+
+
+def apply_inplace(self, fn, args, kwargs):
+    """Run ``fn(self, *args, **kwargs)`` and store the result in self."""
+    check_inplace(self)
+    if not _gm.enabled or not (self._rg or _any_grad(args, kwargs)):
+        prev = _gm.enabled
+        _gm.enabled = False
+        try:
+            r = fn(self, *args, **kwargs)
+        finally:
+            _gm.enabled = prev
+        _check_result(self, r)
+        np.copyto(self._data, r._data, casting='unsafe')
+        self._bump()
+        return self
+    ex = self._extra
+    if self._base is not None and ex and 'view' in ex:
+        return _inplace_on_view(self, fn, args, kwargs)
+    r = fn(_old_value(self), *args, **kwargs)
+    _check_result(self, r)
+    np.copyto(self._data, r._data, casting='unsafe')
+    self._bump()
+    self.grad_fn, self._out, self._rg = r.grad_fn, r._out, r._rg
+    return self
+
+
+def _old_value(self):
+    """A stand-in for self before the change: a copy of its data, wired to self's graph edge."""
+    old = _wrap(self._data.copy(), self.dtype, self._device)
+    old._rg, old.grad_fn, old._out = self._rg, self.grad_fn, self._out
+    return old
+
+
+def view_chain(v):
+    """[(method, args), ...] that remake view ``v`` from its base."""
+    chain = []
+    while v._base is not None and v._extra and 'view' in v._extra:
+        parent, how = v._extra['view']
+        chain.append(how)
+        v = parent
+    chain.reverse()
+    return chain
+
+
+def replay(t, chain):
+    for name, args in chain:
+        if name == 'getitem':
+            t = t[args]
+        else:
+            t = getattr(t, name)(*args)
+    return t
+
+
+@backward_op('CopySlices')
+def _copy_slices_bw(node, g):
+    chain, fn_node, n_other = node._args
+    res = g.clone()
+    region = replay(res, chain)
+    sub = fn_node._backward(region.clone())
+    if sub[0] is None:
+        region.zero_()
+    else:
+        region.copy_(sub[0])
+    return (res,) + tuple(sub[1:])
+
+
+def _inplace_on_view(self, fn, args, kwargs):
+    base = self._base
+    chain = view_chain(self)
+    old_view = _old_value(self)
+    r = fn(old_view, *args, **kwargs)
+    _check_result(self, r)
+    np.copyto(self._data, r._data, casting='unsafe')
+    self._bump()
+    n = r.grad_fn
+    base_edge_holder = _old_value_edge(base)
+    others = n.next_functions[1:] if n is not None else ()
+    node = _copy_slices_bw.__new__(_copy_slices_bw)
+    node.next_functions = (edge(base_edge_holder),) + tuple(others)
+    node._saved = ()
+    node._vers = ()
+    node._args = (chain, n, len(others))
+    base.grad_fn, base._out, base._rg = node, 0, True
+    fresh = replay(base, chain)
+    self.grad_fn, self._out, self._rg = fresh.grad_fn, fresh._out, True
+    return self
+
+
+def _old_value_edge(t):
+    s = _wrap(t._data, t.dtype, t._device)
+    s._rg, s.grad_fn, s._out = t._rg, t.grad_fn, t._out
+    if t._rg and t.grad_fn is None:
+        s._extra = {'acc': t._accumulator()}
+    return s
+
+
+def make_inplace(fn):
+    """The ``op_`` method from the out-of-place ``op``."""
+    def method(self, *args, **kwargs):
+        return apply_inplace(self, fn, args, kwargs)
+    method.__name__ = fn.__name__ + '_'
+    return method

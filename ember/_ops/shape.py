@@ -1,0 +1,599 @@
+"""Shape ops. Views (``view``, ``reshape`` when it can, ``permute``, ``transpose``, ``squeeze``,
+``unsqueeze``, ``expand``, ``narrow``, ``select``, ``unbind``, ``split``, ``chunk``, ``flatten``)
+share memory and the version counter with their base; ``cat`` and ``stack`` copy.
+
+A view remembers how it was made (``_extra['view']``: parent, method, args) so that an in-place
+op on it can be replayed on the base for autograd (see inplace.py).
+
+Example:
+    >>> x = ember.arange(6); v = x.view(2, 3); v[0, 0] = 7; x[0]    # tensor(7)
+"""
+import numpy as np
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap, _gm, _wrap_dim, Size
+from ._core import record, backward_op, norm_dims, parse_size, check_device, as_array
+
+
+def make_view(src, arr, cls, args, how):
+    """A tensor viewing ``arr`` (memory of ``src``), with node ``cls`` when grad is on."""
+    v = _wrap(arr, src.dtype, src._device)
+    vc = src._vc
+    if vc is None:
+        vc = src._vc = [0]
+    v._vc = vc
+    b = src._base
+    v._base = src if b is None else b
+    v._extra = {'view': (src, how)}
+    if _gm.enabled and src._rg:
+        record(cls, v, (src,), (), args)
+    return v
+
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError('only one dimension can be inferred')
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f'invalid shape dimension {s}')
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+@backward_op('ViewBackward0')
+def _view_bw(node, g):
+    return (g.reshape(node._args),)
+
+
+@backward_op('UnsafeViewBackward0')
+def _unsafe_view_bw(node, g):
+    return (g.reshape(node._args),)
+
+
+def view(self, *shape):
+    """A view with a new shape; raises if the memory layout does not allow one."""
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(self, shape[0])
+    shape = _infer_shape(parse_size(shape, 'view'), self._data.size)
+    try:
+        arr = np.reshape(self._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError('view size is not compatible with input tensor\'s size and stride (at least one dimension '
+                           'spans across two contiguous subspaces). Use .reshape(...) instead.') from None
+    return make_view(self, arr, _view_bw, self._data.shape, ('view', shape))
+
+
+def _view_dtype(self, dt):
+    if dt.itemsize != self.dtype.itemsize:
+        raise RuntimeError('ember supports view(dtype) only between dtypes of the same size')
+    return make_view(self, self._data.view(dt.np), _view_bw, self._data.shape, ('view', dt))
+
+
+def view_as(self, other):
+    return view(self, other.shape)
+
+
+def reshape(input, *shape):
+    """A view when the layout allows, else a copy."""
+    shape = _infer_shape(parse_size(shape, 'reshape'), input._data.size)
+    if shape == input._data.shape:
+        return make_view(input, input._data.view(), _view_bw, input._data.shape, ('view', shape)) \
+            if False else view(input, shape)
+    try:
+        arr = np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        t = _wrap(np.reshape(input._data, shape), input.dtype, input._device)
+        if _gm.enabled and input._rg:
+            record(_unsafe_view_bw, t, (input,), (), input._data.shape)
+        return t
+    return make_view(input, arr, _view_bw, input._data.shape, ('view', shape))
+
+
+def reshape_as(self, other):
+    return reshape(self, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
+    if s == e:
+        return input
+    shp = input._data.shape
+    n = 1
+    for d in shp[s:e + 1]:
+        n *= d
+    return reshape(input, shp[:s] + (n,) + shp[e + 1:])
+
+
+def unflatten(input, dim, sizes):
+    d = _wrap_dim(dim, input._data.ndim)
+    shp = input._data.shape
+    sizes = _infer_shape(sizes, shp[d]) if -1 in sizes else tuple(sizes)
+    if int(np.prod(sizes)) != shp[d]:
+        raise RuntimeError(f'unflatten: Provided sizes {list(sizes)} don\'t multiply up to the size of dim {dim} '
+                           f'({shp[d]}) in the input tensor')
+    return view(input, shp[:d] + tuple(sizes) + shp[d + 1:]) if input._data.flags.c_contiguous else \
+        reshape(input, shp[:d] + tuple(sizes) + shp[d + 1:])
+
+
+@backward_op('PermuteBackward0')
+def _permute_bw(node, g):
+    return (g.permute(tuple(np.argsort(node._args))),)
+
+
+def permute(input, *dims):
+    nd = input._data.ndim
+    dims = dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims
+    if len(dims) != nd:
+        raise RuntimeError(f'permute(sparse_coo): number of dimensions in the tensor input does not match the length '
+                           f'of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}')
+    dims = norm_dims(dims, nd)
+    return make_view(input, input._data.transpose(dims), _permute_bw, dims, ('permute', dims))
+
+
+@backward_op('TransposeBackward0')
+def _transpose_bw(node, g):
+    a, b = node._args
+    return (g.transpose(a, b),)
+
+
+def transpose(input, dim0, dim1):
+    nd = input._data.ndim
+    a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
+    return make_view(input, np.swapaxes(input._data, a, b), _transpose_bw, (a, b), ('transpose', (a, b)))
+
+
+swapaxes = swapdims = transpose
+
+
+@backward_op('TBackward0')
+def _t_bw(node, g):
+    return (g.t(),)
+
+
+def t(input):
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is {nd}D')
+    return make_view(input, input._data.T, _t_bw, None, ('t', ()))
+
+
+def T(self):
+    nd = self._data.ndim
+    return self if nd < 2 and False else permute(self, tuple(range(nd - 1, -1, -1)))
+
+
+def mT(self):
+    if self._data.ndim < 2:
+        raise RuntimeError('tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.')
+    return transpose(self, -2, -1)
+
+
+@backward_op('SqueezeBackward0')
+def _squeeze0_bw(node, g):
+    return (g.reshape(node._args),)
+
+
+@backward_op('SqueezeBackward1')
+def _squeeze1_bw(node, g):
+    return (g.reshape(node._args),)
+
+
+@backward_op('SqueezeBackward2')
+def _squeeze2_bw(node, g):
+    return (g.reshape(node._args),)
+
+
+def squeeze(input, dim=None):
+    shp = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shp if s != 1)
+        cls = _squeeze0_bw
+    else:
+        dims = norm_dims(dim, input._data.ndim) if input._data.ndim else ()
+        new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
+        cls = _squeeze1_bw if isinstance(dim, (int, np.integer)) else _squeeze2_bw
+    return make_view(input, input._data.reshape(new), cls, shp, ('squeeze', (dim,)))
+
+
+@backward_op('UnsqueezeBackward0')
+def _unsqueeze_bw(node, g):
+    return (g.squeeze(node._args),)
+
+
+def unsqueeze(input, dim):
+    d = _wrap_dim(dim, input._data.ndim + 1)
+    return make_view(input, np.expand_dims(input._data, d), _unsqueeze_bw, d, ('unsqueeze', (d,)))
+
+
+@backward_op('ExpandBackward0')
+def _expand_bw(node, g):
+    from ._core import sum_to
+    return (sum_to(g, node._args),)
+
+
+def expand(input, *sizes):
+    sizes = parse_size(sizes, 'expand') if not any(isinstance(s, int) and s == -1 for s in
+                                                   (sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes)) \
+        else tuple(sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes)
+    shp = input._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f'expand(torch.FloatTensor{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided '
+                           f'({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})')
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(f'The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension {i}')
+            target.append(s)
+        else:
+            cur = shp[i - lead]
+            if s == -1:
+                s = cur
+            if cur != s and cur != 1:
+                raise RuntimeError(f'The expanded size of the tensor ({s}) must match the existing size ({cur}) at '
+                                   f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
+            target.append(s)
+    target = tuple(target)
+    arr = np.broadcast_to(input._data, target)
+    if input._data.flags.writeable:
+        arr.flags.writeable = False if False else arr.flags.writeable
+    return make_view(input, arr, _expand_bw, shp, ('expand', (target,)))
+
+
+def expand_as(self, other):
+    return expand(self, other.shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, shape)
+
+
+@backward_op('SliceBackward0')
+def _slice_bw(node, g):
+    shape, dim, start, stop, step = node._args
+    return (_slice_scatter(g, shape, dim, start, stop, step),)
+
+
+def _slice_scatter(g, shape, dim, start, stop, step):
+    from .creation import zeros
+    z = zeros(shape, dtype=g.dtype, device=g._device)
+    idx = (slice(None),) * dim + (slice(start, stop, step),)
+    z[idx] = g
+    return z
+
+
+def narrow(input, dim, start, length):
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    if isinstance(start, Tensor):
+        start = int(start)
+    size = input._data.shape[d]
+    if start < 0:
+        start += size
+    if start < 0 or start > size:
+        raise IndexError(f'start out of range (expected to be in range of [{-size}, {size}], but got {start})')
+    if start + length > size or length < 0:
+        raise RuntimeError(f'start ({start}) + length ({length}) exceeds dimension size ({size}).')
+    idx = (slice(None),) * d + (slice(start, start + length),)
+    return make_view(input, input._data[idx], _slice_bw, (input._data.shape, d, start, start + length, 1),
+                     ('narrow', (d, start, length)))
+
+
+@backward_op('SelectBackward0')
+def _select_bw(node, g):
+    from .creation import zeros
+    shape, dim, index = node._args
+    z = zeros(shape, dtype=g.dtype, device=g._device)
+    z[(slice(None),) * dim + (index,)] = g
+    return (z,)
+
+
+def select(input, dim, index):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError('select() cannot be applied to a 0-dim tensor.')
+    d = _wrap_dim(dim, nd)
+    size = input._data.shape[d]
+    if isinstance(index, Tensor):
+        index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f'select(): index {index} out of range for tensor of size {list(input._data.shape)} at '
+                         f'dimension {d}')
+    if index < 0:
+        index += size
+    return make_view(input, input._data[(slice(None),) * d + (index,)], _select_bw, (input._data.shape, d, index),
+                     ('select', (d, index)))
+
+
+@backward_op('UnbindBackward0', multi_output=True)
+def _unbind_bw(node, *grads):
+    from .creation import zeros
+    shape, dim = node._args
+    sub = shape[:dim] + shape[dim + 1:]
+    like = next(g for g in grads if g is not None)
+    gs = [g if g is not None else zeros(sub, dtype=like.dtype, device=like._device) for g in grads]
+    return (stack(gs, dim),)
+
+
+def unbind(input, dim=0):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError('Dimension specified as 0 but tensor has no dimensions')
+    d = _wrap_dim(dim, nd)
+    outs = []
+    with _NoGrad():
+        for i in range(input._data.shape[d]):
+            outs.append(select(input, d, i))
+    if _gm.enabled and input._rg:
+        record(_unbind_bw, tuple(outs), (input,), (), (input._data.shape, d))
+    return tuple(outs)
+
+
+@backward_op('SplitBackward0', multi_output=True)
+def _split_bw(node, *grads):
+    from .creation import zeros
+    shape, dim, sizes = node._args
+    gs = []
+    like = next(g for g in grads if g is not None)
+    for g, s in zip(grads, sizes):
+        if g is None:
+            sh = list(shape)
+            sh[dim] = s
+            g = zeros(sh, dtype=like.dtype, device=like._device)
+        gs.append(g)
+    return (cat(gs, dim),)
+
+
+@backward_op('SplitWithSizesBackward0', multi_output=True)
+def _split_sizes_bw(node, *grads):
+    return _split_bw(node, *grads)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    nd = tensor._data.ndim
+    d = _wrap_dim(dim, nd)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        s = int(split_size_or_sections)
+        if s <= 0 and not (s == 0 and n == 0):
+            raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
+        sizes = [min(s, n - i) for i in range(0, n, s)] if s > 0 else [0]
+        cls = _split_bw
+    else:
+        sizes = [int(x) for x in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f'split_with_sizes expects split_sizes to sum exactly to {n} (input tensor\'s size at '
+                               f'dimension {d}), but got split_sizes={sizes}')
+        cls = _split_sizes_bw
+    outs, start = [], 0
+    with _NoGrad():
+        for s in sizes:
+            outs.append(narrow(tensor, d, start, s))
+            start += s
+    if _gm.enabled and tensor._rg:
+        record(cls, tuple(outs), (tensor,), (), (tensor._data.shape, d, sizes))
+    return tuple(outs)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f'chunk expects `chunks` to be greater than 0, got: {chunks}')
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    size = -(-n // chunks) if n else 0
+    if size == 0:
+        return split(input, [0] * min(chunks, 1) if n == 0 else [], d) if n else tuple(
+            narrow(input, d, 0, 0) for _ in range(chunks))
+    return split(input, size, d)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+    else:
+        idx = [min(max(int(i), 0), n) for i in indices_or_sections]
+        bounds = [0] + idx + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    outs, start = [], 0
+    for s in sizes:
+        outs.append(narrow(input, d, min(start, n), s))
+        start += s
+    return tuple(outs)
+
+
+class _NoGrad:
+    def __enter__(self):
+        self.prev = _gm.enabled
+        _gm.enabled = False
+
+    def __exit__(self, *a):
+        _gm.enabled = self.prev
+
+
+# ---------------------------------------------------------------- cat / stack
+@backward_op('CatBackward0')
+def _cat_bw(node, g):
+    dim, sizes, dtypes = node._args
+    outs, start = [], 0
+    for s, dt in zip(sizes, dtypes):
+        piece = g.narrow(dim, start, s) if s else None
+        if piece is not None and piece.dtype is not dt:
+            piece = piece.to(dt)
+        outs.append(piece)
+        start += s
+    return tuple(outs)
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Join tensors along an existing dim; dtypes promote. Example: ``cat([a, b], 1)``."""
+    if isinstance(tensors, Tensor):
+        raise TypeError('cat() received an invalid combination of arguments - got (Tensor, int), but expected one of: '
+                        '(tuple of Tensors tensors, int dim)')
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError('torch.cat(): expected a non-empty list of Tensors')
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f'expected Tensor as element {i} in argument 0, but got {type(t).__name__}')
+    # legacy: 1-D empty tensors are skipped
+    ref = next((t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)), tensors[0])
+    nd = ref._data.ndim
+    if nd == 0:
+        raise RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated')
+    d = _wrap_dim(dim, nd)
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = D.promote_types(dt, t.dtype)
+        if t._device is not tensors[0]._device:
+            check_device(tensors[0], t)
+    arrays, used = [], []
+    for i, t in enumerate(tensors):
+        a = t._data
+        if a.ndim == 1 and a.shape[0] == 0 and nd != 1:
+            used.append(0)
+            continue
+        if a.ndim != nd:
+            raise RuntimeError(f'Tensors must have same number of dimensions: got {nd} and {a.ndim}')
+        for k in range(nd):
+            if k != d and a.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(f'Sizes of tensors must match except in dimension {d}. Expected size '
+                                   f'{ref._data.shape[k]} but got size {a.shape[k]} for tensor number {i} in the list.')
+        arrays.append(a if t.dtype is dt else a.astype(dt.np))
+        used.append(a.shape[d])
+    r = np.concatenate(arrays, axis=d) if arrays else np.empty((0,), dt.np)
+    res = _wrap(r, dt, tensors[0]._device)
+    if _gm.enabled and any(t._rg for t in tensors):
+        record(_cat_bw, res, tensors, (), (d, used, [t.dtype for t in tensors]))
+    if out is not None:
+        return copy_out(out, res)
+    return res
+
+
+concat = concatenate = cat
+
+
+@backward_op('StackBackward0')
+def _stack_bw(node, g):
+    dim, dtypes = node._args
+    return tuple(x if x.dtype is dt else x.to(dt) for x, dt in zip(g.unbind(dim), dtypes))
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join same-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError('stack expects a non-empty TensorList')
+    s0 = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f'expected Tensor as element {i} in argument 0, but got {type(t).__name__}')
+        if t._data.shape != s0:
+            raise RuntimeError(f'stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and '
+                               f'{list(t._data.shape)} at entry {i}')
+    d = _wrap_dim(dim, len(s0) + 1)
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = D.promote_types(dt, t.dtype)
+        if t._device is not tensors[0]._device:
+            check_device(tensors[0], t)
+    r = np.stack([t._data if t.dtype is dt else t._data.astype(dt.np) for t in tensors], axis=d)
+    res = _wrap(r, dt, tensors[0]._device)
+    if _gm.enabled and any(t._rg for t in tensors):
+        record(_stack_bw, res, tensors, (), (d, [t.dtype for t in tensors]))
+    if out is not None:
+        return copy_out(out, res)
+    return res
+
+
+def hstack(tensors, *, out=None):
+    ts = [t if t.dim() else t.reshape(1) for t in tensors]
+    return cat(ts, 0 if ts[0].dim() == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    ts = [t if t.dim() >= 2 else t.reshape(1, -1) for t in tensors]
+    return cat(ts, 0, out=out)
+
+
+# ---------------------------------------------------------------- copy_ and out=
+@backward_op('CopyBackwards')
+def _copy_bw(node, g):
+    shape, dt, dev = node._args
+    from ._core import sum_to
+    gs = sum_to(g, shape)
+    if gs.dtype is not dt or gs._device is not dev:
+        gs = gs.to(device=dev, dtype=dt)
+    return (None, gs if dt.is_floating_point else None)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` into self (broadcast, cast, across devices)."""
+    from .inplace import apply_inplace
+    if not isinstance(src, Tensor):
+        src = Tensor.__new__  # noqa: keeps the name for the error below
+        raise TypeError('copy_(): argument \'other\' must be Tensor')
+    return apply_inplace(self, _copy_fn, (src,), {})
+
+
+def _copy_fn(self, src):
+    try:
+        b = np.broadcast_shapes(src._data.shape, self._data.shape)
+    except ValueError:
+        b = None
+    if b != self._data.shape:
+        raise RuntimeError(f'The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the '
+                           f'size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension '
+                           f'{max(self._data.ndim - 1, 0)}')
+    data = src._data if src._device is self._device else (src._host() if self._device.type == 'cpu' else
+                                                          src.to(self._device)._data)
+    r = np.broadcast_to(data, self._data.shape).astype(self.dtype.np, copy=True)
+    t = _wrap(r, self.dtype, self._device)
+    if _gm.enabled and (self._rg or src._rg):
+        record(_copy_bw, t, (self, src), (), (src._data.shape, src.dtype, src._device))
+    return t
+
+
+def copy_out(out, result):
+    """Write ``result`` into the user's ``out=`` tensor, resizing it as torch does."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f'argument \'out\' must be Tensor, not {type(out).__name__}')
+    if _gm.enabled and (result._rg or out._rg):
+        raise RuntimeError('functions with out=... arguments don\'t support automatic differentiation, but one of '
+                           'the arguments requires grad.')
+    if result.dtype._cat > out.dtype._cat:
+        from .pointwise import _cap
+        raise RuntimeError(f'result type {_cap(result.dtype)} can\'t be cast to the desired output type '
+                           f'{_cap(out.dtype)}')
+    if out._data.shape != result._data.shape:
+        if out._data.size:
+            import warnings
+            warnings.warn(f'An output with one or more elements was resized since it had shape {list(out._data.shape)}, '
+                          f'which does not match the required output shape {list(result._data.shape)}. This behavior is '
+                          'deprecated, and in a future PyTorch release outputs will not be resized unless they have '
+                          'zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero '
+                          'elements with t.resize_(0).', UserWarning, stacklevel=3)
+        out._data = np.empty(result._data.shape, out.dtype.np)
+    np.copyto(out._data, result._data, casting='unsafe')
+    out._bump()
+    return out

@@ -1,0 +1,493 @@
+"""The Tensor: one backend array plus autograd metadata.
+
+A Tensor holds ``_data`` (a NumPy array on the CPU), its ``dtype`` and device, and, when it
+takes part in autograd, ``grad_fn`` (the node that made it) or, for a leaf, ``.grad``. Views
+share the array memory and the version counter ``_vc`` with their ``_base``. Ops live in
+``ember/_ops``; they are bound here as methods by ``ember/_ops/__init__.py``.
+
+Example:
+    >>> x = ember.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    >>> (x * x).sum().backward(); x.grad          # tensor([[2., 4.], [6., 8.]])
+"""
+import warnings
+import numpy as np
+from . import _dtype as D
+from ._device import CPU, device as _device_cls
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad
+
+__all__ = ['Tensor']
+
+_new = object.__new__
+_gm = grad_mode.state
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f'torch.Size({list(self)})'
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+
+class Tensor:
+    """A multi-dimensional array with autograd (``torch.Tensor``).
+
+    ``ember.Tensor()`` is an empty float tensor; ``ember.Tensor(2, 3)`` an uninitialised one of
+    shape (2, 3); ``ember.Tensor([1, 2])`` a float tensor of that data.
+    """
+    __slots__ = ('_data', 'dtype', '_device', '_rg', 'grad_fn', '_out', '_grad', '_vc', '_base',
+                 '_extra', '__weakref__')
+    __array_priority__ = 1000    # so `ndarray + Tensor` defers to Tensor.__radd__
+
+    def __new__(cls, *args, device=None):
+        from ._ops import creation
+        return creation._legacy_new(cls, D.get_default_dtype(), args, device)
+
+    # ------------------------------------------------------------------ basic attributes
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self.dtype.itemsize
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == 'cuda'
+
+    @property
+    def is_cpu(self):
+        return self._device.type == 'cpu'
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    is_nested = False
+    layout = 'torch.strided'
+
+    def get_device(self):
+        return -1 if self._device.type == 'cpu' else self._device.index
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return False
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def is_inference(self):
+        return bool(self._extra and self._extra.get('inference'))
+
+    # ------------------------------------------------------------------ memory layout
+    def stride(self, dim=None):
+        """Strides in elements. Size-1 dims get the contiguous-style stride torch reports."""
+        a = self._data
+        isz = a.itemsize
+        st = [s // isz for s in a.strides]
+        shp = a.shape
+        nxt = 1
+        for d in range(a.ndim - 1, -1, -1):
+            if shp[d] == 1:
+                st[d] = nxt
+            nxt = st[d] * shp[d] if shp[d] != 1 else st[d]
+        st = tuple(st)
+        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def data_ptr(self):
+        return self._data.__array_interface__['data'][0] if self._data.size else 0
+
+    def storage_offset(self):
+        base = self._base
+        if base is None:
+            return 0
+        b = base._data.__array_interface__['data'][0]
+        return (self._data.__array_interface__['data'][0] - b) // self.dtype.itemsize
+
+    def untyped_storage(self):
+        root = self._base if self._base is not None else self
+        return _Storage(root)
+
+    def _is_view(self):
+        return self._base is not None
+
+    @property
+    def _version(self):
+        vc = self._vc
+        return vc[0] if vc is not None else 0
+
+    def _bump(self):
+        """Record an in-place change (shared with every view of the same storage)."""
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    # ------------------------------------------------------------------ autograd attributes
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError('you can only change requires_grad flags of leaf variables. If you want to use '
+                                   'a computed variable in a subgraph that doesn\'t require differentiation use '
+                                   'var_no_grad = var.detach().')
+            return self
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
+        self._rg = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not (self._extra and self._extra.get('retains_grad')):
+            warnings.warn(
+                'The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute '
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                'for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor '
+                'by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 '
+                'for more informations.', UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f'assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}')
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f'assigned grad has data of a different type')
+            if value._device is not self._device:
+                raise RuntimeError('assigned grad has data located on a different device')
+            if value.shape != self.shape:
+                raise RuntimeError('assigned grad has data of a different size')
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return bool(self._extra and self._extra.get('retains_grad'))
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf after backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self.retains_grad:
+            return
+        extra = self._ex()
+        extra['retains_grad'] = True
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is None:
+                return
+            if t._grad is None:
+                t._grad = _wrap(g._data.copy(), g.dtype, g._device) if not g._rg else g
+            else:
+                t._grad = t._grad + g
+        self.grad_fn._tensor_hook(self._out, keep, retain=True)
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._tensor_hook(self._out, hook)
+        hooks = self._ex().setdefault('hooks', [])
+        hooks.append(hook)
+        from .autograd.graph import _RemovableHandle
+        return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError('post accumulate grad hooks cannot be registered on non-leaf tensors')
+        hooks = self._ex().setdefault('post_hooks', [])
+        hooks.append(hook)
+        from .autograd.graph import _RemovableHandle
+        return _RemovableHandle(hooks, hook)
+
+    def _ex(self):
+        e = self._extra
+        if e is None:
+            e = self._extra = {}
+        return e
+
+    def _accumulator(self):
+        e = self._ex()
+        acc = e.get('acc')
+        if acc is None:
+            acc = e['acc'] = AccumulateGrad(self)
+        return acc
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
+        from .autograd import engine
+        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing storage with self, outside the graph."""
+        t = _wrap(self._data, self.dtype, self._device)
+        t._vc = self._shared_vc()
+        t._base = self._base if self._base is not None else self
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base._rg:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._rg = False
+        self._out = 0
+        return self
+
+    def _shared_vc(self):
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
+
+    @property
+    def data(self):
+        t = _wrap(self._data, self.dtype, self._device)
+        t._vc = [0]          # torch: .data shares storage but not the version counter
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f'data must be a Tensor, not {type(value).__name__}')
+        self._data = value._data
+        self.dtype = value.dtype
+        self._device = value._device
+
+    # ------------------------------------------------------------------ conversion to Python / NumPy
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f'a Tensor with {self._data.size} elements cannot be converted to Scalar')
+        return self._data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return self._host().tolist()
+
+    def numpy(self, *, force=False):
+        """The tensor's NumPy array, sharing memory with it."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._device.type != 'cpu':
+            if not force:
+                raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
+                                'copy the tensor to host memory first.')
+            return self._host()
+        return self._data
+
+    def _host(self):
+        d = self._data
+        return d if type(d) is np.ndarray else d.get()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._host()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError('len() of a 0-d tensor')
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError('iteration over a 0-d tensor')
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f'Boolean value of Tensor with more than one value is ambiguous')
+        return bool(self._data.reshape(-1)[0])
+
+    def __float__(self):
+        if self._data.size != 1:
+            raise ValueError('only one element tensors can be converted to Python scalars')
+        return float(self._data.reshape(-1)[0])
+
+    def __int__(self):
+        if self._data.size != 1:
+            raise ValueError('only one element tensors can be converted to Python scalars')
+        return int(self._data.reshape(-1)[0])
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError('only integer tensors of a single element can be converted to an index')
+        return int(self._data.reshape(-1)[0])
+
+    def __complex__(self):
+        return complex(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import format_tensor
+        dev = None if self._device.type == 'cpu' else str(self._device)
+        gf = self.grad_fn
+        return format_tensor(self._host(), dtype_name=self.dtype.name, device_str=dev,
+                             requires_grad=self._rg, grad_fn_name=None if gf is None else gf.name(),
+                             default_dtype_name=D.get_default_dtype().name)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._host(), self.dtype.name, str(self._device), self._rg))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError('Only Tensors created explicitly by the user (graph leaves) support the deepcopy '
+                               'protocol at the moment.  If you were attempting to deepcopy a module, this may be '
+                               'because of a torch.nn.utils.weight_norm usage, see '
+                               'https://github.com/pytorch/pytorch/pull/103001')
+        t = _wrap(self._data.copy(), self.dtype, self._device)
+        t._rg = self._rg
+        if type(self) is not Tensor:
+            new = type(self).__new__(type(self), t, self._rg) if _is_param(self) else t
+            t = new
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    # the legacy type string: 'torch.FloatTensor'
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        from ._ops import creation
+        if dtype is None:
+            prefix = 'torch.' if self._device.type == 'cpu' else 'torch.cuda.'
+            return prefix + self.dtype._legacy
+        return creation._to_type(self, dtype)
+
+
+def _is_param(t):
+    return getattr(type(t), '_is_param', False)
+
+
+class _Storage:
+    """The minimal ``untyped_storage()``: identity of the memory a tensor views."""
+    __slots__ = ('_root',)
+
+    def __init__(self, root):
+        self._root = root
+
+    def data_ptr(self):
+        return self._root.data_ptr()
+
+    def nbytes(self):
+        return self._root._data.nbytes
+
+    def size(self):
+        return self._root._data.nbytes
+
+
+def _rebuild(arr, dtype_name, dev, rg):
+    t = _wrap(np.array(arr), D._NAMES[dtype_name], CPU)
+    if dev != 'cpu':
+        t = t.to(dev)
+    t._rg = rg
+    return t
+
+
+def _wrap(data, dtype, device=CPU):
+    """A new leaf Tensor around a backend array (the fast constructor every op uses)."""
+    t = _new(Tensor)
+    t._data = data
+    t.dtype = dtype
+    t._device = device
+    t._rg = False
+    t.grad_fn = None
+    t._out = 0
+    t._grad = None
+    t._vc = None
+    t._base = None
+    t._extra = None
+    return t
+
+
+def _ones_like_data(a):
+    return np.ones_like(a)
+
+
+def _wrap_dim(dim, ndim):
+    """A dim in range(ndim) from a possibly negative dim, with torch's IndexError."""
+    n = ndim if ndim > 0 else 1
+    if dim < -n or dim >= n:
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})')
+    return dim + n if dim < 0 else dim

@@ -1,0 +1,264 @@
+"""The backward engine: walk the graph from the outputs in dependency order, summing the
+gradients that reach each node, calling its backward, and accumulating into leaves."""
+import warnings
+from . import grad_mode
+from .graph import AccumulateGrad
+
+__all__ = ['backward', 'grad']
+
+
+def _edge(t):
+    """(node, output_nr) that receives the gradient of tensor t."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t._out
+    return t._accumulator(), 0
+
+
+def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
+    """roots: list of (node, output_nr, grad). targets: {(node, nr): index} to capture, or None.
+    Returns the captured gradients by index (None where nothing flowed)."""
+    # 1. every node reachable from the roots
+    order, seen = [], set()
+    stack = [n for n, _, _ in roots]
+    for n in stack:
+        seen.add(n)
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for child, _ in n.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    # 2. with targets, run only the nodes that lead to one (as torch does)
+    needed = None
+    if targets is not None:
+        tnodes = {n for n, _ in targets}
+        needed = set()
+        # children were appended after parents, so a reverse pass sees children first
+        for n in reversed(order):
+            if n in tnodes or any(c in needed for c, _ in n.next_functions if c is not None):
+                needed.add(n)
+    deps = {}
+    for n in order:
+        if needed is not None and n not in needed:
+            continue
+        for child, _ in n.next_functions:
+            if child is not None and (needed is None or child in needed):
+                deps[child] = deps.get(child, 0) + 1
+    buffers = {}
+    for n, nr, g in roots:
+        _add_to(buffers, n, nr, g)
+    captured = [None] * (len(targets) if targets else 0)
+    ready = [n for n in dict.fromkeys(n for n, _, _ in roots) if deps.get(n, 0) == 0]
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None]
+            grads = _run_pre_hooks(node, grads)
+            if targets is not None:
+                for i, g in enumerate(grads):
+                    k = targets.get((node, i))
+                    if k is not None:
+                        captured[k] = g
+            if needed is not None and node not in needed:
+                continue
+            if type(node) is AccumulateGrad:
+                if accumulate and grads[0] is not None:
+                    _accumulate(node.variable, grads[0], create_graph)
+                continue
+            if node._multi_output:
+                outs = node._backward(*grads)
+            else:
+                if grads[0] is None:
+                    outs = (None,) * len(node.next_functions)
+                else:
+                    outs = node._backward(grads[0])
+            hooks = getattr(node, '_hooks', None)
+            if hooks:
+                for h in hooks:
+                    r = h(tuple(outs), tuple(grads))
+                    if r is not None:
+                        outs = tuple(r)
+            if not keep_graph:
+                node._release()
+            nf = node.next_functions
+            if len(outs) != len(nf):
+                raise RuntimeError(f'function {node.name()} returned an incorrect number of gradients '
+                                   f'(expected {len(nf)}, got {len(outs)})')
+            for (child, nr), g in zip(nf, outs):
+                if child is None or (needed is not None and child not in needed):
+                    continue
+                if g is not None:
+                    _add_to(buffers, child, nr, g)
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+    return captured
+
+
+def _add_to(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = []
+    while len(buf) <= nr:
+        buf.append(None)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _run_pre_hooks(node, grads):
+    pre = getattr(node, '_pre_hooks', None)
+    if not pre:
+        return grads
+    grads = list(grads)
+    # tensor hooks first, in registration order; retain_grad's hooks see the final value
+    for kind in ('tensor', 'retain'):
+        for entry in list(pre):
+            if entry[0] != kind:
+                continue
+            _, nr, fn = entry
+            if nr < len(grads) and grads[nr] is not None:
+                r = fn(grads[nr])
+                if r is not None and kind == 'tensor':
+                    grads[nr] = r
+    for entry in list(pre):
+        if entry[0] == 'node':
+            r = entry[1](tuple(grads))
+            if r is not None:
+                grads = list(r)
+    return grads
+
+
+def _accumulate(var, g, create_graph):
+    from .._tensor import _wrap
+    extra = var._extra
+    if extra:
+        for fn in extra.get('hooks', ()):
+            r = fn(g)
+            if r is not None:
+                g = r
+    if g.dtype is not var.dtype:
+        g = g.to(var.dtype)
+    cur = var._grad
+    if cur is None:
+        if create_graph:
+            var._grad = g
+        else:
+            # a fresh buffer: the incoming gradient may be shared with other leaves or the user
+            var._grad = _wrap(g._data.copy(), var.dtype, var._device)
+    elif create_graph or cur._rg:
+        var._grad = cur + g
+    else:
+        cur._data += g._data
+        cur._bump()
+    if extra:
+        for fn in extra.get('post_hooks', ()):
+            fn(var)
+
+
+def _make_grads(outputs, grad_tensors, is_grads_batched=False):
+    from .._tensor import Tensor, _ones_like_data, _wrap
+    res = []
+    for out, g in zip(outputs, grad_tensors):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError('grad can be implicitly created only for scalar outputs')
+            if not out.dtype.is_floating_point:
+                raise RuntimeError(f'grad can be implicitly created only for real scalar outputs but got {out.dtype}')
+            g = _wrap(_ones_like_data(out._data), out.dtype, out._device)
+        elif not isinstance(g, Tensor):
+            from .. import _ops
+            g = _ops.creation.tensor(g, dtype=out.dtype, device=out._device)
+        else:
+            if g.shape != out.shape:
+                raise RuntimeError(f'Mismatch in shape: grad_output[{len(res)}] has a shape of {g.shape} and '
+                                   f'output[{len(res)}] has a shape of {out.shape}.')
+            if g.dtype.is_floating_point != out.dtype.is_floating_point:
+                raise TypeError(f'For complex Tensors, both grad_output and output are required to have the same dtype. '
+                                f'Mismatch in dtype: grad_output[{len(res)}] has a dtype of {g.dtype} and output[{len(res)}] '
+                                f'has a dtype of {out.dtype}.')
+        res.append(g)
+    return res
+
+
+def _as_seq(x):
+    from .._tensor import Tensor
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into each leaf's ``.grad`` (``ember.autograd.backward``)."""
+    tensors = _as_seq(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grad_tensors = _as_seq(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f'got {len(grad_tensors)} tensors and {len(tensors)} gradients')
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in tensors:
+        if not t._rg:
+            raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')
+    grads = _make_grads(tensors, grad_tensors)
+    roots = [(*_edge(t), g) for t, g in zip(tensors, grads)]
+    if inputs is not None:
+        inputs = _as_seq(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if not t._rg:
+                raise RuntimeError('One of the differentiated Tensors does not require grad')
+        targets = {}
+        for i, t in enumerate(inputs):
+            targets.setdefault(_edge(t), i)
+        got = _run(roots, retain_graph, create_graph, targets, accumulate=False)
+        for i, t in enumerate(inputs):
+            g = got[targets[_edge(t)]]
+            if g is not None:
+                _accumulate(t, g, create_graph)
+        return
+    _run(roots, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated."""
+    from .._tensor import Tensor
+    outputs = _as_seq(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_seq(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    grad_outputs = _as_seq(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f'grad requires one grad_output per output: got {len(grad_outputs)} and {len(outputs)}')
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in outputs:
+        if not t._rg:
+            raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')
+    for t in inputs:
+        if not t._rg:
+            raise RuntimeError('One of the differentiated Tensors does not require grad')
+    grads = _make_grads(outputs, grad_outputs)
+    roots = [(*_edge(t), g) for t, g in zip(outputs, grads)]
+    targets = {}
+    for i, t in enumerate(inputs):
+        targets.setdefault(_edge(t), len(targets))
+    got = _run(roots, retain_graph, create_graph, targets, accumulate=False)
+    res = []
+    for i, t in enumerate(inputs):
+        g = got[targets[_edge(t)]]
+        if g is None:
+            if materialize_grads:
+                from .. import _ops
+                g = _ops.creation.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError('One of the differentiated Tensors appears to not have been used in the graph. '
+                                   'Set allow_unused=True if this is the desired behavior.')
+        res.append(g)
+    return tuple(res)
