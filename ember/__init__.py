@@ -33,7 +33,7 @@ from ._ops.pointwise import (add, sub, mul, div, true_divide, floor_divide, rema
                              tan, tanh, sigmoid, reciprocal, square, sign, floor, ceil, trunc, fix, round, relu, clamp,
                              clip, clamp_min, clamp_max, maximum, minimum, fmax, fmin, eq, ne, lt, le, gt, ge, less,
                              less_equal, greater, greater_equal, not_equal, logical_and, logical_or, logical_xor,
-                             logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, where, rsub)
+                             logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, where, rsub, positive)
 from ._ops.shape import (view_as, reshape, flatten, unflatten, permute, transpose, swapaxes, swapdims, t, squeeze,
                          unsqueeze, narrow, select, unbind, split, chunk, tensor_split, cat, concat, concatenate,
                          stack, hstack, vstack, broadcast_to)
@@ -47,10 +47,9 @@ from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecat
 from . import cuda
 from ._ops.pointwise import _operands as _unused  # noqa: F401
 
-if _ops.R is not None:
-    from ._ops.reduction import *  # noqa: F401,F403
-if _ops.L is not None:
-    from ._ops.linalg import *  # noqa: F401,F403
+from . import return_types
+from ._ops.reduction import *  # noqa: F401,F403  (rebinds sum, max, min, all, any: builtins are not used below)
+from ._ops.linalg import *  # noqa: F401,F403
 
 
 def is_tensor(obj):
@@ -71,6 +70,10 @@ def numel(input):
 
 def result_type(tensor1, tensor2):
     from ._ops._core import result_dtype
+    if not isinstance(tensor1, Tensor) and not isinstance(tensor2, Tensor):
+        from ._dtype import scalar_dtype, _combine
+        a, b = scalar_dtype(tensor1), scalar_dtype(tensor2)
+        return _combine(a, b) if a._cat >= b._cat else _combine(b, a)
     return result_dtype(tensor1, tensor2)
 
 

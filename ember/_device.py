@@ -19,6 +19,9 @@ class device:
                 raise TypeError('device(): a device object takes no index')
             return type_or_str
         if isinstance(type_or_str, int) and not isinstance(type_or_str, bool):
+            from . import cuda        # an index alone means the current accelerator
+            if not cuda.is_available():
+                raise RuntimeError('Cannot access accelerator device when none is available.')
             type_or_str, index = 'cuda', type_or_str
         if not isinstance(type_or_str, str):
             raise TypeError(f'device() received an invalid combination of arguments - got ({type(type_or_str).__name__})')
@@ -36,7 +39,9 @@ class device:
                 raise RuntimeError(f'Invalid device string: \'{s}\'')
             idx = int(num)
         if typ not in ('cpu', 'cuda', 'meta'):
-            raise RuntimeError(f'Expected one of cpu, cuda, meta device type at start of device string: {s}')
+            raise RuntimeError('Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, '
+                               'maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of '
+                               f'device string: {s}')
         if idx is not None and idx < 0:
             raise RuntimeError(f'Device index must not be negative')
         d = object.__new__(cls)
@@ -57,12 +62,7 @@ class device:
         return self.type if self.index is None else f'{self.type}:{self.index}'
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
-        if not isinstance(other, device):
+        if not isinstance(other, device):      # torch: a device never equals a string
             return NotImplemented
         return self.type == other.type and self.index == other.index
 
@@ -85,6 +85,8 @@ def as_device(d):
             d = device(d)
         else:
             raise TypeError(f'expected a device, got {type(d).__name__}')
+    if d.type == 'cpu':
+        return CPU                  # 'cpu:0' is the one CPU device
     if d.type == 'cuda':
         from . import cuda
         cuda._check_available()

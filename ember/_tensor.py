@@ -70,6 +70,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if not self._data.ndim:
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self):
@@ -133,18 +135,25 @@ class Tensor:
 
     # ------------------------------------------------------------------ memory layout
     def stride(self, dim=None):
-        """Strides in elements. Size-1 dims get the contiguous-style stride torch reports."""
+        """Strides in elements. Where NumPy reports 0 for a size-1 axis (made by None or a
+        broadcast) or for an empty array, the stride is torch's: that of a new axis there."""
         a = self._data
         isz = a.itemsize
         st = [s // isz for s in a.strides]
-        shp = a.shape
-        nxt = 1
-        for d in range(a.ndim - 1, -1, -1):
-            if shp[d] == 1:
-                st[d] = nxt
-            nxt = st[d] * shp[d] if shp[d] != 1 else st[d]
+        if 0 in st:
+            shp = a.shape
+            empty = a.size == 0
+            nxt = 1
+            for d in range(a.ndim - 1, -1, -1):
+                if st[d] == 0 and (shp[d] == 1 or empty):
+                    st[d] = nxt
+                nxt = st[d] * (shp[d] or 1)
         st = tuple(st)
-        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
+        if dim is None:
+            return st
+        if not a.ndim:
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
+        return st[_wrap_dim(dim, a.ndim)]
 
     def is_contiguous(self, memory_format=None):
         return self._data.flags.c_contiguous
@@ -186,6 +195,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if flag and self.grad_fn is None and not self.dtype.is_floating_point:
+            raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
@@ -197,7 +208,7 @@ class Tensor:
                                    'var_no_grad = var.detach().')
             return self
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
+            raise RuntimeError('only Tensors of floating point dtype can require gradients')
         self._rg = requires_grad
         return self
 
@@ -213,7 +224,7 @@ class Tensor:
                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
                 'for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor '
                 'by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 '
-                'for more informations.', UserWarning, stacklevel=2)
+                'for more information.', UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -356,6 +367,8 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         a = self._host()
+        if copy:            # np.array(t): a copy; np.asarray(t): shares memory when it can
+            return a.astype(dtype or a.dtype, copy=True)
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __len__(self):
@@ -370,7 +383,8 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f'Boolean value of Tensor with more than one value is ambiguous')
+            raise RuntimeError('Boolean value of Tensor with no values is ambiguous' if self._data.size == 0 else
+                               'Boolean value of Tensor with more than one value is ambiguous')
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
@@ -390,6 +404,12 @@ class Tensor:
 
     def __complex__(self):
         return complex(self.item())
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool)):
+            return bool(np.any((self == element)._data))
+        raise RuntimeError(f'Tensor.__contains__ only supports Tensor or scalar, but you passed in a '
+                           f'{type(element)}.')
 
     __hash__ = object.__hash__
 

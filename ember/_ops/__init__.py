@@ -1,7 +1,7 @@
 """Every op, once. This module binds them onto ``Tensor`` as methods, operators and in-place
 forms, so that ``ember.add(a, b)``, ``a.add(b)``, ``a + b`` and ``a.add_(b)`` are one op."""
 from .._tensor import Tensor
-from . import pointwise as P, shape as S, indexing as I, creation as C, inplace as IP
+from . import pointwise as P, shape as S, indexing as I, creation as C, inplace as IP, reduction as R, linalg as L
 
 _T = Tensor
 
@@ -13,7 +13,7 @@ def _method(fn):
 def _bind(name, fn, inplace=True):
     setattr(_T, name, fn)
     if inplace:
-        setattr(_T, name + '_', IP.make_inplace(fn))
+        setattr(_T, name + '_', IP.make_inplace(fn, check_type=name in ('bitwise_and', 'bitwise_or', 'bitwise_xor')))
 
 
 # pointwise, with in-place forms
@@ -25,7 +25,6 @@ for _n in ('add', 'sub', 'mul', 'div', 'true_divide', 'floor_divide', 'remainder
            'logical_and', 'logical_or', 'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor',
            'bitwise_not', 'where'):
     _bind(_n, getattr(P, _n), inplace=_n not in ('where', 'maximum', 'minimum', 'fmax', 'fmin'))
-_T.rsub = lambda self, other, alpha=1: P.sub(other, self, alpha=alpha)
 _T.where = lambda self, condition, other: P.where(condition, self, other)
 _T.masked_fill = I.masked_fill
 _T.masked_fill_ = IP.make_inplace(I.masked_fill)
@@ -51,13 +50,13 @@ _T.__add__ = P.add
 _T.__radd__ = _ref(P.add)
 _T.__iadd__ = _inplace_op('add_')
 _T.__sub__ = P.sub
-_T.__rsub__ = _ref(P.sub)
+_T.__rsub__ = lambda self, other: P.rsub(self, other)
 _T.__isub__ = _inplace_op('sub_')
 _T.__mul__ = P.mul
 _T.__rmul__ = _ref(P.mul)
 _T.__imul__ = _inplace_op('mul_')
 _T.__truediv__ = P.div
-_T.__rtruediv__ = _ref(P.div)
+_T.__rtruediv__ = P._rtruediv
 _T.__itruediv__ = _inplace_op('div_')
 _T.__floordiv__ = P.floor_divide
 _T.__rfloordiv__ = _ref(P.floor_divide)
@@ -69,9 +68,10 @@ _T.__pow__ = P.pow
 _T.__rpow__ = _ref(P.pow)
 _T.__ipow__ = _inplace_op('pow_')
 _T.__neg__ = P.neg
-_T.__pos__ = lambda self: self
+_T.__pos__ = P.positive
+_T.positive = P.positive
 _T.__abs__ = P.abs
-_T.__invert__ = P.bitwise_not
+_T.__invert__ = P._invert
 _T.__and__ = P.bitwise_and
 _T.__rand__ = _ref(P.bitwise_and)
 _T.__iand__ = _inplace_op('bitwise_and_')
@@ -98,8 +98,8 @@ for _n in ('view', 'view_as', 'reshape', 'reshape_as', 'flatten', 'unflatten', '
     setattr(_T, _n, getattr(S, _n))
 _T.T = property(S.T)
 _T.mT = property(S.mT)
-_T.H = property(S.T)
-_T.mH = property(S.mT)
+_T.H = property(S.H)
+_T.mH = property(S.mH)
 _T.transpose_ = lambda self, a, b: _restride(self, S.transpose(self, a, b))
 _T.t_ = lambda self: _restride(self, S.t(self))
 _T.squeeze_ = lambda self, dim=None: _restride(self, S.squeeze(self, dim))
@@ -154,16 +154,8 @@ def _bind_module(mod, names):
             setattr(_T, n, f)
 
 
-try:
-    from . import reduction as R
-    _bind_module(R, ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var',
-                     'all', 'any', 'logsumexp', 'cumsum', 'norm', 'std_mean', 'var_mean'))
-except ImportError:      # while the reductions are being written
-    R = None
-try:
-    from . import linalg as L
-    _bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'addmm'))
-    _T.__matmul__ = L.matmul
-    _T.__rmatmul__ = lambda self, other: L.matmul(other, self)
-except ImportError:
-    L = None
+_bind_module(R, ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var',
+             'all', 'any', 'logsumexp', 'cumsum', 'norm'))
+_bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm'))
+_T.__matmul__ = L.matmul
+_T.__rmatmul__ = lambda self, other: L.matmul(other, self)

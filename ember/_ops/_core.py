@@ -14,8 +14,14 @@ def edge(t):
         return (None, 0)
     if not t._rg:
         return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._out)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out)
+    e = t._extra                 # a leaf: its AccumulateGrad, made once and kept in _extra['acc']
+    if e is not None:
+        acc = e.get('acc')
+        if acc is not None:
+            return (acc, 0)
     return (t._accumulator(), 0)
 
 
@@ -32,10 +38,21 @@ def needs_grad(*ts):
 def record(cls, out, inputs, saved=(), args=None):
     """Attach a new ``cls`` node as ``out.grad_fn``; out may be a tensor or a tuple of them."""
     node = _new(cls)
-    node.next_functions = tuple([edge(t) for t in inputs])
+    # (the common arities spelled out: a comprehension costs more than the edges themselves)
+    n = len(inputs) if type(inputs) is tuple else -1
+    if n == 2:
+        a, b = inputs
+        node.next_functions = (edge(a), edge(b))
+    elif n == 1:
+        node.next_functions = (edge(inputs[0]),)
+    else:
+        node.next_functions = tuple([edge(t) for t in inputs])
     node._saved = saved
-    node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0 for t in saved])
+    node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0
+                        for t in saved]) if saved else ()
     node._args = args
+    node._pre_hooks = None       # "no hooks" without an AttributeError in the engine (Node._init_hooks
+    #                              still makes the lists: it tests _hooks, which stays unset)
     if type(out) is tuple or type(out) is list:
         for i, o in enumerate(out):
             if o is not None and o.dtype.is_floating_point:
@@ -151,13 +168,17 @@ def norm_dims(dim, ndim):
     if isinstance(dim, (int, np.integer)):
         return (_wrap_dim(int(dim), ndim),)
     dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f'dim {dims[0]} appears multiple times in the list of dims')
+    seen = set()
+    for d in dims:
+        if d in seen:
+            raise RuntimeError(f'dim {d} appears multiple times in the list of dims')
+        seen.add(d)
     return dims
 
 
-def parse_size(size, fname='size'):
-    """A shape from varargs or one tuple/list/Size argument: f(2, 3) or f((2, 3))."""
+def parse_size(size, fname='size', allow_negative=False):
+    """A shape from varargs or one tuple/list/Size argument: f(2, 3) or f((2, 3)).
+    ``allow_negative``: view/reshape/expand take -1 (checked by the caller)."""
     if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
         s = size[0]
         if isinstance(s, Tensor):
@@ -170,7 +191,7 @@ def parse_size(size, fname='size'):
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
                             f'type {type(s).__name__} at pos {len(out)}')
-        if s < 0:
+        if s < 0 and not allow_negative:
             raise RuntimeError(f'Trying to create tensor with negative dimension {s}: {list(size)}')
         out.append(int(s))
     return tuple(out)

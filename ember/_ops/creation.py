@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 from .. import _dtype as D
 from .._device import CPU, as_device, device as _devcls
-from .._tensor import Tensor, _wrap, _gm
+from .._tensor import Tensor, Size, _wrap, _gm
 from .._random import default_generator, _gen
 from ._core import record, backward_op, parse_size, as_array
 
@@ -38,46 +38,118 @@ def _infer(data):
     if isinstance(data, Tensor):
         return data._host(), data.dtype
     if isinstance(data, np.ndarray):
+        if any(s < 0 for s in data.strides):
+            raise ValueError(_NEG_STRIDES)
         return data, D.from_numpy_dtype(data.dtype)
     if isinstance(data, (bool, np.bool_)):
         return np.asarray(data, dtype=np.bool_), D.bool_
-    if isinstance(data, (int, np.integer)):
-        return np.asarray(data, dtype=np.int64), D.int64 if isinstance(data, int) else D.from_numpy_dtype(np.asarray(data).dtype)
-    if isinstance(data, (float, np.floating)):
-        if isinstance(data, np.floating) and not isinstance(data, float):
-            return np.asarray(data), D.from_numpy_dtype(np.asarray(data).dtype)
+    if isinstance(data, np.generic):
+        return np.asarray(data), D.from_numpy_dtype(data.dtype)
+    if isinstance(data, int):
+        if not -2 ** 63 <= data < 2 ** 63:
+            raise ValueError('Overflow when unpacking long long')
+        return np.asarray(data, dtype=np.int64), D.int64
+    if isinstance(data, float):
         return np.asarray(data, dtype=D._default[0].np), D._default[0]
     if isinstance(data, (list, tuple)):
-        items = [_flatten_item(x) for x in data] if _has_tensors(data) else data
+        leaves = set()
+        _leaf_types(data, leaves)
+        plain = leaves <= _PY_SCALARS
+        if plain:
+            items, dt = data, None
+        else:
+            # numpy scalars/arrays or tensors inside: the dtype promotes over the elements' dtypes
+            dt = _promote_leaves(data, None)
+            if any(isinstance(x, np.ndarray) for x in data):
+                warnings.warn('Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider '
+                              'converting the list to a single numpy.ndarray with numpy.array() before converting to '
+                              'a tensor.', UserWarning, stacklevel=3)
+            items = [_flatten_item(x) for x in data] if _has_tensors(data) else data
         try:
             arr = np.array(items)
         except ValueError:
-            _raise_ragged(items)
+            _raise_ragged(items, float in leaves)
             raise
         if arr.dtype == object:
-            _raise_ragged(items)
-            raise TypeError('new(): invalid data type')
+            _raise_ragged(items, float in leaves)
+            if not plain:
+                raise TypeError('new(): invalid data type')
+            if float not in leaves:      # ints beyond int64
+                raise ValueError('Overflow when unpacking long long')
+            arr = np.array(items, dtype=np.float64)
+        if dt is not None:
+            return arr.astype(dt.np, copy=False), dt
         k = arr.dtype.kind
         if k == 'f':
-            dt = D._default[0] if not _has_np_float(items) else D.from_numpy_dtype(arr.dtype)
+            dt = D._default[0]
             return arr.astype(dt.np, copy=False), dt
-        if k in 'iu':
+        if k == 'i':
             return arr.astype(np.int64, copy=False), D.int64
+        if k == 'u':
+            raise ValueError('Overflow when unpacking long long')
         if k == 'b':
             return arr, D.bool_
-        if k in 'US':
-            raise TypeError(f"new(): invalid data type '{'str'}'")
         raise TypeError(f'new(): invalid data type {arr.dtype}')
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
-    try:
-        return _infer(list(data))
-    except TypeError:
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}") from None
+    if isinstance(data, dict) or not hasattr(type(data), '__getitem__'):    # not a sequence
+        raise RuntimeError(f'Could not infer dtype of {type(data).__name__}')
+    return _infer(list(data))
 
 
-def _has_np_float(items):
-    return False
+_PY_SCALARS = {int, float, bool}
+_NEG_STRIDES = ('At least one stride in the given numpy array is negative, and tensors with negative strides are not '
+                'currently supported. (You can probably work around this by making a copy of your array  with '
+                'array.copy().) ')
+
+
+def _leaf_types(data, acc):
+    """The set of element types in nested lists/tuples (at C speed for flat lists)."""
+    ts = set(map(type, data))
+    if list in ts or tuple in ts:
+        for x in data:
+            if type(x) is list or type(x) is tuple:
+                _leaf_types(x, acc)
+        ts.discard(list)
+        ts.discard(tuple)
+    acc |= ts
+
+
+def _promote_leaves(data, dt):
+    """torch's dtype inference over mixed elements: Python floats are the default dtype, ints int64."""
+    for x in data:
+        if type(x) is list or type(x) is tuple:
+            dt = _promote_leaves(x, dt)
+            continue
+        if isinstance(x, Tensor):
+            d = x.dtype
+        elif isinstance(x, (bool, np.bool_)):
+            d = D.bool_
+        elif isinstance(x, (np.ndarray, np.generic)):
+            d = D.from_numpy_dtype(x.dtype)
+        elif isinstance(x, int):
+            d = D.int64
+        elif isinstance(x, float):
+            d = D._default[0]
+        elif isinstance(x, str):
+            raise TypeError("new(): invalid data type 'str'")
+        else:
+            raise RuntimeError(f'Could not infer dtype of {type(x).__name__}')
+        dt = d if dt is None else D.promote_types(dt, d)
+    return dt
+
+
+def _check_overflow(arr, dt):
+    """torch's check when Python numbers are stored as an integer dtype (ints may wrap into uint8)."""
+    if not arr.size or arr.dtype.kind == 'b':
+        return
+    info = np.iinfo(dt.np)
+    if arr.dtype.kind == 'f':
+        bad = not np.isfinite(arr).all() or arr.min() < (0 if dt is D.uint8 else info.min) or arr.max() > info.max
+    else:
+        bad = arr.min() < (-info.max if dt is D.uint8 else info.min) or arr.max() > info.max
+    if bad:
+        raise RuntimeError(f'value cannot be converted to type {dt.name} without overflow')
 
 
 def _has_tensors(data):
@@ -101,18 +173,26 @@ def _flatten_item(x):
     return x
 
 
-def _raise_ragged(data, dim=0):
+def _raise_ragged(data, floating=False, dim=0):
+    """torch's errors for nested data whose lengths or nesting depths differ."""
     if not isinstance(data, (list, tuple)) or not data:
         return
     first = data[0]
     if isinstance(first, (list, tuple)):
         n = len(first)
         for x in data[1:]:
-            if not isinstance(x, (list, tuple)) or len(x) != n:
-                got = len(x) if isinstance(x, (list, tuple)) else 'not a sequence'
-                raise ValueError(f'expected sequence of length {n} at dim {dim + 1} (got {got})')
+            if not isinstance(x, (list, tuple)):
+                raise TypeError('not a sequence')
+            if len(x) != n:
+                raise ValueError(f'expected sequence of length {n} at dim {dim + 1} (got {len(x)})')
         for x in data:
-            _raise_ragged(x, dim + 1)
+            _raise_ragged(x, floating, dim + 1)
+    else:
+        for x in data[1:]:
+            if isinstance(x, (list, tuple)):
+                name = type(x).__name__
+                raise TypeError(f'must be real number, not {name}' if floating else
+                                f"'{name}' object cannot be interpreted as an integer")
 
 
 def tensor(data=_MISSING, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -124,12 +204,15 @@ def tensor(data=_MISSING, *, dtype=None, device=None, requires_grad=False, pin_m
     if data is _MISSING:
         raise TypeError('tensor() missing 1 required positional arguments: "data"')
     if isinstance(data, Tensor):
-        warnings.warn('To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or '
-                      'sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).',
+        warnings.warn('To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or '
+                      'sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).',
                       UserWarning, stacklevel=2)
     arr, dt = _infer(data)
     if dtype is not None:
-        dt = _as_dtype(dtype)
+        want = _as_dtype(dtype)
+        if want is not dt and want._cat == 1 and not isinstance(data, (np.ndarray, Tensor)):
+            _check_overflow(arr, want)
+        dt = want
     arr = np.array(arr, dtype=dt.np, copy=True)
     dev = as_device(device) if device is not None else (data._device if isinstance(data, Tensor) else CPU)
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
@@ -170,9 +253,7 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f'expected np.ndarray (got {type(ndarray).__name__})')
     if any(s < 0 for s in ndarray.strides):
-        raise ValueError('At least one stride in the given numpy array is negative, and tensors with negative '
-                         'strides are not currently supported. (You can probably work around this by making a copy '
-                         'of your array  with array.copy().) ')
+        raise ValueError(_NEG_STRIDES)
     dt = D.from_numpy_dtype(ndarray.dtype)
     if not ndarray.flags.writeable:
         warnings.warn('The given NumPy array is not writable, and PyTorch does not support non-writable tensors. '
@@ -247,16 +328,20 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _like(input, dtype, device, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive); int64 when all arguments are ints."""
     if end is None:
+        if start is None:
+            raise TypeError("arange() missing required argument 'end' (pos 1)")
         start, end = 0, start
+    elif start is None:
+        start = 0
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = vals
     if step == 0:
         raise RuntimeError('step must be nonzero')
     if (end - start) * step < 0:
-        raise RuntimeError('upper bound and larger bound inconsistent with step sign')
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
     if dtype is None:
         dt = D._default[0] if any(isinstance(v, float) for v in vals) else D.int64
     else:
@@ -286,14 +371,22 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError('number of steps must be non-negative')
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    # torch fills the first half from start and the second half from end (symmetric rounding)
+    # torch fills the first half from start and the second half from end (symmetric rounding).
+    # The step is in the result dtype (double for integer results); each value is one fused
+    # multiply-add, done here in a wider type and rounded once.
+    ct = dt.np.type if dt._cat == 2 else np.float64
+    if dt._cat < 2:
+        start, end = (int(v) for v in (start, end))
+    s0, e0 = np.asarray(start, ct), np.asarray(end, ct)
     if steps == 1:
-        arr = np.array([start], dtype=np.float64)
+        arr = s0.reshape(1)
     else:
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
+        wide = np.longdouble if ct is np.float64 else ct if ct is np.float16 else np.float64
+        step = ((e0 - s0) / ct(steps - 1)).astype(wide)
+        s0, e0 = s0.astype(wide), e0.astype(wide)
+        i = np.arange(steps).astype(wide)
         half = steps // 2
-        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+        arr = np.where(i < half, s0 + step * i, e0 - step * (steps - 1 - i)).astype(ct)
     if dt._cat < 2:
         arr = np.trunc(arr)
     dev = as_device(device) if device is not None else CPU
@@ -310,6 +403,8 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     if n < 0:
         raise RuntimeError(f'n must be greater or equal to 0, got {n}')
+    if m is not None and m < 0:
+        raise RuntimeError(f'm must be greater or equal to 0, got {m}')
     dev = as_device(device) if device is not None else CPU
     return _out(_finish_new(_wrap(_on(np.eye(n, m, dtype=dt.np), dev), dt, dev), requires_grad), out)
 
@@ -321,11 +416,14 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 
 
 # ---------------------------------------------------------------- random
+_KERNEL = {'rand': 'check_uniform_bounds', 'randn': 'normal_kernel_cpu'}
+
+
 def _rand_factory(size, generator, dtype, device, requires_grad, draw, fname):
     shape = parse_size(size, fname)
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     if dt._cat < 2:
-        raise RuntimeError(f'"{fname}" not implemented for \'{dt._legacy[:-6]}\'')
+        raise NotImplementedError(f'"{_KERNEL[fname]}" not implemented for \'{dt._legacy[:-6]}\'')
     arr = draw(_gen(generator), shape, dt)
     dev = as_device(device) if device is not None else CPU
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
@@ -363,6 +461,12 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     args = list(args)
     if size is None and args and not isinstance(args[-1], (int, np.integer)):
         size = args.pop()
+    if size is None:
+        if len(args) == 2:
+            raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
+                            f'{type(args[1]).__name__}')
+        raise TypeError(f"randint() received an invalid combination of arguments - got "
+                        f"({', '.join(type(a).__name__ for a in args)})")
     if high is None:
         if len(args) == 1:
             high = args[0]
@@ -515,29 +619,62 @@ def _to_bw(node, g):
     return (g.to(device=dev, dtype=dt) if dt.is_floating_point else None,)
 
 
+_TO_KWARGS = frozenset(('dtype', 'device', 'non_blocking', 'copy', 'memory_format'))
+
+
+def _arg_type_name(a):
+    if isinstance(a, D.dtype):
+        return 'torch.dtype'
+    if isinstance(a, _devcls):
+        return 'torch.device'
+    return 'Tensor' if isinstance(a, Tensor) else type(a).__name__
+
+
+def _to_error(args, kwargs):
+    got = ', '.join([_arg_type_name(a) for a in args] + [f'{k}={_arg_type_name(v)}' for k, v in kwargs.items()])
+    if kwargs and not args:
+        got += ', '
+    return TypeError(
+        f'to() received an invalid combination of arguments - got ({got}), but expected one of:\n'
+        ' * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool copy = False, *, '
+        'torch.memory_format memory_format = None)\n'
+        ' * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = '
+        'None)\n'
+        ' * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = '
+        'None)\n')
+
+
 def to(self, *args, **kwargs):
-    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; self when nothing changes."""
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; self when nothing changes.
+    Positional forms: (device, dtype, non_blocking, copy), (dtype, non_blocking, copy),
+    (tensor, non_blocking, copy)."""
     dev = dt = None
-    copy = kwargs.pop('copy', False)
-    kwargs.pop('non_blocking', None)
-    kwargs.pop('memory_format', None)
-    for a in args:
-        if isinstance(a, D.dtype):
-            dt = a
-        elif isinstance(a, Tensor):
-            dt, dev = a.dtype, a._device
-        elif isinstance(a, (str, _devcls, int)) and not isinstance(a, bool):
-            dev = as_device(a)
-        elif a is None:
-            continue
-        elif isinstance(a, bool):
-            continue   # non_blocking / copy given positionally
+    copy = False
+    rest = args
+    if rest:
+        a = rest[0]
+        if isinstance(a, Tensor):
+            dt, dev, rest = a.dtype, a._device, rest[1:]
         else:
-            raise TypeError(f'to() received an invalid combination of arguments - got ({type(a).__name__})')
-    if 'dtype' in kwargs and kwargs['dtype'] is not None:
-        dt = _as_dtype(kwargs.pop('dtype'))
-    if 'device' in kwargs and kwargs['device'] is not None:
-        dev = as_device(kwargs.pop('device'))
+            if a is None or isinstance(a, (str, _devcls)) or (isinstance(a, int) and not isinstance(a, bool)):
+                dev, rest = a, rest[1:]
+            if rest and isinstance(rest[0], D.dtype):
+                dt, rest = rest[0], rest[1:]
+    if len(rest) > 2 or any(not isinstance(a, bool) for a in rest) or (kwargs and not kwargs.keys() <= _TO_KWARGS):
+        raise _to_error(args, kwargs)
+    if len(rest) == 2:
+        copy = rest[1]
+    if kwargs:
+        copy = kwargs.get('copy', copy)
+        if kwargs.get('dtype') is not None:
+            dt = _as_dtype(kwargs['dtype'])
+        if kwargs.get('device') is not None:
+            dev = kwargs['device']
+    if dev is not None:
+        if type(dev) is str and dev.startswith('cpu:') or type(dev) is _devcls and dev.type == 'cpu' and \
+                dev.index is not None:
+            copy = True     # torch copies for an indexed CPU device ('cpu:0' is not its tensors' 'cpu')
+        dev = as_device(dev)
     dt = dt or self.dtype
     dev = dev or self._device
     if dt is self.dtype and dev is self._device and not copy:
@@ -555,7 +692,7 @@ def to(self, *args, **kwargs):
 
 
 def _cast(dt):
-    def method(self, memory_format=None):
+    def method(self, *, memory_format=None):
         return to(self, dt)
     return method
 
@@ -565,17 +702,32 @@ def cpu(self, memory_format=None):
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
+    # an int index goes through ember.device, which refuses it without an accelerator as torch does
     return to(self, as_device('cuda' if device is None else device if not isinstance(device, int) else
-                              _devcls('cuda', device)))
+                              _devcls(device)))
+
+
+_NO_ATEN_CUDA = (
+    'Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into two shared libraries: a CPU '
+    'library and a CUDA library; this error has occurred because you are trying to use some CUDA functionality, but '
+    'the CUDA library has not been loaded by the dynamic linker for some reason.  The CUDA library MUST be loaded, '
+    'EVEN IF you don\'t directly use any symbols from the CUDA library! One common culprit is a lack of '
+    '-Wl,--no-as-needed in your link arguments; many dynamic linkers will delete dynamic library dependencies if you '
+    'don\'t depend on any of their symbols.  You can check if this has occurred by using ldd on your binary to see if '
+    'there is a dependency on *_cuda.so library.')
 
 
 def _to_type(self, t):
     if isinstance(t, str):
         name = t.split('.')[-1]
-        dt = _LEGACY_BY_NAME.get(name)
+        dt = _LEGACY_BY_NAME.get(name) if t in ('torch.' + name, 'torch.cuda.' + name) else None
         if dt is None:
             raise ValueError(f'invalid type: \'{t}\'')
         dev = 'cuda' if '.cuda.' in t else 'cpu'
+        if dev == 'cuda':
+            from .. import cuda as _cuda
+            if not _cuda.is_available():
+                raise RuntimeError(_NO_ATEN_CUDA)
         return to(self, dev, dt)
     if isinstance(t, D.dtype):
         return to(self, t)
@@ -590,8 +742,12 @@ def _clone_bw(node, g):
 
 
 def clone(input, *, memory_format=None):
-    """A copy with its own memory, differentiable."""
-    t = _wrap(input._data.copy(), input.dtype, input._device)
+    """A copy with its own memory, differentiable. It keeps the input's layout (torch's
+    preserve_format: a transposed input gives a transposed copy) unless the input overlaps
+    itself (an expanded tensor) or ``memory_format=torch.contiguous_format``."""
+    a = input._data
+    order = 'C' if memory_format == 'torch.contiguous_format' or 0 in a.strides else 'K'
+    t = _wrap(a.copy(order=order), input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_clone_bw, t, (input,))
     return t
@@ -600,7 +756,7 @@ def clone(input, *, memory_format=None):
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
-    return clone(self)
+    return clone(self, memory_format='torch.contiguous_format')
 
 
 # ---------------------------------------------------------------- legacy constructors
@@ -610,32 +766,43 @@ class _LegacyMeta(type):
 
     def __call__(cls, *args, device=None):
         dev = device if cls._devtype == 'cpu' else (device or 'cuda')
-        return _legacy_new(Tensor, cls._dtype, args, dev)
+        return _legacy_new(Tensor, cls._dtype, args, dev, cls._devtype, typed=True)
 
     def __repr__(cls):
         return f"<class 'torch.{'cuda.' if cls._devtype == 'cuda' else ''}{cls.__name__}'>"
 
 
-def _legacy_new(cls, dt, args, device):
-    """``Tensor(...)``/``FloatTensor(...)``: no args (empty), sizes (uninitialised), or data."""
+def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
+    """``Tensor(...)``/``FloatTensor(...)``: no args (empty), sizes (uninitialised), a tensor
+    (an alias of it), or data."""
+    if device is not None:
+        want = device if isinstance(device, _devcls) else _devcls(device)
+        if want.type != devtype:
+            raise RuntimeError(f'legacy constructor expects device type: {devtype} but device type: {want.type} '
+                               f'was passed')
     dev = as_device(device) if device is not None else CPU
     if len(args) == 0:
         return _wrap(_on(np.empty((0,), dt.np), dev), dt, dev)
     if len(args) == 1 and isinstance(args[0], Tensor):
         src = args[0]
-        if src.dtype is not dt:
+        if typed and src.dtype is not dt:
             raise TypeError(f'expected {dt} (got {src.dtype})')
-        return src.detach()
-    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
-        return _wrap(_on(np.zeros(tuple(args), dt.np), dev), dt, dev)
-    if len(args) == 1 and isinstance(args[0], (tuple, list)) and args[0] and isinstance(args[0][0], (int, float, bool, list, tuple, Tensor, np.number)) is False:
-        pass
+        return src[...]
+    if len(args) == 1 and isinstance(args[0], Size) or \
+            all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        shape = parse_size(args, 'new')
+        return _wrap(_on(np.zeros(shape, dt.np), dev), dt, dev)
     if len(args) == 1:
         a = args[0]
-        if isinstance(a, (list, tuple, np.ndarray)) or isinstance(a, (int, float)):
-            arr, _ = _infer(a)
+        if isinstance(a, (list, tuple, np.ndarray)):
+            arr, src_dt = _infer(a)
+            if dt._cat == 1 and src_dt is not dt and not isinstance(a, np.ndarray):
+                _check_overflow(arr, dt)
             return _wrap(_on(np.array(arr, dtype=dt.np), dev), dt, dev)
-    raise TypeError(f'new(): invalid combination of arguments')
+        raise TypeError(f'new(): data must be a sequence (got {type(a).__name__})')
+    bad = next(a for a in args if not isinstance(a, (int, np.integer)) or isinstance(a, bool))
+    raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {args.index(bad) + 1} with error "
+                    f'"type must be tuple of ints,but got {type(bad).__name__}"')
 
 
 def _legacy(name, dt, devtype='cpu'):

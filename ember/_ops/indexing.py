@@ -166,8 +166,16 @@ def setitem(self, idx, value):
     from .inplace import check_inplace, apply_inplace
     check_inplace(self)
     if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
-        np_idx, _ = _convert(idx)
-        apply_inplace(self, index_put, (np_idx, value), {})
+        np_idx, basic = _convert(idx)
+        if basic:
+            # a write through a view: the base's history becomes CopySlices, as in torch
+            from .shape import copy_
+            if not isinstance(value, Tensor):
+                from .creation import tensor
+                value = tensor(value, dtype=self.dtype, device=self._device)
+            copy_(getitem(self, idx), value)
+        else:
+            apply_inplace(self, index_put, (np_idx, value), {})
         return
     np_idx, _ = _convert(idx)
     if isinstance(value, Tensor):

@@ -7,7 +7,7 @@ the new node as ``grad_fn``. An in-place op on a view also rewrites the base's h
 """
 import numpy as np
 from .._tensor import Tensor, _wrap, _gm
-from ._core import record, edge, backward_op
+from ._core import record, edge, backward_op, result_dtype
 
 
 def check_inplace(t):
@@ -138,9 +138,15 @@ def _old_value_edge(t):
     return s
 
 
-def make_inplace(fn):
-    """The ``op_`` method from the out-of-place ``op``."""
+def make_inplace(fn, check_type=False):
+    """The ``op_`` method from the out-of-place ``op``. ``check_type``: refuse a promoted result
+    type before running the op (torch does so before a kernel can report a missing dtype)."""
     def method(self, *args, **kwargs):
+        if check_type and args:
+            rt = result_dtype(self, args[0])
+            if rt._cat > self.dtype._cat:
+                raise RuntimeError(f"result type {_cap(rt)} can't be cast to the desired output type "
+                                   f"{_cap(self.dtype)}")
         return apply_inplace(self, fn, args, kwargs)
     method.__name__ = fn.__name__ + '_'
     return method

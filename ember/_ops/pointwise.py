@@ -7,7 +7,9 @@ Shapes broadcast as in PyTorch; dtypes promote by ``torch.result_type``.
 Example:
     >>> ember.add(ember.ones(2, 3), ember.arange(3), alpha=2)      # shape (2, 3), float32
 """
+import warnings
 import numpy as np
+from builtins import abs as builtins_abs
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import (record, backward_op, check_device, result_dtype, scalar_array, is_scalar, to_scalar,
@@ -39,22 +41,24 @@ def _operands(a, b):
 
 def _with_scalar(t, s, swapped):
     ts = type(s)
+    if (ts is float or ts is int) and t.dtype._cat == 2:
+        return t._data, s, t.dtype   # a float tensor keeps its dtype with a Python number
     if ts not in (int, float, bool):
         if isinstance(s, (np.number, np.bool_)):
             s = s.item()
             ts = type(s)
-        elif isinstance(s, np.ndarray) or isinstance(s, (list, tuple)):
+        elif isinstance(s, np.ndarray):
             from .creation import tensor
             o = tensor(s, device=t._device)
             return _operands(o, t) if swapped else _operands(t, o)[:3]
         else:
-            raise TypeError(f'unsupported operand type: {ts.__name__}')
+            raise TypeError(f"unsupported operand type(s): 'Tensor' and '{ts.__name__}'")
     key = (t.dtype, ts, _default[0])
     rt = _scalar_rt.get(key)
     if rt is None:
         rt = _scalar_rt[key] = D._combine(t.dtype, D.scalar_dtype(s))
     x = t._data if t.dtype is rt else t._data.astype(rt.np)
-    if rt._cat == 1 and ts is int and not (-128 <= s <= 127):
+    if rt._cat == 1 and ts is int and (not (-128 <= s <= 127) or (s < 0 and rt is D.uint8)):
         s = scalar_array(s, rt, x)   # NumPy refuses out-of-range Python ints; torch wraps them
     elif rt._cat == 0 and ts is not bool:
         s = bool(s)
@@ -101,14 +105,46 @@ def _sub_bw(node, g):
     return grad_for(g, sa, da), grad_for(-g if alpha == 1 else g * -alpha, sb, db)
 
 
-@backward_op('RsubBackward1')
+@backward_op('RsubBackward0')
 def _rsub_bw(node, g):
+    # rsub(input, other) = other - alpha * input; one edge when other is a number
     sa, sb, da, db, alpha = node._args
-    return grad_for(g, sa, da), grad_for(-g if alpha == 1 else g * -alpha, sb, db)
+    ga = grad_for(-g if alpha == 1 else g * -alpha, sa, da)
+    return (ga, grad_for(g, sb, db)) if len(node.next_functions) == 2 else (ga,)
+
+
+_rsub_scalar_bw = backward_op('RsubBackward1')(_rsub_bw._backward)
 
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast. Example: ``ember.add(x, 1)``."""
+    if alpha == 1 and isinstance(input, Tensor):
+        # fast path for the common cases (same result, dtype and graph as the general path):
+        # two non-bool tensors of one dtype and device, or a float tensor and a Python number
+        rt = input.dtype
+        if isinstance(other, Tensor):
+            if other.dtype is rt and other._device is input._device and rt is not D.bool_:
+                try:
+                    r = input._data + other._data       # (the operator: a little cheaper than np.add)
+                except ValueError:
+                    _check_shapes(input, other)
+                    raise
+                if type(r) is not np.ndarray:
+                    r = np.asarray(r)
+                t = _wrap(r, rt, input._device)
+                if _gm.enabled and (input._rg or other._rg):
+                    record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, alpha))
+                return t if out is None else _finish(t, out)
+        elif (type(other) is float or type(other) is int) and rt._cat == 2:
+            r = input._data + other
+            if type(r) is not np.ndarray:
+                r = np.asarray(r)
+            if r.dtype is not rt.np:
+                r = r.astype(rt.np)
+            t = _wrap(r, rt, input._device)
+            if _gm.enabled and input._rg:
+                record(_add_bw, t, (input, other), (), (input._data.shape, (), rt, rt, alpha))
+            return t if out is None else _finish(t, out)
     xa, xb, rt = _operands(input, other)
     if alpha != 1:
         _check_alpha(alpha, rt)
@@ -134,10 +170,10 @@ def _check_alpha(alpha, rt):
         raise RuntimeError('Boolean alpha only supported for Boolean results.')
 
 
-def sub(input, other, *, alpha=1, out=None):
+def sub(input, other, *, alpha=1, out=None, _rsub=None):
     """input - alpha * other, broadcast."""
-    if (isinstance(input, Tensor) and input.dtype is D.bool_) or (isinstance(other, Tensor) and other.dtype is D.bool_):
-        if _dtype_of(input) is D.bool_ and _dtype_of(other) is D.bool_:
+    if _is_bool(input) or _is_bool(other):
+        if _is_bool(input) and _is_bool(other):
             raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
                                'Use the `^` or `logical_xor()` operator instead.')
         raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not supported. '
@@ -151,19 +187,41 @@ def sub(input, other, *, alpha=1, out=None):
         r = r.astype(rt.np)
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        cls = _sub_bw if isinstance(input, Tensor) else _rsub_bw
-        record(cls, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt), alpha))
+        if _rsub is None:
+            record(_sub_bw, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt), alpha))
+        else:   # rsub(other, input): the node sees rsub's own arguments, the number (if any) dropped
+            ins = (other, input) if isinstance(input, Tensor) else (other,)
+            record(_rsub_bw if len(ins) == 2 else _rsub_scalar_bw, t, ins, (),
+                   (_shape(other), _shape(input), _dt(other, rt), _dt(input, rt), alpha))
     return _finish(t, out)
 
 
+def _is_bool(x):
+    return x.dtype is D.bool_ if isinstance(x, Tensor) else type(x) is bool
+
+
+def _not_implemented(kernel, dt):
+    """torch's error for a kernel that has no implementation for a dtype."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_cap(dt)}\'')
+
+
+def _need_tensor(name, input, other):
+    """torch.eq(2, t), torch.fmod(2, t), ...: these functions take a Tensor first."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f'{name}() received an invalid combination of arguments - got ({type(input).__name__}, '
+                        f'{type(other).__name__}), but expected one of:\n'
+                        f' * (Tensor input, Tensor other, *, Tensor out = None)\n'
+                        f' * (Tensor input, Number other, *, Tensor out = None)\n')
+
+
 def rsub(input, other, *, alpha=1):
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input (``2 - t`` runs ``rsub(t, 2)``)."""
+    return sub(other, input, alpha=alpha, _rsub=True)
 
 
-def _dtype_of(x):
-    if isinstance(x, Tensor):
-        return x.dtype
-    return D.scalar_dtype(x)
+def _rtruediv(self, other):
+    """``other / self``: torch computes ``self.reciprocal() * other``."""
+    return mul(reciprocal(self), other)
 
 
 def _device_of(a, b):
@@ -196,6 +254,37 @@ def _save_pair(a, b):
 
 def mul(input, other, *, out=None):
     """input * other, broadcast."""
+    if isinstance(input, Tensor):
+        # fast path for the common cases (same result, dtype, saved values and graph as the
+        # general path): two non-bool tensors of one dtype and device, or a float tensor and a
+        # Python number
+        rt = input.dtype
+        if isinstance(other, Tensor):
+            if other.dtype is rt and other._device is input._device and rt is not D.bool_:
+                try:
+                    r = input._data * other._data       # (the operator: a little cheaper than np.multiply)
+                except ValueError:
+                    _check_shapes(input, other)
+                    raise
+                if type(r) is not np.ndarray:
+                    r = np.asarray(r)
+                t = _wrap(r, rt, input._device)
+                if _gm.enabled:
+                    ga, gb = input._rg, other._rg
+                    if ga or gb:
+                        record(_mul_bw, t, (input, other), (input if gb else None, other if ga else None),
+                               (input._data.shape, other._data.shape, rt, rt))
+                return t if out is None else _finish(t, out)
+        elif (type(other) is float or type(other) is int) and rt._cat == 2:
+            r = input._data * other
+            if type(r) is not np.ndarray:
+                r = np.asarray(r)
+            if r.dtype is not rt.np:
+                r = r.astype(rt.np)
+            t = _wrap(r, rt, input._device)
+            if _gm.enabled and input._rg:
+                record(_mul_bw, t, (input, other), (None, other), (input._data.shape, (), rt, rt))
+            return t if out is None else _finish(t, out)
     xa, xb, rt = _operands(input, other)
     r = _compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb)
     if type(r) is not np.ndarray:
@@ -205,14 +294,9 @@ def mul(input, other, *, out=None):
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
         sa, sb = _save_pair(input, other)
-        record(_mul_bw, t, (input, other), (_scalar_t(sa, rt, t), _scalar_t(sb, rt, t)),
+        record(_mul_bw, t, (input, other), (sa, sb),
                (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
     return _finish(t, out)
-
-
-def _scalar_t(x, rt, like):
-    """A saved operand: tensors as they are, Python scalars kept as scalars (ops accept them)."""
-    return x
 
 
 @backward_op('DivBackward0')
@@ -221,7 +305,7 @@ def _div_bw(node, g):
     sa, sb, da, db = node._args
     na, nb = node.next_functions
     ga = grad_for(g / b, sa, da) if na[0] is not None else None
-    gb = grad_for(-g * a / (b * b), sb, db) if nb[0] is not None else None
+    gb = grad_for(-g * ((a / b) / b), sb, db) if nb[0] is not None else None
     return ga, gb
 
 
@@ -230,13 +314,15 @@ def div(input, other, *, rounding_mode=None, out=None):
     'trunc' or 'floor'."""
     if rounding_mode is not None:
         if rounding_mode not in ('trunc', 'floor'):
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
         return _div_rounded(input, other, rounding_mode, out)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
+        # (a number operand divides as itself, not wrapped into the tensor's integer type)
         rt = _default[0]
-        xa = xa.astype(rt.np) if isinstance(xa, np.ndarray) else float(xa)
-        xb = xb.astype(rt.np) if isinstance(xb, np.ndarray) else float(xb)
+        xa = float(input) if is_scalar(input) else xa.astype(rt.np)
+        xb = float(other) if is_scalar(other) else xb.astype(rt.np)
     r = as_array(_compute(np.true_divide, input, other, xa, xb))
     if r.dtype is not rt.np:
         r = r.astype(rt.np)
@@ -256,13 +342,25 @@ def div(input, other, *, rounding_mode=None, out=None):
 true_divide = div
 
 
-@backward_op('DivBackward1')
+@backward_op('DivBackward2')
 def _div_round_bw(node, g):
     return tuple(None if e[0] is None else g * 0 for e in node.next_functions)
 
 
-def _div_rounded(input, other, mode, out):
+@backward_op('NotImplemented')
+def _not_implemented_bw(node, *g):
+    raise RuntimeError(f'derivative for aten::{node._args} is not implemented')
+
+
+def _record_not_implemented(t, name, *inputs):
+    """torch has no derivative for this op: backward through it raises."""
+    record(_not_implemented_bw, t, tuple(x for x in inputs if isinstance(x, Tensor)), (), name)
+
+
+def _div_rounded(input, other, mode, out, name=None):
     xa, xb, rt = _operands(input, other)
+    if rt is D.bool_:
+        raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
     if rt._cat == 2:
         q = np.true_divide(xa, xb)
         r = np.trunc(q) if mode == 'trunc' else np.floor(q)
@@ -272,15 +370,14 @@ def _div_rounded(input, other, mode, out):
             r = np.floor_divide(xa, xb)
         else:
             r = np.trunc(np.true_divide(xa, xb)).astype(rt.np)
-    r = as_array(_compute_checked(r, input, other)).astype(rt.np, copy=False)
+    r = as_array(r).astype(rt.np, copy=False)
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        record(_div_round_bw, t, (input, other))
+        if name is None:
+            record(_div_round_bw, t, (input, other))
+        else:
+            _record_not_implemented(t, name, input, other)
     return _finish(t, out)
-
-
-def _compute_checked(r, a, b):
-    return r
 
 
 def _int_zero_check(xb):
@@ -290,41 +387,61 @@ def _int_zero_check(xb):
 
 def floor_divide(input, other, *, out=None):
     """Floor division, as Python's // (torch.floor_divide)."""
-    return _div_rounded(input, other, 'floor', out)
+    return _div_rounded(input, other, 'floor', out, 'floor_divide')
 
 
-@backward_op('RemainderBackward0')
+@backward_op('RemainderBackward1')
 def _rem_bw(node, g):
     a, b = node.saved()
-    sa, sb, da, db = node._args
+    sa, sb, da, db, mode = node._args
     na, nb = node.next_functions
     ga = grad_for(g, sa, da) if na[0] is not None else None
-    gb = grad_for(-g * div(a, b, rounding_mode='floor'), sb, db) if nb[0] is not None else None
+    gb = grad_for(-g * div(a, b, rounding_mode=mode), sb, db) if nb[0] is not None else None
     return ga, gb
+
+
+_fmod_bw = backward_op('FmodBackward1')(_rem_bw._backward)
+# with a number as ``other``: one edge, the gradient passes through
+_rem_scalar_bw = backward_op('RemainderBackward0')(lambda node, g: (g,))
+_fmod_scalar_bw = backward_op('FmodBackward0')(lambda node, g: (g,))
+
+
+def _record_rem(t, input, other, rt, cls, scalar_cls, mode):
+    if not isinstance(input, Tensor):
+        _record_not_implemented(t, 'remainder', other)
+    elif isinstance(other, Tensor):
+        record(cls, t, (input, other), (input, other), (input._data.shape, other._data.shape, input.dtype,
+                                                        other.dtype, mode))
+    else:
+        record(scalar_cls, t, (input,))
 
 
 def remainder(input, other, *, out=None):
     """Python's modulus: the result has the sign of ``other``."""
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
+        if rt is D.bool_:
+            raise _not_implemented('remainder_cpu', rt)
         _int_zero_check(xb)
     r = as_array(_compute(np.remainder, input, other, xa, xb)).astype(rt.np, copy=False)
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        record(_rem_bw, t, (input, other), (input, other),
-               (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
+        _record_rem(t, input, other, rt, _rem_bw, _rem_scalar_bw, 'floor')
     return _finish(t, out)
 
 
 def fmod(input, other, *, out=None):
+    """C's fmod: the result has the sign of ``input``."""
+    _need_tensor('fmod', input, other)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
+        if rt is D.bool_:
+            raise _not_implemented('fmod_cpu', rt)
         _int_zero_check(xb)
     r = as_array(_compute(np.fmod, input, other, xa, xb)).astype(rt.np, copy=False)
-    t = _wrap(r, rt, _device_of(input, other))
+    t = _wrap(r, rt, input._device)
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        record(_rem_bw, t, (input, other), (input, other),
-               (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
+        _record_rem(t, input, other, rt, _fmod_bw, _fmod_scalar_bw, 'trunc')
     return _finish(t, out)
 
 
@@ -345,8 +462,10 @@ def _pow_bw(node, g):
     na, nb = node.next_functions
     ga = gb = None
     if na[0] is not None:
-        ga = grad_for(g * b * a ** (b - 1), sa, da)
-        ga = where(_eq0(b, ga), 0., ga) if False else ga
+        ga = g * b * a ** (b - 1)
+        if isinstance(b, Tensor):      # torch: no gradient where the exponent is 0 (0 ** -1 is inf)
+            ga = where(b == 0, 0., ga)
+        ga = grad_for(ga, sa, da)
     if nb[0] is not None:
         la = log(a) if isinstance(a, Tensor) else np.log(a)
         gb_full = g * out * la
@@ -355,16 +474,12 @@ def _pow_bw(node, g):
     return ga, gb
 
 
-def _eq0(b, like):
-    return None
-
-
 @backward_op('PowBackward2')
 def _rpow_bw(node, g):
     (b, out) = node.saved()
     base, sb, db = node._args
-    return (None, grad_for(g * out * float(np.log(base)) if base > 0 else g * out * float('nan') if base < 0
-                           else where(b >= 0, 0., g * out * float('-inf')), sb, db))
+    return (grad_for(g * out * float(np.log(base)) if base > 0 else g * out * float('nan') if base < 0
+                     else where(b >= 0, 0., g * out * float('-inf')), sb, db),)
 
 
 def pow(input, exponent, *, out=None):
@@ -383,9 +498,12 @@ def pow(input, exponent, *, out=None):
             record(_pow_scalar_bw, t, (input,), (input,), e)
         return _finish(t, out)
     xa, xb, rt = _operands(input, exponent)
+    if rt is D.bool_:
+        raise _not_implemented('pow', rt)
     if rt._cat == 1 and (np.asarray(xb) < 0).any():
-        raise RuntimeError('Integers to negative integer powers are not allowed.')
-    r = as_array(_compute(np.power, input, exponent, xa, xb)).astype(rt.np, copy=False)
+        r = _int_pow_neg(input, exponent, xa, xb, rt)
+    else:
+        r = as_array(_compute(np.power, input, exponent, xa, xb)).astype(rt.np, copy=False)
     dev = _device_of(input, exponent)
     t = _wrap(r, rt, dev)
     if _gm.enabled and (_grad_input(input) or _grad_input(exponent)):
@@ -393,41 +511,70 @@ def pow(input, exponent, *, out=None):
             record(_pow_bw, t, (input, exponent), (input, exponent, t),
                    (_shape(input), _shape(exponent), _dt(input, rt), _dt(exponent, rt)))
         else:
-            record(_rpow_bw, t, (input, exponent), (exponent, t), (to_scalar(input), _shape(exponent), exponent.dtype))
+            record(_rpow_bw, t, (exponent,), (exponent, t), (to_scalar(input), _shape(exponent), exponent.dtype))
     return _finish(t, out)
 
 
+def _int_pow_neg(input, exponent, xa, xb, rt):
+    """Integer powers with some negative exponents (a tensor of them): 1 ** -n is 1, (-1) ** -n is
+    +-1, anything else truncates to 0, as torch computes."""
+    if not isinstance(exponent, Tensor):
+        raise RuntimeError('Integers to negative integer powers are not allowed.')
+    xa, xb = np.broadcast_arrays(np.asarray(xa), np.asarray(xb))
+    neg = xb < 0
+    r = np.power(xa, np.where(neg, 0, xb)).astype(rt.np, copy=False)
+    odd = (xb % 2) != 0
+    return np.where(neg, np.where(xa == 1, 1, np.where(xa == -1, np.where(odd, -1, 1), 0)), r).astype(rt.np)
+
+
 def float_power(input, exponent):
-    from .creation import _cast
+    """pow computed in float64."""
     a = input.double() if isinstance(input, Tensor) else float(input)
     b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
     return pow(a, b)
 
 
 # ---------------------------------------------------------------- maximum / minimum
-@backward_op('MaximumBackward0')
-def _maxi_bw(node, g):
+def _maxmin_bw(node, g):
+    # torch: where(a == b, g / 2, g) with the loser's share zeroed (a NaN passes g to both)
     a, b = node.saved()
     sa, sb, da, db, is_max = node._args
     na, nb = node.next_functions
-    win_a = (a > b) if is_max else (a < b)
-    tie = a == b
-    half = g * 0.5
-    ga = grad_for(where(win_a, g, where(tie, half, 0.)), sa, da) if na[0] is not None else None
-    win_b = (b > a) if is_max else (b < a)
-    gb = grad_for(where(win_b, g, where(tie, half, 0.)), sb, db) if nb[0] is not None else None
+    x, y = a._data, b._data
+    shared = where(_mask(x == y, a), g / 2, g)
+    ga = grad_for(where(_mask(x < y if is_max else x > y, a), 0., shared), sa, da) if na[0] is not None else None
+    gb = grad_for(where(_mask(x > y if is_max else x < y, a), 0., shared), sb, db) if nb[0] is not None else None
     return ga, gb
 
 
-@backward_op('MinimumBackward0')
-def _mini_bw(node, g):
-    return _maxi_bw(node, g)
+def _fmaxmin_bw(node, g):
+    # torch: all of g goes to ``input`` where it wins or ties or ``other`` is NaN, else to ``other``
+    a, b = node.saved()
+    sa, sb, da, db, is_max = node._args
+    na, nb = node.next_functions
+    x, y = a._data, b._data
+    to_a = _mask(((x >= y) if is_max else (x <= y)) | np.isnan(y), a)
+    ga = grad_for(where(to_a, g, 0.), sa, da) if na[0] is not None else None
+    gb = grad_for(where(to_a, 0., g), sb, db) if nb[0] is not None else None
+    return ga, gb
+
+
+def _mask(arr, like):
+    return _wrap(as_array(arr), D.bool_, like._device)
+
+
+_maxi_bw = backward_op('MaximumBackward0')(_maxmin_bw)
+_mini_bw = backward_op('MinimumBackward0')(_maxmin_bw)
+_fmax_bw = backward_op('FmaxBackward0')(_fmaxmin_bw)
+_fmin_bw = backward_op('FminBackward0')(_fmaxmin_bw)
 
 
 def _maxmin(input, other, ufunc, cls, is_max, out):
+    name = ufunc.__name__
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if not isinstance(other, Tensor):
-        raise TypeError(f"{'maximum' if is_max else 'minimum'}(): argument 'other' (position 2) must be Tensor, "
-                        f'not {type(other).__name__}')
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     xa, xb, rt = _operands(input, other)
     r = as_array(_compute(ufunc, input, other, xa, xb))
     t = _wrap(r, rt, input._device)
@@ -447,34 +594,38 @@ def minimum(input, other, *, out=None):
 
 
 def fmax(input, other, *, out=None):
-    return _maxmin(input, other, np.fmax, _maxi_bw, True, out)
+    return _maxmin(input, other, np.fmax, _fmax_bw, True, out)
 
 
 def fmin(input, other, *, out=None):
-    return _maxmin(input, other, np.fmin, _mini_bw, False, out)
+    return _maxmin(input, other, np.fmin, _fmin_bw, False, out)
 
 
 # ---------------------------------------------------------------- comparisons and logic
-def _cmp(ufunc):
+def _cmp(ufunc, name):
     def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            _need_tensor(name, input, other)
         xa, xb, rt = _operands(input, other)
         r = as_array(_compute(ufunc, input, other, xa, xb))
-        return _finish(_wrap(r, D.bool_, _device_of(input, other)), out)
-    op.__name__ = ufunc.__name__
+        return _finish(_wrap(r, D.bool_, input._device), out)
+    op.__name__ = name
     return op
 
 
-eq = _cmp(np.equal)
-ne = _cmp(np.not_equal)
-lt = _cmp(np.less)
-le = _cmp(np.less_equal)
-gt = _cmp(np.greater)
-ge = _cmp(np.greater_equal)
+eq = _cmp(np.equal, 'eq')
+ne = _cmp(np.not_equal, 'ne')
+lt = _cmp(np.less, 'lt')
+le = _cmp(np.less_equal, 'le')
+gt = _cmp(np.greater, 'gt')
+ge = _cmp(np.greater_equal, 'ge')
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
 def _logical(ufunc):
     def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{ufunc.__name__}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if not isinstance(other, Tensor):
             raise TypeError(f"{ufunc.__name__}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         if input._device is not other._device:
@@ -502,7 +653,7 @@ def _bitwise(ufunc, name):
     def op(input, other, *, out=None):
         xa, xb, rt = _operands(input, other)
         if rt._cat == 2:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{"Float" if rt is D.float32 else rt.name.capitalize()}\'')
+            raise _not_implemented(name + '_cpu', rt)
         r = as_array(_compute(ufunc, input, other, xa, xb)).astype(rt.np, copy=False)
         return _finish(_wrap(r, rt, _device_of(input, other)), out)
     op.__name__ = name
@@ -516,9 +667,16 @@ bitwise_xor = _bitwise(np.bitwise_xor, 'bitwise_xor')
 
 def bitwise_not(input, *, out=None):
     if input.dtype._cat == 2:
-        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type tensors')
+        raise _not_implemented('bitwise_not_cpu', input.dtype)
     f = np.logical_not if input.dtype is D.bool_ else np.invert
     return _finish(_wrap(as_array(f(input._data)), input.dtype, input._device), out)
+
+
+def _invert(input):
+    """The ``~`` operator: bitwise_not, with torch's TypeError for floating tensors."""
+    if input.dtype._cat == 2:
+        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type tensors')
+    return bitwise_not(input)
 
 
 # ---------------------------------------------------------------- where
@@ -526,11 +684,10 @@ def bitwise_not(input, *, out=None):
 def _where_bw(node, g):
     (cond,) = node.saved()
     sa, sb, da, db = node._args
-    na, nb = node.next_functions[1:]
-    z = g * 0
-    ga = grad_for(where(cond, g, z), sa, da) if na[0] is not None else None
-    gb = grad_for(where(cond, z, g), sb, db) if nb[0] is not None else None
-    return None, ga, gb
+    na, nb = node.next_functions
+    ga = grad_for(where(cond, g, 0.), sa, da) if na[0] is not None else None
+    gb = grad_for(where(cond, 0., g), sb, db) if nb[0] is not None else None
+    return ga, gb
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -538,13 +695,20 @@ def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
-    if condition.dtype is not D.bool_ and condition.dtype is not D.uint8:
-        raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor with dtype {_cap(condition.dtype)}')
+    if condition.dtype is not D.bool_:
+        if condition.dtype is not D.uint8:
+            raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor with dtype '
+                               f'{_cap(condition.dtype)}')
+        warnings.warn('where received a uint8 condition tensor. This behavior is deprecated and will be removed in a '
+                      'future version of PyTorch. Use a boolean condition instead.', UserWarning, stacklevel=2)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         xa, xb, rt = _operands(input, other)
+        if rt._cat == 1:
+            for v in (input, other):
+                if type(v) is int:
+                    _check_fits(v, rt)
     else:
-        xa, xb, rt = _operands(_wrap(np.asarray(input), D.scalar_dtype(input)) if False else
-                               _scalar_tensor(input, condition), other)
+        xa, xb, rt = _operands(_scalar_tensor(input, condition), other)
     for x in (input, other):
         if isinstance(x, Tensor) and x._device is not condition._device:
             check_device(condition, x)
@@ -556,7 +720,7 @@ def where(condition, input=None, other=None, *, out=None):
         raise
     t = _wrap(r, rt, condition._device)
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        record(_where_bw, t, (condition, input, other), (condition,),
+        record(_where_bw, t, (input, other), (condition,),
                (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
     return _finish(t, out)
 
@@ -571,9 +735,10 @@ def _cap(d):
 
 
 # ---------------------------------------------------------------- unary ops
-def _unary(name, f, backward=None, saves='input', to_float=True, ints_ok=True):
+def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None):
     """An elementwise op. ``backward(node, g, x, out)`` gives the input gradient;
-    ``to_float``: integer inputs compute in the default float dtype (torch.exp(int) is float)."""
+    ``to_float``: integer inputs compute in the default float dtype (torch.exp(int) is float);
+    ``bool_error``: (exception class, message) raised for bool input."""
     cls = backward_op(name)(lambda node, g: (backward(node, g, *node.saved()),)) if backward else None
 
     def op(input, *, out=None):
@@ -581,9 +746,12 @@ def _unary(name, f, backward=None, saves='input', to_float=True, ints_ok=True):
             raise TypeError(f'{op.__name__}(): argument \'input\' (position 1) must be Tensor, not {type(input).__name__}')
         x = input._data
         dt = input.dtype
-        if dt._cat < 2 and to_float:
-            dt = _default[0]
-            x = x.astype(dt.np)
+        if dt._cat < 2:
+            if bool_error is not None and dt is D.bool_:
+                raise bool_error[0](bool_error[1])
+            if to_float:
+                dt = _default[0]
+                x = x.astype(dt.np)
         r = f(x)
         if type(r) is not np.ndarray:
             r = np.asarray(r)
@@ -602,9 +770,21 @@ def _unary(name, f, backward=None, saves='input', to_float=True, ints_ok=True):
     return op
 
 
-neg = _unary('NegBackward0', np.negative, lambda n, g, x, o: -g, saves='none', to_float=False)
+neg = _unary('NegBackward0', np.negative, lambda n, g, x, o: -g, saves='none', to_float=False,
+             bool_error=(RuntimeError, 'Negation, the `-` operator, on a bool tensor is not supported. If you are '
+                                       'trying to invert a mask, use the `~` or `logical_not()` operator instead.'))
 negative = neg
-abs = _unary('AbsBackward0', np.abs, lambda n, g, x, o: g * sign(x), to_float=False)
+
+
+def positive(input):
+    """``+t``: t itself (bool tensors refused, as in torch)."""
+    if input.dtype is D.bool_:
+        raise RuntimeError('The `+` operator, on a bool tensor is not supported.')
+    return input
+
+
+abs = _unary('AbsBackward0', np.abs, lambda n, g, x, o: g * sign(x), to_float=False,
+             bool_error=(NotImplementedError, '"abs_cpu" not implemented for \'Bool\''))
 absolute = abs
 exp = _unary('ExpBackward0', np.exp, lambda n, g, x, o: g * o, saves='output')
 exp2 = _unary('Exp2Backward0', np.exp2, lambda n, g, x, o: g * o * 0.6931471805599453, saves='output')
@@ -621,7 +801,6 @@ tan = _unary('TanBackward0', np.tan, lambda n, g, x, o: g * (o * o + 1), saves='
 tanh = _unary('TanhBackward0', np.tanh, lambda n, g, x, o: g * (1 - o * o), saves='output')
 sigmoid = _unary('SigmoidBackward0', lambda x: _sigmoid(x), lambda n, g, x, o: g * o * (1 - o), saves='output')
 reciprocal = _unary('ReciprocalBackward0', lambda x: 1 / x, lambda n, g, x, o: g * -(o * o), saves='output')
-square_ = None
 
 
 def _sigmoid(x):
@@ -637,7 +816,10 @@ def square(input, *, out=None):
 def sign(input, *, out=None):
     if input.dtype is D.bool_:
         return input.clone()
-    t = _wrap(as_array(np.sign(input._data)), input.dtype, input._device)
+    r = as_array(np.sign(input._data))
+    if input.dtype._cat == 2:
+        r = np.nan_to_num(r, copy=False, nan=0.)      # torch.sign(nan) is 0
+    t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_zero_bw, t, (input,))
     return _finish(t, out)
@@ -651,8 +833,12 @@ def _zero_bw(node, g):
 def _rounding(name, f):
     cls = backward_op(name)(lambda node, g: (g * 0,))
 
+    kernel = name.split('Backward')[0].lower() + '_vml_cpu'
+
     def op(input, *, out=None):
         if input.dtype._cat < 2:
+            if input.dtype is D.bool_:
+                raise _not_implemented(kernel, input.dtype)
             return input.clone()
         t = _wrap(as_array(f(input._data)), input.dtype, input._device)
         if _gm.enabled and input._rg:
@@ -669,20 +855,22 @@ fix = trunc
 _round0 = _rounding('RoundBackward0', np.round)
 
 
+_round1_bw = backward_op('RoundBackward1')(lambda node, g: (g * 0,))
+
+
 def round(input, *, decimals=0, out=None):
+    """Round half to even; ``decimals`` digits after the point (negative: before it)."""
     if decimals == 0:
         return _round0(input, out=out)
-    s = 10.0 ** decimals
-    with _NoGrad():
-        r = _round0(input * s) / s
-    r = r.to(input.dtype)
+    if input.dtype._cat < 2:
+        raise _not_implemented('round_cpu', input.dtype)
+    x = input._data
+    s = 10.0 ** builtins_abs(decimals)
+    r = np.round(x / s) * s if decimals < 0 else np.round(x * s) / s
+    t = _wrap(as_array(r).astype(x.dtype, copy=False), input.dtype, input._device)
     if _gm.enabled and input._rg:
-        record(_round0_cls(), r, (input,))
-    return _finish(r, out)
-
-
-def _round0_cls():
-    return backward_op('RoundBackward1')(lambda node, g: (g * 0,))
+        record(_round1_bw, t, (input,))
+    return _finish(t, out)
 
 
 class _NoGrad:
@@ -698,32 +886,52 @@ class _NoGrad:
 @backward_op('ReluBackward0')
 def _relu_bw(node, g):
     (out,) = node.saved()
-    return (where(out > 0, g, 0.),)
+    return (_threshold_backward(g, out),)
 
 
-def relu(input, *, out=None):
+def _threshold_backward(g, out):
+    """g where out > 0, else 0; like torch's threshold_backward it is differentiable in ``out``
+    too (with zero gradient), so a double backward result requires grad as torch's does."""
+    m = out._data > 0
+    r = _wrap(as_array(np.where(m, g._data, 0)).astype(g._data.dtype, copy=False), g.dtype, g._device)
+    if _gm.enabled and (g._rg or out._rg):
+        record(_threshold_bw_bw, r, (g, out), (), _mask(m, out))
+    return r
+
+
+@backward_op('ThresholdBackwardBackward0')
+def _threshold_bw_bw(node, gg):
+    return _threshold_backward(gg, node._args), _wrap(np.zeros_like(gg._data), gg.dtype, gg._device)
+
+
+def relu(input):
     """max(input, 0). Example: ``ember.relu(ember.tensor([-1., 2.]))`` is ``tensor([0., 2.])``."""
     x = input._data
     if input.dtype is D.bool_:
-        raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+        raise RuntimeError('Boolean inputs not supported for relu')
     r = np.maximum(x, 0, dtype=x.dtype) if x.ndim else np.asarray(np.maximum(x, 0)).astype(x.dtype)
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_relu_bw, t, (input,), (t,))
-    return _finish(t, out)
+    return t
 
 
-@backward_op('ClampBackward1')
-def _clamp_bw(node, g):
+def _clamp_scalar_bw(node, g):
     (x,) = node.saved()
     lo, hi = node._args
+    a = x._data
     mask = None
     if lo is not None:
-        mask = x >= lo
+        mask = a >= lo
     if hi is not None:
-        m2 = x <= hi
+        m2 = a <= hi
         mask = m2 if mask is None else mask & m2
-    return (where(mask, g, 0.),)
+    return (where(_mask(mask, x), g, 0.),)
+
+
+_clamp_bw = backward_op('ClampBackward1')(_clamp_scalar_bw)
+_clamp_min_bw = backward_op('ClampMinBackward0')(_clamp_scalar_bw)
+_clamp_max_bw = backward_op('ClampMaxBackward0')(_clamp_scalar_bw)
 
 
 @backward_op('ClampBackward0')
@@ -731,32 +939,38 @@ def _clamp_t_bw(node, g):
     x, lo, hi = node.saved()
     sx, slo, shi, dx, dlo, dhi = node._args
     nx, nlo, nhi = node.next_functions
-    z = g * 0
     in_range = None
     if lo is not None:
         in_range = x >= lo
     if hi is not None:
         in_range = (x <= hi) if in_range is None else in_range & (x <= hi)
-    gx = grad_for(where(in_range, g, z), sx, dx) if nx[0] is not None else None
+    gx = grad_for(where(in_range, g, 0.), sx, dx) if nx[0] is not None else None
     glo = ghi = None
     if lo is not None and nlo[0] is not None:
-        glo = grad_for(where(x < lo, g, z) if hi is None else where((x < lo) & (lo <= hi), g, z), slo, dlo)
+        glo = grad_for(where(x < lo, g, 0.) if hi is None else where((x < lo) & (lo < hi), g, 0.), slo, dlo)
     if hi is not None and nhi[0] is not None:
-        ghi = grad_for(where(x > hi, g, z) if lo is None else where((x > hi) | (lo > hi), g, z), shi, dhi)
+        ghi = grad_for(where(x > hi, g, 0.) if lo is None else where((x > hi) | (hi < lo), g, 0.), shi, dhi)
     return gx, glo, ghi
 
 
-def clamp(input, min=None, max=None, *, out=None):
+def clamp(input, min=None, max=None, *, out=None, _cls=None):
     """Clip to [min, max]; min > max gives max everywhere, as in torch."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _clamp_tensor(input, min, max, out)
+        if not (min is None or isinstance(min, Tensor)) or not (max is None or isinstance(max, Tensor)):
+            raise TypeError(f'clamp() received an invalid combination of arguments - got (Tensor, '
+                            f'{type(min).__name__}, {type(max).__name__}), but expected one of:\n'
+                            ' * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n'
+                            ' * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n')
+        return _clamp_tensor(input, min, max, out, _cls)
     x = input._data
     dt = input.dtype
     for v in (min, max):
-        if v is not None and isinstance(v, float) and dt._cat < 2:
-            dt = _default[0]
+        if v is not None:
+            v = to_scalar(v)
+            dt = D._combine(dt, D.scalar_dtype(v))
+            _check_fits(v, dt)
     if dt is not input.dtype:
         x = x.astype(dt.np)
     r = x
@@ -768,14 +982,28 @@ def clamp(input, min=None, max=None, *, out=None):
         r = x.copy()
     t = _wrap(as_array(r).astype(dt.np, copy=False), dt, input._device)
     if _gm.enabled and input._rg:
-        record(_clamp_bw, t, (input,), (input,), (min, max))
+        record(_cls or _clamp_bw, t, (input,), (input,), (min, max))
     return _finish(t, out)
 
 
-def _clamp_tensor(input, lo, hi, out):
-    from .creation import tensor as _t
-    lo_t = lo if lo is None or isinstance(lo, Tensor) else _scalar_tensor(lo, input)
-    hi_t = hi if hi is None or isinstance(hi, Tensor) else _scalar_tensor(hi, input)
+_LIMITS = {}
+
+
+def _check_fits(v, dt):
+    """torch's refusal to convert a bound that the result's dtype cannot hold."""
+    if dt._cat == 0 or type(v) is bool:
+        return
+    lim = _LIMITS.get(dt)
+    if lim is None:
+        info = np.iinfo(dt.np) if dt._cat == 1 else np.finfo(dt.np)
+        lim = _LIMITS[dt] = (int(info.min), int(info.max)) if dt._cat == 1 else (float(info.min), float(info.max))
+    if not (lim[0] <= v <= lim[1]) and v == v and (dt._cat == 1 or builtins_abs(v) != float('inf')):
+        ctype = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t',
+                 'float16': 'c10::Half', 'float32': 'float', 'float64': 'double'}[dt.name]
+        raise RuntimeError(f'value cannot be converted to type {ctype} without overflow')
+
+
+def _clamp_tensor(input, lo_t, hi_t, out, cls=None):
     r = input
     with _NoGrad():
         if lo_t is not None:
@@ -786,17 +1014,36 @@ def _clamp_tensor(input, lo, hi, out):
         r = input.clone()
     if _gm.enabled and (input._rg or _grad_input(lo_t) or _grad_input(hi_t)):
         r = _wrap(r._data, r.dtype, r._device)
-        record(_clamp_t_bw, r, (input, lo_t, hi_t), (input, lo_t, hi_t),
-               (input.shape, _shape(lo_t), _shape(hi_t), input.dtype, _dt(lo_t, r.dtype), _dt(hi_t, r.dtype)))
+        if cls is None:
+            record(_clamp_t_bw, r, (input, lo_t, hi_t), (input, lo_t, hi_t),
+                   (input.shape, _shape(lo_t), _shape(hi_t), input.dtype, _dt(lo_t, r.dtype), _dt(hi_t, r.dtype)))
+        else:      # clamp_min / clamp_max with a tensor bound: two edges
+            b = lo_t if hi_t is None else hi_t
+            record(cls, r, (input, b), (input, lo_t, hi_t),
+                   (input.shape, _shape(b), input.dtype, _dt(b, r.dtype)))
     return _finish(r, out)
+
+
+def _clamp_minmax_t_bw(node, g):
+    x, lo, hi = node.saved()
+    sx, sb, dx, db = node._args
+    nx, nb = node.next_functions
+    keep = (x >= lo) if lo is not None else (x <= hi)
+    gx = grad_for(where(keep, g, 0.), sx, dx) if nx[0] is not None else None
+    gb = grad_for(where(keep, 0., g), sb, db) if nb[0] is not None else None
+    return gx, gb
+
+
+_clamp_min_t_bw = backward_op('ClampMinBackward1')(_clamp_minmax_t_bw)
+_clamp_max_t_bw = backward_op('ClampMaxBackward1')(_clamp_minmax_t_bw)
 
 
 clip = clamp
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    return clamp(input, min=min, _cls=_clamp_min_t_bw if isinstance(min, Tensor) else _clamp_min_bw)
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    return clamp(input, max=max, _cls=_clamp_max_t_bw if isinstance(max, Tensor) else _clamp_max_bw)

@@ -64,7 +64,7 @@ def view(self, *shape):
     """A view with a new shape; raises if the memory layout does not allow one."""
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(self, shape[0])
-    shape = _infer_shape(parse_size(shape, 'view'), self._data.size)
+    shape = _infer_shape(parse_size(shape, 'view', True), self._data.size)
     try:
         arr = np.reshape(self._data, shape, copy=False)
     except ValueError:
@@ -85,7 +85,7 @@ def view_as(self, other):
 
 def reshape(input, *shape):
     """A view when the layout allows, else a copy."""
-    shape = _infer_shape(parse_size(shape, 'reshape'), input._data.size)
+    shape = _infer_shape(parse_size(shape, 'reshape', True), input._data.size)
     if shape == input._data.shape:
         return make_view(input, input._data.view(), _view_bw, input._data.shape, ('view', shape)) \
             if False else view(input, shape)
@@ -172,14 +172,55 @@ def t(input):
     return make_view(input, input._data.T, _t_bw, None, ('t', ()))
 
 
+_warned = set()
+
+
+def _warn_once(msg):
+    """torch's TORCH_WARN_ONCE: a deprecation warning shows once per process."""
+    if msg not in _warned:
+        _warned.add(msg)
+        import warnings
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+
 def T(self):
     nd = self._data.ndim
-    return self if nd < 2 and False else permute(self, tuple(range(nd - 1, -1, -1)))
+    if nd != 2:
+        _warn_once('Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.' if nd == 0
+                   else 'The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated '
+                   'and it will throw an error in a future release. Consider `x.mT` to transpose batches of '
+                   'matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a '
+                   'tensor.')
+    return permute(self, tuple(range(nd - 1, -1, -1)))
 
 
 def mT(self):
-    if self._data.ndim < 2:
-        raise RuntimeError('tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.')
+    nd = self._data.ndim
+    if nd < 2:
+        if nd == 0:
+            _warn_once('Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.')
+            return permute(self, ())
+        raise RuntimeError(f'tensor.mT is only supported on matrices or batches of matrices. Got {nd}-D tensor.')
+    return transpose(self, -2, -1)
+
+
+def H(self):
+    """The conjugate transpose of a matrix (real dtypes: the transpose)."""
+    nd = self._data.ndim
+    if nd == 0:
+        return permute(self, ())
+    if nd != 2:
+        raise RuntimeError(f'tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor.' +
+                           (' For batches of matrices, consider using tensor.mH' if nd > 2 else ''))
+    return transpose(self, 0, 1)
+
+
+def mH(self):
+    nd = self._data.ndim
+    if nd == 0:
+        return permute(self, ())
+    if nd < 2:
+        raise RuntimeError(f'tensor.mH is only supported on matrices or batches of matrices. Got {nd}-D tensor.')
     return transpose(self, -2, -1)
 
 
@@ -227,20 +268,18 @@ def _expand_bw(node, g):
 
 
 def expand(input, *sizes):
-    sizes = parse_size(sizes, 'expand') if not any(isinstance(s, int) and s == -1 for s in
-                                                   (sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes)) \
-        else tuple(sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes)
+    sizes = parse_size(sizes, 'expand', True)
     shp = input._data.shape
     if len(sizes) < len(shp):
-        raise RuntimeError(f'expand(torch.FloatTensor{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided '
+        raise RuntimeError(f'expand(torch.{input.dtype._legacy}{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided '
                            f'({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})')
     lead = len(sizes) - len(shp)
-    target = []
-    for i, s in enumerate(sizes):
+    target = [0] * len(sizes)
+    for i in range(len(sizes) - 1, -1, -1):     # torch reports the rightmost bad dim
+        s = sizes[i]
         if i < lead:
             if s == -1:
                 raise RuntimeError(f'The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension {i}')
-            target.append(s)
         else:
             cur = shp[i - lead]
             if s == -1:
@@ -248,11 +287,9 @@ def expand(input, *sizes):
             if cur != s and cur != 1:
                 raise RuntimeError(f'The expanded size of the tensor ({s}) must match the existing size ({cur}) at '
                                    f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
-            target.append(s)
+        target[i] = s
     target = tuple(target)
     arr = np.broadcast_to(input._data, target)
-    if input._data.flags.writeable:
-        arr.flags.writeable = False if False else arr.flags.writeable
     return make_view(input, arr, _expand_bw, shp, ('expand', (target,)))
 
 

@@ -34,8 +34,21 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     if targets is not None:
         tnodes = {n for n, _ in targets}
         needed = set()
-        # children were appended after parents, so a reverse pass sees children first
-        for n in reversed(order):
+        # A reverse topological order sees every child before its parents. (The DFS order above
+        # is not one: in a diamond a branch can be visited after the node it shares.)
+        indeg = {}
+        for n in order:
+            for c, _ in n.next_functions:
+                if c is not None:
+                    indeg[c] = indeg.get(c, 0) + 1
+        topo = [n for n in order if n not in indeg]
+        for n in topo:
+            for c, _ in n.next_functions:
+                if c is not None:
+                    indeg[c] -= 1
+                    if indeg[c] == 0:
+                        topo.append(c)
+        for n in reversed(topo):
             if n in tnodes or any(c in needed for c, _ in n.next_functions if c is not None):
                 needed.add(n)
     deps = {}
@@ -54,7 +67,11 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None]
-            grads = _run_pre_hooks(node, grads)
+            # a node's hook lists exist once a hook was registered (Node._init_hooks makes both);
+            # record() sets _pre_hooks to None so that this look-up does not raise and catch
+            pre = getattr(node, '_pre_hooks', None)
+            if pre:
+                grads = _run_pre_hooks(node, grads)
             if targets is not None:
                 for i, g in enumerate(grads):
                     k = targets.get((node, i))
@@ -73,7 +90,7 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                     outs = (None,) * len(node.next_functions)
                 else:
                     outs = node._backward(grads[0])
-            hooks = getattr(node, '_hooks', None)
+            hooks = node._hooks if pre is not None else None
             if hooks:
                 for h in hooks:
                     r = h(tuple(outs), tuple(grads))
@@ -89,7 +106,11 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                 if child is None or (needed is not None and child not in needed):
                     continue
                 if g is not None:
-                    _add_to(buffers, child, nr, g)
+                    buf = buffers.get(child)
+                    if buf is None and nr == 0:
+                        buffers[child] = [g]
+                    else:
+                        _add_to(buffers, child, nr, g)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:

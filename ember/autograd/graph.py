@@ -5,6 +5,8 @@ points at the nodes of its inputs, saved tensors are kept with their version at 
 ``_backward(*grads)`` maps output gradients to input gradients with ember ops, so the backward
 pass is itself differentiable (``create_graph=True``).
 """
+import re
+
 __all__ = ['Node', 'AccumulateGrad', 'node_class']
 
 _FREED = ('Trying to backward through the graph a second time (or directly access saved tensors after '
@@ -81,12 +83,14 @@ class Node:
 
 def _raise_modified(t, now, expected):
     shape = list(t.shape)
-    where = '' if t.grad_fn is None else f', which is output {t._out} of {t.grad_fn.name()},'
+    # torch names the op without its Backward suffix: 'output 0 of Mul'
+    op = '' if t.grad_fn is None else re.sub(r'Backward\d*$', '', t.grad_fn.name())
+    where = '' if t.grad_fn is None else f', which is output {t._out} of {op},'
     raise RuntimeError(
         'one of the variables needed for gradient computation has been modified by an inplace operation: '
         f'[torch.{t.dtype._legacy} {shape}]{where} is at version {now}; expected version {expected} instead. '
         'Hint: enable anomaly detection to find the operation that failed to compute its gradient, '
-        'with torch.autograd.set_detect_anomaly(True).')
+        'with torch.autograd.set_detect_anomaly(True, check_nan=False).')
 
 
 class _RemovableHandle:

@@ -1,0 +1,428 @@
+"""Matrix products: matmul (``@``), mm, bmm, dot, mv, outer/ger, addmm.
+
+``matmul`` covers every case of ``torch.matmul``: 1-D x 1-D (dot), 2-D x 1-D (mv), 1-D x 2-D,
+2-D x 2-D (mm), and batched products whose batch dims broadcast (a 1-D operand is treated as a
+row/column vector and its dim is dropped from the result). The operands must have the same
+dtype, as in PyTorch. The forward is one ``np.matmul``; on failure the error is the one PyTorch
+raises for the kernel it would have dispatched to (dot, mv, mm or bmm), and the graph node is
+named as PyTorch's outermost node for that case (MmBackward0, UnsafeViewBackward0, ...).
+The backward is written with ember ops, so it is differentiable again.
+
+Example:
+    >>> a = ember.randn(10, 3, 4); b = ember.randn(4, 5)
+    >>> (a @ b).shape                       # torch.Size([10, 3, 5])
+"""
+import numpy as np
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap, _gm
+from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
+
+__all__ = ['matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm']
+
+_MM_NAME = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+            'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool'}
+
+
+def _cap(d):
+    from .pointwise import _cap as c
+    return c(d)
+
+
+def _finish(t, out):
+    if out is None:
+        return t
+    from .shape import copy_out
+    return copy_out(out, t)
+
+
+def _prod(s):
+    n = 1
+    for v in s:
+        n *= v
+    return n
+
+
+def _need_tensor(fname, x, name, pos):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+# ---------------------------------------------------------------- torch's checks, per kernel
+def _mm_check(sa, sb, da, db):
+    if sa[1] != sb[0]:
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})')
+    if da is not db:
+        raise RuntimeError(f'expected m1 and m2 to have the same dtype, but got: {_MM_NAME[da.name]} != '
+                           f'{_MM_NAME[db.name]}')
+    if da is D.bool_:
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
+
+
+def _mv_check(sm, sv, dm, dv):
+    if sm[1] != sv[0]:
+        raise RuntimeError(f'size mismatch, got input ({sm[0]}), mat ({sm[0]}x{sm[1]}), vec ({sv[0]})')
+    if dm is not dv:
+        raise RuntimeError(f'addmv input tensors must have the same dtype, but got {_cap(dv)}, {_cap(dm)}, '
+                           f'and {_cap(dv)}')
+    if dm is D.bool_:
+        raise NotImplementedError('"addmv_impl_cpu" not implemented for \'Bool\'')
+
+
+def _dot_check(sa, sb, da, db):
+    if len(sa) != 1 or len(sb) != 1:
+        raise RuntimeError(f'1D tensors expected, but got {len(sa)}D and {len(sb)}D tensors')
+    if da is not db:
+        raise RuntimeError(f'dot : expected both vectors to have same dtype, but found {_cap(da)} and {_cap(db)}')
+    if sa[0] != sb[0]:
+        raise RuntimeError(f'inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same '
+                           f'number of elements, but got {sa[0]} and {sb[0]} elements respectively')
+    if da is D.bool_:
+        raise NotImplementedError('"dot" not implemented for \'Bool\'')
+
+
+def _bmm_check(sa, sb, da, db):
+    if sa[0] != sb[0] or sa[2] != sb[1]:
+        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] but '
+                           f'got: [{sb[0]}, {sb[1]}].')
+    if da is D.bool_:
+        raise NotImplementedError('"bmm" not implemented for \'Bool\'')
+    if da is not db:
+        raise RuntimeError(f'expected scalar type {_cap(da)} but found {_cap(db)}')
+
+
+# ---------------------------------------------------------------- how torch dispatches matmul
+def _squeeze_rule(sa, sb, a_rg, b_rg):
+    """3-D x 3-D where one batch is 1 (and not the other) and that operand requires grad: torch
+    drops its batch dim first, to fold the other operand into one matrix product."""
+    if len(sa) == 3 and len(sb) == 3:
+        if sa[0] == 1 and sb[0] != 1 and a_rg:
+            return sa[1:], sb, 1, 0
+        if sb[0] == 1 and sa[0] != 1 and b_rg:
+            return sa, sb[1:], 0, 1
+    return sa, sb, 0, 0
+
+
+def _should_fold(t1s, t1st, dim_t2, t2_rg, dim_tensor1):
+    dim_t1 = len(t1s)
+    if not (dim_t1 >= 3 and dim_t2 <= 2):
+        return False
+    if t2_rg:
+        return True
+    if dim_tensor1 == 2:
+        return False
+    if _prod(t1s) == 0:
+        return True
+    for i in range(dim_t1 - 1):
+        if t1st[i] != t1st[i + 1] * t1s[i + 1]:
+            return False
+    return True
+
+
+def _matmul_fail(a, b):
+    """Raise the error torch.matmul raises for these operands (called only when the product fails
+    or the dtypes differ)."""
+    sa, sb = tuple(a._data.shape), tuple(b._data.shape)
+    da, db = a.dtype, b.dtype
+    d1, d2 = len(sa), len(sb)
+    if d1 == 1 and d2 == 1:
+        _dot_check(sa, sb, da, db)
+    elif d1 == 2 and d2 == 1:
+        _mv_check(sa, sb, da, db)
+    elif d1 == 1 and d2 == 2:
+        _mm_check((1, sa[0]), sb, da, db)
+    elif d1 == 2 and d2 == 2:
+        _mm_check(sa, sb, da, db)
+    else:
+        sta, stb = tuple(a.stride()), tuple(b.stride())
+        sa, sb, cut_a, cut_b = _squeeze_rule(sa, sb, a._rg, b._rg)
+        sta, stb = sta[cut_a:], stb[cut_b:]
+        d1, d2 = len(sa), len(sb)
+        larger = d1 >= d2
+        if larger:
+            t1s, t1st, dim_t2, t2_rg = sa, sta, d2, b._rg
+        else:
+            t1s = sb[:-2] + (sb[-1], sb[-2])
+            t1st = stb[:-2] + (stb[-1], stb[-2])
+            dim_t2, t2_rg = d1, a._rg
+        if _should_fold(t1s, t1st, dim_t2, t2_rg, d1):
+            mat = (_prod(t1s[:-1]), t1s[-1])
+            if larger:
+                (_mv_check if d2 == 1 else _mm_check)(mat, sb, da, db)
+            elif d1 == 1:
+                _mv_check(mat, sa, db, da)
+            else:
+                _mm_check(mat, (sa[1], sa[0]), db, da)
+        else:
+            n = sa[-2] if d1 > 1 else 1
+            m1 = sa[-1]
+            m2 = sb[-2] if d2 > 1 else sb[-1]
+            p = sb[-1] if d2 > 1 else 1
+            batch = broadcast_shapes_or_raise(sa[:-2], sb[:-2])
+            nb = _prod(batch)
+            _bmm_check((nb, n, m1), (nb, m2, p), da, db)
+    raise RuntimeError(f'matmul: cannot multiply shapes {list(a.shape)} and {list(b.shape)}')
+
+
+# ---------------------------------------------------------------- backward (shared by every product)
+def _product_bw(node, g):
+    a, b = node.saved()
+    sa, sb = node._args
+    na, nb = node.next_functions
+    ga = gb = None
+    d1, d2 = len(sa), len(sb)
+    want_a, want_b = na[0] is not None, nb[0] is not None
+    if d1 == 1 and d2 == 1:                       # dot: g is 0-d
+        ga = g * b if want_a else None
+        gb = g * a if want_b else None
+    elif d2 == 1:                                  # (..., n, k) @ (k,) -> (..., n)
+        if want_a:
+            ga = g.unsqueeze(-1) * b
+        if want_b:
+            k = sa[-1]
+            gb = matmul(a.mT, g) if d1 == 2 else matmul(g.reshape(g.numel()), a.reshape(_prod(sa[:-1]), k))
+    elif d1 == 1:                                  # (k,) @ (..., k, p) -> (..., p)
+        if want_a:
+            k = sb[-2]
+            ga = matmul(b, g) if d2 == 2 else matmul(b.mT.reshape(_prod(sb[:-2]) * sb[-1], k).mT, g.reshape(g.numel()))
+        if want_b:
+            gb = a.unsqueeze(-1) * g.unsqueeze(-2)
+    else:
+        if want_a:
+            if d1 == 2 and d2 > 2:                 # sum over b's batch: one 2-D product
+                n, k = sa
+                rows = _prod(sb[:-2]) * sb[-1]
+                ga = matmul(g.mT.reshape(rows, n).mT, b.mT.reshape(rows, k))
+            else:
+                ga = sum_to(matmul(g, b.mT), sa)
+        if want_b:
+            if d2 == 2 and d1 > 2:
+                k, p = sb
+                rows = _prod(sa[:-1])
+                gb = matmul(a.reshape(rows, k).mT, g.reshape(rows, p))
+            else:
+                gb = sum_to(matmul(a.mT, g), sb)
+    return ga, gb
+
+
+_dot_bw = backward_op('DotBackward0')(_product_bw)
+_mv_bw = backward_op('MvBackward0')(_product_bw)
+_mm_bw = backward_op('MmBackward0')(_product_bw)
+_bmm_bw = backward_op('BmmBackward0')(_product_bw)
+_vm_bw = backward_op('SqueezeBackward4')(_product_bw)
+_uview_bw = backward_op('UnsafeViewBackward0')(_product_bw)
+_clone_bw = backward_op('CloneBackward0')(_product_bw)
+_transp_bw = backward_op('TransposeBackward0')(_product_bw)
+_SMALL = {(1, 1): _dot_bw, (2, 1): _mv_bw, (1, 2): _vm_bw, (2, 2): _mm_bw}
+
+
+def _matmul_cls(a, b):
+    """The node class named as torch's outermost node of matmul for these operands."""
+    sa, sb = a._data.shape, b._data.shape
+    cls = _SMALL.get((len(sa), len(sb)))
+    if cls is not None:
+        return cls
+    sa, sb, _, _ = _squeeze_rule(sa, sb, a._rg, b._rg)
+    if len(sa) == 2 and len(sb) >= 3 and a._rg:
+        # torch folds b, multiplies transposed, and transposes back (a copy unless a vector)
+        contiguous = sa[0] == 1 or sb[-1] == 1 or sa[0] * sb[-1] * _prod(sb[:-2]) == 0
+        return _transp_bw if contiguous else _clone_bw
+    return _uview_bw
+
+
+def _record(cls, t, a, b):
+    record(cls, t, (a, b), (a if b._rg else None, b if a._rg else None), (a._data.shape, b._data.shape))
+
+
+def _np_product(xa, xb):
+    if xa.dtype == np.float16:
+        return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)
+    return np.matmul(xa, xb)
+
+
+# ---------------------------------------------------------------- the ops
+def matmul(input, other, *, out=None):
+    """Matrix product with torch.matmul's broadcasting rules; ``a @ b``.
+
+    Example: ``ember.ones(2, 3) @ ember.ones(3)`` is ``tensor([3., 3.])``."""
+    _need_tensor('matmul', input, 'input', 1)
+    _need_tensor('matmul', other, 'other', 2)
+    xa, xb = input._data, other._data
+    if xa.ndim == 0 or xb.ndim == 0:
+        raise RuntimeError(f'both arguments to matmul need to be at least 1D, but they are {xa.ndim}D and {xb.ndim}D')
+    if input._device is not other._device:
+        check_device(input, other)
+    if input.dtype is not other.dtype or input.dtype is D.bool_:
+        _matmul_fail(input, other)
+    try:
+        r = _np_product(xa, xb)
+    except ValueError:
+        _matmul_fail(input, other)
+        raise
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    t = _wrap(r, input.dtype, input._device)
+    if _gm.enabled and (input._rg or other._rg):
+        _record(_matmul_cls(input, other), t, input, other)
+    return _finish(t, out)
+
+
+def mm(input, mat2, *, out=None):
+    """Product of two matrices (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
+    _need_tensor('mm', input, 'input', 1)
+    _need_tensor('mm', mat2, 'mat2', 2)
+    xa, xb = input._data, mat2._data
+    if xa.ndim != 2:
+        raise RuntimeError('self must be a matrix')
+    if xb.ndim != 2:
+        raise RuntimeError('mat2 must be a matrix')
+    if input._device is not mat2._device:
+        check_device(input, mat2)
+    _mm_check(xa.shape, xb.shape, input.dtype, mat2.dtype)
+    t = _wrap(_np_product(xa, xb), input.dtype, input._device)
+    if _gm.enabled and (input._rg or mat2._rg):
+        _record(_mm_bw, t, input, mat2)
+    return _finish(t, out)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched product of 3-D tensors with equal batch sizes: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    _need_tensor('bmm', input, 'input', 1)
+    _need_tensor('bmm', mat2, 'mat2', 2)
+    xa, xb = input._data, mat2._data
+    if xa.ndim != 3:
+        raise RuntimeError('batch1 must be a 3D tensor')
+    if xb.ndim != 3:
+        raise RuntimeError('batch2 must be a 3D tensor')
+    if input._device is not mat2._device:
+        check_device(input, mat2)
+    _bmm_check(xa.shape, xb.shape, input.dtype, mat2.dtype)
+    t = _wrap(_np_product(xa, xb), input.dtype, input._device)
+    if _gm.enabled and (input._rg or mat2._rg):
+        _record(_bmm_bw, t, input, mat2)
+    return _finish(t, out)
+
+
+def dot(input, tensor, *, out=None):
+    """Inner product of two 1-D tensors of the same size and dtype (a 0-d result)."""
+    _need_tensor('dot', input, 'input', 1)
+    _need_tensor('dot', tensor, 'tensor', 2)
+    xa, xb = input._data, tensor._data
+    _dot_check(xa.shape, xb.shape, input.dtype, tensor.dtype)
+    if input._device is not tensor._device:
+        check_device(input, tensor)
+    t = _wrap(as_array(_np_product(xa, xb)), input.dtype, input._device)
+    if _gm.enabled and (input._rg or tensor._rg):
+        _record(_dot_bw, t, input, tensor)
+    return _finish(t, out)
+
+
+def mv(input, vec, *, out=None):
+    """Matrix-vector product: (n, k) @ (k,) -> (n,)."""
+    _need_tensor('mv', input, 'input', 1)
+    _need_tensor('mv', vec, 'vec', 2)
+    xa, xb = input._data, vec._data
+    if xa.ndim != 2 or xb.ndim != 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {xa.ndim}, {xb.ndim}')
+    if input._device is not vec._device:
+        check_device(input, vec)
+    _mv_check(xa.shape, xb.shape, input.dtype, vec.dtype)
+    t = _wrap(as_array(_np_product(xa, xb)), input.dtype, input._device)
+    if _gm.enabled and (input._rg or vec._rg):
+        _record(_mv_bw, t, input, vec)
+    return _finish(t, out)
+
+
+def outer(input, vec2, *, out=None):
+    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m); dtypes promote as in ``*``."""
+    _need_tensor('outer', input, 'input', 1)
+    _need_tensor('outer', vec2, 'vec2', 2)
+    if input._data.ndim != 1:
+        raise RuntimeError(f'outer: Expected 1-D argument self, but got {input._data.ndim}-D')
+    if vec2._data.ndim != 1:
+        raise RuntimeError(f'outer: Expected 1-D argument vec2, but got {vec2._data.ndim}-D')
+    from .pointwise import mul
+    return mul(input.reshape(input._data.shape[0], 1), vec2, out=out)
+
+
+ger = outer
+
+
+@backward_op('AddmmBackward0')
+def _addmm_bw(node, g):
+    m1, m2 = node.saved()
+    s_in, d_in, beta, alpha = node._args
+    n_in, n1, n2 = node.next_functions
+    gi = g1 = g2 = None
+    if n_in[0] is not None:
+        gi = sum_to(g if beta == 1 else g * beta, s_in)
+        if gi.dtype is not d_in:
+            gi = gi.to(d_in)
+    if n1[0] is not None:
+        g1 = matmul(g, m2.mT)
+        if alpha != 1:
+            g1 = g1 * alpha
+    if n2[0] is not None:
+        g2 = matmul(m1.mT, g)
+        if alpha != 1:
+            g2 = g2 * alpha
+    return gi, g1, g2
+
+
+def _expand_check(shape, target, dt):
+    if len(shape) > len(target):
+        raise RuntimeError(f'expand(torch.{dt._legacy}{{{list(shape)}}}, size={list(target)}): the number of sizes '
+                           f'provided ({len(target)}) must be greater or equal to the number of dimensions in the '
+                           f'tensor ({len(shape)})')
+    lead = len(target) - len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        s = shape[i]
+        if s != 1 and s != target[lead + i]:
+            raise RuntimeError(f'The expanded size of the tensor ({target[lead + i]}) must match the existing size '
+                               f'({s}) at non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  '
+                               f'Tensor sizes: {list(shape)}')
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape.
+    With ``beta=0`` the input is ignored (its NaNs do not propagate)."""
+    _need_tensor('addmm', input, 'input', 1)
+    _need_tensor('addmm', mat1, 'mat1', 2)
+    _need_tensor('addmm', mat2, 'mat2', 3)
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f'self and mat2 must have the same dtype, but got {_cap(input.dtype)} and '
+                           f'{_cap(mat2.dtype)}')
+    if mat1.dtype is not mat2.dtype:
+        raise RuntimeError(f'mat1 and mat2 must have the same dtype, but got {_cap(mat1.dtype)} and '
+                           f'{_cap(mat2.dtype)}')
+    x1, x2, xi = mat1._data, mat2._data, input._data
+    if x1.ndim != 2:
+        raise RuntimeError(f'mat1 must be a matrix, got {x1.ndim}-D tensor')
+    if x2.ndim != 2:
+        raise RuntimeError(f'mat2 must be a matrix, got {x2.ndim}-D tensor')
+    if x1.shape[1] != x2.shape[0]:
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({x1.shape[0]}x{x1.shape[1]} and '
+                           f'{x2.shape[0]}x{x2.shape[1]})')
+    target = (x1.shape[0], x2.shape[1])
+    if xi.shape != target:
+        _expand_check(xi.shape, target, input.dtype)
+    dt = mat1.dtype
+    if dt is D.bool_:
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
+    for dev in (mat1._device, mat2._device):
+        if dev is not input._device:
+            check_device(input, mat1 if mat1._device is not input._device else mat2)
+    if dt._cat < 2:
+        alpha, beta = int(alpha), int(beta)
+    r = _np_product(x1, x2)
+    if alpha != 1:
+        r = r * np.asarray(alpha, dt.np)
+    if beta != 0:
+        r = r + (xi if beta == 1 else xi * np.asarray(beta, dt.np))
+    elif r.shape != target:
+        r = np.broadcast_to(r, target)
+    r = np.ascontiguousarray(r, dtype=dt.np)
+    t = _wrap(r, dt, input._device)
+    if _gm.enabled and (input._rg or mat1._rg or mat2._rg):
+        record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),
+               (xi.shape, input.dtype, beta, alpha))
+    return _finish(t, out)

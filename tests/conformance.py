@@ -1,0 +1,111 @@
+"""The conformance harness: one test body, run with ``torch`` and with ``ember``, compared.
+
+A body takes the library module as its first argument and returns what to compare: tensors,
+numbers, shapes, dtypes, nested tuples/lists/dicts of them. If the body raises with torch, it
+must raise the same kind of error with ember (and vice versa). Tensors compare by values, dtype,
+shape (and ``requires_grad``); gradients are compared by returning ``x.grad`` from the body.
+
+Example:
+    def test_add(both):
+        both(lambda lib: lib.tensor([1, 2]) + 1.5)
+"""
+import builtins
+import numpy as np
+import pytest
+
+torch = pytest.importorskip('torch')
+import ember  # noqa: E402
+
+LIBS = (torch, ember)
+
+
+def _builtin_base(e):
+    """The builtin exception class torch's error derives from (torch.AcceleratorError -> RuntimeError)."""
+    for cls in type(e).__mro__:
+        if getattr(builtins, cls.__name__, None) is cls:
+            return cls
+    return Exception
+
+
+def _to_plain(x, lib):
+    """Turn a result into plain Python/NumPy for comparison, keeping dtype names."""
+    if isinstance(x, (torch.Tensor, ember.Tensor)):
+        return ('tensor', x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.array(x.detach().cpu()._data),
+                str(x.dtype).replace('ember.', 'torch.'), tuple(x.shape), bool(x.requires_grad))
+    if isinstance(x, (torch.dtype, ember.dtype)):
+        return ('dtype', str(x))
+    if isinstance(x, (torch.Size,)) or type(x).__name__ == 'Size':
+        return ('size', tuple(x))
+    if isinstance(x, (torch.device, ember.device)):
+        return ('device', str(x))
+    if isinstance(x, dict):
+        return {k: _to_plain(v, lib) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_plain(v, lib) for v in x) if type(x) in (list, tuple) else \
+            tuple(_to_plain(v, lib) for v in x)
+    return x
+
+
+def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
+    if isinstance(t, tuple) and t and t[0] == 'tensor' and len(t) == 5:
+        assert isinstance(e, tuple) and e and e[0] == 'tensor', f'{path}: torch gave a tensor, ember gave {e!r}'
+        _, ta, tdt, tsh, trg = t
+        _, ea, edt, esh, erg = e
+        assert tsh == esh, f'{path}: shape {esh} != torch {tsh}'
+        assert tdt == edt, f'{path}: dtype {edt} != torch {tdt}'
+        if check_grad_flag:
+            assert trg == erg, f'{path}: requires_grad {erg} != torch {trg}'
+        if ta.dtype.kind in 'fc':
+            np.testing.assert_allclose(ea.astype(np.float64), ta.astype(np.float64), rtol=rtol, atol=atol,
+                                       equal_nan=True, err_msg=path)
+        else:
+            np.testing.assert_array_equal(ea, ta, err_msg=path)
+        return
+    if isinstance(t, dict):
+        assert isinstance(e, dict) and set(t) == set(e), f'{path}: keys {e!r} != torch {t!r}'
+        for k in t:
+            _compare(t[k], e[k], rtol, atol, f'{path}[{k!r}]', check_grad_flag)
+        return
+    if isinstance(t, (list, tuple)):
+        assert isinstance(e, (list, tuple)) and len(t) == len(e), f'{path}: {e!r} != torch {t!r}'
+        for i, (a, b) in enumerate(zip(t, e)):
+            _compare(a, b, rtol, atol, f'{path}[{i}]', check_grad_flag)
+        return
+    if isinstance(t, float) and isinstance(e, float):
+        if np.isnan(t):
+            assert np.isnan(e), f'{path}: {e} != torch nan'
+        else:
+            assert e == pytest.approx(t, rel=rtol, abs=atol), f'{path}: {e} != torch {t}'
+        return
+    assert type(t) is type(e) or (isinstance(t, (int, float)) and isinstance(e, (int, float)) and
+                                  type(t) is not bool and type(e) is not bool), \
+        f'{path}: type {type(e).__name__} != torch {type(t).__name__}'
+    assert t == e, f'{path}: {e!r} != torch {t!r}'
+
+
+def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=None, **kwargs):
+    """Run ``body(lib, *args, **kwargs)`` with torch and ember; compare results or errors.
+    Returns (torch_result, ember_result)."""
+    out = {}
+    for lib in LIBS:
+        try:
+            out[lib] = ('ok', body(lib, *args, **kwargs))
+        except Exception as exc:   # noqa: BLE001 - the error type is what we compare
+            out[lib] = ('err', exc)
+    (tk, tv), (ek, ev) = out[torch], out[ember]
+    if tk == 'err' or ek == 'err':
+        assert tk == ek, (f'torch {"raised " + repr(tv) if tk == "err" else "returned"}, ember '
+                          f'{"raised " + repr(ev) if ek == "err" else "returned " + repr(ev)}')
+        assert _builtin_base(ev) is _builtin_base(tv) or isinstance(ev, type(tv)), \
+            f'ember raised {type(ev).__name__}({ev}), torch raised {type(tv).__name__}({tv})'
+        if match is not None:
+            import re
+            assert re.search(match, str(ev)), f'ember message {str(ev)!r} does not match {match!r}'
+        return tv, ev
+    _compare(_to_plain(tv, torch), _to_plain(ev, ember), rtol, atol, check_grad_flag=check_grad_flag)
+    return tv, ev
+
+
+@pytest.fixture
+def both():
+    return run_both
