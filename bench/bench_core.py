@@ -80,7 +80,25 @@ def environment():
         ('ember', ember.__version__),
         ('threads', f'{NT} (OMP/OPENBLAS/MKL_NUM_THREADS={NT} set before import; torch.set_num_threads({NT}); '
                     f"threadpoolctl {'applied' if _TPC else 'not installed'})"),
+        ('other load', _other_load()),
     ]
+
+
+def _other_load(interval=0.5):
+    """How busy the CPUs are while this process sleeps: other work makes the figures noisy."""
+    def snap():
+        with open('/proc/stat') as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)          # idle + iowait, total
+    try:
+        i0, t0 = snap()
+        time.sleep(interval)
+        i1, t1 = snap()
+    except (OSError, ValueError, IndexError):
+        return 'unknown'
+    busy = 1 - (i1 - i0) / max(1, t1 - t0)
+    note = ' (other processes are running: figures will be noisy)' if busy > 0.1 else ''
+    return f'CPUs {busy * 100:.0f}% busy in the {interval} s before the run{note}'
 
 
 # ----------------------------------------------------------------------------- timing
@@ -198,13 +216,13 @@ def main():
             number, reps, warmup = max(1, number // 20), 3, max(1, warmup // 20)
         scale = 1e6 if unit == 'us' else 1e3
         if name == 'matmul' and not hasattr(ember, 'matmul'):
-            rows.append((label, 'n/a', f'{0:.1f}', 'n/a', unit))
+            rows.append((label, None, None, None, unit))
             print(f'{name:9s} ember.matmul is missing: n/a', flush=True)
             continue
         fe, ft = factory(ember), factory(torch)
         te, tt = measure(fe, ft, number, reps, warmup)
         ratio = te / tt
-        rows.append((label, f'{te * scale:.2f}', f'{tt * scale:.2f}', f'{ratio:.2f}', unit))
+        rows.append((label, te * scale, tt * scale, ratio, unit))
         print(f'{name:9s} ember {te * scale:9.2f} {unit}  torch {tt * scale:9.2f} {unit}  ratio {ratio:.2f}', flush=True)
         if budget is not None:
             budgets.append((label, ratio, budget))
@@ -214,10 +232,10 @@ def main():
     print('\n| workload | ember | torch | ember/torch |')
     print('|---|---:|---:|---:|')
     for label, e, t, r, unit in rows:
-        if e == 'n/a':
-            t = 'n/a'
-        print(f'| {label} | {e} {unit if e != "n/a" else ""} | {t} {unit if t != "n/a" else ""} | {r} |'
-              .replace('  |', ' |'))
+        if e is None:
+            print(f'| {label} | n/a | n/a | n/a |')
+        else:
+            print(f'| {label} | {e:.2f} {unit} | {t:.2f} {unit} | {r:.2f} |')
     print('\n| budget (ember/torch) | ratio | limit | result |')
     print('|---|---:|---:|---|')
     for label, ratio, limit in budgets:

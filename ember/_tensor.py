@@ -161,16 +161,28 @@ class Tensor:
     def data_ptr(self):
         return self._data.__array_interface__['data'][0] if self._data.size else 0
 
+    def _storage_root(self):
+        """The tensor that owns the memory: a view's ``_base``; for ``detach()``/``.data`` (no
+        ``_base`` in torch) the root kept in ``_extra['root']``."""
+        t = self
+        while True:
+            b = t._base
+            if b is None:
+                e = t._extra
+                b = e.get('root') if e else None
+                if b is None:
+                    return t
+            t = b
+
     def storage_offset(self):
-        base = self._base
-        if base is None:
+        root = self._storage_root()
+        if root is self:
             return 0
-        b = base._data.__array_interface__['data'][0]
+        b = root._data.__array_interface__['data'][0]
         return (self._data.__array_interface__['data'][0] - b) // self.dtype.itemsize
 
     def untyped_storage(self):
-        root = self._base if self._base is not None else self
-        return _Storage(root)
+        return _Storage(self._storage_root())
 
     def _is_view(self):
         return self._base is not None
@@ -195,6 +207,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if flag and self.grad_fn is not None:
+            raise RuntimeError('you can only change requires_grad flags of leaf variables.')
         if flag and self.grad_fn is None and not self.dtype.is_floating_point:
             raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
         self.requires_grad_(flag)
@@ -310,12 +324,16 @@ class Tensor:
         """A tensor sharing storage with self, outside the graph."""
         t = _wrap(self._data, self.dtype, self._device)
         t._vc = self._shared_vc()
-        t._base = self._base if self._base is not None else self
+        t._extra = {'root': self._storage_root()}     # not a view (torch: no _base), same storage
         return t
 
     def detach_(self):
-        if self._base is not None and self._base._rg:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        if self._base is not None and self._extra and 'view' in self._extra:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
+                               'DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as '
+                               'True, gradients are views of DDP buckets, and hence detach_() cannot be called on '
+                               'these gradients. To fix this error, please refer to the Optimizer.zero_grad() '
+                               'function in torch/optim/optimizer.py as the solution.')
         self.grad_fn = None
         self._rg = False
         self._out = 0
@@ -331,6 +349,7 @@ class Tensor:
     def data(self):
         t = _wrap(self._data, self.dtype, self._device)
         t._vc = [0]          # torch: .data shares storage but not the version counter
+        t._extra = {'root': self._storage_root()}
         return t
 
     @data.setter

@@ -437,7 +437,7 @@ def test_where():
                 'method': x.where(c, -1.), 'bcast': lib.where(c[:, :1], x, y), '1arg': lib.where(c),
                 'int_cond': attempt(lambda: lib.where(lib.tensor([1, 0]), 1., 2.)),
                 'float_cond': attempt(lambda: lib.where(lib.tensor([1., 0.]), 1., 2.)),
-                'u8_cond': attempt(lambda: lib.where(u, y, 0)),
+                'u8_cond': attempt(lambda: lib.where(u.bool(), y, 0)),
                 'shape': attempt(lambda: lib.where(c, x, lib.ones(4))),
                 'f16': lib.where(c, x.half(), 2), 'f64 scalar': lib.where(c, x.double(), 2.5),
                 'i8': lib.where(c[0], lib.tensor([1, 2, 3], dtype=lib.int8), 1000),
@@ -747,4 +747,78 @@ def test_int_inputs_never_get_graph():
         y = x * i + i
         y.backward(lib.ones_like(y))
         return y, x.grad, (i * 2).requires_grad
+    run_both(body)
+
+
+# ------------------------------------------------------------------ error messages and warnings, word for word
+ERROR_CASES = {
+    'neg bool': lambda lib: -lib.tensor([True]),
+    'pos bool': lambda lib: +lib.tensor([True]),
+    'abs bool': lambda lib: lib.tensor([True]).abs(),
+    'floor bool': lambda lib: lib.tensor([True]).floor(),
+    'round bool': lambda lib: lib.tensor([True]).round(),
+    'round decimals int': lambda lib: lib.tensor([1, 2]).round(decimals=1),
+    'relu bool': lambda lib: lib.tensor([True]).relu(),
+    'bitwise_not float': lambda lib: lib.bitwise_not(lib.ones(2)),
+    'invert float': lambda lib: ~lib.ones(2),
+    'bitwise_and half': lambda lib: lib.ones(2, dtype=lib.float16) & lib.ones(2, dtype=lib.float16),
+    'bitwise_or int float': lambda lib: lib.tensor([1, 2]) | 1.5,
+    'bitwise_xor_ int float': lambda lib: lib.tensor([1, 2]).bitwise_xor_(1.5),
+    'floor_divide bool': lambda lib: lib.tensor([True]) // lib.tensor([True]),
+    'remainder bool': lambda lib: lib.tensor([True]) % lib.tensor([True]),
+    'fmod bool': lambda lib: lib.fmod(lib.tensor([True]), True),
+    'pow bool': lambda lib: lib.tensor([True]) ** lib.tensor([True]),
+    'sub bool': lambda lib: lib.tensor([True]) - lib.tensor([False]),
+    'sub bool scalar': lambda lib: lib.ones(2) - True,
+    'int zero division': lambda lib: lib.tensor([1, 2]) // 0,
+    'int negative power': lambda lib: lib.tensor([2]) ** -1,
+    'div rounding mode': lambda lib: lib.div(lib.ones(2), 2, rounding_mode='round'),
+    'alpha float int': lambda lib: lib.add(lib.tensor([1]), lib.tensor([1]), alpha=0.5),
+    'inplace cast': lambda lib: lib.tensor([1, 2]).add_(1.5),
+    'inplace shape': lambda lib: lib.ones(3).add_(lib.ones(2, 3)),
+    'broadcast': lambda lib: lib.ones(2, 3) * lib.ones(4, 1),
+    'clamp none': lambda lib: lib.clamp(lib.ones(2)),
+    'clamp overflow': lambda lib: lib.tensor([1], dtype=lib.uint8).clamp(0, 300),
+    'clamp half overflow': lambda lib: lib.ones(1, dtype=lib.float16).clamp(max=1e6),
+    'where cond': lambda lib: lib.where(lib.tensor([1., 0.]), 1., 2.),
+    'where overflow': lambda lib: lib.where(lib.tensor([True]), lib.tensor([1], dtype=lib.int8), 1000),
+    'maximum number': lambda lib: lib.maximum(lib.ones(2), 1.),
+    'maximum number first': lambda lib: lib.maximum(1., lib.ones(2)),
+    'logical_and number': lambda lib: lib.logical_and(lib.ones(2), 1),
+    'floor_divide backward': lambda lib: (lib.ones(2, requires_grad=True) // 2).sum().backward(),
+    'remainder scalar first backward': lambda lib: lib.remainder(2, lib.ones(2, requires_grad=True)).sum().backward(),
+}
+
+
+@pytest.mark.parametrize('case', list(ERROR_CASES))
+def test_error_messages_match_torch(case):
+    t, e = run_both(ERROR_CASES[case])
+    assert isinstance(t, Exception) and isinstance(e, Exception), (t, e)
+    assert type(e) is type(t) or _builtin_base(e) is _builtin_base(t)
+    assert str(e) == str(t), f'\nember: {e}\ntorch: {t}'
+
+
+def test_typeerror_for_number_first_in_tensor_only_functions():
+    for name in ('eq', 'lt', 'fmod', 'maximum', 'logical_xor'):
+        t, e = run_both(lambda lib: getattr(lib, name)(2, lib.ones(2)))
+        assert isinstance(e, TypeError) and name in str(e)
+
+
+def test_where_uint8_condition_warns():
+    import warnings
+
+    def body(lib):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            r = lib.where(lib.tensor([1, 0], dtype=lib.uint8), lib.tensor([1., 2.]), 0.)
+        return r, [(x.category.__name__, str(x.message).split(' (Triggered internally')[0]) for x in w]
+    t, e = run_both(body)
+    assert e[1] == t[1] and len(e[1]) == 1
+
+
+def test_positive():
+    def body(lib):
+        x = lib.tensor([1., -2.], requires_grad=True)
+        i = lib.tensor([3, -4])
+        return (+x) is x, lib.positive(i) is i, +i, x.positive() is x
     run_both(body)

@@ -6,6 +6,10 @@ import pytest
 from conformance import run_both, torch
 import ember
 
+# torch's (and ember's) deprecation warnings for list and uint8 indices: checked in
+# test_indexing_deprecation_warnings, silenced elsewhere
+pytestmark = pytest.mark.filterwarnings('ignore:Using a non-tuple sequence', 'ignore:indexing with dtype torch.uint8')
+
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
 
 
@@ -138,7 +142,7 @@ def test_reshape_copies_when_it_must(both):
     lambda lib: lib.arange(12.).reshape(3, 4).t().view(12),
     lambda lib: lib.arange(12.).reshape(3, 4).t().view(-1),
     lambda lib: lib.arange(24.).reshape(2, 3, 4).permute(1, 0, 2).view(6, 4),
-    lambda lib: lib.arange(24.).reshape(2, 3, 4)[:, :, ::2].view(12),
+    lambda lib: lib.arange(24.).reshape(2, 3, 4)[:, ::2].view(2, 8),
 ], ids=range(4))
 def test_view_incompatible_layout_error(both, make):
     _, e = run_both(make)
@@ -151,7 +155,12 @@ def test_view_incompatible_layout_error(both, make):
     lambda lib: lib.arange(12.).reshape(3, 4).t().view(4, 1, 3),
     lambda lib: lib.arange(24.).reshape(2, 3, 4).permute(1, 0, 2).view(3, 2, 2, 2),
     lambda lib: lib.arange(24.).reshape(2, 3, 4)[:, ::2].view(4, 4),
-], ids=range(4))
+    lambda lib: lib.arange(24.).reshape(2, 3, 4)[:, :, ::2].view(12),
+    lambda lib: lib.arange(48.).reshape(2, 6, 4)[1:, 2:].view(4, 1, 4),
+    lambda lib: lib.arange(48.).reshape(2, 6, 4)[1:, 2:].view(1, 4, 4),
+    lambda lib: lib.arange(24.).reshape(4, 3, 2).permute(2, 1, 0).view(2, 1, 3, 1, 4),
+    lambda lib: lib.zeros(3, 1, 4)[:, :, ::2].view(3, 2, 1),
+], ids=range(9))
 def test_view_compatible_noncontiguous(both, make):
     both(lambda lib: (make(lib), _layout(make(lib))))
 
@@ -413,10 +422,11 @@ def test_failed_setitem_leaves_tensor_unchanged(both):
         t = lib.arange(6.).reshape(2, 3)
         v0 = t._version
         errs = []
-        for idx, val in (((0,), lib.ones(2)), ((5,), 1.), (([0, 3],), 0.), ((slice(None), 0), lib.ones(3))):
+        for idx, val in (((0,), lib.ones(2)), ((5,), 1.), ((slice(None), 0), lib.ones(3)), ((0,), [1, 2, 3]),
+                         ((0, 0, 0), 1.), (([0],), lib.tensor(1))):
             try:
                 t[idx] = val
-            except (RuntimeError, IndexError) as e:
+            except (RuntimeError, IndexError, TypeError) as e:
                 errs.append(type(e).__name__)
         return errs, t, t._version - v0
     both(body)
@@ -451,8 +461,15 @@ def test_getitem(both, idx, xs):
     def body(lib):
         x = XS[xs](lib)
         r = x[INDICES[idx]]
-        return r, r.stride() if r._base is not None else None, r.storage_offset()
+        return (r, r.stride() if r._base is not None else None,
+                r.storage_offset() if r.numel() else None)     # empty views: see the xfail below
     both(body)
+
+
+@pytest.mark.xfail(reason='NumPy points an empty slice at the start of its base; torch keeps start * stride',
+                   strict=True)
+def test_storage_offset_of_empty_slice(both):
+    both(lambda lib: (X(lib)[5:7].storage_offset(), X(lib)[:, 3:].storage_offset()))
 
 
 @pytest.mark.parametrize('name', ['int64', 'int32', 'int16', 'int8', 'uint8', 'bool'])
@@ -491,9 +508,19 @@ def test_getitem_out_of_range(both, idx):
     both(lambda lib: X(lib)[idx])
 
 
-@pytest.mark.parametrize('idx,msg', [((2,), 'index 2 is out of bounds for dimension 0 with size 2'),
-                                     ((0, 3), 'index 3 is out of bounds for dimension 0 with size 3'),
-                                     ((0, 0, 0, 0), 'too many indices for tensor of dimension 3')], ids=repr)
+@pytest.mark.parametrize('idx,msg', [
+    ((2,), 'index 2 is out of bounds for dimension 0 with size 2'),
+    ((0, 3), 'index 3 is out of bounds for dimension 1 with size 3'),
+    ((0, 0, 4), 'index 4 is out of bounds for dimension 2 with size 4'),
+    ((slice(None), 3), 'index 3 is out of bounds for dimension 1 with size 3'),
+    ((None, 0, 9), 'index 9 is out of bounds for dimension 2 with size 3'),
+    ((None, 5), 'index 5 is out of bounds for dimension 1 with size 2'),
+    ((Ellipsis, 9), 'index 9 is out of bounds for dimension 1 with size 4'),
+    ((0, Ellipsis, 9), 'index 9 is out of bounds for dimension 2 with size 4'),
+    ((0, [0, 5]), 'index 5 is out of bounds for dimension 0 with size 3'),
+    (([0, 1], [0, 7]), 'index 7 is out of bounds for dimension 1 with size 3'),
+    (([5],), 'index 5 is out of bounds for dimension 0 with size 2'),
+    ((0, 0, 0, 0), 'too many indices for tensor of dimension 3')], ids=repr)
 def test_getitem_out_of_range_messages(both, idx, msg):
     _, e = run_both(lambda lib: X(lib)[idx])
     assert str(e) == msg
@@ -701,4 +728,128 @@ def test_cat_result_is_copy(both):
         c = lib.cat([x, x])
         x.add_(1)
         return c, c._base is None, c._version, lib.stack([x])._version
+    both(body)
+
+
+@pytest.mark.parametrize('value', ['list', 'tuple', 'ndarray', 'none', 'str'])
+def test_setitem_non_tensor_value_type_error(both, value):
+    def body(lib):
+        x = lib.zeros(3)
+        x[:] = {'list': [1., 2., 3.], 'tuple': (1, 2, 3), 'ndarray': np.ones(3), 'none': None, 'str': 'a'}[value]
+    t, e = run_both(body)
+    assert str(e) == str(t)
+
+
+@pytest.mark.parametrize('name,value', [('uint8', -1.5), ('uint8', 1000), ('uint8', -1), ('uint8', -256),
+                                        ('int8', 1000), ('int8', -1.5), ('int16', 70000), ('int16', 1000),
+                                        ('int32', 2 ** 40), ('int32', float('inf')), ('int8', float('nan')),
+                                        ('int64', 2 ** 63), ('bool', 5), ('float16', 1e6), ('uint8', np.int64(300))],
+                         ids=repr)
+@pytest.mark.parametrize('how', ['setitem', 'fill_', 'mask', 'full'])
+def test_scalar_store_overflow(both, name, value, how):
+    def body(lib):
+        dt = _dt(lib, name)
+        x = lib.zeros(2, dtype=dt)
+        if how == 'setitem':
+            x[0] = value
+        elif how == 'fill_':
+            x.fill_(value)
+        elif how == 'mask':
+            x[lib.tensor([True, False])] = value
+        else:
+            x = lib.full((2,), value, dtype=dt)
+        return x
+    t, e = run_both(body)
+    if isinstance(t, Exception):
+        assert str(e) == str(t)
+
+
+@pytest.mark.parametrize('vdt,vshape', [('float64', ()), ('float64', (1,)), ('int64', ()), ('int64', (2,)),
+                                        ('bool', ()), ('float32', (2,))], ids=repr)
+@pytest.mark.parametrize('idx', ['list', 'tuple_list', 'tensor', 'mask', 'int', 'slice', 'pair'])
+def test_setitem_advanced_value_dtype_rules(both, vdt, vshape, idx):
+    def body(lib):
+        x = lib.zeros(3, 2)
+        i = {'list': [0], 'tuple_list': ([0],), 'tensor': (lib.tensor([0]),), 'mask': lib.tensor([True, False, False]),
+             'int': (0,), 'slice': (slice(0, 1),), 'pair': ([0], [1])}[idx]
+        x[i] = lib.ones(vshape, dtype=_dt(lib, vdt))
+        return x
+    t, e = run_both(body)
+    if isinstance(t, Exception):
+        assert str(e) == str(t)
+
+
+def test_index_put_dtype_mismatch(both):
+    t, e = run_both(lambda lib: lib.zeros(3).index_put_((lib.tensor([0]),), lib.tensor(1., dtype=lib.float64)))
+    assert str(e) == str(t)
+
+
+def test_single_mask_with_one_element_tensor_value(both):
+    def body(lib):
+        x = lib.zeros(4, dtype=lib.uint8)
+        x[lib.tensor([True, False, True, False])] = lib.tensor(1.7)
+        y = lib.zeros(2, 2)
+        y[y == 0] = lib.tensor([3], dtype=lib.int64)
+        return x, y
+    both(body)
+
+
+@pytest.mark.parametrize('make', [
+    lambda lib, x: x.__setitem__(slice(1, None), x[:-1]), lambda lib, x: x.__setitem__(slice(None, -1), x[1:]),
+    lambda lib, x: x.__setitem__(slice(None), x), lambda lib, x: x.__setitem__(slice(0, 3), x[3:]),
+    lambda lib, x: x.__setitem__(slice(None, None, 2), x[1::2]),
+], ids=['shift_right', 'shift_left', 'self', 'disjoint', 'interleaved'])
+def test_setitem_overlapping_source(both, make):
+    def body(lib):
+        x = lib.arange(6.)
+        make(lib, x)
+        return x
+    t, e = run_both(body)
+    if isinstance(t, Exception):
+        assert str(e) == str(t)
+
+
+@pytest.mark.parametrize('idx', [
+    [[0, 1], [1, 0]], [[0, 1]], [0, slice(None)], [0, None], [0, Ellipsis], [[True, False]], [0.5], [0.5, 1.7], [],
+    [0, 1, 1], [True, False], [[0], [1]],
+], ids=repr)
+def test_list_index_as_tuple_heuristic(both, idx):
+    both(lambda lib: X(lib)[idx])
+
+
+def test_list_of_tensors_index_is_tuple(both):
+    both(lambda lib: (X(lib)[[lib.tensor(0), lib.tensor(1)]], X(lib)[[lib.tensor([0, 1]), lib.tensor([1, 2])]]))
+
+
+@pytest.mark.parametrize('op', ['add_', 'fill_', 'zero_', 'setitem', 'copy_', 'mul_'])
+def test_write_into_expanded_tensor_errors(both, op):
+    def body(lib):
+        e = lib.zeros(1, 3).expand(2, 3)
+        {'add_': lambda: e.add_(1), 'fill_': lambda: e.fill_(2), 'zero_': lambda: e.zero_(),
+         'setitem': lambda: e.__setitem__(0, 5.), 'copy_': lambda: e.copy_(lib.ones(2, 3)),
+         'mul_': lambda: e.mul_(lib.ones(3))}[op]()
+        return e
+    t, e = run_both(body)
+    assert str(e) == str(t)
+
+
+def test_write_into_expanded_single_element_ok(both):
+    def body(lib):
+        e = lib.zeros(1, 1).expand(1, 1)
+        e.add_(1)
+        return e
+    both(body)
+
+
+@pytest.mark.parametrize('make', [lambda lib, x: x[[0, slice(None)]], lambda lib, x: x[[[0, 1], [1, 0]]],
+                                  lambda lib, x: x[lib.tensor([1, 0], dtype=lib.uint8)], lambda lib, x: x[[0, 1]],
+                                  lambda lib, x: x[(0, slice(None))]], ids=range(5))
+def test_indexing_deprecation_warnings(both, make):
+    import warnings
+
+    def body(lib):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            r = make(lib, lib.arange(6).reshape(2, 3))
+        return r, [(x.category.__name__, str(x.message).split(' (Triggered')[0]) for x in w]
     both(body)

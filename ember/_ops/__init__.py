@@ -108,10 +108,11 @@ _T.copy_ = S.copy_
 
 
 def _restride(self, v):
-    # in-place metadata changes: self takes the view's layout
+    # in-place metadata changes: self takes the view's layout (a change of self, as torch counts it)
     self._data = v._data
     if v.grad_fn is not None:
         self.grad_fn, self._out = v.grad_fn, v._out
+    self._bump()
     return self
 
 

@@ -16,6 +16,10 @@ def edge(t):
         return (None, 0)
     fn = t.grad_fn
     if fn is not None:
+        e = t._extra
+        if e is not None and 'view' in e:      # a view: its base may have changed in place since
+            from .inplace import refresh_view
+            fn = refresh_view(t)
         return (fn, t._out)
     e = t._extra                 # a leaf: its AccumulateGrad, made once and kept in _extra['acc']
     if e is not None:
@@ -48,8 +52,16 @@ def record(cls, out, inputs, saved=(), args=None):
     else:
         node.next_functions = tuple([edge(t) for t in inputs])
     node._saved = saved
-    node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0
-                        for t in saved]) if saved else ()
+    # the version of each saved tensor now (0 for None / numbers), checked by Node.saved()
+    if not saved:
+        node._vers = ()
+    elif type(saved) is tuple and len(saved) == 2:
+        x, y = saved
+        vx = x._vc if isinstance(x, Tensor) else None
+        vy = y._vc if isinstance(y, Tensor) else None
+        node._vers = (vx[0] if vx is not None else 0, vy[0] if vy is not None else 0)
+    else:
+        node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0 for t in saved])
     node._args = args
     node._pre_hooks = None       # "no hooks" without an AttributeError in the engine (Node._init_hooks
     #                              still makes the lists: it tests _hooks, which stays unset)
@@ -116,17 +128,53 @@ def scalar_array(x, dtype, like):
         return np.asarray(x).astype(dtype.np)
 
 
+_C_NAMES = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t'}
+
+
+_INT_RANGES = {n: (-int(np.iinfo(n).max) if n == 'uint8' else int(np.iinfo(n).min),
+                   0 if n == 'uint8' else int(np.iinfo(n).min), int(np.iinfo(n).max))
+               for n in ('uint8', 'int8', 'int16', 'int32', 'int64')}
+_F_NAMES = {'float16': ('c10::Half', 65504.0), 'float32': ('float', 3.4028234663852886e+38)}
+
+
+def check_scalar_fits(v, dt, floats=False):
+    """torch's checked conversion when a Python number is stored into an integer tensor (fill_,
+    ``t[i] = v``, ``full``): ints may wrap into uint8 (-255..255), floats must be in range.
+    ``floats``: also refuse finite values beyond float16/float32 range (fill_ and full do)."""
+    if dt._cat != 1 or isinstance(v, (bool, np.bool_)):
+        if floats and dt.name in _F_NAMES and not isinstance(v, (bool, np.bool_)):
+            name, big = _F_NAMES[dt.name]
+            f = float(v)
+            if f - f == 0 and abs(f) > big:         # finite and too large
+                raise RuntimeError(f'value cannot be converted to type {name} without overflow')
+        return
+    lo_int, lo_float, hi = _INT_RANGES[dt.name]
+    if isinstance(v, (int, np.integer)):
+        v = int(v)
+        if not -2 ** 63 <= v < 2 ** 63:
+            if floats:
+                raise RuntimeError(f'value cannot be converted to type {_C_NAMES[dt.name]} without overflow')
+            raise ValueError('Overflow when unpacking long long')
+        ok = lo_int <= v <= hi
+    else:
+        v = float(v)
+        ok = lo_float <= v <= hi       # False for nan
+    if not ok:
+        raise RuntimeError(f'value cannot be converted to type {_C_NAMES[dt.name]} without overflow')
+
+
 def broadcast_shapes_or_raise(sa, sb):
     """Broadcast two shapes, or raise torch's message naming the sizes and the dimension."""
     n = max(len(sa), len(sb))
     out = []
-    for i in range(-n, 0):
+    for i in range(-1, -n - 1, -1):      # from the last dim, as torch reports the first mismatch it meets
         x = sa[i] if -i <= len(sa) else 1
         y = sb[i] if -i <= len(sb) else 1
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f'The size of tensor a ({x}) must match the size of tensor b ({y}) '
                                f'at non-singleton dimension {i + n}')
         out.append(y if x == 1 else x)
+    out.reverse()
     return tuple(out)
 
 

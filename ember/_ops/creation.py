@@ -12,7 +12,7 @@ from .. import _dtype as D
 from .._device import CPU, as_device, device as _devcls
 from .._tensor import Tensor, Size, _wrap, _gm
 from .._random import default_generator, _gen
-from ._core import record, backward_op, parse_size, as_array
+from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
 
 _MISSING = object()
 
@@ -50,7 +50,8 @@ def _infer(data):
             raise ValueError('Overflow when unpacking long long')
         return np.asarray(data, dtype=np.int64), D.int64
     if isinstance(data, float):
-        return np.asarray(data, dtype=D._default[0].np), D._default[0]
+        # (kept in double precision: the caller casts once, to the dtype it was asked for)
+        return np.asarray(data, dtype=np.float64), D._default[0]
     if isinstance(data, (list, tuple)):
         leaves = set()
         _leaf_types(data, leaves)
@@ -81,8 +82,7 @@ def _infer(data):
             return arr.astype(dt.np, copy=False), dt
         k = arr.dtype.kind
         if k == 'f':
-            dt = D._default[0]
-            return arr.astype(dt.np, copy=False), dt
+            return arr, D._default[0]        # double precision until the caller's one cast
         if k == 'i':
             return arr.astype(np.int64, copy=False), D.int64
         if k == 'u':
@@ -300,8 +300,16 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dt = _as_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
+    check_scalar_fits(fill_value, dt, floats=True)
     return _out(_factory((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), dt, device,
-                         requires_grad, lambda s, d: np.full(s, fill_value, dtype=d), 'full'), out)
+                         requires_grad, lambda s, d: _full(s, fill_value, d), 'full'), out)
+
+
+def _full(shape, value, npdt):
+    try:
+        return np.full(shape, value, dtype=npdt)
+    except OverflowError:           # a negative int into uint8 wraps, as in torch
+        return np.full(shape, np.asarray(value).astype(npdt))
 
 
 def _like(input, dtype, device, requires_grad, fill):
@@ -587,6 +595,8 @@ def fill_(self, value):
             raise RuntimeError(f'fill_ only supports 0-dimension value tensor but got tensor with '
                                f'{value._data.ndim} dimensions.')
         value = value.item()
+    else:
+        check_scalar_fits(value, self.dtype, floats=True)
     return _fill_from(self, value)
 
 
@@ -597,7 +607,13 @@ def zero_(self):
 def _fill_from(self, values):
     from .inplace import check_inplace
     check_inplace(self)
-    self._data[...] = np.asarray(values).astype(self.dtype.np) if not isinstance(values, (int, float, bool)) else values
+    if isinstance(values, (int, float, bool)):
+        try:
+            self._data[...] = values
+        except OverflowError:       # a negative int into uint8 wraps, as in torch
+            self._data[...] = np.asarray(values).astype(self.dtype.np)
+    else:
+        self._data[...] = np.asarray(values).astype(self.dtype.np)
     self._bump()
     if _gm.enabled and self._rg:
         # the old value no longer matters: the gradient flowing into it is zero

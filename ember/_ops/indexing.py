@@ -10,14 +10,33 @@ Example:
 import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
-from ._core import record, backward_op, sum_to, as_array
+from ._core import record, backward_op, sum_to, as_array, check_scalar_fits
 from .shape import make_view
+
+
+def _seq_as_tuple(idx):
+    """torch (after NumPy): a short list holding a sequence, slice, tensor, None or Ellipsis is a
+    tuple of indices (x[[[0, 1], [1, 0]]] is x[[0, 1], [1, 0]])."""
+    if len(idx) >= 32:
+        return False
+    for i in idx:
+        if isinstance(i, (list, tuple, slice, Tensor, np.ndarray)) or i is None or i is Ellipsis:
+            return True
+    return False
 
 
 def _convert(idx):
     """(numpy index, is_basic) from a torch-style index."""
     if type(idx) is not tuple:
-        idx = (idx,)
+        if type(idx) is list and _seq_as_tuple(idx):
+            import warnings
+            warnings.warn('Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed '
+                          'in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted '
+                          'as tensor index, x[torch.tensor(seq)], which will result either in an error or a different '
+                          'result', UserWarning, stacklevel=3)
+            idx = tuple(idx)
+        else:
+            idx = (idx,)
     out, basic = [], True
     for i in idx:
         ti = type(i)
@@ -29,8 +48,12 @@ def _convert(idx):
             out.append(i)
         elif isinstance(i, Tensor):
             if i.dtype is D.bool_ or i.dtype is D.uint8:
+                if i.dtype is D.uint8:
+                    import warnings
+                    warnings.warn('indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool '
+                                  'instead.', UserWarning, stacklevel=3)
                 out.append(i._host().astype(bool))
-            elif i.dtype._cat == 1:
+            elif i.dtype is D.int64 or i.dtype is D.int32:
                 out.append(i._host())
             else:
                 raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
@@ -41,22 +64,99 @@ def _convert(idx):
         elif isinstance(i, (np.integer,)):
             out.append(int(i))
         elif isinstance(i, (list, tuple, np.ndarray)):
-            a = np.asarray([int(x) if isinstance(x, Tensor) else x for x in i] if isinstance(i, (list, tuple)) else i)
+            if isinstance(i, np.ndarray):
+                a = i
+            else:
+                # a sequence becomes an index tensor: long unless it holds only bools (torch converts floats)
+                a = np.asarray([int(x) if isinstance(x, Tensor) else x for x in i])
+                if a.dtype.kind != 'b':
+                    a = a.astype(np.int64)
             if a.dtype.kind == 'f':
                 raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
             out.append(a)
             basic = False
+        elif ti is str:
+            raise TypeError("new(): invalid data type 'str'")
         else:
             raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are '
                              'valid indices (got ' + ti.__name__ + ')')
     return tuple(out), basic
 
 
-def _index_error(e, shape):
+def _index_error(e, shape, np_idx=()):
+    """torch's IndexError for NumPy's: an int index names its position in the index tuple."""
     msg = str(e)
-    if 'out of bounds' in msg:
-        msg = msg.replace('axis', 'dimension')
+    import re
+    m = re.match(r'too many indices for array: array is (\d+)-dimensional', msg)
+    if m:
+        return IndexError(f'too many indices for tensor of dimension {m.group(1)}')
+    m = re.match(r'index (-?\d+) is out of bounds for axis (\d+) with size (\d+)', msg)
+    if m:
+        bad, axis, size = int(m.group(1)), int(m.group(2)), m.group(3)
+        dim = axis
+        src, ints, nones = 0, 0, 0
+        consuming = sum(1 if not isinstance(i, np.ndarray) else max(i.ndim, 1) if i.dtype == bool else 1
+                        for i in np_idx if i is not None and i is not Ellipsis)
+        for pos, i in enumerate(np_idx):
+            if i is None:
+                nones += 1
+                continue
+            width = len(shape) - consuming if i is Ellipsis else \
+                (max(i.ndim, 1) if isinstance(i, np.ndarray) and i.dtype == bool else 1)
+            if src <= axis < src + width:
+                # an int is reported by its place in the index; an index array by its dim after the basic indexing
+                dim = pos if type(i) is int else axis - ints + nones
+                break
+            src += width
+            ints += type(i) is int
+        return IndexError(f'index {bad} is out of bounds for dimension {dim} with size {size}')
     return IndexError(msg)
+
+
+def _none_needs_strides(np_idx, ndim):
+    """False when each None is followed by a full slice, an Ellipsis over some axes, or nothing:
+    then the stride Tensor.stride() derives for the None axis is already torch's."""
+    consuming = sum(1 for i in np_idx if i is not None and i is not Ellipsis)
+    n = len(np_idx)
+    for p, i in enumerate(np_idx):
+        if i is None:
+            q = p + 1
+            while q < n and np_idx[q] is None:
+                q += 1
+            if q == n:
+                continue
+            nxt = np_idx[q]
+            if nxt is Ellipsis:
+                if ndim - consuming >= 1:
+                    continue
+                return True
+            if type(nxt) is slice and nxt == slice(None):
+                continue
+            return True
+    return False
+
+
+def _none_strides(self, r, np_idx):
+    """torch applies an index left to right: a None makes an axis with the stride that unsqueeze
+    gives at that point (size * stride of the axis there). NumPy gives 0; set torch's."""
+    shp = self._data.shape
+    st = self.stride()
+    consuming = sum(1 for i in np_idx if i is not None and i is not Ellipsis)
+    want, src = [], 0
+    for i in np_idx:
+        if i is None:
+            want.append(shp[src] * st[src] if src < len(shp) else 1)
+        elif i is Ellipsis:
+            k = len(shp) - consuming
+            want.extend([None] * k)
+            src += k
+        else:
+            if type(i) is not int:
+                want.append(None)
+            src += 1
+    isz = r.itemsize
+    strides = [r.strides[k] if w is None else w * isz for k, w in enumerate(want)] + list(r.strides[len(want):])
+    return np.lib.stride_tricks.as_strided(r, r.shape, strides)
 
 
 def _name_for(idx):
@@ -98,10 +198,12 @@ def getitem(self, idx):
     try:
         r = self._data[np_idx]
     except IndexError as e:
-        raise _index_error(e, self._data.shape) from None
+        raise _index_error(e, self._data.shape, np_idx) from None
     if basic:
         if type(r) is not np.ndarray:
             r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else np.asarray(r)
+        if None in np_idx and r.size and _none_needs_strides(np_idx, self._data.ndim):
+            r = _none_strides(self, r, np_idx)
         return make_view(self, r, _name_for(np_idx), (self._data.shape, np_idx), ('getitem', np_idx))
     t = _wrap(as_array(r), self.dtype, self._device)
     if _gm.enabled and self._rg:
@@ -142,11 +244,15 @@ def index_put(input, indices, values, accumulate=False):
         else:
             r[np_idx] = v
     except IndexError as e:
-        raise _index_error(e, input._data.shape) from None
+        raise _index_error(e, input._data.shape, np_idx) from None
     except ValueError:
         target = input._data[np_idx].shape
         raise RuntimeError(f'shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to '
                            f'indexing result of shape {list(target)}') from None
+    if values.dtype is not input.dtype:
+        from .pointwise import _cap
+        raise RuntimeError(f'Index put requires the source and destination dtypes match, got {_cap(input.dtype)} for '
+                           f'the destination and {_cap(values.dtype)} for the source.')
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and (input._rg or values._rg):
         record(_index_put_bw, t, (input, values), (), (np_idx, accumulate, values._data.shape, values.dtype))
@@ -162,8 +268,23 @@ def index_put_(self, indices, values, accumulate=False):
     return apply_inplace(self, index_put, (indices, values, accumulate), {})
 
 
+def _is_single_mask(np_idx):
+    return len(np_idx) == 1 and isinstance(np_idx[0], np.ndarray) and np_idx[0].dtype == bool
+
+
 def setitem(self, idx, value):
     from .inplace import check_inplace, apply_inplace
+    if not isinstance(value, (Tensor, int, float, bool, np.number, np.bool_)):
+        t = type(value)
+        name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
+        raise TypeError(f"can't assign a {name} to a {self.type()}")
+    if not isinstance(value, Tensor):
+        check_scalar_fits(value, self.dtype)
+    if _gm.enabled and self._rg and self.grad_fn is None:
+        # torch writes through a view for basic indexing other than x[:] / x[...]: its refusal says so
+        np_idx, basic = _convert(idx)
+        if basic and any(not (i is Ellipsis or i == slice(None)) for i in np_idx):
+            raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')
     check_inplace(self)
     if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         np_idx, basic = _convert(idx)
@@ -177,12 +298,20 @@ def setitem(self, idx, value):
         else:
             apply_inplace(self, index_put, (np_idx, value), {})
         return
-    np_idx, _ = _convert(idx)
+    np_idx, basic = _convert(idx)
     if isinstance(value, Tensor):
         if value._device is not self._device:
             from ._core import check_device
             check_device(self, value)
         v = value._data
+        if not basic:
+            if value._data.size == 1 and value._data.ndim <= 1 and _is_single_mask(np_idx):
+                v = value.item()            # torch: masked_fill_ with the value as a number
+                check_scalar_fits(v, self.dtype)
+            elif value.dtype is not self.dtype:
+                index_put(self, np_idx, value)      # torch's shape and dtype errors
+        elif v.size and np.may_share_memory(v, self._data):
+            _check_overlap(self._data[np_idx], v)
     elif isinstance(value, (int, float, bool, np.number)):
         v = value
     else:
@@ -191,7 +320,7 @@ def setitem(self, idx, value):
     try:
         self._data[np_idx] = v
     except IndexError as e:
-        raise _index_error(e, self._data.shape) from None
+        raise _index_error(e, self._data.shape, np_idx) from None
     except ValueError:
         target = self._data[np_idx].shape
         raise RuntimeError(f'shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to '
@@ -199,6 +328,17 @@ def setitem(self, idx, value):
     except OverflowError:
         self._data[np_idx] = np.asarray(v).astype(self.dtype.np)
     self._bump()
+
+
+def _check_overlap(dst, src):
+    """torch refuses a copy between dense tensors whose memory partly overlaps (x[1:] = x[:-1])."""
+    if dst.shape == src.shape and dst.strides == src.strides and \
+            dst.__array_interface__['data'][0] == src.__array_interface__['data'][0]:
+        return
+    dense = (dst.flags.c_contiguous or dst.flags.f_contiguous) and (src.flags.c_contiguous or src.flags.f_contiguous)
+    if dense and np.shares_memory(dst, src):
+        raise RuntimeError('unsupported operation: some elements of the input tensor and the written-to tensor refer '
+                           'to a single memory location. Please clone() the tensor before performing the operation.')
 
 
 def nonzero(input, *, as_tuple=False, out=None):

@@ -25,6 +25,26 @@ def _cap(d):
     return c(d)
 
 
+_OVERLAP = ('unsupported operation: more than one element of the written-to tensor refers to a single memory '
+            'location. Please clone() the tensor before performing the operation.')
+
+
+def write(self, data):
+    """Store ``data`` (cast) in self's memory; torch refuses when an element of self is
+    written twice (an expanded tensor)."""
+    a = self._data
+    if 0 in a.strides:
+        overlap_error(self)
+    np.copyto(a, data, casting='unsafe')
+
+
+def overlap_error(t):
+    """torch's refusal to write the result of an op into a tensor with internal overlap."""
+    a = t._data
+    if a.size > 1 and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_OVERLAP) from None
+
+
 def _check_result(self, r):
     if r._data.shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
@@ -54,7 +74,7 @@ def apply_inplace(self, fn, args, kwargs):
         finally:
             _gm.enabled = prev
         _check_result(self, r)
-        np.copyto(self._data, r._data, casting='unsafe')
+        write(self, r._data)
         self._bump()
         return self
     ex = self._extra
@@ -62,10 +82,25 @@ def apply_inplace(self, fn, args, kwargs):
         return _inplace_on_view(self, fn, args, kwargs)
     r = fn(_old_value(self), *args, **kwargs)
     _check_result(self, r)
-    np.copyto(self._data, r._data, casting='unsafe')
+    write(self, r._data)
     self._bump()
+    _saved_output_is_self(r, self)
     self.grad_fn, self._out, self._rg = r.grad_fn, r._out, r._rg
     return self
+
+
+def _saved_output_is_self(r, self):
+    """A node that saved its output (exp_, sigmoid_, ...) saved ``r``; the output is self now, so
+    later in-place changes to self must be caught by the version check, as torch does."""
+    n = r.grad_fn
+    saved = n._saved if n is not None else None
+    if saved:
+        for s in saved:
+            if s is r:
+                v = self._version
+                n._vers = tuple(v if s is r else x for s, x in zip(saved, n._vers))
+                n._saved = tuple(self if s is r else s for s in saved)
+                return
 
 
 def _old_value(self):
@@ -84,6 +119,28 @@ def view_chain(v):
         v = parent
     chain.reverse()
     return chain
+
+
+def refresh_view(v):
+    """The grad_fn of view ``v``, remade if its base has changed in place since ``v`` was made
+    (through the base or another view): torch regenerates a view's grad_fn from its base's new
+    history, else the view's gradient would skip that change."""
+    src, how = v._extra['view']
+    if src.grad_fn is not None and src._extra and 'view' in src._extra:
+        refresh_view(src)
+    fn = v.grad_fn
+    want = src.grad_fn if src.grad_fn is not None else src._accumulator() if src._rg else None
+    nf = fn.next_functions
+    if want is None or (nf and nf[0][0] is want):
+        return fn
+    prev = _gm.enabled
+    _gm.enabled = True
+    try:
+        fresh = replay(src, [how])
+    finally:
+        _gm.enabled = prev
+    v.grad_fn, v._out = fresh.grad_fn, fresh._out
+    return v.grad_fn
 
 
 def replay(t, chain):
@@ -114,8 +171,9 @@ def _inplace_on_view(self, fn, args, kwargs):
     old_view = _old_value(self)
     r = fn(old_view, *args, **kwargs)
     _check_result(self, r)
-    np.copyto(self._data, r._data, casting='unsafe')
+    write(self, r._data)
     self._bump()
+    _saved_output_is_self(r, self)
     n = r.grad_fn
     base_edge_holder = _old_value_edge(base)
     others = n.next_functions[1:] if n is not None else ()

@@ -145,6 +145,18 @@ def add(input, other, *, alpha=1, out=None):
             if _gm.enabled and input._rg:
                 record(_add_bw, t, (input, other), (), (input._data.shape, (), rt, rt, alpha))
             return t if out is None else _finish(t, out)
+    elif alpha == 1 and (type(input) is float or type(input) is int) and isinstance(other, Tensor) \
+            and other.dtype._cat == 2:
+        rt = other.dtype              # a Python number plus a float tensor (``1 + t``)
+        r = input + other._data
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        if r.dtype is not rt.np:
+            r = r.astype(rt.np)
+        t = _wrap(r, rt, other._device)
+        if _gm.enabled and other._rg:
+            record(_add_bw, t, (input, other), (), ((), other._data.shape, rt, rt, alpha))
+        return t if out is None else _finish(t, out)
     xa, xb, rt = _operands(input, other)
     if alpha != 1:
         _check_alpha(alpha, rt)
@@ -285,6 +297,17 @@ def mul(input, other, *, out=None):
             if _gm.enabled and input._rg:
                 record(_mul_bw, t, (input, other), (None, other), (input._data.shape, (), rt, rt))
             return t if out is None else _finish(t, out)
+    elif (type(input) is float or type(input) is int) and isinstance(other, Tensor) and other.dtype._cat == 2:
+        rt = other.dtype              # a Python number times a float tensor (``0.5 * t``)
+        r = input * other._data
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        if r.dtype is not rt.np:
+            r = r.astype(rt.np)
+        t = _wrap(r, rt, other._device)
+        if _gm.enabled and other._rg:
+            record(_mul_bw, t, (input, other), (input, None), ((), other._data.shape, rt, rt))
+        return t if out is None else _finish(t, out)
     xa, xb, rt = _operands(input, other)
     r = _compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb)
     if type(r) is not np.ndarray:
@@ -735,11 +758,15 @@ def _cap(d):
 
 
 # ---------------------------------------------------------------- unary ops
+_NOTHING_SAVED = (None, None)
+
+
 def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None):
     """An elementwise op. ``backward(node, g, x, out)`` gives the input gradient;
     ``to_float``: integer inputs compute in the default float dtype (torch.exp(int) is float);
     ``bool_error``: (exception class, message) raised for bool input."""
-    cls = backward_op(name)(lambda node, g: (backward(node, g, *node.saved()),)) if backward else None
+    cls = backward_op(name)(lambda node, g: (backward(node, g, *(node.saved() or _NOTHING_SAVED)),)) \
+        if backward else None
 
     def op(input, *, out=None):
         if not isinstance(input, Tensor):
@@ -763,6 +790,8 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
                 record(cls, t, (input,), (input, None))
             elif saves == 'output':
                 record(cls, t, (input,), (None, t))
+            elif saves == 'none':         # (a graph that saved nothing can be walked again, as in torch)
+                record(cls, t, (input,))
             else:
                 record(cls, t, (input,), (input, t))
         return _finish(t, out)

@@ -60,23 +60,71 @@ def _unsafe_view_bw(node, g):
     return (g.reshape(node._args),)
 
 
+def _view_array(t, shape):
+    """``t``'s array viewed with ``shape`` and the strides torch gives (its computeStride), or
+    None when no view exists."""
+    a = t._data
+    if a.flags.c_contiguous:
+        # NumPy keeps odd strides of size-1 axes (an unchanged shape keeps all of them);
+        # torch's are the contiguous ones
+        return a.reshape(-1).reshape(shape) if 1 in shape else a.reshape(shape)
+    st = _compute_stride(a.shape, t.stride(), shape)
+    if st is None:
+        return None
+    isz = a.itemsize
+    return np.lib.stride_tricks.as_strided(a, shape, [x * isz for x in st])
+
+
+def _compute_stride(oldshape, oldstride, newshape):
+    """torch's computeStride: strides for viewing (oldshape, oldstride) as newshape, or None."""
+    newstride = [0] * len(newshape)
+    view_d = len(newshape) - 1
+    chunk_base_stride = oldstride[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[tensor_d]
+        if tensor_d == 0 or (oldshape[tensor_d - 1] != 1 and
+                             oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base_stride
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = oldstride[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    return None if view_d != -1 else newstride
+
+
 def view(self, *shape):
     """A view with a new shape; raises if the memory layout does not allow one."""
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(self, shape[0])
     shape = _infer_shape(parse_size(shape, 'view', True), self._data.size)
-    try:
-        arr = np.reshape(self._data, shape, copy=False)
-    except ValueError:
+    arr = _view_array(self, shape)
+    if arr is None:
         raise RuntimeError('view size is not compatible with input tensor\'s size and stride (at least one dimension '
-                           'spans across two contiguous subspaces). Use .reshape(...) instead.') from None
+                           'spans across two contiguous subspaces). Use .reshape(...) instead.')
     return make_view(self, arr, _view_bw, self._data.shape, ('view', shape))
 
 
 def _view_dtype(self, dt):
+    a = self._data
     if dt.itemsize != self.dtype.itemsize:
-        raise RuntimeError('ember supports view(dtype) only between dtypes of the same size')
-    return make_view(self, self._data.view(dt.np), _view_bw, self._data.shape, ('view', dt))
+        src, dst = self.dtype._legacy[:-6], dt._legacy[:-6]
+        if a.ndim == 0:
+            raise RuntimeError(f'self.dim() cannot be 0 to view {src} as {dst} (different element sizes)')
+        if a.shape[-1] > 1 and a.strides[-1] != a.itemsize:
+            raise RuntimeError(f'self.stride(-1) must be 1 to view {src} as {dst} (different element sizes), but got '
+                               f'{a.strides[-1] // a.itemsize}')
+        ratio = dt.itemsize // self.dtype.itemsize
+        if ratio and a.shape[-1] % ratio:
+            raise RuntimeError(f'self.size(-1) must be divisible by {ratio} to view {src} as {dst} (different element '
+                               f'sizes), but got {a.shape[-1]}')
+    v = make_view(self, a.view(dt.np), _view_bw, a.shape, ('view', dt))
+    v.dtype = dt
+    return v
 
 
 def view_as(self, other):
@@ -86,12 +134,8 @@ def view_as(self, other):
 def reshape(input, *shape):
     """A view when the layout allows, else a copy."""
     shape = _infer_shape(parse_size(shape, 'reshape', True), input._data.size)
-    if shape == input._data.shape:
-        return make_view(input, input._data.view(), _view_bw, input._data.shape, ('view', shape)) \
-            if False else view(input, shape)
-    try:
-        arr = np.reshape(input._data, shape, copy=False)
-    except ValueError:
+    arr = _view_array(input, shape)
+    if arr is None:
         t = _wrap(np.reshape(input._data, shape), input.dtype, input._device)
         if _gm.enabled and input._rg:
             record(_unsafe_view_bw, t, (input,), (), input._data.shape)
@@ -137,11 +181,15 @@ def _permute_bw(node, g):
 
 def permute(input, *dims):
     nd = input._data.ndim
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims
     if len(dims) != nd:
         raise RuntimeError(f'permute(sparse_coo): number of dimensions in the tensor input does not match the length '
                            f'of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}')
-    dims = norm_dims(dims, nd)
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError('permute(): duplicate dims are not allowed.')
     return make_view(input, input._data.transpose(dims), _permute_bw, dims, ('permute', dims))
 
 
@@ -248,7 +296,12 @@ def squeeze(input, dim=None):
         dims = norm_dims(dim, input._data.ndim) if input._data.ndim else ()
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
         cls = _squeeze1_bw if isinstance(dim, (int, np.integer)) else _squeeze2_bw
-    return make_view(input, input._data.reshape(new), cls, shp, ('squeeze', (dim,)))
+    if len(new) == len(shp):
+        arr = input._data[...]
+    else:       # index the squeezed axes with 0: the other axes keep their strides exactly
+        arr = input._data[tuple([0 if s == 1 and (dim is None or i in dims) else slice(None)
+                                 for i, s in enumerate(shp)])]
+    return make_view(input, arr, cls, shp, ('squeeze', (dim,)))
 
 
 @backward_op('UnsqueezeBackward0')
@@ -258,7 +311,8 @@ def _unsqueeze_bw(node, g):
 
 def unsqueeze(input, dim):
     d = _wrap_dim(dim, input._data.ndim + 1)
-    return make_view(input, np.expand_dims(input._data, d), _unsqueeze_bw, d, ('unsqueeze', (d,)))
+    # a None axis has stride 0 in NumPy; Tensor.stride() reports torch's (size * stride of the next axis)
+    return make_view(input, input._data[(slice(None),) * d + (None,)], _unsqueeze_bw, d, ('unsqueeze', (d,)))
 
 
 @backward_op('ExpandBackward0')
@@ -289,7 +343,11 @@ def expand(input, *sizes):
                                    f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
         target[i] = s
     target = tuple(target)
-    arr = np.broadcast_to(input._data, target)
+    # a writable view with stride 0 on the stretched axes (torch lets fill_ and t[i] = v write into
+    # it; ops that would write one element twice refuse: inplace.write)
+    a = input._data
+    st = (0,) * lead + tuple(0 if c == 1 and s != 1 else x for c, s, x in zip(shp, target[lead:], a.strides))
+    arr = np.lib.stride_tricks.as_strided(a, target, st)
     return make_view(input, arr, _expand_bw, shp, ('expand', (target,)))
 
 
@@ -411,7 +469,7 @@ def split(tensor, split_size_or_sections, dim=0):
         s = int(split_size_or_sections)
         if s <= 0 and not (s == 0 and n == 0):
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
-        sizes = [min(s, n - i) for i in range(0, n, s)] if s > 0 else [0]
+        sizes = [min(s, n - i) for i in range(0, n, s)] or [0]
         cls = _split_bw
     else:
         sizes = [int(x) for x in split_size_or_sections]
@@ -485,11 +543,10 @@ def _cat_bw(node, g):
 def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim; dtypes promote. Example: ``cat([a, b], 1)``."""
     if isinstance(tensors, Tensor):
-        raise TypeError('cat() received an invalid combination of arguments - got (Tensor, int), but expected one of: '
-                        '(tuple of Tensors tensors, int dim)')
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError('torch.cat(): expected a non-empty list of Tensors')
+        raise ValueError('torch.cat(): expected a non-empty list of Tensors')
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f'expected Tensor as element {i} in argument 0, but got {type(t).__name__}')
@@ -523,7 +580,14 @@ def cat(tensors, dim=0, *, out=None):
     if _gm.enabled and any(t._rg for t in tensors):
         record(_cat_bw, res, tensors, (), (d, used, [t.dtype for t in tensors]))
     if out is not None:
-        return copy_out(out, res)
+        return copy_out(out, _check_cat_out(res, out))
+    return res
+
+
+def _check_cat_out(res, out):
+    if isinstance(out, Tensor) and res.dtype._cat > out.dtype._cat:
+        from .pointwise import _cap
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type {_cap(out.dtype)}")
     return res
 
 
@@ -559,7 +623,7 @@ def stack(tensors, dim=0, *, out=None):
     if _gm.enabled and any(t._rg for t in tensors):
         record(_stack_bw, res, tensors, (), (d, [t.dtype for t in tensors]))
     if out is not None:
-        return copy_out(out, res)
+        return copy_out(out, _check_cat_out(res, out))
     return res
 
 

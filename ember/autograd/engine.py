@@ -2,7 +2,7 @@
 gradients that reach each node, calling its backward, and accumulating into leaves."""
 import warnings
 from . import grad_mode
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, node_class
 
 __all__ = ['backward', 'grad']
 
@@ -10,6 +10,10 @@ __all__ = ['backward', 'grad']
 def _edge(t):
     """(node, output_nr) that receives the gradient of tensor t."""
     if t.grad_fn is not None:
+        e = t._extra
+        if e is not None and 'view' in e:      # a view whose base may have changed in place since
+            from .._ops.inplace import refresh_view
+            return refresh_view(t), t._out
         return t.grad_fn, t._out
     return t._accumulator(), 0
 
@@ -73,6 +77,10 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
             if pre:
                 grads = _run_pre_hooks(node, grads)
             if targets is not None:
+                if type(node) is AccumulateGrad and grads[0] is not None and node.variable._extra and \
+                        'hooks' in node.variable._extra:
+                    # a leaf's hooks shape what autograd.grad returns for it, as in torch
+                    grads[0] = _leaf_hooks(node.variable, grads[0])
                 for i, g in enumerate(grads):
                     k = targets.get((node, i))
                     if k is not None:
@@ -141,7 +149,7 @@ def _run_pre_hooks(node, grads):
             if nr < len(grads) and grads[nr] is not None:
                 r = fn(grads[nr])
                 if r is not None and kind == 'tensor':
-                    grads[nr] = r
+                    grads[nr] = _checked_hook_result(fn, grads[nr], r)
     for entry in list(pre):
         if entry[0] == 'node':
             r = entry[1](tuple(grads))
@@ -150,31 +158,66 @@ def _run_pre_hooks(node, grads):
     return grads
 
 
-def _accumulate(var, g, create_graph):
+def _leaf_hooks(var, g):
+    for fn in var._extra.get('hooks', ()):
+        r = fn(g)
+        if r is not None:
+            g = _checked_hook_result(fn, g, r)
+    return g
+
+
+def _checked_hook_result(fn, g, r):
+    """A tensor hook's replacement gradient, refused as torch does when it is not like ``g``."""
+    from .._tensor import Tensor
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    name = getattr(fn, '__name__', type(fn).__name__)
+    if r.dtype is not g.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{g.dtype._legacy} got "
+                           f"torch.{r.dtype._legacy})")
+    if r._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return r
+
+
+def _accumulate(var, g, create_graph, hooks=True):
     from .._tensor import _wrap
     extra = var._extra
-    if extra:
-        for fn in extra.get('hooks', ()):
-            r = fn(g)
-            if r is not None:
-                g = r
+    if extra and hooks and 'hooks' in extra:
+        g = _leaf_hooks(var, g)
     if g.dtype is not var.dtype:
         g = g.to(var.dtype)
     cur = var._grad
     if cur is None:
         if create_graph:
-            var._grad = g
+            var._grad = _copy_grad(g)
         else:
             # a fresh buffer: the incoming gradient may be shared with other leaves or the user
             var._grad = _wrap(g._data.copy(), var.dtype, var._device)
-    elif create_graph or cur._rg:
+    elif create_graph:
         var._grad = cur + g
     else:
+        # torch adds in place when grad mode is off, even into a .grad that requires grad
         cur._data += g._data
         cur._bump()
     if extra:
         for fn in extra.get('post_hooks', ()):
             fn(var)
+
+
+def _copy_grad(g):
+    """The first gradient kept in ``.grad`` under create_graph: a differentiable copy (torch's
+    CopyBackwards), so that ``.grad`` is never the very tensor the backward pass computed."""
+    from .._tensor import _wrap
+    t = _wrap(g._data.copy(), g.dtype, g._device)
+    if g._rg:
+        from .._ops._core import record
+        record(_CopyBackwards, t, (None, g))
+    return t
+
+
+_CopyBackwards = node_class('CopyBackwards', lambda node, g: (None, g))
+_warned_create_graph = [False]
 
 
 def _make_grads(outputs, grad_tensors, is_grads_batched=False):
@@ -188,18 +231,21 @@ def _make_grads(outputs, grad_tensors, is_grads_batched=False):
                 raise RuntimeError(f'grad can be implicitly created only for real scalar outputs but got {out.dtype}')
             g = _wrap(_ones_like_data(out._data), out.dtype, out._device)
         elif not isinstance(g, Tensor):
-            from .. import _ops
-            g = _ops.creation.tensor(g, dtype=out.dtype, device=out._device)
+            raise TypeError(f'gradients can be either Tensors or None, but got {type(g).__name__}')
         else:
             if g.shape != out.shape:
                 raise RuntimeError(f'Mismatch in shape: grad_output[{len(res)}] has a shape of {g.shape} and '
                                    f'output[{len(res)}] has a shape of {out.shape}.')
-            if g.dtype.is_floating_point != out.dtype.is_floating_point:
-                raise TypeError(f'For complex Tensors, both grad_output and output are required to have the same dtype. '
-                                f'Mismatch in dtype: grad_output[{len(res)}] has a dtype of {g.dtype} and output[{len(res)}] '
-                                f'has a dtype of {out.dtype}.')
+            if g.dtype is not out.dtype:       # torch casts a gradient to its output's dtype
+                g = g.to(out.dtype)
         res.append(g)
     return res
+
+
+def _check_requires_grad(tensors):
+    for i, t in enumerate(tensors):
+        if not t._rg:
+            raise RuntimeError(f'element {i} of tensors does not require grad and does not have a grad_fn')
 
 
 def _as_seq(x):
@@ -217,19 +263,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grad_tensors = grad_variables
     grad_tensors = _as_seq(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    grads = _make_grads(tensors, grad_tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f'got {len(grad_tensors)} tensors and {len(tensors)} gradients')
+        raise RuntimeError(f'got {len(tensors)} tensors and {len(grad_tensors)} gradients')
     if retain_graph is None:
         retain_graph = create_graph
-    for t in tensors:
-        if not t._rg:
-            raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')
-    grads = _make_grads(tensors, grad_tensors)
-    roots = [(*_edge(t), g) for t, g in zip(tensors, grads)]
     if inputs is not None:
         inputs = _as_seq(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError('`inputs` argument to `backward()` cannot be empty.')
+    _check_requires_grad(tensors)
+    if create_graph and not _warned_create_graph[0]:
+        _warned_create_graph[0] = True
+        warnings.warn('Using backward() with create_graph=True will create a reference cycle between the parameter '
+                      'and its gradient which can cause a memory leak. We recommend using autograd.grad when '
+                      'creating the graph to avoid this. If you have to use this function, make sure to reset the '
+                      '.grad fields of your parameters to None after use to break the cycle and avoid the leak.',
+                      UserWarning, stacklevel=3)
+    roots = [(*_edge(t), g) for t, g in zip(tensors, grads)]
+    if inputs is not None:
         for t in inputs:
             if not t._rg:
                 raise RuntimeError('One of the differentiated Tensors does not require grad')
@@ -239,8 +291,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         got = _run(roots, retain_graph, create_graph, targets, accumulate=False)
         for i, t in enumerate(inputs):
             g = got[targets[_edge(t)]]
+            if t.grad_fn is not None and t.retains_grad:
+                continue                  # its retain_grad hook has already stored the gradient
             if g is not None:
-                _accumulate(t, g, create_graph)
+                _accumulate(t, g, create_graph, hooks=False)     # (_run applied the leaf's hooks)
+            if t.grad_fn is not None:
+                t.retain_grad()           # as torch: a non-leaf input keeps its .grad from now on
         return
     _run(roots, retain_graph, create_graph)
 
@@ -254,14 +310,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_seq(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError('Expected allow_unused to be True or not passed when materialize_grads=True, but got: '
+                         'allow_unused=False.')
     grad_outputs = _as_seq(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f'grad requires one grad_output per output: got {len(grad_outputs)} and {len(outputs)}')
     if retain_graph is None:
         retain_graph = create_graph
-    for t in outputs:
-        if not t._rg:
-            raise RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn')
+    _check_requires_grad(outputs)
     for t in inputs:
         if not t._rg:
             raise RuntimeError('One of the differentiated Tensors does not require grad')
@@ -279,7 +336,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 from .. import _ops
                 g = _ops.creation.zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError('One of the differentiated Tensors appears to not have been used in the graph. '
-                                   'Set allow_unused=True if this is the desired behavior.')
+                raise RuntimeError(f'The differentiated Tensor at index {i} appears to not have been used in the '
+                                   'graph. Set allow_unused=True if this is the desired behavior.')
         res.append(g)
     return tuple(res)

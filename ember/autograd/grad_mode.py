@@ -100,14 +100,20 @@ class set_grad_enabled(_Mode):
 class inference_mode(_Mode):
     """Like no_grad; tensors made inside report ``is_inference()``."""
 
+    def __new__(cls, mode=True):
+        # a bare ``@inference_mode`` decorates the function directly
+        if mode is None or isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
     def __init__(self, mode=True):
         self._mode = mode
 
     def __enter__(self):
         self._prev = (state.enabled, state.inference)
-        if self._mode:
-            state.enabled = False
-            state.inference = True
+        # as torch's InferenceMode guard: inference_mode(False) turns grad mode back on
+        state.enabled = not self._mode
+        state.inference = bool(self._mode)
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self._prev

@@ -7,7 +7,11 @@ pass is itself differentiable (``create_graph=True``).
 """
 import re
 
+import weakref
+
 __all__ = ['Node', 'AccumulateGrad', 'node_class']
+
+_METADATA = weakref.WeakKeyDictionary()
 
 _FREED = ('Trying to backward through the graph a second time (or directly access saved tensors after '
           'they have already been freed). Saved intermediate values of the graph are freed when you call '
@@ -54,10 +58,11 @@ class Node:
 
     @property
     def metadata(self):
-        try:
-            return self._args['__metadata__']
-        except (AttributeError, TypeError, KeyError):
-            return {}
+        """A dict kept with the node for the user's own annotations."""
+        m = _METADATA.get(self)
+        if m is None:
+            m = _METADATA[self] = {}
+        return m
 
     def saved(self):
         """The saved tensors, after checking that none was freed or changed in place."""
@@ -70,7 +75,7 @@ class Node:
             if vc is not None:
                 now = vc[0]
                 if now != vers[i]:
-                    _raise_modified(t, now, vers[i])
+                    _raise_modified(t, now, vers[i], self)
         return s
 
     def _release(self):
@@ -81,11 +86,21 @@ class Node:
         return self._backward(*grads)
 
 
-def _raise_modified(t, now, expected):
+def _raise_modified(t, now, expected, saved_by):
     shape = list(t.shape)
+    fn = t.grad_fn
+    if fn is not None and fn is not saved_by:
+        # an output of ``saved_by`` changed in place since: its history (first edges back from
+        # its grad_fn) reaches that node, and torch then names the node that saved it
+        n = fn
+        while n is not None and n is not saved_by:
+            nf = n.next_functions
+            n = nf[0][0] if nf else None
+        if n is saved_by:
+            fn = saved_by
     # torch names the op without its Backward suffix: 'output 0 of Mul'
-    op = '' if t.grad_fn is None else re.sub(r'Backward\d*$', '', t.grad_fn.name())
-    where = '' if t.grad_fn is None else f', which is output {t._out} of {op},'
+    op = '' if fn is None else re.sub(r'Backward\d*$', '', fn.name())
+    where = '' if fn is None else f', which is output {t._out} of {op},'
     raise RuntimeError(
         'one of the variables needed for gradient computation has been modified by an inplace operation: '
         f'[torch.{t.dtype._legacy} {shape}]{where} is at version {now}; expected version {expected} instead. '
