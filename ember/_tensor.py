@@ -135,17 +135,17 @@ class Tensor:
 
     # ------------------------------------------------------------------ memory layout
     def stride(self, dim=None):
-        """Strides in elements. Where NumPy reports 0 for a size-1 axis (made by None or a
-        broadcast) or for an empty array, the stride is torch's: that of a new axis there."""
+        """Strides in elements: the array's, which the view ops keep equal to torch's (an
+        unsqueezed axis, an expanded one). NumPy gives an empty array zero strides; torch's
+        are the contiguous ones."""
         a = self._data
         isz = a.itemsize
         st = [s // isz for s in a.strides]
-        if 0 in st:
+        if not a.size and 0 in st:
             shp = a.shape
-            empty = a.size == 0
             nxt = 1
             for d in range(a.ndim - 1, -1, -1):
-                if st[d] == 0 and (shp[d] == 1 or empty):
+                if st[d] == 0:
                     st[d] = nxt
                 nxt = st[d] * (shp[d] or 1)
         st = tuple(st)

@@ -73,8 +73,15 @@ def test_seed_S03_tensor_list_of_tensors(both):
                       lib.tensor([[lib.tensor(1.5)], [lib.tensor(2)]])))
 
 
-def test_seed_S03_tensor_list_of_multi_element_tensors_error(both):
-    both(lambda lib: lib.tensor([lib.tensor([1., 2.]), lib.tensor([3., 4.])]))
+@pytest.mark.parametrize('name', ['float32', 'float16', 'int64', 'int32', 'uint8', 'bool'])
+def test_seed_S03_tensor_list_of_multi_element_tensors_error(both, name):
+    t, e = run_both(lambda lib: lib.tensor([lib.ones(2, dtype=_dt(lib, name)), lib.ones(2, dtype=_dt(lib, name))]))
+    assert str(e) == str(t)
+
+
+def test_seed_S03_tensor_list_of_one_element_tensors(both):
+    both(lambda lib: (lib.tensor([lib.tensor([1.]), lib.tensor([2.])]), lib.tensor([lib.tensor([[1]]), lib.tensor([[2]])]),
+                      lib.tensor([[lib.tensor([1.])]]), lib.tensor([lib.tensor([1.]), 2.])))
 
 
 def test_seed_S03_as_tensor_of_list_and_scalar(both):

@@ -853,3 +853,109 @@ def test_indexing_deprecation_warnings(both, make):
             r = make(lib, lib.arange(6).reshape(2, 3))
         return r, [(x.category.__name__, str(x.message).split(' (Triggered')[0]) for x in w]
     both(body)
+
+
+# ---------------------------------------------------------------- property test: chains of view ops
+from hypothesis import given, settings, strategies as st, HealthCheck  # noqa: E402
+
+
+@st.composite
+def _view_chain(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    ops = draw(st.lists(st.tuples(st.sampled_from(['t', 'slice', 'unsqueeze', 'view', 'reshape', 'squeeze', 'select',
+                                                    'none', 'expand', 'flatten', 'permute', 'narrow', 'int_none',
+                                                    'view_ones', 'chunk', 'mixed', 'unflatten']),
+                                  st.integers(0, 1000)), max_size=5))
+    return shape, ops
+
+
+def _apply(lib, t, op, r):
+    nd = t.dim()
+    if op == 't' and nd >= 2:
+        a, b = r % nd, (r // 7) % nd
+        return t.transpose(a, b)
+    if op == 'slice' and nd >= 1:
+        d = r % nd
+        n = t.shape[d]
+        start, step = (r // 5) % max(n, 1), 1 + (r // 11) % 2
+        return t[(slice(None),) * d + (slice(start, None, step),)]
+    if op == 'unsqueeze':
+        return t.unsqueeze(r % (nd + 1))
+    if op == 'view':
+        try:
+            return t.view(-1)
+        except RuntimeError:
+            return t
+    if op == 'reshape' and t.numel() > 0:
+        return t.reshape(t.numel(), 1) if r % 2 else t.reshape(1, -1)
+    if op == 'squeeze':
+        return t.squeeze() if r % 2 or nd == 0 else t.squeeze(r % nd)
+    if op == 'select' and nd >= 1 and t.shape[r % nd] > 0:
+        d = r % nd
+        return t.select(d, (r // 3) % t.shape[d])
+    if op == 'none' and nd >= 1:
+        d = r % (nd + 1)
+        return t[(slice(None),) * d + (None,)]
+    if op == 'int_none' and nd >= 1 and t.shape[0] > 0:
+        return t[None, (r // 3) % t.shape[0]]
+    if op == 'expand' and nd >= 1:
+        d = r % nd
+        if t.shape[d] == 1:
+            size = list(t.shape)
+            size[d] = 3
+            return t.expand(*size)
+        return t.expand(2, *t.shape)
+    if op == 'flatten' and nd >= 2:
+        return t.flatten(r % (nd - 1), -1)
+    if op == 'permute' and nd >= 1:
+        import random
+        perm = list(range(nd))
+        random.Random(r).shuffle(perm)
+        return t.permute(*perm)
+    if op == 'view_ones':
+        try:
+            return t.view(1, *t.shape, 1) if r % 2 else t.view(*t.shape[:1], 1, *t.shape[1:])
+        except RuntimeError:
+            return t
+    if op == 'chunk' and nd >= 1:
+        d = r % nd
+        pieces = t.chunk(2, d)
+        return pieces[(r // 3) % len(pieces)]
+    if op == 'mixed' and nd >= 2 and t.shape[1] > 0:
+        return t[None, :, (r // 3) % t.shape[1], ..., None]
+    if op == 'unflatten' and nd >= 1 and t.shape[-1] % 2 == 0 and t.shape[-1] > 0:
+        return t.unflatten(-1, (2, -1))
+    if op == 'narrow' and nd >= 1:
+        d = r % nd
+        n = t.shape[d]
+        start = (r // 3) % max(n, 1)
+        return t.narrow(d, start, n - start)
+    return t
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chain=_view_chain())
+def test_property_view_chains_match_torch(chain):
+    shape, ops = chain
+
+    def body(lib):
+        t = lib.arange(float(np.prod(shape))).reshape(shape)
+        out = []
+        for op, r in ops:
+            t = _apply(lib, t, op, r)
+            out.append((tuple(t.shape), t.stride(), t.storage_offset() if t.numel() else None, t.is_contiguous()))
+        return t, out
+    run_both(body)
+
+
+@pytest.mark.parametrize('make', [lambda lib, t: t.select(0, 1), lambda lib, t: t[1], lambda lib, t: list(t)[1],
+                                  lambda lib, t: t.unbind()[1], lambda lib, t: t[1:2].squeeze(),
+                                  lambda lib, t: t[1:2].squeeze(0), lambda lib, t: t[..., 1]],
+                         ids=['select', 'int', 'iter', 'unbind', 'squeeze', 'squeeze0', 'ellipsis_int'])
+def test_zero_dim_views_of_1d_write_through(both, make):
+    def body(lib):
+        t = lib.arange(4.)
+        e = make(lib, t)
+        e.add_(10)
+        return t, e, e.dim(), e._base is t, e.storage_offset(), t._version
+    both(body)

@@ -163,9 +163,9 @@ def _has_tensors(data):
 
 def _flatten_item(x):
     if isinstance(x, Tensor):
-        if x._data.size != 1 or x._data.ndim > 0:
-            if x._data.ndim == 0:
-                return x.item()
+        if x._data.size != 1:         # torch converts each element tensor to a number
+            if x.dtype._cat < 2:
+                raise TypeError('only integer tensors of a single element can be converted to an index')
             raise ValueError('only one element tensors can be converted to Python scalars')
         return x.item()
     if isinstance(x, (list, tuple)):

@@ -113,29 +113,6 @@ def _index_error(e, shape, np_idx=()):
     return IndexError(msg)
 
 
-def _none_needs_strides(np_idx, ndim):
-    """False when each None is followed by a full slice, an Ellipsis over some axes, or nothing:
-    then the stride Tensor.stride() derives for the None axis is already torch's."""
-    consuming = sum(1 for i in np_idx if i is not None and i is not Ellipsis)
-    n = len(np_idx)
-    for p, i in enumerate(np_idx):
-        if i is None:
-            q = p + 1
-            while q < n and np_idx[q] is None:
-                q += 1
-            if q == n:
-                continue
-            nxt = np_idx[q]
-            if nxt is Ellipsis:
-                if ndim - consuming >= 1:
-                    continue
-                return True
-            if type(nxt) is slice and nxt == slice(None):
-                continue
-            return True
-    return False
-
-
 def _none_strides(self, r, np_idx):
     """torch applies an index left to right: a None makes an axis with the stride that unsqueeze
     gives at that point (size * stride of the axis there). NumPy gives 0; set torch's."""
@@ -155,7 +132,14 @@ def _none_strides(self, r, np_idx):
                 want.append(None)
             src += 1
     isz = r.itemsize
-    strides = [r.strides[k] if w is None else w * isz for k, w in enumerate(want)] + list(r.strides[len(want):])
+    strides = tuple([r.strides[k] if w is None else w * isz for k, w in enumerate(want)]) + r.strides[len(want):]
+    if r.flags.c_contiguous:
+        std, s = [], isz
+        for n in reversed(r.shape):
+            std.append(s)
+            s *= n
+        if strides == tuple(reversed(std)):
+            return r.reshape(-1).reshape(r.shape)     # the contiguous strides: cheaper than as_strided
     return np.lib.stride_tricks.as_strided(r, r.shape, strides)
 
 
@@ -202,7 +186,7 @@ def getitem(self, idx):
     if basic:
         if type(r) is not np.ndarray:
             r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else np.asarray(r)
-        if None in np_idx and r.size and _none_needs_strides(np_idx, self._data.ndim):
+        if None in np_idx and r.size:
             r = _none_strides(self, r, np_idx)
         return make_view(self, r, _name_for(np_idx), (self._data.shape, np_idx), ('getitem', np_idx))
     t = _wrap(as_array(r), self.dtype, self._device)

@@ -60,13 +60,24 @@ def _unsafe_view_bw(node, g):
     return (g.reshape(node._args),)
 
 
+def is_standard(a):
+    """True when ``a`` has exactly the C-contiguous strides, size-1 axes included."""
+    s = a.itemsize
+    shp, st = a.shape, a.strides
+    for d in range(a.ndim - 1, -1, -1):
+        if st[d] != s:
+            return False
+        s *= shp[d]
+    return True
+
+
 def _view_array(t, shape):
     """``t``'s array viewed with ``shape`` and the strides torch gives (its computeStride), or
     None when no view exists."""
     a = t._data
-    if a.flags.c_contiguous:
-        # NumPy keeps odd strides of size-1 axes (an unchanged shape keeps all of them);
-        # torch's are the contiguous ones
+    if a.flags.c_contiguous and (1 not in a.shape or not a.size or is_standard(a)):
+        # contiguous strides in, contiguous strides out (NumPy keeps the strides of an unchanged
+        # shape and may keep odd ones of size-1 axes: go through 1-D)
         return a.reshape(-1).reshape(shape) if 1 in shape else a.reshape(shape)
     st = _compute_stride(a.shape, t.stride(), shape)
     if st is None:
@@ -300,7 +311,7 @@ def squeeze(input, dim=None):
         arr = input._data[...]
     else:       # index the squeezed axes with 0: the other axes keep their strides exactly
         arr = input._data[tuple([0 if s == 1 and (dim is None or i in dims) else slice(None)
-                                 for i, s in enumerate(shp)])]
+                                 for i, s in enumerate(shp)] + [Ellipsis])]      # (Ellipsis: a 0-d view, not a scalar)
     return make_view(input, arr, cls, shp, ('squeeze', (dim,)))
 
 
@@ -310,9 +321,18 @@ def _unsqueeze_bw(node, g):
 
 
 def unsqueeze(input, dim):
-    d = _wrap_dim(dim, input._data.ndim + 1)
-    # a None axis has stride 0 in NumPy; Tensor.stride() reports torch's (size * stride of the next axis)
-    return make_view(input, input._data[(slice(None),) * d + (None,)], _unsqueeze_bw, d, ('unsqueeze', (d,)))
+    a = input._data
+    d = _wrap_dim(dim, a.ndim + 1)
+    shp = a.shape
+    new = shp[:d] + (1,) + shp[d:]
+    if a.flags.c_contiguous and (1 not in shp or is_standard(a)):
+        arr = a.reshape(-1).reshape(new)         # torch's strides here are the contiguous ones
+    else:                                        # the new axis: size * stride of the axis it precedes
+        st = input.stride()
+        isz = a.itemsize
+        arr = np.lib.stride_tricks.as_strided(
+            a, new, [x * isz for x in st[:d] + ((shp[d] * st[d]) if d < len(shp) else 1,) + st[d:]])
+    return make_view(input, arr, _unsqueeze_bw, d, ('unsqueeze', (d,)))
 
 
 @backward_op('ExpandBackward0')
@@ -412,7 +432,7 @@ def select(input, dim, index):
                          f'dimension {d}')
     if index < 0:
         index += size
-    return make_view(input, input._data[(slice(None),) * d + (index,)], _select_bw, (input._data.shape, d, index),
+    return make_view(input, input._data[(slice(None),) * d + (index, Ellipsis)], _select_bw, (input._data.shape, d, index),
                      ('select', (d, index)))
 
 
