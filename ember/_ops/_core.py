@@ -243,3 +243,20 @@ def parse_size(size, fname='size', allow_negative=False):
             raise RuntimeError(f'Trying to create tensor with negative dimension {s}: {list(size)}')
         out.append(int(s))
     return tuple(out)
+
+
+_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
+               'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
+
+
+def type_name(d):
+    """torch's ScalarType name of a dtype, as its messages print it ('Float', 'Long')."""
+    return _TYPE_NAMES[d.name]
+
+
+def finish(t, out):
+    """Return ``t``, or write it into the user's ``out=`` tensor and return that."""
+    if out is None:
+        return t
+    from .shape import copy_out
+    return copy_out(out, t)

@@ -13,6 +13,7 @@ from .._device import CPU, as_device, device as _devcls
 from .._tensor import Tensor, Size, _wrap, _gm
 from .._random import default_generator, _gen
 from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
+from ._core import finish as _out
 
 _MISSING = object()
 
@@ -286,13 +287,6 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     return _out(_factory(size, dtype, device, requires_grad, np.empty, 'empty'), out)
-
-
-def _out(t, out):
-    if out is None:
-        return t
-    from .shape import copy_out
-    return copy_out(out, t)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):

@@ -234,7 +234,7 @@ def index_put(input, indices, values, accumulate=False):
         raise RuntimeError(f'shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to '
                            f'indexing result of shape {list(target)}') from None
     if values.dtype is not input.dtype:
-        from .pointwise import _cap
+        from ._core import type_name as _cap
         raise RuntimeError(f'Index put requires the source and destination dtypes match, got {_cap(input.dtype)} for '
                            f'the destination and {_cap(values.dtype)} for the source.')
     t = _wrap(r, input.dtype, input._device)

@@ -8,6 +8,7 @@ the new node as ``grad_fn``. An in-place op on a view also rewrites the base's h
 import numpy as np
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, edge, backward_op, result_dtype
+from ._core import type_name as _cap
 
 
 def check_inplace(t):
@@ -18,11 +19,6 @@ def check_inplace(t):
         b = t._base
         if b is not None and b._rg and b.grad_fn is None and t._extra and 'view' in t._extra:
             raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')
-
-
-def _cap(d):
-    from .pointwise import _cap as c
-    return c(d)
 
 
 _OVERLAP = ('unsupported operation: more than one element of the written-to tensor refers to a single memory '

@@ -16,23 +16,12 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
+from ._core import type_name as _cap, finish as _finish
 
 __all__ = ['matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm']
 
 _MM_NAME = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
             'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool'}
-
-
-def _cap(d):
-    from .pointwise import _cap as c
-    return c(d)
-
-
-def _finish(t, out):
-    if out is None:
-        return t
-    from .shape import copy_out
-    return copy_out(out, t)
 
 
 def _prod(s):
@@ -266,70 +255,63 @@ def matmul(input, other, *, out=None):
     return _finish(t, out)
 
 
+def _fixed_product(fname, a, b, names, check_ndim, check, node, out):
+    """The shared body of mm, bmm, dot and mv: argument checks in torch's order, one
+    NumPy product, one node."""
+    _need_tensor(fname, a, names[0], 1)
+    _need_tensor(fname, b, names[1], 2)
+    xa, xb = a._data, b._data
+    if check_ndim is not None:
+        check_ndim(xa.ndim, xb.ndim)
+    else:                       # dot checks sizes and dtypes before devices
+        check(xa.shape, xb.shape, a.dtype, b.dtype)
+    if a._device is not b._device:
+        check_device(a, b)
+    if check_ndim is not None:
+        check(xa.shape, xb.shape, a.dtype, b.dtype)
+    t = _wrap(as_array(_np_product(xa, xb)), a.dtype, a._device)
+    if _gm.enabled and (a._rg or b._rg):
+        _record(node, t, a, b)
+    return _finish(t, out)
+
+
+def _mm_ndim(na, nb):
+    if na != 2:
+        raise RuntimeError('self must be a matrix')
+    if nb != 2:
+        raise RuntimeError('mat2 must be a matrix')
+
+
+def _bmm_ndim(na, nb):
+    if na != 3:
+        raise RuntimeError('batch1 must be a 3D tensor')
+    if nb != 3:
+        raise RuntimeError('batch2 must be a 3D tensor')
+
+
+def _mv_ndim(na, nb):
+    if na != 2 or nb != 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {na}, {nb}')
+
+
 def mm(input, mat2, *, out=None):
     """Product of two matrices (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
-    _need_tensor('mm', input, 'input', 1)
-    _need_tensor('mm', mat2, 'mat2', 2)
-    xa, xb = input._data, mat2._data
-    if xa.ndim != 2:
-        raise RuntimeError('self must be a matrix')
-    if xb.ndim != 2:
-        raise RuntimeError('mat2 must be a matrix')
-    if input._device is not mat2._device:
-        check_device(input, mat2)
-    _mm_check(xa.shape, xb.shape, input.dtype, mat2.dtype)
-    t = _wrap(_np_product(xa, xb), input.dtype, input._device)
-    if _gm.enabled and (input._rg or mat2._rg):
-        _record(_mm_bw, t, input, mat2)
-    return _finish(t, out)
+    return _fixed_product('mm', input, mat2, ('input', 'mat2'), _mm_ndim, _mm_check, _mm_bw, out)
 
 
 def bmm(input, mat2, *, out=None):
     """Batched product of 3-D tensors with equal batch sizes: (b, n, k) @ (b, k, m) -> (b, n, m)."""
-    _need_tensor('bmm', input, 'input', 1)
-    _need_tensor('bmm', mat2, 'mat2', 2)
-    xa, xb = input._data, mat2._data
-    if xa.ndim != 3:
-        raise RuntimeError('batch1 must be a 3D tensor')
-    if xb.ndim != 3:
-        raise RuntimeError('batch2 must be a 3D tensor')
-    if input._device is not mat2._device:
-        check_device(input, mat2)
-    _bmm_check(xa.shape, xb.shape, input.dtype, mat2.dtype)
-    t = _wrap(_np_product(xa, xb), input.dtype, input._device)
-    if _gm.enabled and (input._rg or mat2._rg):
-        _record(_bmm_bw, t, input, mat2)
-    return _finish(t, out)
+    return _fixed_product('bmm', input, mat2, ('input', 'mat2'), _bmm_ndim, _bmm_check, _bmm_bw, out)
 
 
 def dot(input, tensor, *, out=None):
     """Inner product of two 1-D tensors of the same size and dtype (a 0-d result)."""
-    _need_tensor('dot', input, 'input', 1)
-    _need_tensor('dot', tensor, 'tensor', 2)
-    xa, xb = input._data, tensor._data
-    _dot_check(xa.shape, xb.shape, input.dtype, tensor.dtype)
-    if input._device is not tensor._device:
-        check_device(input, tensor)
-    t = _wrap(as_array(_np_product(xa, xb)), input.dtype, input._device)
-    if _gm.enabled and (input._rg or tensor._rg):
-        _record(_dot_bw, t, input, tensor)
-    return _finish(t, out)
+    return _fixed_product('dot', input, tensor, ('input', 'tensor'), None, _dot_check, _dot_bw, out)
 
 
 def mv(input, vec, *, out=None):
     """Matrix-vector product: (n, k) @ (k,) -> (n,)."""
-    _need_tensor('mv', input, 'input', 1)
-    _need_tensor('mv', vec, 'vec', 2)
-    xa, xb = input._data, vec._data
-    if xa.ndim != 2 or xb.ndim != 1:
-        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {xa.ndim}, {xb.ndim}')
-    if input._device is not vec._device:
-        check_device(input, vec)
-    _mv_check(xa.shape, xb.shape, input.dtype, vec.dtype)
-    t = _wrap(as_array(_np_product(xa, xb)), input.dtype, input._device)
-    if _gm.enabled and (input._rg or vec._rg):
-        _record(_mv_bw, t, input, vec)
-    return _finish(t, out)
+    return _fixed_product('mv', input, vec, ('input', 'vec'), _mv_ndim, _mv_check, _mv_bw, out)
 
 
 def outer(input, vec2, *, out=None):

@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import (record, backward_op, check_device, result_dtype, scalar_array, is_scalar, to_scalar,
                     broadcast_shapes_or_raise, grad_for, as_array)
+from ._core import type_name as _cap, finish as _finish
 
 _default = D._default
 _scalar_rt = {}
@@ -238,13 +239,6 @@ def _rtruediv(self, other):
 
 def _device_of(a, b):
     return a._device if isinstance(a, Tensor) else b._device
-
-
-def _finish(t, out):
-    if out is None:
-        return t
-    from .shape import copy_out
-    return copy_out(out, t)
 
 
 # ---------------------------------------------------------------- mul / div
@@ -750,11 +744,6 @@ def where(condition, input=None, other=None, *, out=None):
 
 def _scalar_tensor(x, like):
     return _wrap(np.asarray(x, dtype=D.scalar_dtype(x).np), D.scalar_dtype(x), like._device)
-
-
-def _cap(d):
-    return {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
-            'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}[d.name]
 
 
 # ---------------------------------------------------------------- unary ops

@@ -19,6 +19,7 @@ from .. import _dtype as D
 from .. import return_types as _rt
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array
+from ._core import type_name as _cap, finish as _finish
 
 __all__ = ['sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var', 'std_mean',
            'var_mean', 'all', 'any', 'logsumexp', 'cumsum', 'norm']
@@ -41,18 +42,6 @@ _INT = (int, np.integer)
 
 
 # ---------------------------------------------------------------- helpers
-def _cap(d):
-    from .pointwise import _cap as c
-    return c(d)
-
-
-def _finish(t, out):
-    if out is None:
-        return t
-    from .shape import copy_out
-    return copy_out(out, t)
-
-
 def _dims(dim, ndim, fname):
     """Reduced dims as a sorted tuple of non-negative ints; None means every dim."""
     if dim is None:
@@ -157,20 +146,22 @@ def _sum1_bw(node, g):
     return (_expand_back(g, shape, kshape, dt),)
 
 
+def _sum_dtype(input, dtype, fname):
+    """The result dtype of sum/prod/cumsum: ``dtype`` if given, else bool and integers give int64."""
+    if dtype is None:
+        return D.int64 if input.dtype._cat < 2 else input.dtype
+    _check_dtype_arg(dtype, fname, input)
+    return dtype
+
+
 def sum(input, dim=_NODIM, keepdim=False, *, dtype=None, out=None):
     """Sum over ``dim`` (all dims by default). Bool and integer tensors sum to int64.
 
     Example: ``ember.tensor([[1, 2], [3, 4]]).sum(0)`` is ``tensor([4, 6])``."""
     x = input._data
-    if dtype is None:
-        dt = input.dtype
-        if dt._cat < 2:
-            dt = D.int64
-    else:
-        _check_dtype_arg(dtype, 'sum', input)
-        dt = dtype
-        if x.dtype is not dt.np:
-            x = x.astype(dt.np)
+    dt = _sum_dtype(input, dtype, 'sum')
+    if dtype is not None and x.dtype is not dt.np:
+        x = x.astype(dt.np)
     if dim is _NODIM:
         if keepdim:
             raise _no_keepdim('sum')
@@ -273,13 +264,7 @@ def _prod1_bw(node, g):
 def prod(input, dim=_NODIM, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one int ``dim``. Bool and integers give int64."""
     x = input._data
-    if dtype is None:
-        dt = input.dtype
-        if dt._cat < 2:
-            dt = D.int64
-    else:
-        _check_dtype_arg(dtype, 'prod', input)
-        dt = dtype
+    dt = _sum_dtype(input, dtype, 'prod')
     if x.dtype is not dt.np:
         x = x.astype(dt.np)
     if dim is _NODIM:
@@ -746,17 +731,11 @@ def cumsum(input, dim=_NODIM, *, dtype=None, out=None):
     if dim is _NODIM:
         raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     x = input._data
-    if dtype is None:
-        dt = input.dtype
-        if dt._cat < 2:
-            dt = D.int64
-    else:
-        if dtype is D.bool_:
-            raise NotImplementedError('"cumsum_out_cpu" not implemented for \'Bool\'')
-        _check_dtype_arg(dtype, 'cumsum', input)
-        dt = dtype
-        if x.dtype is not dt.np:
-            x = x.astype(dt.np)
+    if dtype is D.bool_:
+        raise NotImplementedError('"cumsum_out_cpu" not implemented for \'Bool\'')
+    dt = _sum_dtype(input, dtype, 'cumsum')
+    if dtype is not None and x.dtype is not dt.np:
+        x = x.astype(dt.np)
     (d,) = _dims(dim, x.ndim, 'cumsum') if not isinstance(dim, bool) else (dim,)
     if x.ndim == 0:
         r = x.astype(dt.np, copy=True)

@@ -606,7 +606,7 @@ def cat(tensors, dim=0, *, out=None):
 
 def _check_cat_out(res, out):
     if isinstance(out, Tensor) and res.dtype._cat > out.dtype._cat:
-        from .pointwise import _cap
+        from ._core import type_name as _cap
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type {_cap(out.dtype)}")
     return res
 
@@ -703,7 +703,7 @@ def copy_out(out, result):
         raise RuntimeError('functions with out=... arguments don\'t support automatic differentiation, but one of '
                            'the arguments requires grad.')
     if result.dtype._cat > out.dtype._cat:
-        from .pointwise import _cap
+        from ._core import type_name as _cap
         raise RuntimeError(f'result type {_cap(result.dtype)} can\'t be cast to the desired output type '
                            f'{_cap(out.dtype)}')
     if out._data.shape != result._data.shape:
