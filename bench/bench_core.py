@@ -223,7 +223,8 @@ def main():
         te, tt = measure(fe, ft, number, reps, warmup)
         ratio = te / tt
         rows.append((label, te * scale, tt * scale, ratio, unit))
-        print(f'{name:9s} ember {te * scale:9.2f} {unit}  torch {tt * scale:9.2f} {unit}  ratio {ratio:.2f}', flush=True)
+        print(f'{name:9s} ember {te * scale:9.2f} {unit}  torch {tt * scale:9.2f} {unit}  ratio {ratio:.2f}',
+              flush=True)
         if budget is not None:
             budgets.append((label, ratio, budget))
     if not only or 'chain' in only:
