@@ -203,6 +203,22 @@ def grad_for(g, t_shape, t_dtype):
     return g
 
 
+def grad_from_array(r, shape, dtype, device):
+    """``grad_for`` on a bare array result (backward formulas evaluated in NumPy when no graph
+    is being built): summed to ``shape`` and cast to ``dtype`` when that is floating."""
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if r.shape != tuple(shape):
+        lead = r.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and r.shape[lead + i] != 1)
+        r = r.sum(axis=dims, keepdims=True).reshape(shape) if dims else r.reshape(shape)
+    if dtype.is_floating_point:
+        if r.dtype is not dtype.np:
+            r = r.astype(dtype.np)
+        return _wrap(r, dtype, device)
+    return _wrap(r, D._FROM_NP[r.dtype], device)
+
+
 def as_array(r):
     """NumPy returns scalars from 0-d operations; tensors always hold arrays."""
     return r if type(r) is np.ndarray else np.asarray(r)

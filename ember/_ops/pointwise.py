@@ -8,12 +8,13 @@ Example:
     >>> ember.add(ember.ones(2, 3), ember.arange(3), alpha=2)      # shape (2, 3), float32
 """
 import warnings
+import operator as _operator
 import numpy as np
 from builtins import abs as builtins_abs
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import (record, backward_op, check_device, result_dtype, scalar_array, is_scalar, to_scalar,
-                    broadcast_shapes_or_raise, grad_for, as_array)
+                    broadcast_shapes_or_raise, grad_for, grad_from_array, as_array)
 from ._core import type_name as _cap, finish as _finish
 
 _default = D._default
@@ -117,63 +118,67 @@ def _rsub_bw(node, g):
 _rsub_scalar_bw = backward_op('RsubBackward1')(_rsub_bw._backward)
 
 
-def add(input, other, *, alpha=1, out=None):
-    """input + alpha * other, broadcast. Example: ``ember.add(x, 1)``."""
-    if alpha == 1 and isinstance(input, Tensor):
-        # fast path for the common cases (same result, dtype and graph as the general path):
-        # two non-bool tensors of one dtype and device, or a float tensor and a Python number
+def _fast(input, other, op):
+    """The common cases of add/sub/mul, with no promotion work: two tensors of one non-bool dtype
+    and device, or a float tensor and a Python number on either side. The result tensor, or None
+    for the general path. (Same values and dtype as the general path.)"""
+    if isinstance(input, Tensor):
         rt = input.dtype
         if isinstance(other, Tensor):
-            if other.dtype is rt and other._device is input._device and rt is not D.bool_:
-                try:
-                    r = input._data + other._data       # (the operator: a little cheaper than np.add)
-                except ValueError:
-                    _check_shapes(input, other)
-                    raise
-                if type(r) is not np.ndarray:
-                    r = np.asarray(r)
-                t = _wrap(r, rt, input._device)
-                if _gm.enabled and (input._rg or other._rg):
-                    record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, alpha))
-                return t if out is None else _finish(t, out)
+            if other.dtype is not rt or other._device is not input._device or rt is D.bool_:
+                return None
+            try:
+                r = op(input._data, other._data)      # the operator: a little cheaper than the ufunc
+            except ValueError:
+                _check_shapes(input, other)
+                raise
         elif (type(other) is float or type(other) is int) and rt._cat == 2:
-            r = input._data + other
-            if type(r) is not np.ndarray:
-                r = np.asarray(r)
-            if r.dtype is not rt.np:
-                r = r.astype(rt.np)
-            t = _wrap(r, rt, input._device)
-            if _gm.enabled and input._rg:
-                record(_add_bw, t, (input, other), (), (input._data.shape, (), rt, rt, alpha))
-            return t if out is None else _finish(t, out)
-    elif alpha == 1 and (type(input) is float or type(input) is int) and isinstance(other, Tensor) \
-            and other.dtype._cat == 2:
-        rt = other.dtype              # a Python number plus a float tensor (``1 + t``)
-        r = input + other._data
-        if type(r) is not np.ndarray:
-            r = np.asarray(r)
-        if r.dtype is not rt.np:
-            r = r.astype(rt.np)
-        t = _wrap(r, rt, other._device)
-        if _gm.enabled and other._rg:
-            record(_add_bw, t, (input, other), (), ((), other._data.shape, rt, rt, alpha))
-        return t if out is None else _finish(t, out)
-    xa, xb, rt = _operands(input, other)
-    if alpha != 1:
-        _check_alpha(alpha, rt)
-        xb = xb * alpha if not is_scalar(xb) else xb * alpha
-    if rt is D.bool_ and alpha == 1:
-        r = _compute(np.logical_or, input, other, xa, xb)
+            r = op(input._data, other)
+        else:
+            return None
+        dev = input._device
+    elif (type(input) is float or type(input) is int) and isinstance(other, Tensor) and other.dtype._cat == 2:
+        rt = other.dtype
+        r = op(input, other._data)
+        dev = other._device
     else:
-        r = _compute(np.add, input, other, xa, xb)
+        return None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     if r.dtype is not rt.np:
         r = r.astype(rt.np)
-    t = _wrap(r, rt, input._device if isinstance(input, Tensor) else other._device)
-    if _gm.enabled and (_grad_input(input) or _grad_input(other)):
+    return _wrap(r, rt, dev)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, broadcast. Example: ``ember.add(x, 1)``."""
+    # ``a + b`` on tensors of one dtype is the most frequent op of all: _fast's case, inlined
+    if type(input) is Tensor and type(other) is Tensor and alpha == 1:
+        rt = input.dtype
+        if other.dtype is rt and other._device is input._device and rt is not D.bool_:
+            try:
+                r = input._data + other._data
+            except ValueError:
+                _check_shapes(input, other)
+                raise
+            t = _wrap(r if type(r) is np.ndarray else np.asarray(r), rt, input._device)
+            if _gm.enabled and (input._rg or other._rg):
+                record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, 1))
+            return t if out is None else _finish(t, out)
+    t = _fast(input, other, _operator.add) if alpha == 1 else None
+    if t is None:
+        xa, xb, rt = _operands(input, other)
+        if alpha != 1:
+            _check_alpha(alpha, rt)
+            xb = xb * alpha
+        r = as_array(_compute(np.logical_or if rt is D.bool_ and alpha == 1 else np.add, input, other, xa, xb))
+        if r.dtype is not rt.np:
+            r = r.astype(rt.np)
+        t = _wrap(r, rt, _device_of(input, other))
+    if _gm.enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
+        rt = t.dtype
         record(_add_bw, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt), alpha))
-    return _finish(t, out)
+    return t if out is None else _finish(t, out)
 
 
 def _check_alpha(alpha, rt):
@@ -185,28 +190,31 @@ def _check_alpha(alpha, rt):
 
 def sub(input, other, *, alpha=1, out=None, _rsub=None):
     """input - alpha * other, broadcast."""
-    if _is_bool(input) or _is_bool(other):
-        if _is_bool(input) and _is_bool(other):
-            raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
-                               'Use the `^` or `logical_xor()` operator instead.')
-        raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not supported. '
-                           'If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.')
-    xa, xb, rt = _operands(input, other)
-    if alpha != 1:
-        _check_alpha(alpha, rt)
-        xb = xb * alpha
-    r = as_array(_compute(np.subtract, input, other, xa, xb))
-    if r.dtype is not rt.np:
-        r = r.astype(rt.np)
-    t = _wrap(r, rt, _device_of(input, other))
-    if _gm.enabled and (_grad_input(input) or _grad_input(other)):
+    t = _fast(input, other, _operator.sub) if alpha == 1 else None
+    if t is None:
+        if _is_bool(input) or _is_bool(other):
+            if _is_bool(input) and _is_bool(other):
+                raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
+                                   'Use the `^` or `logical_xor()` operator instead.')
+            raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not supported. '
+                               'If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.')
+        xa, xb, rt = _operands(input, other)
+        if alpha != 1:
+            _check_alpha(alpha, rt)
+            xb = xb * alpha
+        r = as_array(_compute(np.subtract, input, other, xa, xb))
+        if r.dtype is not rt.np:
+            r = r.astype(rt.np)
+        t = _wrap(r, rt, _device_of(input, other))
+    if _gm.enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
+        rt = t.dtype
         if _rsub is None:
             record(_sub_bw, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt), alpha))
         else:   # rsub(other, input): the node sees rsub's own arguments, the number (if any) dropped
             ins = (other, input) if isinstance(input, Tensor) else (other,)
             record(_rsub_bw if len(ins) == 2 else _rsub_scalar_bw, t, ins, (),
                    (_shape(other), _shape(input), _dt(other, rt), _dt(input, rt), alpha))
-    return _finish(t, out)
+    return t if out is None else _finish(t, out)
 
 
 def _is_bool(x):
@@ -247,6 +255,12 @@ def _mul_bw(node, g):
     a, b = node.saved()
     sa, sb, da, db = node._args
     na, nb = node.next_functions
+    if not _gm.enabled:     # no graph to build: the same formula on the arrays
+        x = g._data
+        return (grad_from_array(x * (b._data if isinstance(b, Tensor) else b), sa, da, g._device)
+                if na[0] is not None else None,
+                grad_from_array(x * (a._data if isinstance(a, Tensor) else a), sb, db, g._device)
+                if nb[0] is not None else None)
     ga = grad_for(g * b, sa, da) if na[0] is not None else None
     gb = grad_for(g * a, sb, db) if nb[0] is not None else None
     return ga, gb
@@ -260,60 +274,18 @@ def _save_pair(a, b):
 
 def mul(input, other, *, out=None):
     """input * other, broadcast."""
-    if isinstance(input, Tensor):
-        # fast path for the common cases (same result, dtype, saved values and graph as the
-        # general path): two non-bool tensors of one dtype and device, or a float tensor and a
-        # Python number
-        rt = input.dtype
-        if isinstance(other, Tensor):
-            if other.dtype is rt and other._device is input._device and rt is not D.bool_:
-                try:
-                    r = input._data * other._data       # (the operator: a little cheaper than np.multiply)
-                except ValueError:
-                    _check_shapes(input, other)
-                    raise
-                if type(r) is not np.ndarray:
-                    r = np.asarray(r)
-                t = _wrap(r, rt, input._device)
-                if _gm.enabled:
-                    ga, gb = input._rg, other._rg
-                    if ga or gb:
-                        record(_mul_bw, t, (input, other), (input if gb else None, other if ga else None),
-                               (input._data.shape, other._data.shape, rt, rt))
-                return t if out is None else _finish(t, out)
-        elif (type(other) is float or type(other) is int) and rt._cat == 2:
-            r = input._data * other
-            if type(r) is not np.ndarray:
-                r = np.asarray(r)
-            if r.dtype is not rt.np:
-                r = r.astype(rt.np)
-            t = _wrap(r, rt, input._device)
-            if _gm.enabled and input._rg:
-                record(_mul_bw, t, (input, other), (None, other), (input._data.shape, (), rt, rt))
-            return t if out is None else _finish(t, out)
-    elif (type(input) is float or type(input) is int) and isinstance(other, Tensor) and other.dtype._cat == 2:
-        rt = other.dtype              # a Python number times a float tensor (``0.5 * t``)
-        r = input * other._data
-        if type(r) is not np.ndarray:
-            r = np.asarray(r)
+    t = _fast(input, other, _operator.mul)
+    if t is None:
+        xa, xb, rt = _operands(input, other)
+        r = as_array(_compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb))
         if r.dtype is not rt.np:
             r = r.astype(rt.np)
-        t = _wrap(r, rt, other._device)
-        if _gm.enabled and other._rg:
-            record(_mul_bw, t, (input, other), (input, None), ((), other._data.shape, rt, rt))
-        return t if out is None else _finish(t, out)
-    xa, xb, rt = _operands(input, other)
-    r = _compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb)
-    if type(r) is not np.ndarray:
-        r = np.asarray(r)
-    if r.dtype is not rt.np:
-        r = r.astype(rt.np)
-    t = _wrap(r, rt, _device_of(input, other))
-    if _gm.enabled and (_grad_input(input) or _grad_input(other)):
-        sa, sb = _save_pair(input, other)
-        record(_mul_bw, t, (input, other), (sa, sb),
+        t = _wrap(r, rt, _device_of(input, other))
+    if _gm.enabled and ((isinstance(input, Tensor) and input._rg) or (isinstance(other, Tensor) and other._rg)):
+        rt = t.dtype
+        record(_mul_bw, t, (input, other), _save_pair(input, other),
                (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
-    return _finish(t, out)
+    return t if out is None else _finish(t, out)
 
 
 @backward_op('DivBackward0')
@@ -750,12 +722,36 @@ def _scalar_tensor(x, like):
 _NOTHING_SAVED = (None, None)
 
 
+class _EmberMath:
+    """The functions a unary backward formula may call, as ember ops (see _unary)."""
+    sin = staticmethod(lambda x: sin(x))
+    cos = staticmethod(lambda x: cos(x))
+    sign = staticmethod(lambda x: sign(x))
+
+
+def _unary_backward(name, backward):
+    """The node class of a unary op whose gradient is ``backward(M, g, x, out)``.
+
+    The formula is written once, over a namespace ``M`` and operators, so that it runs on ember
+    tensors (``M`` = ember ops: differentiable, for ``create_graph=True``) or, when no graph is
+    being built, on the bare arrays (``M`` = NumPy: one pass of NumPy calls, no per-op wrapping).
+    """
+    def bw(node, g):
+        x, o = node.saved() or _NOTHING_SAVED
+        if _gm.enabled:
+            return (backward(_EmberMath, g, x, o),)
+        r = backward(np, g._data, None if x is None else x._data, None if o is None else o._data)
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        return (_wrap(r, D._FROM_NP[r.dtype], g._device),)
+    return backward_op(name)(bw)
+
+
 def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None):
-    """An elementwise op. ``backward(node, g, x, out)`` gives the input gradient;
-    ``to_float``: integer inputs compute in the default float dtype (torch.exp(int) is float);
-    ``bool_error``: (exception class, message) raised for bool input."""
-    cls = backward_op(name)(lambda node, g: (backward(node, g, *(node.saved() or _NOTHING_SAVED)),)) \
-        if backward else None
+    """An elementwise op. ``backward(M, g, x, out)`` gives the input gradient (see
+    _unary_backward); ``to_float``: integer inputs compute in the default float dtype
+    (torch.exp(int) is float); ``bool_error``: (exception class, message) raised for bool input."""
+    cls = _unary_backward(name, backward) if backward else None
 
     def op(input, *, out=None):
         if not isinstance(input, Tensor):
@@ -788,7 +784,7 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
     return op
 
 
-neg = _unary('NegBackward0', np.negative, lambda n, g, x, o: -g, saves='none', to_float=False,
+neg = _unary('NegBackward0', np.negative, lambda M, g, x, o: -g, saves='none', to_float=False,
              bool_error=(RuntimeError, 'Negation, the `-` operator, on a bool tensor is not supported. If you are '
                                        'trying to invert a mask, use the `~` or `logical_not()` operator instead.'))
 negative = neg
@@ -801,30 +797,63 @@ def positive(input):
     return input
 
 
-abs = _unary('AbsBackward0', np.abs, lambda n, g, x, o: g * sign(x), to_float=False,
+abs = _unary('AbsBackward0', np.abs, lambda M, g, x, o: g * M.sign(x), to_float=False,
              bool_error=(NotImplementedError, '"abs_cpu" not implemented for \'Bool\''))
 absolute = abs
-exp = _unary('ExpBackward0', np.exp, lambda n, g, x, o: g * o, saves='output')
-exp2 = _unary('Exp2Backward0', np.exp2, lambda n, g, x, o: g * o * 0.6931471805599453, saves='output')
-expm1 = _unary('Expm1Backward0', np.expm1, lambda n, g, x, o: g * (o + 1), saves='output')
-log = _unary('LogBackward0', np.log, lambda n, g, x, o: g / x)
-log2 = _unary('Log2Backward0', np.log2, lambda n, g, x, o: g / (x * 0.6931471805599453))
-log10 = _unary('Log10Backward0', np.log10, lambda n, g, x, o: g / (x * 2.302585092994046))
-log1p = _unary('Log1PBackward0', np.log1p, lambda n, g, x, o: g / (x + 1))
-sqrt = _unary('SqrtBackward0', np.sqrt, lambda n, g, x, o: g / (o * 2), saves='output')
-rsqrt = _unary('RsqrtBackward0', lambda x: 1 / np.sqrt(x), lambda n, g, x, o: g * -0.5 * o * o * o, saves='output')
-sin = _unary('SinBackward0', np.sin, lambda n, g, x, o: g * cos(x))
-cos = _unary('CosBackward0', np.cos, lambda n, g, x, o: g * -sin(x))
-tan = _unary('TanBackward0', np.tan, lambda n, g, x, o: g * (o * o + 1), saves='output')
-tanh = _unary('TanhBackward0', np.tanh, lambda n, g, x, o: g * (1 - o * o), saves='output')
-sigmoid = _unary('SigmoidBackward0', lambda x: _sigmoid(x), lambda n, g, x, o: g * o * (1 - o), saves='output')
-reciprocal = _unary('ReciprocalBackward0', lambda x: 1 / x, lambda n, g, x, o: g * -(o * o), saves='output')
+exp = _unary('ExpBackward0', np.exp, lambda M, g, x, o: g * o, saves='output')
+exp2 = _unary('Exp2Backward0', np.exp2, lambda M, g, x, o: g * o * 0.6931471805599453, saves='output')
+expm1 = _unary('Expm1Backward0', np.expm1, lambda M, g, x, o: g * (o + 1), saves='output')
+log = _unary('LogBackward0', np.log, lambda M, g, x, o: g / x)
+log2 = _unary('Log2Backward0', np.log2, lambda M, g, x, o: g / (x * 0.6931471805599453))
+log10 = _unary('Log10Backward0', np.log10, lambda M, g, x, o: g / (x * 2.302585092994046))
+log1p = _unary('Log1PBackward0', np.log1p, lambda M, g, x, o: g / (x + 1))
+sqrt = _unary('SqrtBackward0', np.sqrt, lambda M, g, x, o: g / (o * 2), saves='output')
+rsqrt = _unary('RsqrtBackward0', lambda x: 1 / np.sqrt(x), lambda M, g, x, o: g * -0.5 * o * o * o, saves='output')
+sin = _unary('SinBackward0', np.sin, lambda M, g, x, o: g * M.cos(x))
+cos = _unary('CosBackward0', np.cos, lambda M, g, x, o: g * -M.sin(x))
+tan = _unary('TanBackward0', np.tan, lambda M, g, x, o: g * (o * o + 1), saves='output')
+
+
+# tanh and sigmoid differentiate through fused backward ops, as torch's tanh_backward and
+# sigmoid_backward: one op instead of three per node, each with its own derivative so that
+# higher-order gradients still work
+def _fused_backward(name, f, d_grad, d_out):
+    """An op ``(g, o) -> f(g, o)`` on arrays, whose backward is ``(gg * d_grad(o), gg * d_out(g, o))``."""
+    @backward_op(name)
+    def _bw(node, gg):
+        g, o = node.saved()
+        ng, no = node.next_functions
+        return (gg * d_grad(o) if ng[0] is not None else None,
+                gg * d_out(g, o) if no[0] is not None else None)
+
+    def op(g, o):
+        r = f(g._data, o._data)
+        rt = D.promote_types(g.dtype, o.dtype)
+        t = _wrap(r.astype(rt.np, copy=False) if type(r) is np.ndarray else np.asarray(r, rt.np), rt, g._device)
+        if _gm.enabled and (g._rg or o._rg):
+            record(_bw, t, (g, o), (g, o))
+        return t
+    op.on_arrays = f
+    return op
+
+
+tanh_backward = _fused_backward('TanhBackwardBackward0', lambda g, o: g * (1 - o * o),
+                                lambda o: 1 - o * o, lambda g, o: g * o * -2)
+sigmoid_backward = _fused_backward('SigmoidBackwardBackward0', lambda g, o: g * o * (1 - o),
+                                   lambda o: o * (1 - o), lambda g, o: g * (1 - o * 2))
+tanh = _unary('TanhBackward0', np.tanh, lambda M, g, x, o: (tanh_backward if M is _EmberMath else tanh_backward.on_arrays)(g, o),
+              saves='output')
+sigmoid = _unary('SigmoidBackward0', lambda x: _sigmoid(x), lambda M, g, x, o: (sigmoid_backward if M is _EmberMath else sigmoid_backward.on_arrays)(g, o),
+                 saves='output')
+reciprocal = _unary('ReciprocalBackward0', lambda x: 1 / x, lambda M, g, x, o: g * -(o * o), saves='output')
 
 
 def _sigmoid(x):
-    # exp(-|x|) never overflows; both halves of the formula are exact where they are used
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # torch's formula (sigmoid(-100.) is 0 in float32, as there); float16 computes in float32,
+    # where exp does not overflow
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
+    return 1 / (1 + np.exp(-x))
 
 
 def square(input, *, out=None):

@@ -21,8 +21,8 @@ def _edge(t):
 def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     """roots: list of (node, output_nr, grad). targets: {(node, nr): index} to capture, or None.
     Returns the captured gradients by index (None where nothing flowed)."""
-    # 1. every node reachable from the roots
-    order, seen = [], set()
+    # 1. every node reachable from the roots, counting each node's incoming edges on the way
+    order, seen, deps = [], set(), {}
     stack = [n for n, _, _ in roots]
     for n in stack:
         seen.add(n)
@@ -30,9 +30,11 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
         n = stack.pop()
         order.append(n)
         for child, _ in n.next_functions:
-            if child is not None and child not in seen:
-                seen.add(child)
-                stack.append(child)
+            if child is not None:
+                deps[child] = deps.get(child, 0) + 1
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
     # 2. with targets, run only the nodes that lead to one (as torch does)
     needed = None
     if targets is not None:
@@ -55,22 +57,26 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
         for n in reversed(topo):
             if n in tnodes or any(c in needed for c, _ in n.next_functions if c is not None):
                 needed.add(n)
-    deps = {}
-    for n in order:
-        if needed is not None and n not in needed:
-            continue
-        for child, _ in n.next_functions:
-            if child is not None and (needed is None or child in needed):
-                deps[child] = deps.get(child, 0) + 1
+    if needed is not None:      # count again, over the edges between needed nodes only
+        deps = {}
+        for n in order:
+            if n in needed:
+                for child, _ in n.next_functions:
+                    if child is not None and child in needed:
+                        deps[child] = deps.get(child, 0) + 1
     buffers = {}
     for n, nr, g in roots:
         _add_to(buffers, n, nr, g)
     captured = [None] * (len(targets) if targets else 0)
     ready = [n for n in dict.fromkeys(n for n, _, _ in roots) if deps.get(n, 0) == 0]
+    # the loop runs once per node: names it uses are bound to locals (a measurable share of a
+    # backward pass over small tensors is this bookkeeping)
+    pop, push, take, get = ready.pop, ready.append, buffers.pop, buffers.get
+    pruned = needed is not None
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None) or [None]
+            node = pop()
+            grads = take(node, None) or [None]
             # a node's hook lists exist once a hook was registered (Node._init_hooks makes both);
             # record() sets _pre_hooks to None so that this look-up does not raise and catch
             pre = getattr(node, '_pre_hooks', None)
@@ -85,44 +91,43 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                     k = targets.get((node, i))
                     if k is not None:
                         captured[k] = g
-            if needed is not None and node not in needed:
-                continue
+                if pruned and node not in needed:
+                    continue
             if type(node) is AccumulateGrad:
                 if accumulate and grads[0] is not None:
                     _accumulate(node.variable, grads[0], create_graph)
                 continue
+            nf = node.next_functions
             if node._multi_output:
                 outs = node._backward(*grads)
+            elif grads[0] is None:
+                outs = (None,) * len(nf)
             else:
-                if grads[0] is None:
-                    outs = (None,) * len(node.next_functions)
-                else:
-                    outs = node._backward(grads[0])
-            hooks = node._hooks if pre is not None else None
-            if hooks:
-                for h in hooks:
-                    r = h(tuple(outs), tuple(grads))
-                    if r is not None:
-                        outs = tuple(r)
+                outs = node._backward(grads[0])
+            if pre is not None:
+                hooks = node._hooks
+                if hooks:
+                    for h in hooks:
+                        r = h(tuple(outs), tuple(grads))
+                        if r is not None:
+                            outs = tuple(r)
             if not keep_graph:
                 node._release()
-            nf = node.next_functions
             if len(outs) != len(nf):
                 raise RuntimeError(f'function {node.name()} returned an incorrect number of gradients '
                                    f'(expected {len(nf)}, got {len(outs)})')
             for (child, nr), g in zip(nf, outs):
-                if child is None or (needed is not None and child not in needed):
+                if child is None or (pruned and child not in needed):
                     continue
                 if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None and nr == 0:
+                    if nr == 0 and get(child) is None:
                         buffers[child] = [g]
                     else:
                         _add_to(buffers, child, nr, g)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
-                    ready.append(child)
+                    push(child)
     return captured
 
 

@@ -70,12 +70,11 @@ class Node:
         if s is None:
             raise RuntimeError(_FREED)
         vers = self._vers
-        for i, t in enumerate(s):
+        for t, v in zip(s, vers):
+            # a tensor never changed in place and never viewed has no counter: version 0
             vc = getattr(t, '_vc', None)
-            if vc is not None:
-                now = vc[0]
-                if now != vers[i]:
-                    _raise_modified(t, now, vers[i], self)
+            if vc is not None and vc[0] != v:
+                _raise_modified(t, vc[0], v, self)
         return s
 
     def _release(self):
