@@ -176,9 +176,35 @@ def _index_bw(node, g):
     return (index_put(zeros(shape, dtype=g.dtype, device=g._device), idx, g, accumulate=True),)
 
 
+def _basic_first(np_idx):
+    """torch applies the basic part of a mixed index first (ints select, slices, None) and the
+    index arrays then on that view: (basic index, advanced index on its result)."""
+    first, second = [], []
+    for i in np_idx:
+        if isinstance(i, np.ndarray):
+            first.extend([slice(None)] * (i.ndim if i.dtype == bool else 1))
+            second.append(i)
+        else:
+            first.append(i)
+            if type(i) is not int:
+                second.append(i if i is Ellipsis else slice(None))
+    return tuple(first), tuple(second)
+
+
+def _has_basic_part(np_idx):
+    for i in np_idx:
+        if type(i) is int or i is None or (type(i) is slice and i != slice(None)):
+            return True
+    return False
+
+
 def getitem(self, idx):
     # fast path: one int or slice on a tensor
     np_idx, basic = _convert(idx)
+    if not basic and int in map(type, np_idx):
+        # an int splits the index arrays from each other for NumPy (their dims go first), not for torch
+        first, second = _basic_first(np_idx)
+        return getitem(getitem(self, first), second)
     try:
         r = self._data[np_idx]
     except IndexError as e:
@@ -188,7 +214,8 @@ def getitem(self, idx):
             r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else np.asarray(r)
         if None in np_idx and r.size:
             r = _none_strides(self, r, np_idx)
-        return make_view(self, r, _name_for(np_idx), (self._data.shape, np_idx), ('getitem', np_idx))
+        return make_view(self, r, _slice_bw if type(idx) is slice else _name_for(np_idx), (self._data.shape, np_idx),
+                         ('getitem', np_idx))
     t = _wrap(as_array(r), self.dtype, self._device)
     if _gm.enabled and self._rg:
         record(_index_bw, t, (self,), (), (self._data.shape, np_idx))
@@ -264,14 +291,17 @@ def setitem(self, idx, value):
         raise TypeError(f"can't assign a {name} to a {self.type()}")
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self.dtype)
+    np_idx, basic = _convert(idx)
     if _gm.enabled and self._rg and self.grad_fn is None:
         # torch writes through a view for basic indexing other than x[:] / x[...]: its refusal says so
-        np_idx, basic = _convert(idx)
         if basic and any(not (i is Ellipsis or i == slice(None)) for i in np_idx):
             raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')
+    if not basic and _has_basic_part(np_idx):
+        # as torch: the index arrays write into the view that the basic part makes (CopySlices)
+        first, second = _basic_first(np_idx)
+        return setitem(getitem(self, first), second, value)
     check_inplace(self)
     if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
-        np_idx, basic = _convert(idx)
         if basic:
             # a write through a view: the base's history becomes CopySlices, as in torch
             from .shape import copy_
@@ -282,7 +312,6 @@ def setitem(self, idx, value):
         else:
             apply_inplace(self, index_put, (np_idx, value), {})
         return
-    np_idx, basic = _convert(idx)
     if isinstance(value, Tensor):
         if value._device is not self._device:
             from ._core import check_device
@@ -343,6 +372,17 @@ def _masked_fill_bw(node, g):
     return (g.masked_fill(mask, 0), None)
 
 
+@backward_op('MaskedFillBackward1')
+def _masked_fill_tensor_bw(node, g):
+    (mask,) = node.saved()
+    gv = None
+    if node.next_functions[1][0] is not None:       # the value: the gradient summed where it was put
+        gv = g.masked_fill(mask.logical_not(), 0).sum()
+        if gv.dtype is not node._args:
+            gv = gv.to(node._args)
+    return (g.masked_fill(mask, 0), gv)
+
+
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` is True (mask broadcasts)."""
     if mask.dtype is not D.bool_:
@@ -359,6 +399,9 @@ def masked_fill(input, mask, value):
     if s != input._data.shape:
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(s)}")
     t = _wrap(np.where(mask._data, v, input._data), input.dtype, input._device)
-    if _gm.enabled and input._rg:
+    if isinstance(value, Tensor):
+        if _gm.enabled and (input._rg or value._rg):
+            record(_masked_fill_tensor_bw, t, (input, value), (mask,), value.dtype)
+    elif _gm.enabled and input._rg:
         record(_masked_fill_bw, t, (input, None), (mask,))
     return t

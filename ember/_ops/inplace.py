@@ -161,6 +161,9 @@ def _copy_slices_bw(node, g):
     return (res,) + tuple(sub[1:])
 
 
+_copy_slices_bw.name = lambda self: 'torch::autograd::CopySlices'     # torch's C++ name for this node
+
+
 def _inplace_on_view(self, fn, args, kwargs):
     base = self._base
     chain = view_chain(self)

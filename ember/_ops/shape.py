@@ -60,6 +60,11 @@ def _unsafe_view_bw(node, g):
     return (g.reshape(node._args),)
 
 
+@backward_op('ReshapeAliasBackward0')
+def _reshape_alias_bw(node, g):
+    return (g.reshape(node._args),)
+
+
 def is_standard(a):
     """True when ``a`` has exactly the C-contiguous strides, size-1 axes included."""
     s = a.itemsize
@@ -151,7 +156,9 @@ def reshape(input, *shape):
         if _gm.enabled and input._rg:
             record(_unsafe_view_bw, t, (input,), (), input._data.shape)
         return t
-    return make_view(input, arr, _view_bw, input._data.shape, ('view', shape))
+    # torch views a contiguous input (ViewBackward0), else aliases it with the computed strides
+    return make_view(input, arr, _view_bw if input._data.flags.c_contiguous else _reshape_alias_bw,
+                     input._data.shape, ('view', shape))
 
 
 def reshape_as(self, other):
@@ -181,8 +188,7 @@ def unflatten(input, dim, sizes):
     if int(np.prod(sizes)) != shp[d]:
         raise RuntimeError(f'unflatten: Provided sizes {list(sizes)} don\'t multiply up to the size of dim {dim} '
                            f'({shp[d]}) in the input tensor')
-    return view(input, shp[:d] + tuple(sizes) + shp[d + 1:]) if input._data.flags.c_contiguous else \
-        reshape(input, shp[:d] + tuple(sizes) + shp[d + 1:])
+    return view(input, shp[:d] + tuple(sizes) + shp[d + 1:])     # splitting one dim always has a view
 
 
 @backward_op('PermuteBackward0')
@@ -441,7 +447,10 @@ def _unbind_bw(node, *grads):
     from .creation import zeros
     shape, dim = node._args
     sub = shape[:dim] + shape[dim + 1:]
-    like = next(g for g in grads if g is not None)
+    like = next((g for g in grads if g is not None), None)
+    if like is None:
+        return (None,)
+    grads += (None,) * (shape[dim] - len(grads))      # the engine passes grads up to the last used output
     gs = [g if g is not None else zeros(sub, dtype=like.dtype, device=like._device) for g in grads]
     return (stack(gs, dim),)
 
@@ -460,12 +469,14 @@ def unbind(input, dim=0):
     return tuple(outs)
 
 
-@backward_op('SplitBackward0', multi_output=True)
-def _split_bw(node, *grads):
+def _split_backward(node, *grads):
     from .creation import zeros
     shape, dim, sizes = node._args
     gs = []
-    like = next(g for g in grads if g is not None)
+    like = next((g for g in grads if g is not None), None)
+    if like is None:
+        return (None,)
+    grads += (None,) * (len(sizes) - len(grads))      # the engine passes grads up to the last used output
     for g, s in zip(grads, sizes):
         if g is None:
             sh = list(shape)
@@ -475,9 +486,8 @@ def _split_bw(node, *grads):
     return (cat(gs, dim),)
 
 
-@backward_op('SplitWithSizesBackward0', multi_output=True)
-def _split_sizes_bw(node, *grads):
-    return _split_bw(node, *grads)
+_split_bw = backward_op('SplitBackward0', multi_output=True)(_split_backward)
+_split_sizes_bw = backward_op('SplitWithSizesBackward0', multi_output=True)(_split_backward)
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -525,16 +535,13 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
         q, r = divmod(n, k)
-        sizes = [q + 1] * r + [q] * (k - r)
+        bounds = [0]
+        for i in range(k):
+            bounds.append(bounds[-1] + q + (i < r))
     else:
-        idx = [min(max(int(i), 0), n) for i in indices_or_sections]
-        bounds = [0] + idx + [n]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    outs, start = [], 0
-    for s in sizes:
-        outs.append(narrow(input, d, min(start, n), s))
-        start += s
-    return tuple(outs)
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+    # piece k is [bounds[k], bounds[k + 1]), empty when they decrease
+    return tuple(narrow(input, d, a, max(b - a, 0)) for a, b in zip(bounds, bounds[1:]))
 
 
 class _NoGrad:
@@ -552,8 +559,12 @@ def _cat_bw(node, g):
     dim, sizes, dtypes = node._args
     outs, start = [], 0
     for s, dt in zip(sizes, dtypes):
-        piece = g.narrow(dim, start, s) if s else None
-        if piece is not None and piece.dtype is not dt:
+        if s is None:       # a skipped legacy empty tensor: an empty gradient of its shape (0,)
+            from .creation import zeros
+            outs.append(zeros((0,), dtype=dt, device=g._device))
+            continue
+        piece = g.narrow(dim, start, s)
+        if piece.dtype is not dt:
             piece = piece.to(dt)
         outs.append(piece)
         start += s
@@ -585,7 +596,7 @@ def cat(tensors, dim=0, *, out=None):
     for i, t in enumerate(tensors):
         a = t._data
         if a.ndim == 1 and a.shape[0] == 0 and nd != 1:
-            used.append(0)
+            used.append(None)
             continue
         if a.ndim != nd:
             raise RuntimeError(f'Tensors must have same number of dimensions: got {nd} and {a.ndim}')
@@ -665,7 +676,11 @@ def _copy_bw(node, g):
     gs = sum_to(g, shape)
     if gs.dtype is not dt or gs._device is not dev:
         gs = gs.to(device=dev, dtype=dt)
-    return (None, gs if dt.is_floating_point else None)
+    from .creation import zeros_like
+    return (zeros_like(g), gs if dt.is_floating_point else None)      # self's old value: overwritten
+
+
+_copy_bw.name = lambda self: 'torch::autograd::CopyBackwards'     # torch's C++ name for this node
 
 
 def copy_(self, src, non_blocking=False):

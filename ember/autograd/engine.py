@@ -23,9 +23,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     Returns the captured gradients by index (None where nothing flowed)."""
     # 1. every node reachable from the roots, counting each node's incoming edges on the way
     order, seen, deps = [], set(), {}
-    stack = [n for n, _, _ in roots]
-    for n in stack:
-        seen.add(n)
+    stack = list(dict.fromkeys(n for n, _, _ in roots))    # two roots may share a node
+    seen.update(stack)
     while stack:
         n = stack.pop()
         order.append(n)

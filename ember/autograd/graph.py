@@ -134,6 +134,10 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_functions = ()
         self._saved = ()
+        self._pre_hooks = None
+
+    def name(self):
+        return 'torch::autograd::AccumulateGrad'
 
     def _backward(self, grad):
         raise RuntimeError('AccumulateGrad is applied by the engine')
