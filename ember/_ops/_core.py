@@ -197,6 +197,8 @@ def sum_to(g, shape):
 
 def grad_for(g, t_shape, t_dtype):
     """The gradient for an input of shape/dtype from the broadcast output gradient."""
+    if g._data.shape == t_shape and g.dtype is t_dtype:     # the usual case: nothing to do
+        return g
     g = sum_to(g, t_shape)
     if g.dtype is not t_dtype and t_dtype.is_floating_point:
         g = g.to(t_dtype)
