@@ -9,6 +9,7 @@ Example:
     >>> G = (a * b) * 2; G.backward(); a.grad, b.grad      # (tensor([40.]), tensor([20.]))
 """
 import numpy as _np
+from builtins import bool as _builtin_bool  # `bool` is rebound to ember.bool below
 
 # torch reports no floating-point warnings for inf/nan results; neither does ember. (NumPy's
 # per-call errstate would cost more than the op itself on small tensors.)
@@ -50,6 +51,7 @@ from ._ops.pointwise import _operands as _unused  # noqa: F401
 from . import return_types
 from ._ops.reduction import *  # noqa: F401,F403  (rebinds sum, max, min, all, any: builtins are not used below)
 from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.softmax import softmax, log_softmax  # noqa: F401
 
 
 def is_tensor(obj):
@@ -102,15 +104,15 @@ def detach(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
-    return bool(input)
+    return _builtin_bool(input)
 
 
 def equal(input, other):
-    return input.shape == other.shape and bool((input._data == other._data).all())
+    return input.shape == other.shape and _builtin_bool((input._data == other._data).all())
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _builtin_bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -140,3 +142,7 @@ strided = 'torch.strided'
 contiguous_format = 'torch.contiguous_format'
 preserve_format = 'torch.preserve_format'
 channels_last = 'torch.channels_last'
+
+from . import nn  # noqa: E402  (ember.nn: Module, layers, functional, init)
+from . import utils  # noqa: E402  (ember.utils.data: Dataset, DataLoader)
+from . import optim  # noqa: E402  (ember.optim: optimizers, lr_scheduler)

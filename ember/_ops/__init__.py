@@ -158,5 +158,7 @@ def _bind_module(mod, names):
 _bind_module(R, ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var',
              'all', 'any', 'logsumexp', 'cumsum', 'norm'))
 _bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm'))
+from . import softmax as _SM  # noqa: E402
+_bind_module(_SM, ('softmax', 'log_softmax'))
 _T.__matmul__ = L.matmul
 _T.__rmatmul__ = lambda self, other: L.matmul(other, self)

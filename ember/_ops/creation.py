@@ -540,7 +540,22 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     rows = p.reshape(-1, p.shape[-1]) if p.ndim > 1 else p[None]
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError('cannot sample n_sample > prob_dist.size(-1) samples without replacement')
-    res = np.stack([g.choice(r.shape[0], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    if num_samples <= 0:
+        raise RuntimeError('cannot sample n_sample <= 0 samples')
+    if not replacement or num_samples == 1:
+        if not (rows >= 0).all() or not np.isfinite(rows).all():
+            raise RuntimeError('probability tensor contains either `inf`, `nan` or element < 0')
+    elif not (rows >= 0).all():
+        raise RuntimeError('invalid multinomial distribution (encountering probability entry < 0)')
+    elif not np.isfinite(rows).all():
+        raise RuntimeError('invalid multinomial distribution (encountering probability entry = infinity or NaN)')
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError('invalid multinomial distribution (sum of probabilities <= 0)')
+    if replacement:
+        res = np.stack([g.choice(r.shape[0], num_samples, replace=True, p=r / r.sum()) for r in rows])
+    else:   # torch's way: the largest p / Exp(1) keys (zero-weight entries come last, in any order)
+        keys = rows / g.exponential(size=rows.shape)
+        res = np.argsort(-keys, axis=-1, kind='stable')[:, :num_samples]
     if p.ndim == 1:
         res = res[0]
     return _out(_wrap(res.astype(np.int64), D.int64, input._device), out)
@@ -668,7 +683,7 @@ def to(self, *args, **kwargs):
         else:
             if a is None or isinstance(a, (str, _devcls)) or (isinstance(a, int) and not isinstance(a, bool)):
                 dev, rest = a, rest[1:]
-            if rest and isinstance(rest[0], D.dtype):
+            if rest and (isinstance(rest[0], D.dtype) or rest[0] is None):   # to(device, None, ...)
                 dt, rest = rest[0], rest[1:]
     if len(rest) > 2 or any(not isinstance(a, bool) for a in rest) or (kwargs and not kwargs.keys() <= _TO_KWARGS):
         raise _to_error(args, kwargs)

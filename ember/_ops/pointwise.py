@@ -779,7 +779,7 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
                 record(cls, t, (input,))
             else:
                 record(cls, t, (input,), (input, t))
-        return _finish(t, out)
+        return t if out is None else _finish(t, out)
     op.__name__ = name.split('Backward')[0].lower()
     return op
 

@@ -1,0 +1,97 @@
+"""softmax and log_softmax along one dim (``torch.softmax``, ``Tensor.log_softmax``, and the
+kernels of ``nn.functional.softmax/log_softmax/softmin/cross_entropy``).
+
+The forward is one stable NumPy pass (the max is subtracted before ``exp``); each records one
+node, SoftmaxBackward0 / LogSoftmaxBackward0, that saves the output and differentiates with
+ember ops (so double backward works), or on the bare arrays when no graph is being built.
+``dtype``: the input is cast to it first (integer inputs need it, as in torch).
+
+Example:
+    >>> ember.tensor([[1., 2., 3.]]).softmax(1)      # tensor([[0.0900, 0.2447, 0.6652]])
+"""
+import numpy as np
+from .._tensor import Tensor, _wrap, _gm, _wrap_dim
+from ._core import record, backward_op
+from ._core import type_name as _cap
+
+__all__ = ['softmax', 'log_softmax']
+
+
+def _prep(input, dim, dtype, kernel):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{kernel}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if dtype is not None and dtype is not input.dtype:
+        input = input.to(dtype)
+    x = input._data
+    if dim is None:
+        raise TypeError(f"{kernel}() missing required argument 'dim'")
+    d = _wrap_dim(int(dim), x.ndim)
+    dt = input.dtype
+    if dt._cat < 2:
+        last = x.ndim == 0 or d == x.ndim - 1
+        raise NotImplementedError(f'"{kernel}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
+                                  f"'{_cap(dt)}'")
+    return input, x, (d if x.ndim else None), dt
+
+
+def _shifted(x, ax):
+    """x - max(x) along ax (rows of -inf or +inf give nan, as in torch)."""
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
+    if x.size == 0:
+        return x
+    return x - x.max(axis=ax, keepdims=True)
+
+
+# ---------------------------------------------------------------- softmax
+@backward_op('SoftmaxBackward0')
+def _softmax_bw(node, g):
+    (y,) = node.saved()
+    ax = node._args
+    if _gm.enabled:
+        return (y * (g - (g * y).sum(ax if ax is not None else (), keepdim=True)),)
+    ga, ya = g._data, y._data
+    gy = ga * ya
+    r = ya * (ga - (gy.sum(axis=ax, keepdims=True) if ga.ndim else gy))
+    return (_wrap(np.asarray(r, dtype=ga.dtype), g.dtype, g._device),)
+
+
+def softmax(input, dim=None, dtype=None, *, _stacklevel=None):
+    """exp(x) / sum(exp(x)) along ``dim``; each slice along ``dim`` sums to 1."""
+    input, x, ax, dt = _prep(input, dim, dtype, 'softmax')
+    e = np.exp(_shifted(x, ax))
+    e /= e.sum(axis=ax, keepdims=True)
+    t = _wrap(e.astype(dt.np, copy=False), dt, input._device)
+    if _gm.enabled and input._rg:
+        record(_softmax_bw, t, (input,), (t,), ax)
+    return t
+
+
+# ---------------------------------------------------------------- log_softmax
+@backward_op('LogSoftmaxBackward0')
+def _log_softmax_bw(node, g):
+    (y,) = node.saved()
+    ax = node._args
+    if _gm.enabled:
+        return (g - y.exp() * g.sum(ax if ax is not None else (), keepdim=True),)
+    ga, ya = g._data, y._data
+    r = ga - np.exp(ya) * (ga.sum(axis=ax, keepdims=True) if ga.ndim else ga)
+    return (_wrap(np.asarray(r, dtype=ga.dtype), g.dtype, g._device),)
+
+
+def log_softmax_array(x, ax):
+    """log_softmax of an array along ``ax`` (float16 computed in float32)."""
+    s = _shifted(x, ax)
+    if s.size == 0:
+        return s
+    return s - np.log(np.exp(s).sum(axis=ax, keepdims=True))
+
+
+def log_softmax(input, dim=None, dtype=None, *, _stacklevel=None):
+    """log(softmax(x)) along ``dim``, computed as x - max - log(sum(exp(x - max)))."""
+    input, x, ax, dt = _prep(input, dim, dtype, 'log_softmax')
+    r = log_softmax_array(x, ax)
+    t = _wrap(np.asarray(r, dtype=dt.np), dt, input._device)
+    if _gm.enabled and input._rg:
+        record(_log_softmax_bw, t, (input,), (t,), ax)
+    return t

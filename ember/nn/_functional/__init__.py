@@ -1,0 +1,1 @@
+"""Families of ``ember.nn.functional``: activation, dropout, linear, sparse, padding, normalization, loss."""

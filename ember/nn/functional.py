@@ -1,0 +1,33 @@
+"""``ember.nn.functional`` (``torch.nn.functional``): activations, softmax, dropout, linear maps,
+embeddings, padding, normalisation, distances and losses, as functions.
+
+Each family lives in ``ember/nn/_functional/<family>.py``; this module gathers them under
+torch's names, signatures and defaults.
+
+Example:
+    >>> import ember as torch
+    >>> import ember.nn.functional as F
+    >>> logits = torch.randn(4, 3, requires_grad=True)
+    >>> loss = F.cross_entropy(logits, torch.tensor([0, 2, 1, 0]))
+    >>> loss.backward()            # loss.grad_fn is NllLossBackward0, as in torch
+"""
+from ._functional.activation import (relu, relu_, relu6, hardtanh, hardtanh_, threshold, threshold_, leaky_relu,
+                                     leaky_relu_, elu, elu_, selu, selu_, celu, celu_, gelu, silu, mish, softplus,
+                                     softsign, hardsigmoid, hardswish, logsigmoid, glu, tanh, sigmoid, softmax,
+                                     log_softmax, softmin, tanhshrink)
+from ._functional.dropout import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                                  feature_alpha_dropout)
+from ._functional.linear import linear, bilinear
+from ._functional.sparse import embedding, one_hot
+from ._functional.padding import pad
+from ._functional.normalization import layer_norm, rms_norm, normalize, cosine_similarity, pairwise_distance
+from ._functional.loss import (nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss,
+                               binary_cross_entropy, binary_cross_entropy_with_logits, kl_div)
+
+__all__ = ['relu', 'relu_', 'relu6', 'hardtanh', 'hardtanh_', 'threshold', 'threshold_', 'leaky_relu',
+           'leaky_relu_', 'elu', 'elu_', 'selu', 'selu_', 'celu', 'celu_', 'gelu', 'silu', 'mish', 'softplus',
+           'softsign', 'hardsigmoid', 'hardswish', 'logsigmoid', 'glu', 'tanh', 'sigmoid', 'softmax', 'log_softmax',
+           'softmin', 'tanhshrink', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
+           'feature_alpha_dropout', 'linear', 'bilinear', 'embedding', 'one_hot', 'pad', 'layer_norm', 'rms_norm',
+           'normalize', 'cosine_similarity', 'pairwise_distance', 'nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss',
+           'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']

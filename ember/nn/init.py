@@ -1,0 +1,332 @@
+"""Parameter initialisation (``torch.nn.init``): fill a tensor in place, outside autograd.
+
+Every function runs under ``no_grad`` and returns its tensor. The fan of a weight is
+``size(1) * receptive field`` in, ``size(0) * receptive field`` out
+(:func:`_calculate_fan_in_and_fan_out`); :func:`calculate_gain` gives the recommended gain of a
+nonlinearity. ember's generator is not torch's, so the drawn values differ from torch's while
+following the same distributions.
+
+Example:
+    >>> w = ember.empty(3, 5)
+    >>> nn.init.kaiming_uniform_(w, a=math.sqrt(5))     # U(-1/sqrt(5), 1/sqrt(5))
+    >>> nn.init.xavier_normal_(w, gain=nn.init.calculate_gain('tanh'))
+"""
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+
+__all__ = ['calculate_gain', 'uniform_', 'normal_', 'trunc_normal_', 'constant_', 'ones_', 'zeros_', 'eye_',
+           'dirac_', 'xavier_uniform_', 'xavier_normal_', 'kaiming_uniform_', 'kaiming_normal_', 'orthogonal_',
+           'sparse_', 'uniform', 'normal', 'constant', 'eye', 'dirac', 'xavier_uniform', 'xavier_normal',
+           'kaiming_uniform', 'kaiming_normal', 'orthogonal', 'sparse']
+
+
+def _no_grad_uniform_(tensor, a, b, generator=None):
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def _no_grad_normal_(tensor, mean, std, generator=None):
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
+    # rejection sampling, as torch: redraw the values outside [a, b] (most of the mass inside),
+    # or draw uniformly in [a, b] and accept with the normal density's ratio to its peak
+    from .. import where, empty_like
+
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn('mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may '
+                      'be incorrect.', stacklevel=2)
+    with no_grad():
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if p > 0.3:
+            lo, hi = float(a), float(b)
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator), result)
+            if tensor is not result:
+                tensor.copy_(result)
+        else:
+            mode = max(a, min(mean, b))
+            log_peak = -0.5 * ((mode - mean) / std) ** 2
+            candidates = empty_like(tensor)
+            accept_buf = empty_like(tensor)
+            tensor.uniform_(a, b, generator=generator)
+            candidates.copy_(tensor)
+            candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+            if pending.any():
+                result = tensor
+                while True:
+                    candidates.uniform_(a, b, generator=generator)
+                    result = where(pending, candidates, result)
+                    candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                    pending = where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates), pending)
+                    if not pending.any():
+                        break
+                tensor.copy_(result)
+        return tensor
+
+
+def _no_grad_fill_(tensor, val):
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def _no_grad_zero_(tensor):
+    with no_grad():
+        return tensor.zero_()
+
+
+def calculate_gain(nonlinearity, param=None):
+    r"""The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,
+    :math:`\sqrt{2}` for relu, :math:`\sqrt{2 / (1 + \text{slope}^2)}` for leaky_relu, 3/4 for selu.
+
+    Example::
+
+        >>> nn.init.calculate_gain('leaky_relu', 0.2)        # 1.3867504905630728
+    """
+    linear_fns = ['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
+                  'conv_transpose3d']
+    if nonlinearity in linear_fns or nonlinearity == 'sigmoid':
+        return 1
+    elif nonlinearity == 'tanh':
+        return 5.0 / 3
+    elif nonlinearity == 'relu':
+        return math.sqrt(2.0)
+    elif nonlinearity == 'leaky_relu':
+        if param is None:
+            negative_slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, int) or isinstance(param, float):
+            negative_slope = param      # True/False are instances of int, hence the bool check
+        else:
+            raise ValueError(f'negative_slope {param} not a valid number')
+        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+    elif nonlinearity == 'selu':
+        return 3.0 / 4
+    else:
+        raise ValueError(f'Unsupported nonlinearity {nonlinearity}')
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    r"""Fill with values from :math:`\mathcal{U}(a, b)`.
+
+    Example::
+
+        >>> nn.init.uniform_(torch.empty(3, 5))
+    """
+    return _no_grad_uniform_(tensor, a, b, generator)
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    r"""Fill with values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`."""
+    return _no_grad_normal_(tensor, mean, std, generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    r"""Fill with values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)` truncated to :math:`[a, b]`."""
+    return _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=generator)
+
+
+def constant_(tensor, val):
+    r"""Fill with the value ``val``."""
+    return _no_grad_fill_(tensor, val)
+
+
+def ones_(tensor):
+    r"""Fill with ones."""
+    return _no_grad_fill_(tensor, 1.0)
+
+
+def zeros_(tensor):
+    r"""Fill with zeros."""
+    return _no_grad_zero_(tensor)
+
+
+def eye_(tensor):
+    r"""Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if tensor.ndimension() != 2:
+        raise ValueError('Only tensors with 2 dimensions are supported')
+    with no_grad():
+        rows, cols = tensor.shape
+        tensor.zero_()
+        k = min(rows, cols)
+        if k:
+            idx = tuple(range(k))
+            from .. import tensor as _t
+            tensor[_t(idx), _t(idx)] = 1
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    r"""Fill a 3-, 4- or 5-D tensor with the Dirac delta (convolutions that preserve their input)."""
+    dimensions = tensor.ndimension()
+    if dimensions not in [3, 4, 5]:
+        raise ValueError('Only tensors with 3, 4, or 5 dimensions are supported')
+    sizes = tensor.size()
+    if sizes[0] % groups != 0:
+        raise ValueError('dim 0 must be divisible by groups')
+    out_chans_per_grp = sizes[0] // groups
+    min_dim = min(out_chans_per_grp, sizes[1])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min_dim):
+                centre = tuple(s // 2 for s in sizes[2:])
+                tensor[(g * out_chans_per_grp + d, d) + centre] = 1
+    return tensor
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    dimensions = tensor.dim()
+    if dimensions < 2:
+        raise ValueError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions')
+    num_input_fmaps = tensor.size(1)
+    num_output_fmaps = tensor.size(0)
+    receptive_field_size = 1
+    if tensor.dim() > 2:
+        # math.prod is not always available, accumulate the product manually
+        for s in tensor.shape[2:]:
+            receptive_field_size *= s
+    fan_in = num_input_fmaps * receptive_field_size
+    fan_out = num_output_fmaps * receptive_field_size
+    return fan_in, fan_out
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    r"""Glorot uniform: :math:`\mathcal{U}(-a, a)`, :math:`a = \text{gain} \sqrt{6 / (\text{fan\_in} + \text{fan\_out})}`."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std    # calculate uniform bounds from standard deviation
+    return _no_grad_uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    r"""Glorot normal: :math:`\mathcal{N}(0, \sigma^2)`, :math:`\sigma = \text{gain} \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}`."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return _no_grad_normal_(tensor, 0.0, std, generator)
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    valid_modes = ['fan_in', 'fan_out']
+    if mode not in valid_modes:
+        raise ValueError(f'Mode {mode} not supported, please use one of {valid_modes}')
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == 'fan_in' else fan_out
+
+
+def kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None):
+    r"""He uniform: :math:`\mathcal{U}(-b, b)`, :math:`b = \text{gain} \sqrt{3 / \text{fan\_mode}}`,
+    gain from ``calculate_gain(nonlinearity, a)``.
+
+    Example::
+
+        >>> nn.init.kaiming_uniform_(torch.empty(3, 5), mode='fan_in', nonlinearity='relu')
+    """
+    if 0 in tensor.shape:
+        warnings.warn('Initializing zero-element tensors is a no-op', stacklevel=2)
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    std = gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std    # calculate uniform bounds from standard deviation
+    with no_grad():
+        return tensor.uniform_(-bound, bound, generator=generator)
+
+
+def kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None):
+    r"""He normal: :math:`\mathcal{N}(0, \sigma^2)`, :math:`\sigma = \text{gain} / \sqrt{\text{fan\_mode}}`."""
+    if 0 in tensor.shape:
+        warnings.warn('Initializing zero-element tensors is a no-op', stacklevel=2)
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    std = gain / math.sqrt(fan)
+    with no_grad():
+        return tensor.normal_(0, std, generator=generator)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    r"""A (semi-)orthogonal matrix (the trailing dims flattened), scaled by ``gain``: the Q of
+    the QR decomposition of a normal matrix, with the signs of R's diagonal."""
+    if tensor.ndimension() < 2:
+        raise ValueError('Only tensors with 2 or more dimensions are supported')
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    with no_grad():
+        flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+        a = flattened._data.astype(np.float64)
+        if rows < cols:
+            a = a.T
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))     # make Q uniform
+        if rows < cols:
+            q = q.T
+        from .._ops.creation import as_tensor
+        tensor.view_as(flattened).copy_(as_tensor(np.ascontiguousarray(q), dtype=tensor.dtype))
+        tensor.mul_(gain)
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    r"""A sparse 2-D matrix: ``ceil(sparsity * rows)`` zeros in each column, the rest from
+    :math:`\mathcal{N}(0, \text{std}^2)`."""
+    from .. import randperm
+    if tensor.ndimension() != 2:
+        raise ValueError('Only tensors with 2 dimensions are supported')
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col_idx in range(cols):
+            row_indices = randperm(rows)
+            zero_indices = row_indices[:num_zeros]
+            tensor[zero_indices, col_idx] = 0
+    return tensor
+
+
+def _make_deprecate(meth):
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f'`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.', FutureWarning,
+                      stacklevel=2)
+        return meth(*args, **kwargs)
+    deprecated_init.__doc__ = f"""
+    {old_name}(...)
+
+    .. warning::
+        This method is now deprecated in favor of :func:`torch.nn.init.{new_name}`.
+
+    See :func:`~torch.nn.init.{new_name}` for details."""
+    deprecated_init.__name__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

@@ -1,0 +1,23 @@
+"""The layers of ``ember.nn``, one file per family as in torch/nn/modules."""
+from .module import Module
+from .container import Container, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+from .linear import Identity, Linear, Bilinear, LazyLinear
+from .flatten import Flatten, Unflatten
+from .activation import (Threshold, ReLU, Hardtanh, ReLU6, Sigmoid, Hardsigmoid, Tanh, SiLU, Mish, Hardswish, ELU,
+                         CELU, SELU, GLU, GELU, LeakyReLU, LogSigmoid, Softplus, Softsign, Tanhshrink, Softmin,
+                         Softmax, Softmax2d, LogSoftmax)
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
+from .sparse import Embedding
+from .normalization import LayerNorm, RMSNorm
+from .loss import (L1Loss, NLLLoss, NLLLoss2d, KLDivLoss, MSELoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss,
+                   CrossEntropyLoss)
+
+__all__ = ['Module', 'Container', 'Sequential', 'ModuleList', 'ModuleDict', 'ParameterList', 'ParameterDict',
+           'Identity', 'Linear', 'Bilinear', 'LazyLinear', 'Flatten', 'Unflatten',
+           'Threshold', 'ReLU', 'Hardtanh', 'ReLU6', 'Sigmoid', 'Hardsigmoid', 'Tanh', 'SiLU', 'Mish', 'Hardswish',
+           'ELU', 'CELU', 'SELU', 'GLU', 'GELU', 'LeakyReLU', 'LogSigmoid', 'Softplus', 'Softsign', 'Tanhshrink',
+           'Softmin', 'Softmax', 'Softmax2d', 'LogSoftmax',
+           'Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'Embedding',
+           'LayerNorm', 'RMSNorm',
+           'L1Loss', 'NLLLoss', 'NLLLoss2d', 'KLDivLoss', 'MSELoss', 'BCELoss', 'BCEWithLogitsLoss', 'SmoothL1Loss',
+           'HuberLoss', 'CrossEntropyLoss']

@@ -1,0 +1,258 @@
+"""Loss functions as modules: ``CrossEntropyLoss``, ``NLLLoss``, ``MSELoss``, ``L1Loss``,
+``SmoothL1Loss``, ``HuberLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``KLDivLoss``, ...
+
+Each takes ``reduction='mean' | 'sum' | 'none'`` (the deprecated ``size_average``/``reduce``
+pair is translated with torch's warning) and calls the function of the same family in
+``ember.nn.functional``. Class weights are registered as buffers (they follow ``.to()``).
+
+Example:
+    >>> loss = nn.CrossEntropyLoss()
+    >>> loss(ember.randn(3, 5, requires_grad=True), ember.tensor([1, 0, 4])).backward()
+"""
+import warnings
+
+from .. import functional as F
+from .module import Module
+
+__all__ = ['L1Loss', 'NLLLoss', 'NLLLoss2d', 'KLDivLoss', 'MSELoss', 'BCELoss', 'BCEWithLogitsLoss', 'SmoothL1Loss',
+           'HuberLoss', 'CrossEntropyLoss']
+
+
+def _legacy_get_string(size_average, reduce, emit_warning=True):
+    """torch.nn._reduction.legacy_get_string: the reduction meant by size_average/reduce."""
+    warning = "size_average and reduce args will be deprecated, please use reduction='{}' instead."
+    if size_average is None:
+        size_average = True
+    if reduce is None:
+        reduce = True
+    if size_average and reduce:
+        ret = 'mean'
+    elif reduce:
+        ret = 'sum'
+    else:
+        ret = 'none'
+    if emit_warning:
+        warnings.warn(warning.format(ret), stacklevel=3)
+    return ret
+
+
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction='mean'):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            self.reduction = _legacy_get_string(size_average, reduce)
+        else:
+            self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer('weight', weight)
+
+
+class L1Loss(_Loss):
+    r"""Mean absolute error :math:`|x_n - y_n|`, reduced.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.L1Loss()
+        >>> loss(torch.randn(3, 5, requires_grad=True), torch.randn(3, 5)).backward()
+    """
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class NLLLoss(_WeightedLoss):
+    r"""Negative log likelihood: :math:`-w_{y_n} x_{n, y_n}` for log-probabilities ``x``.
+
+    Shape:
+        - Input: :math:`(N, C)`, :math:`(C)` or :math:`(N, C, d_1, ..., d_K)`.
+        - Target: :math:`(N)`, :math:`()` or :math:`(N, d_1, ..., d_K)`, class indices in :math:`[0, C)`.
+        - Output: scalar; the target's shape with ``reduction='none'``.
+
+    Example::
+
+        >>> m = nn.LogSoftmax(dim=1); loss = nn.NLLLoss()
+        >>> loss(m(torch.randn(3, 5, requires_grad=True)), torch.tensor([1, 0, 4])).backward()
+    """
+    __constants__ = ['ignore_index', 'reduction']
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
+        warnings.warn('`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see '
+                      'https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.', FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+
+
+class KLDivLoss(_Loss):
+    r"""Kullback-Leibler divergence :math:`y (\log y - x)` for log-probabilities ``x`` (and
+    ``y`` as log-probabilities too with ``log_target=True``). ``reduction='batchmean'`` divides
+    the sum by the batch size, the mathematically correct KL divergence.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> kl = nn.KLDivLoss(reduction='batchmean')
+        >>> kl(F.log_softmax(torch.randn(3, 5), dim=1), F.softmax(torch.rand(3, 5), dim=1))
+    """
+    __constants__ = ['reduction']
+
+    def __init__(self, size_average=None, reduce=None, reduction='mean', log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class MSELoss(_Loss):
+    r"""Mean squared error :math:`(x_n - y_n)^2`, reduced.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MSELoss()
+        >>> loss(torch.randn(3, 5, requires_grad=True), torch.randn(3, 5)).backward()
+    """
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    r"""Binary cross entropy :math:`-w_n [y_n \log x_n + (1 - y_n) \log(1 - x_n)]` for
+    probabilities ``x`` (the logs are clamped at -100).
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> m = nn.Sigmoid(); loss = nn.BCELoss()
+        >>> loss(m(torch.randn(3, requires_grad=True)), torch.empty(3).random_(2)).backward()
+    """
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    r"""A Sigmoid and :class:`BCELoss` in one, computed stably from logits; ``pos_weight``
+    weighs the positive examples per class.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.BCEWithLogitsLoss()
+        >>> loss(torch.randn(3, requires_grad=True), torch.empty(3).random_(2)).backward()
+    """
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction='mean', pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer('weight', weight)
+        self.register_buffer('pos_weight', pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
+                                                  reduction=self.reduction)
+
+
+
+class SmoothL1Loss(_Loss):
+    r"""Squared error below ``beta`` (scaled by ``0.5 / beta``), absolute error (minus ``0.5 * beta``) above.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+    """
+    __constants__ = ['reduction']
+
+    def __init__(self, size_average=None, reduce=None, reduction='mean', beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    r"""Squared error (halved) below ``delta``, ``delta * (|x - y| - 0.5 * delta)`` above.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, same shape.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+    """
+    __constants__ = ['reduction', 'delta']
+
+    def __init__(self, reduction='mean', delta=1.0):
+        if not isinstance(delta, (float, int)):
+            raise TypeError(f'delta must be a float or int, got: {type(delta)}')
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    r"""Cross entropy between logits and a target: ``log_softmax`` and ``nll_loss`` in one.
+    The target is class indices (integers, ``ignore_index`` skipped) or class probabilities
+    (floats, the input's shape); ``label_smoothing`` mixes in the uniform distribution.
+
+    Shape:
+        - Input: :math:`(N, C)`, :math:`(C)` or :math:`(N, C, d_1, ..., d_K)`.
+        - Target: indices :math:`(N)`, :math:`()` or :math:`(N, d_1, ..., d_K)`; or probabilities, the input's shape.
+        - Output: scalar; the target's (index) shape with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.CrossEntropyLoss()
+        >>> input = torch.randn(3, 5, requires_grad=True)
+        >>> loss(input, torch.empty(3, dtype=torch.long).random_(5)).backward()
+    """
+    __constants__ = ['ignore_index', 'reduction', 'label_smoothing']
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean',
+                 label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+

@@ -1,0 +1,112 @@
+"""``Embedding``: a lookup table from integer indices to learned vectors.
+
+Example:
+    >>> emb = nn.Embedding(10, 3)
+    >>> emb(ember.tensor([[1, 2, 4, 5], [4, 3, 2, 9]])).shape      # torch.Size([2, 4, 3])
+"""
+from ..._ops.creation import empty
+from ...autograd import grad_mode
+from .. import functional as F, init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ['Embedding']
+
+
+class Embedding(Module):
+    r"""A table of ``num_embeddings`` vectors of size ``embedding_dim``, indexed by integers.
+
+    Args:
+        num_embeddings: size of the dictionary of embeddings
+        embedding_dim: the size of each embedding vector
+        padding_idx: if given, the entry at ``padding_idx`` gets no gradient and starts as zeros
+        max_norm: if given, looked-up vectors with a norm above it are renormalized in place
+        norm_type: the p of the p-norm for ``max_norm``. Default: ``2``
+        scale_grad_by_freq: scale gradients by the inverse frequency of the indices in the batch
+        sparse: sparse gradients (not supported by ember: a dense gradient is produced)
+
+    Attributes:
+        weight: :math:`(\text{num\_embeddings}, \text{embedding\_dim})`, initialised from :math:`\mathcal{N}(0, 1)`.
+
+    Shape:
+        - Input: :math:`(*)`, IntTensor or LongTensor of indices.
+        - Output: :math:`(*, H)`, where :math:`H = \text{embedding\_dim}`.
+
+    Example::
+
+        >>> embedding = nn.Embedding(10, 3)
+        >>> embedding(torch.LongTensor([[1, 2, 4, 5], [4, 3, 2, 9]])).shape    # torch.Size([2, 4, 3])
+    """
+    __constants__ = ['num_embeddings', 'embedding_dim', 'padding_idx', 'max_norm', 'norm_type',
+                     'scale_grad_by_freq', 'sparse']
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+        super().__init__()
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        if padding_idx is not None:
+            if padding_idx > 0:
+                if padding_idx >= self.num_embeddings:
+                    raise AssertionError('Padding_idx must be within num_embeddings')
+            elif padding_idx < 0:
+                if padding_idx < -self.num_embeddings:
+                    raise AssertionError('Padding_idx must be within num_embeddings')
+                padding_idx = self.num_embeddings + padding_idx
+        self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        if _weight is None:
+            self.weight = Parameter(empty((num_embeddings, embedding_dim), device=device, dtype=dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError('Shape of weight does not match num_embeddings and embedding_dim')
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        self.sparse = sparse
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self):
+        if self.padding_idx is not None:
+            with grad_mode.no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        s = '{num_embeddings}, {embedding_dim}'
+        if self.padding_idx is not None:
+            s += ', padding_idx={padding_idx}'
+        if self.max_norm is not None:
+            s += ', max_norm={max_norm}'
+        if self.norm_type != 2:
+            s += ', norm_type={norm_type}'
+        if self.scale_grad_by_freq is not False:
+            s += ', scale_grad_by_freq={scale_grad_by_freq}'
+        if self.sparse is not False:
+            s += ', sparse=True'
+        return s.format(**self.__dict__)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        r"""An Embedding whose weight is ``embeddings`` (2-D), frozen unless ``freeze=False``.
+
+        Example::
+
+            >>> emb = nn.Embedding.from_pretrained(torch.FloatTensor([[1, 2.3, 3], [4, 5.1, 6.3]]))
+            >>> emb(torch.LongTensor([1]))        # tensor([[4.0000, 5.1000, 6.3000]])
+        """
+        if embeddings.dim() != 2:
+            raise AssertionError('Embeddings parameter is expected to be 2-dimensional')
+        rows, cols = embeddings.shape
+        return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
+                   padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)

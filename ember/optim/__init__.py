@@ -1,0 +1,25 @@
+"""``ember.optim``: optimizers and learning-rate schedulers (``torch.optim``).
+
+Example:
+    >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
+    >>> sched = ember.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+    >>> for x, y in data:
+    ...     opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    ...     sched.step()
+"""
+from . import lr_scheduler
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam
+from .adamw import AdamW
+from .rmsprop import RMSprop
+from .adagrad import Adagrad
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+
+__all__ = ['Adagrad', 'Adam', 'Adamax', 'AdamW', 'lr_scheduler', 'NAdam', 'Optimizer', 'RAdam', 'RMSprop', 'SGD']
+
+# torch.optim drops its submodule names (``torch.optim.adam`` is an AttributeError there; the
+# modules stay importable as ``torch.optim.adam``)
+del adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam  # noqa: F821

@@ -1,0 +1,124 @@
+"""Adagrad (``torch.optim.Adagrad``), with ``lr_decay`` and ``initial_accumulator_value``.
+
+Example:
+    >>> opt = ember.optim.Adagrad(model.parameters(), lr=1e-2)
+"""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _get_scalar_dtype,
+                        _scalar_tensor, _full_like, _addcmul_, _addcdiv_, _add_alpha, _check_fused_foreach,
+                        _check_not_differentiable)
+
+__all__ = ['Adagrad', 'adagrad']
+
+
+class Adagrad(Optimizer):
+    """Implements Adagrad: ``s_t = s_{t-1} + g_t^2``,
+    ``p -= lr/(1 + (t-1)*lr_decay) * g_t / (sqrt(s_t) + eps)``.
+
+    Its state (``step`` and ``sum``) is made for every parameter when the optimizer is built.
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float, Tensor, optional): learning rate (default: 1e-2)
+        lr_decay (float, optional): learning rate decay (default: 0)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        initial_accumulator_value (float, optional): initial value of the sums (default: 0)
+        eps (float, optional): added to the denominator (default: 1e-10)
+        maximize (bool, optional): maximize the objective (default: False)
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError('Tensor lr must be 1-element')
+        if not 0.0 <= lr:
+            raise ValueError(f'Invalid learning rate: {lr}')
+        if not 0.0 <= lr_decay:
+            raise ValueError(f'Invalid lr_decay value: {lr_decay}')
+        if not 0.0 <= weight_decay:
+            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f'Invalid initial_accumulator_value value: {initial_accumulator_value}')
+        if not 0.0 <= eps:
+            raise ValueError(f'Invalid epsilon value: {eps}')
+        defaults = {'lr': lr, 'lr_decay': lr_decay, 'eps': eps, 'weight_decay': weight_decay,
+                    'initial_accumulator_value': initial_accumulator_value, 'foreach': foreach, 'maximize': maximize,
+                    'differentiable': differentiable, 'fused': fused}
+        _check_not_differentiable(differentiable)
+        super().__init__(params, defaults)
+        if fused:
+            _check_fused_foreach(fused, foreach, differentiable)
+            self._need_device_dtype_check_for_fused = True
+            self._step_supports_amp_scaling = True
+        for group in self.param_groups:
+            for p in group['params']:
+                state = self.state[p]
+                state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
+                state['sum'] = _full_like(p, initial_accumulator_value)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        fused = None
+        for group in self.param_groups:
+            group.setdefault('foreach', None)
+            group.setdefault('maximize', False)
+            group.setdefault('differentiable', False)
+            fused = group.setdefault('fused', None)
+        for s in self.state.values():
+            if len(s) != 0 and not isinstance(s['step'], Tensor):
+                s['step'] = _scalar_tensor(float(s['step']), _get_scalar_dtype(is_fused=fused))
+
+    def share_memory(self):
+        """A no-op on ember (torch moves the sums to shared memory)."""
+
+    def _init_group(self, group, params_with_grad, grads, state_sums, state_steps):
+        for p in group['params']:
+            if p._grad is None:
+                continue
+            params_with_grad.append(p)
+            grads.append(p._grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
+                state['sum'] = _full_like(p, self.defaults['initial_accumulator_value'])
+            state_sums.append(state['sum'])
+            state_steps.append(state['step'])
+        return False, False
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params, grads, sums, steps = [], [], [], []
+            self._init_group(group, params, grads, sums, steps)
+            adagrad(params, grads, sums, steps, lr=group['lr'], weight_decay=group['weight_decay'],
+                    lr_decay=group['lr_decay'], eps=group['eps'], maximize=group['maximize'])
+        return loss
+
+
+def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None, found_inf=None,
+            has_sparse_grad=False, foreach=None, differentiable=False, has_complex=False, *, lr, weight_decay,
+            lr_decay, eps, maximize):
+    """Functional Adagrad."""
+    if not all(isinstance(t, Tensor) for t in state_steps):
+        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
+    lr = _to_scalar(lr)
+    for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
+        step_t._data += 1
+        step_t._bump()
+        step = _get_value(step_t)
+        p = param._data
+        g = -grad._data if maximize else grad._data
+        if weight_decay != 0:
+            g = _add_alpha(g, p, weight_decay)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        s = state_sum._data
+        _addcmul_(s, g, g, 1)
+        state_sum._bump()
+        std = np.sqrt(s)
+        std += eps
+        _addcdiv_(p, g, std, -_f(clr))
+        param._bump()

@@ -1,0 +1,551 @@
+"""The optimizer base class (``torch.optim.Optimizer``).
+
+An optimizer holds ``param_groups`` (a list of dicts: ``'params'`` plus the hyper-parameters,
+each defaulting to ``defaults``) and ``state`` (a ``defaultdict(dict)`` keyed by the parameter
+tensor). ``state_dict()`` gives torch's format: ``'state'`` keyed by the parameter's integer
+index, ``'param_groups'`` with ``'params'`` as indices.
+
+The update rules (``sgd.py``, ``adam.py``, ...) work on the parameters' backend arrays in
+place, with torch's order of operations and rounding, then bump the version counters.
+
+Example:
+    >>> opt = ember.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> opt.zero_grad(); loss_fn(w).backward(); opt.step()
+"""
+import functools
+import threading
+import warnings
+from collections import OrderedDict, defaultdict
+from copy import deepcopy
+from itertools import chain
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from .. import _dtype as D
+from ..autograd import grad_mode as _grad_mode
+
+__all__ = ['Optimizer', 'register_optimizer_step_pre_hook', 'register_optimizer_step_post_hook', 'required']
+
+_gm = _grad_mode.state
+
+
+class _RequiredParameter:
+    """Singleton class representing a required parameter for an Optimizer."""
+
+    def __repr__(self):
+        return '<required parameter>'
+
+
+required = _RequiredParameter()
+
+
+class RemovableHandle:
+    """A handle that removes a hook from its dict (``torch.utils.hooks.RemovableHandle``)."""
+    next_id = 0
+
+    def __init__(self, hooks_dict):
+        import weakref
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+
+    def remove(self):
+        d = self.hooks_dict_ref()
+        if d is not None and self.id in d:
+            del d[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.remove()
+
+
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before every optimizer's step."""
+    handle = RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """``hook(optimizer, args, kwargs) -> None`` after every optimizer's step."""
+    handle = RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
+def _use_grad_for_differentiable(func):
+    """Run ``step`` with grad mode off (on only for ``differentiable=True``), as torch does."""
+    @functools.wraps(func)
+    def _use_grad(self, *args, **kwargs):
+        prev = _gm.enabled
+        try:
+            _gm.enabled = bool(self.defaults['differentiable'])
+            return func(self, *args, **kwargs)
+        finally:
+            _gm.enabled = prev
+    return _use_grad
+
+
+def _get_value(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _to_scalar(x):
+    """A 1-element tensor hyper-parameter as a 0-d tensor (torch's ``_to_scalar``): the scalar
+    arithmetic on it (``lr / bias_correction``) then rounds in its dtype, as in torch."""
+    if isinstance(x, Tensor) and x.dim() != 0:
+        return x.squeeze()
+    return x
+
+
+def _f(x):
+    """A scalar (a Python number, or a 0-d tensor's value) for the array kernels."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _get_scalar_dtype(is_fused=None):
+    if is_fused:
+        return D.float32
+    return D.float64 if D.get_default_dtype() is D.float64 else D.float32
+
+
+def _scalar_tensor(value, dtype=None):
+    """``torch.tensor(value, dtype=_get_scalar_dtype())``: a 0-d CPU tensor (``state['step']``)."""
+    dt = dtype or _get_scalar_dtype()
+    return _wrap(np.array(value, dtype=dt.np), dt)
+
+
+def _zeros_like(p):
+    """``torch.zeros_like(p)`` (NumPy dispatches to CuPy for a CUDA array)."""
+    return _wrap(np.zeros_like(p._data), p.dtype, p._device)
+
+
+def _full_like(p, value):
+    return _wrap(np.full_like(p._data, value), p.dtype, p._device)
+
+
+def _check_not_differentiable(differentiable):
+    if differentiable:
+        raise NotImplementedError('ember.optim: differentiable=True (autograd through the optimizer step) is not '
+                                  'supported')
+
+
+def _check_capturable(group, p, what='params and state_steps'):
+    """torch's capturable kernels run on accelerators only (ember runs its usual update there)."""
+    if group.get('capturable') and p._device.type != 'cuda':
+        raise AssertionError(f"If capturable=True, {what} must be on supported devices: "
+                             "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+
+
+# ------------------------------------------------------------------ array kernels, torch's op order
+# Each works on backend arrays with Python-float scalars, cast to the array's dtype as torch casts
+# them, so that float32 results round as torch's float32 kernels do. torch's CPU kernels fuse
+# ``x + s*y`` into one fused multiply-add (add with alpha, lerp, addcmul): for float32 (and float16)
+# arrays ember computes those in float64, where the product of two float32 values is exact, and
+# rounds once. (torch's float32 sqrt is not correctly rounded on every CPU; that last-bit
+# difference remains.)
+
+_scratch = threading.local()
+_SCRATCH_MAX = 1 << 22
+
+
+def _f64_scratch(shape, n):
+    """A float64 work array of ``shape``, reused between calls (allocating and faulting in a fresh
+    one per op would cost more than the op); at most 32 MB is kept."""
+    if n > _SCRATCH_MAX:
+        return np.empty(shape, np.float64)
+    buf = getattr(_scratch, 'buf', None)
+    if buf is None or buf.size < n:
+        buf = _scratch.buf = np.empty(max(n, 1024), np.float64)
+    return buf[:n].reshape(shape)
+
+
+def _fma(x, s, y, out=None):
+    """``y + s*x`` rounded once, ``s`` a scalar (cast to x's dtype) or an array of x's dtype."""
+    dt = y.dtype
+    if dt.itemsize >= 8 or dt.kind != 'f':
+        r = x * s
+        return np.add(y, r, out=out if out is not None else r)
+    if not hasattr(s, 'shape'):
+        s = float(dt.type(s))
+    if type(y) is np.ndarray:
+        r = _f64_scratch(y.shape, y.size)
+        np.multiply(x, s, out=r, dtype=np.float64)
+    else:                       # a CuPy array
+        r = x.astype(np.float64)
+        r *= s
+    r += y
+    if out is None:
+        return r.astype(dt)
+    np.copyto(out, r, casting='unsafe')
+    return out
+
+
+def _lerp_(a, end, w):
+    """``a.lerp_(end, w)``: ``a + w*(end-a)`` for ``|w| < 0.5``, else ``end - (end-a)*(1-w)``."""
+    diff = end - a
+    if abs(w) < 0.5:
+        _fma(diff, w, a, out=a)
+    else:
+        t = a.dtype.type
+        _fma(diff, -float(t(1) - t(w)), end, out=a)
+
+
+def _addcmul_(a, t1, t2, value):
+    """``a.addcmul_(t1, t2, value=v)``: ``a + (v*t1)*t2``."""
+    tmp = t1 * value if value != 1 else t1
+    _fma(tmp, t2, a, out=a)
+
+
+def _addcdiv_(a, t1, t2, value):
+    """``a.addcdiv_(t1, t2, value=v)``: ``a + (v*t1)/t2``."""
+    tmp = t1 * value if value != 1 else t1.copy()
+    tmp /= t2
+    a += tmp
+
+
+def _add_alpha(a, b, alpha):
+    """``a.add(b, alpha=alpha)``: a new array ``a + alpha*b``."""
+    alpha = _f(alpha)
+    return _fma(b, alpha, a) if alpha != 1 else a + b
+
+
+def _add_alpha_(a, b, alpha):
+    """``a.add_(b, alpha=alpha)`` in place."""
+    alpha = _f(alpha)
+    if alpha == 1:
+        a += b
+    else:
+        _fma(b, alpha, a, out=a)
+
+
+class Optimizer:
+    """Base class for all optimizers.
+
+    Args:
+        params (iterable): an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
+            (parameter groups).
+        defaults (dict): default values of the optimization options (used when a parameter group
+            does not give them).
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._optimizer_step_pre_hooks = OrderedDict()
+        self._optimizer_step_post_hooks = OrderedDict()
+        self._optimizer_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_state_dict_post_hooks = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks = OrderedDict()
+        self._patch_step_function()
+
+        if isinstance(params, Tensor):
+            from .. import typename
+            raise TypeError('params argument given to the optimizer should be an iterable of Tensors or dicts, '
+                            'but got ' + typename(params))
+
+        self.state = defaultdict(dict)
+        self.param_groups = []
+
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError('optimizer got an empty parameter list')
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{'params': param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+        self._warned_capturable_if_run_uncaptured = True
+
+    def __getstate__(self):
+        return {'defaults': self.defaults, 'state': self.state, 'param_groups': self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name in ('_optimizer_step_pre_hooks', '_optimizer_step_post_hooks', '_optimizer_state_dict_pre_hooks',
+                     '_optimizer_state_dict_post_hooks', '_optimizer_load_state_dict_pre_hooks',
+                     '_optimizer_load_state_dict_post_hooks'):
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+        self._patch_step_function()
+        self.defaults.setdefault('differentiable', False)
+
+    def __repr__(self):
+        format_string = self.__class__.__name__ + ' ('
+        for i, group in enumerate(self.param_groups):
+            format_string += '\n'
+            format_string += f'Parameter Group {i}\n'
+            for key in sorted(group.keys()):
+                if key != 'params':
+                    format_string += f'    {key}: {group[key]}\n'
+        format_string += ')'
+        return format_string
+
+    def _accelerator_graph_capture_health_check(self):
+        pass
+
+    _cuda_graph_capture_health_check = _accelerator_graph_capture_health_check
+
+    def _optimizer_step_code(self):
+        """Entry point for profilers (a no-op, as in torch)."""
+
+    @staticmethod
+    def profile_hook_step(func):
+        """Wrap ``step`` so that the step pre- and post-hooks run around it."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self, *_ = args
+            for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if isinstance(result, tuple) and len(result) == 2:
+                        args, kwargs = result
+                    else:
+                        raise RuntimeError(f'{func} must return None or a tuple of (new_args, new_kwargs), but got '
+                                           f'{result}.')
+            out = func(*args, **kwargs)
+            self._optimizer_step_code()
+            for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+                post_hook(self, args, kwargs)
+            return out
+        return wrapper
+
+    def _patch_step_function(self):
+        self._zero_grad_profile_name = f'Optimizer.zero_grad#{self.__class__.__name__}.zero_grad'
+        hooked = getattr(self.__class__.step, 'hooked', None)
+        if not hooked:
+            self.__class__.step = self.profile_hook_step(self.__class__.step)
+            self.__class__.step.hooked = True
+
+    # ------------------------------------------------------------------ hooks
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before ``step``."""
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
+        self._optimizer_step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None`` after ``step``."""
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
+        self._optimizer_step_post_hooks[handle.id] = hook
+        return handle
+
+    def _register(self, hooks, hook, prepend):
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self):
+        """The optimizer state: ``{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}``.
+        The state's tensors are the optimizer's own (not copies), as in torch."""
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
+        param_mappings = {}
+        start_index = 0
+
+        def pack_group(group):
+            nonlocal start_index
+            packed = {k: v for k, v in group.items() if k != 'params'}
+            param_mappings.update({id(p): i for i, p in enumerate(group['params'], start_index)
+                                   if id(p) not in param_mappings})
+            packed['params'] = [param_mappings[id(p)] for p in group['params']]
+            start_index += len(packed['params'])
+            return packed
+
+        param_groups = [pack_group(g) for g in self.param_groups]
+        packed_state = {(param_mappings[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        state_dict = {'state': packed_state, 'param_groups': param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            hook_result = post_hook(self, state_dict)
+            if hook_result is not None:
+                state_dict = hook_result
+        return state_dict
+
+    @staticmethod
+    def _process_value_according_to_param_policy(param, value, param_id, param_groups, key=None):
+        fused = capturable = False
+        for pg in param_groups:
+            if param_id in pg['params']:
+                fused = pg.get('fused', False)
+                capturable = pg.get('capturable', False)
+                break
+        if key == 'step':
+            if capturable or fused:
+                return value.to(dtype=D.float32, device=param.device)
+            return value
+        if param.is_floating_point():
+            return value.to(dtype=param.dtype, device=param.device)
+        return value.to(device=param.device)
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict` (parameters are matched by order)."""
+        state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            hook_result = pre_hook(self, state_dict)
+            if hook_result is not None:
+                state_dict = hook_result
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict['param_groups'])
+        if len(groups) != len(saved_groups):
+            raise ValueError('loaded state dict has a different number of parameter groups')
+        param_lens = (len(g['params']) for g in groups)
+        saved_lens = (len(g['params']) for g in saved_groups)
+        if any(p_len != s_len for p_len, s_len in zip(param_lens, saved_lens)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g['params'] for g in saved_groups),
+                          chain.from_iterable(g['params'] for g in groups)))
+
+        def _cast(param, value, param_id=None, param_groups=None, key=None):
+            if isinstance(value, Tensor):
+                return Optimizer._process_value_according_to_param_policy(param, value, param_id, param_groups, key)
+            if isinstance(value, dict):
+                return {k: _cast(param, v, param_id=param_id, param_groups=param_groups, key=k)
+                        for k, v in value.items()}
+            if isinstance(value, (list, tuple, set)) or (hasattr(value, '__iter__') and not isinstance(value, str)
+                                                          and not isinstance(value, bytes)):
+                try:
+                    return type(value)(_cast(param, v, param_id=param_id, param_groups=param_groups) for v in value)
+                except TypeError:
+                    return value
+            return value
+
+        state = defaultdict(dict)
+        for k, v in state_dict['state'].items():
+            if k in id_map:
+                param = id_map[k]
+                state[param] = _cast(param, v, param_id=k, param_groups=state_dict['param_groups'])
+            else:
+                state[k] = v
+
+        def update_group(group, new_group):
+            new_group['params'] = group['params']
+            if 'param_names' in group and 'param_names' not in new_group:
+                new_group['param_names'] = group['param_names']
+            return new_group
+
+        param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
+        self.__setstate__({'state': state, 'param_groups': param_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
+
+    # ------------------------------------------------------------------ gradients and steps
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all optimized tensors: to None (default), or to zeros."""
+        if not hasattr(self, '_zero_grad_profile_name'):
+            self._patch_step_function()
+        for group in self.param_groups:
+            for p in group['params']:
+                g = p._grad
+                if g is not None:
+                    if set_to_none:
+                        p._grad = None
+                    else:
+                        if g.grad_fn is not None:
+                            g.detach_()
+                        else:
+                            g.requires_grad_(False)
+                        g._data[...] = 0
+                        g._bump()
+
+    def step(self, closure=None):
+        """Perform a single optimization step (subclasses implement it)."""
+        raise NotImplementedError
+
+    def add_param_group(self, param_group):
+        """Add a parameter group (a dict with ``'params'`` and optional options) to ``param_groups``."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f'param_group must be a dict, but got {type(param_group)}')
+        params = param_group['params']
+        if isinstance(params, Tensor):
+            param_group['params'] = [params]
+        elif isinstance(params, set):
+            raise TypeError('optimizer parameters need to be organized in ordered collections, but the ordering of '
+                            'tensors in sets will change between runs. Please use a list instead.')
+        else:
+            param_group['params'] = list(params)
+
+        extracted_param_tensors = []
+        extracted_param_names = []
+        for param in param_group['params']:
+            if isinstance(param, tuple):
+                extracted_param_names.append(param[0])
+                extracted_param_tensors.append(param[1])
+            else:
+                extracted_param_tensors.append(param)
+        param_group['params'] = extracted_param_tensors
+        if len(extracted_param_names) != 0:
+            if len(extracted_param_names) == len(extracted_param_tensors):
+                param_group['param_names'] = extracted_param_names
+            else:
+                raise ValueError('all optimizer params should be with/without names. Some param names are missing')
+
+        for param in param_group['params']:
+            if not isinstance(param, Tensor):
+                from .. import typename
+                raise TypeError('optimizer can only optimize Tensors, but one of the params is ' + typename(param))
+            if not self.defaults.get('differentiable', None) and not (param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+
+        params = param_group['params']
+        if len(params) != len(set(params)):
+            warnings.warn('optimizer contains a parameter group with duplicate parameters; in future, this will '
+                          'cause an error; see github.com/pytorch/pytorch/issues/40967 for more information',
+                          stacklevel=3)
+
+        param_set = set()
+        for group in self.param_groups:
+            param_set.update(set(group['params']))
+            if ('param_names' in param_group) != ('param_names' in group):
+                current_group_txt = 'with names' if 'param_names' in param_group else 'without names'
+                raise ValueError('all optimizer param groups should be with/without names. '
+                                 f'cannot add param group {current_group_txt} to the optimizer')
+        if not param_set.isdisjoint(set(param_group['params'])):
+            raise ValueError('some parameters appear in more than one parameter group')
+        self.param_groups.append(param_group)
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def _run_closure(self, closure):
+        if closure is None:
+            return None
+        prev = _gm.enabled
+        _gm.enabled = True
+        try:
+            return closure()
+        finally:
+            _gm.enabled = prev
+
+
+def _check_fused_foreach(fused, foreach, differentiable):
+    if fused:
+        if differentiable:
+            raise RuntimeError('`fused` does not support `differentiable`')
+        if foreach:
+            raise RuntimeError('`fused` and `foreach` cannot be `True` together.')
+

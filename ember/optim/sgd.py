@@ -1,0 +1,104 @@
+"""Stochastic gradient descent, optionally with momentum (``torch.optim.SGD``).
+
+Example:
+    >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+"""
+from .._tensor import Tensor, _wrap
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_,
+                        _check_fused_foreach,
+                        _check_not_differentiable)
+
+__all__ = ['SGD', 'sgd']
+
+
+class SGD(Optimizer):
+    """Implements stochastic gradient descent (optionally with momentum).
+
+    With momentum ``mu`` and dampening ``tau``: ``b_t = mu*b_{t-1} + (1-tau)*g_t`` (``b_1 = g_1``),
+    then ``p -= lr * (g_t + mu*b_t if nesterov else b_t)``; ``weight_decay`` adds ``lambda*p`` to
+    the gradient first; ``maximize`` negates it.
+
+    Args:
+        params (iterable): parameters or parameter groups to optimize.
+        lr (float, Tensor, optional): learning rate (default: 1e-3)
+        momentum (float, optional): momentum factor (default: 0)
+        dampening (float, optional): dampening for momentum (default: 0)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        nesterov (bool, optional): enables Nesterov momentum (default: False)
+        maximize (bool, optional): maximize the objective (default: False)
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
+                 foreach=None, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError('Tensor lr must be 1-element')
+        if lr < 0.0:
+            raise ValueError(f'Invalid learning rate: {lr}')
+        if momentum < 0.0:
+            raise ValueError(f'Invalid momentum value: {momentum}')
+        if weight_decay < 0.0:
+            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        defaults = {'lr': lr, 'momentum': momentum, 'dampening': dampening, 'weight_decay': weight_decay,
+                    'nesterov': nesterov, 'maximize': maximize, 'foreach': foreach, 'differentiable': differentiable,
+                    'fused': fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError('Nesterov momentum requires a momentum and zero dampening')
+        _check_not_differentiable(differentiable)
+        super().__init__(params, defaults)
+        if fused:
+            self._step_supports_amp_scaling = True
+            self._need_device_dtype_check_for_fused = True
+            _check_fused_foreach(fused, foreach, differentiable)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault('nesterov', False)
+            group.setdefault('maximize', False)
+            group.setdefault('foreach', None)
+            group.setdefault('differentiable', False)
+            group.setdefault('fused', False)
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params = [p for p in group['params'] if p._grad is not None]
+            momentum = group['momentum']
+            bufs = [self.state[p].get('momentum_buffer') for p in params] if momentum != 0 else []
+            sgd(params, [p._grad for p in params], bufs, weight_decay=group['weight_decay'], momentum=momentum,
+                lr=group['lr'], dampening=group['dampening'], nesterov=group['nesterov'], maximize=group['maximize'])
+            if momentum != 0:
+                for p, buf in zip(params, bufs):
+                    self.state[p]['momentum_buffer'] = buf
+        return loss
+
+
+def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None, grad_scale=None,
+        found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    """Functional SGD: updates ``params`` in place; fills ``momentum_buffer_list`` (None entries are
+    created from the gradient)."""
+    lr = _f(_to_scalar(lr))
+    weight_decay = _f(_to_scalar(weight_decay))
+    for i, param in enumerate(params):
+        p = param._data
+        g = d_p_list[i]._data
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = _add_alpha(g, p, weight_decay)
+        if momentum != 0:
+            buf = momentum_buffer_list[i]
+            if buf is None:
+                buf = _wrap(g.copy(), param.dtype, param._device)
+                momentum_buffer_list[i] = buf
+            else:
+                b = buf._data
+                b *= momentum
+                _add_alpha_(b, g, 1 - dampening)
+                buf._bump()
+            g = _add_alpha(g, buf._data, momentum) if nesterov else buf._data
+        _add_alpha_(p, g, -lr)
+        param._bump()
