@@ -35,6 +35,11 @@ from ._ops.pointwise import (add, sub, mul, div, true_divide, floor_divide, rema
                              clip, clamp_min, clamp_max, maximum, minimum, fmax, fmin, eq, ne, lt, le, gt, ge, less,
                              less_equal, greater, greater_equal, not_equal, logical_and, logical_or, logical_xor,
                              logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, where, rsub, positive)
+from ._ops.pointwise import (erf, erfc, erfinv, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, arcsin, arccos,
+                             arctan, arcsinh, arccosh, arctanh, deg2rad, rad2deg, frac, sgn, signbit, nan_to_num,
+                             logit, atan2, arctan2, hypot, xlogy, logaddexp, logaddexp2, copysign, heaviside, lerp,
+                             addcmul, addcdiv, bitwise_left_shift, bitwise_right_shift, isnan, isinf, isfinite,
+                             isposinf, isneginf, isclose, allclose, equal)
 from ._ops.shape import (view_as, reshape, flatten, unflatten, permute, transpose, swapaxes, swapdims, t, squeeze,
                          unsqueeze, narrow, select, unbind, split, chunk, tensor_split, cat, concat, concatenate,
                          stack, hstack, vstack, broadcast_to)
@@ -51,6 +56,7 @@ from ._ops.pointwise import _operands as _unused  # noqa: F401
 from . import return_types
 from ._ops.reduction import *  # noqa: F401,F403  (rebinds sum, max, min, all, any: builtins are not used below)
 from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.decomp import inverse, det, slogdet, logdet, matrix_power, pinverse  # noqa: F401
 from ._ops.softmax import softmax, log_softmax  # noqa: F401
 
 
@@ -107,35 +113,7 @@ def is_nonzero(input):
     return _builtin_bool(input)
 
 
-def equal(input, other):
-    return input.shape == other.shape and _builtin_bool((input._data == other._data).all())
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _builtin_bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from ._tensor import _wrap
-    return _wrap(_np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), bool)
-
-
-def _isfn(f):
-    def op(input):
-        from ._tensor import _wrap
-        return _wrap(_np.asarray(f(input._data)), bool, input._device)
-    return op
-
-
-isnan = _isfn(_np.isnan)
-isinf = _isfn(_np.isinf)
-isfinite = _isfn(_np.isfinite)
-Tensor.isnan = isnan
-Tensor.isinf = isinf
-Tensor.isfinite = isfinite
-Tensor.equal = equal
-Tensor.allclose = allclose
-Tensor.isclose = isclose
+# (equal, allclose, isclose, isnan, isinf, isfinite: ops of _ops/pointwise.py, exported above)
 Tensor.is_nonzero = is_nonzero
 
 strided = 'torch.strided'
@@ -143,6 +121,11 @@ contiguous_format = 'torch.contiguous_format'
 preserve_format = 'torch.preserve_format'
 channels_last = 'torch.channels_last'
 
+from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decompositions)
 from . import nn  # noqa: E402  (ember.nn: Module, layers, functional, init)
 from . import utils  # noqa: E402  (ember.utils.data: Dataset, DataLoader)
 from . import optim  # noqa: E402  (ember.optim: optimizers, lr_scheduler)
+from .serialization import save, load  # noqa: E402  (ember.save / ember.load: safe checkpoint files)
+from .summary import summary  # noqa: E402  (ember.summary(model, input_size): torchsummary-style table)
+from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
+from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)

@@ -23,8 +23,16 @@ for _n in ('add', 'sub', 'mul', 'div', 'true_divide', 'floor_divide', 'remainder
            'fix', 'round', 'relu', 'clamp', 'clip', 'clamp_min', 'clamp_max', 'maximum', 'minimum', 'fmax', 'fmin',
            'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'less', 'less_equal', 'greater', 'greater_equal', 'not_equal',
            'logical_and', 'logical_or', 'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor',
-           'bitwise_not', 'where'):
-    _bind(_n, getattr(P, _n), inplace=_n not in ('where', 'maximum', 'minimum', 'fmax', 'fmin'))
+           'bitwise_not', 'where',
+           'erf', 'erfc', 'erfinv', 'sinh', 'cosh', 'asin', 'acos', 'atan', 'asinh', 'acosh', 'atanh', 'arcsin',
+           'arccos', 'arctan', 'arcsinh', 'arccosh', 'arctanh', 'deg2rad', 'rad2deg', 'frac', 'sgn', 'nan_to_num',
+           'logit', 'atan2', 'arctan2', 'hypot', 'xlogy', 'copysign', 'heaviside', 'lerp', 'addcmul', 'addcdiv',
+           'bitwise_left_shift', 'bitwise_right_shift',
+           'logaddexp', 'logaddexp2', 'signbit', 'isnan', 'isinf', 'isfinite', 'isposinf', 'isneginf', 'isclose',
+           'allclose', 'equal'):
+    _bind(_n, getattr(P, _n), inplace=_n not in ('where', 'maximum', 'minimum', 'fmax', 'fmin', 'logaddexp',
+                                                 'logaddexp2', 'signbit', 'isnan', 'isinf', 'isfinite', 'isposinf',
+                                                 'isneginf', 'isclose', 'allclose', 'equal'))
 _T.where = lambda self, condition, other: P.where(condition, self, other)
 _T.masked_fill = I.masked_fill
 _T.masked_fill_ = IP.make_inplace(I.masked_fill)
@@ -81,6 +89,12 @@ _T.__ior__ = _inplace_op('bitwise_or_')
 _T.__xor__ = P.bitwise_xor
 _T.__rxor__ = _ref(P.bitwise_xor)
 _T.__ixor__ = _inplace_op('bitwise_xor_')
+_T.__lshift__ = P.bitwise_left_shift
+_T.__rlshift__ = _ref(P.bitwise_left_shift)
+_T.__ilshift__ = _inplace_op('bitwise_left_shift_')
+_T.__rshift__ = P.bitwise_right_shift
+_T.__rrshift__ = _ref(P.bitwise_right_shift)
+_T.__irshift__ = _inplace_op('bitwise_right_shift_')
 _T.__eq__ = P.eq
 _T.__ne__ = P.ne
 _T.__lt__ = P.lt
@@ -157,8 +171,31 @@ def _bind_module(mod, names):
 
 _bind_module(R, ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var',
              'all', 'any', 'logsumexp', 'cumsum', 'norm'))
-_bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm'))
+_bind_module(L, ('matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm', 'kron', 'cross', 'baddbmm', 'addmv',
+                 'addbmm'))
+for _n in ('baddbmm', 'addmv', 'addbmm'):
+    setattr(_T, _n + '_', IP.make_inplace(getattr(L, _n)))
+from . import decomp as _LD  # noqa: E402
+_T.inverse = _LD.inv
+_T.det = _LD.det
+_T.slogdet = _LD.slogdet
+_T.logdet = lambda self: _LD.logdet(self)
+_T.matrix_power = _LD.matrix_power
+_T.pinverse = lambda self, rcond=1e-15: _LD.pinv(self, rtol=rcond)
 from . import softmax as _SM  # noqa: E402
 _bind_module(_SM, ('softmax', 'log_softmax'))
 _T.__matmul__ = L.matmul
 _T.__rmatmul__ = lambda self, other: L.matmul(other, self)
+
+# manipulation (shape/index family) and sorting/statistics: methods and in-place forms
+from . import manipulation as _MP, sorting as _SO  # noqa: E402
+_bind_module(_MP, ('flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat', 'repeat_interleave', 'tile', 'movedim',
+                   'moveaxis', 'gather', 'index_select', 'masked_select', 'take', 'take_along_dim', 'diag',
+                   'diag_embed', 'diagonal', 'trace'))
+for _n in ('scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_copy', 'index_fill', 'masked_scatter',
+           'tril', 'triu'):
+    _bind(_n, getattr(_MP, _n))
+_bind_module(_SO, ('sort', 'argsort', 'msort', 'topk', 'kthvalue', 'unique', 'unique_consecutive', 'bincount', 'histc',
+                   'cummax', 'cummin', 'median', 'nanmedian', 'quantile', 'nanquantile', 'mode', 'count_nonzero',
+                   'aminmax', 'diff'))
+_bind('cumprod', _SO.cumprod)

@@ -408,3 +408,216 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),
                (xi.shape, input.dtype, beta, alpha))
     return _finish(t, out)
+
+
+# ================================================================ more products (compositions of ember ops,
+# so their gradients, of any order, come from the ops they are made of)
+__all__ += ['einsum', 'tensordot', 'kron', 'cross', 'baddbmm', 'addmv', 'addbmm']
+
+
+def _scaled(x, c):
+    return x if c == 1 else x * c
+
+
+def _add_scaled(input, p, beta, msg):
+    """beta * input + p, input broadcast to p's shape (beta == 0: input ignored, NaN too)."""
+    try:
+        s = broadcast_shapes_or_raise(tuple(input.shape), tuple(p.shape))
+    except RuntimeError:
+        s = None
+    if s != tuple(p.shape):
+        raise RuntimeError(msg)
+    if beta == 0:       # input's values ignored (NaN too); its gradient is zero, as in torch
+        from .pointwise import nan_to_num
+        return p + nan_to_num(input * 0, 0., 0., 0.)
+    return p + _scaled(input, beta)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (batch1 @ batch2), batched; beta == 0 ignores input (NaN too)."""
+    p = _scaled(bmm(batch1, batch2), alpha)
+    return _finish(_add_scaled(input, p, beta, f'The expanded size of the tensor ({p.shape[-1]}) must match the '
+                                               f'existing size ({input.shape[-1] if input.dim() else 1}) at '
+                                               f'non-singleton dimension {max(input.dim() - 1, 0)}.'), out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec)."""
+    p = _scaled(mv(mat, vec), alpha)
+    return _finish(_add_scaled(input, p, beta, f'size mismatch, got input ({list(input.shape)}), mat '
+                                               f'({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})'), out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * sum_b(batch1[b] @ batch2[b])."""
+    p = _scaled(bmm(batch1, batch2).sum(0), alpha)
+    return _finish(_add_scaled(input, p, beta, f'The expanded size of the tensor ({p.shape[-1]}) must match the '
+                                               f'existing size ({input.shape[-1] if input.dim() else 1}) at '
+                                               f'non-singleton dimension {max(input.dim() - 1, 0)}.'), out)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Sum over the last ``dims`` dims of a and the first of b, or over the dims listed in
+    ``dims = (dims_a, dims_b)``."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f'tensordot expects dims >= 0, but got dims={dims}')
+        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
+    if len(da) != len(db):
+        raise RuntimeError('both dimension lists should have same length')
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f'contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} '
+                               f'and second has size {b.shape[y]} in dim {y}')
+    fa = [d for d in range(a.dim()) if d not in da]
+    fb = [d for d in range(b.dim()) if d not in db]
+    k = _prod([a.shape[d] for d in da])
+    A = a.permute(*(fa + da)).reshape(_prod([a.shape[d] for d in fa]), k)
+    B = b.permute(*(db + fb)).reshape(k, _prod([b.shape[d] for d in fb]))
+    r = mm(A, B).reshape(*([a.shape[d] for d in fa] + [b.shape[d] for d in fb]))
+    return _finish(r, out)
+
+
+def kron(input, other, *, out=None):
+    """The Kronecker product: result[i*n + k, ...] = input[i, ...] * other[k, ...]."""
+    n = max(input.dim(), other.dim())
+    sa = (1,) * (n - input.dim()) + tuple(input.shape)
+    sb = (1,) * (n - other.dim()) + tuple(other.shape)
+    a = input.reshape(*[v for s in sa for v in (s, 1)])
+    b = other.reshape(*[v for s in sb for v in (1, s)])
+    return _finish((a * b).reshape(*[x * y for x, y in zip(sa, sb)]), out)
+
+
+def _rot(x, k, d):
+    from .shape import cat
+    return cat([x.narrow(d, k, 3 - k), x.narrow(d, 0, k)], d)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """The cross product of 3-vectors along ``dim`` (default: the first dim of size 3)."""
+    if input.dim() != other.dim():
+        raise RuntimeError(f'linalg.cross: inputs must have the same number of dimensions.')
+    if dim is None:
+        s = broadcast_shapes_or_raise(tuple(input.shape), tuple(other.shape))
+        dim = next((i for i, v in enumerate(s) if v == 3), None)
+        if dim is None:
+            raise RuntimeError('no dimension of size 3 in input')
+    return linalg_cross(input, other, dim=dim, out=out)
+
+
+def linalg_cross(input, other, *, dim=-1, out=None):
+    """torch.linalg.cross: the cross product along ``dim`` (inputs broadcast)."""
+    if input.dim() != other.dim():
+        raise RuntimeError(f'linalg.cross: inputs must have the same number of dimensions.')
+    d = dim % max(input.dim(), 1)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and '
+                           f'{other.shape[d]}')
+    s = broadcast_shapes_or_raise(tuple(input.shape), tuple(other.shape))
+    a, b = input.expand(*s), other.expand(*s)
+    r = _rot(a, 1, d) * _rot(b, 2, d) - _rot(a, 2, d) * _rot(b, 1, d)
+    return _finish(r, out)
+
+
+# ---------------------------------------------------------------- einsum
+_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+
+def _parse_einsum(eq, ops):
+    eq = eq.replace(' ', '')
+    lhs, arrow, rhs = eq.partition('->')
+    ins = lhs.split(',')
+    if len(ins) != len(ops):
+        raise RuntimeError(f'einsum(): more operands were provided than specified in the equation'
+                           if len(ops) > len(ins) else 'einsum(): fewer operands were provided than specified in '
+                           'the equation')
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in _LETTERS if c not in used]
+    ell = 0
+    for s, o in zip(ins, ops):
+        if '...' in s:
+            ell = max(ell, o.dim() - (len(s) - 3))
+    el = ''.join(free[:ell])
+    subs = []
+    for s, o in zip(ins, ops):
+        if '...' in s:
+            n = o.dim() - (len(s) - 3)
+            s = s.replace('...', el[ell - n:] if n else '')
+        if len(s) != o.dim():
+            raise RuntimeError(f'einsum(): the number of subscripts in the equation ({len(s)}) does not match the '
+                               f'number of dimensions ({o.dim()}) for operand {len(subs)}'
+                               + ('' if '...' in eq else ' and no ellipsis was given'))
+        subs.append(s)
+    if arrow:
+        out = rhs.replace('...', el)
+    else:
+        cnt = {}
+        for s in subs:
+            for c in s:
+                cnt[c] = cnt.get(c, 0) + 1
+        out = el + ''.join(sorted(c for c in cnt if cnt[c] == 1 and c not in el))
+    return subs, out
+
+
+@backward_op('EinsumBackward0')
+def _einsum_bw(node, g):
+    ops = node.saved()
+    subs, out = node._args
+    grads = []
+    for i, (s, nf) in enumerate(zip(subs, node.next_functions)):
+        if nf[0] is None:
+            grads.append(None)
+            continue
+        if len(set(s)) != len(s):
+            raise RuntimeError('einsum backward: repeated subscripts in one operand are not supported')
+        others = [o for j, o in enumerate(ops) if j != i]
+        osubs = [t for j, t in enumerate(subs) if j != i]
+        keep = ''.join(c for c in s if c in out or any(c in t for t in osubs))
+        r = _einsum(','.join([out] + osubs) + '->' + keep, [g] + others)
+        if keep != s:        # dims summed away in the forward: the gradient is constant along them
+            shape = [ops[i].shape[k] if c in keep else 1 for k, c in enumerate(s)]
+            r = r.reshape(*[ops[i].shape[k] if c in keep else 1 for k, c in enumerate(s)]) if keep else \
+                r.reshape(*shape)
+            r = r.expand(*ops[i].shape)
+        grads.append(r)
+    return tuple(grads)
+
+
+def _einsum(eq, ops):
+    subs, out = _parse_einsum(eq, ops)
+    dt = ops[0].dtype
+    for o in ops:
+        if o.dtype is not dt:
+            raise RuntimeError(f'expected scalar type {_cap(dt)} but found {_cap(o.dtype)}')
+    sizes = {}
+    for s, o in zip(subs, ops):
+        for c, n in zip(s, o.shape):
+            if c in sizes and sizes[c] != n and n != 1 and sizes[c] != 1:
+                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
+                                   f"{list(ops[0].shape)}")
+            sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
+    r = as_array(np.einsum(','.join(subs) + '->' + out, *[o._data for o in ops], optimize=len(ops) > 2))
+    if r.dtype is not dt.np:
+        r = r.astype(dt.np)
+    t = _wrap(r, dt, ops[0]._device)
+    if _gm.enabled and any(o._rg for o in ops):
+        record(_einsum_bw, t, tuple(ops), tuple(ops), (subs, out))
+    return t
+
+
+def einsum(equation, *operands):
+    """Sums of products over named subscripts, e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for o in operands:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(o).__name__}")
+    return _einsum(equation, list(operands))

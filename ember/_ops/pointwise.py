@@ -333,7 +333,8 @@ true_divide = div
 
 @backward_op('DivBackward2')
 def _div_round_bw(node, g):
-    return tuple(None if e[0] is None else g * 0 for e in node.next_functions)
+    return tuple(None if e[0] is None else grad_for(g * 0, s, d)
+                 for e, s, d in zip(node.next_functions, node._args[:2], node._args[2:]))
 
 
 @backward_op('NotImplemented')
@@ -347,6 +348,7 @@ def _record_not_implemented(t, name, *inputs):
 
 
 def _div_rounded(input, other, mode, out, name=None):
+    _check_shapes(input, other)
     xa, xb, rt = _operands(input, other)
     if rt is D.bool_:
         raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
@@ -363,7 +365,7 @@ def _div_rounded(input, other, mode, out, name=None):
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
         if name is None:
-            record(_div_round_bw, t, (input, other))
+            record(_div_round_bw, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
         else:
             _record_not_implemented(t, name, input, other)
     return _finish(t, out)
@@ -635,6 +637,7 @@ logical_xor = _logical(np.logical_xor)
 
 
 def logical_not(input, *, out=None):
+    _need_input('logical_not', input)
     return _finish(_wrap(as_array(np.logical_not(input._data)), D.bool_, input._device), out)
 
 
@@ -655,6 +658,7 @@ bitwise_xor = _bitwise(np.bitwise_xor, 'bitwise_xor')
 
 
 def bitwise_not(input, *, out=None):
+    _need_input('bitwise_not', input)
     if input.dtype._cat == 2:
         raise _not_implemented('bitwise_not_cpu', input.dtype)
     f = np.logical_not if input.dtype is D.bool_ else np.invert
@@ -723,10 +727,15 @@ _NOTHING_SAVED = (None, None)
 
 
 class _EmberMath:
-    """The functions a unary backward formula may call, as ember ops (see _unary)."""
+    """The functions a unary backward formula may call, as ember ops (see _unary); the same names
+    as NumPy's, which stands in for this class when no graph is built."""
     sin = staticmethod(lambda x: sin(x))
     cos = staticmethod(lambda x: cos(x))
     sign = staticmethod(lambda x: sign(x))
+    sinh = staticmethod(lambda x: sinh(x))
+    cosh = staticmethod(lambda x: cosh(x))
+    exp = staticmethod(lambda x: exp(x))
+    sqrt = staticmethod(lambda x: sqrt(x))
 
 
 def _unary_backward(name, backward):
@@ -747,7 +756,7 @@ def _unary_backward(name, backward):
     return backward_op(name)(bw)
 
 
-def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None):
+def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None, int_kernel=None):
     """An elementwise op. ``backward(M, g, x, out)`` gives the input gradient (see
     _unary_backward); ``to_float``: integer inputs compute in the default float dtype
     (torch.exp(int) is float); ``bool_error``: (exception class, message) raised for bool input."""
@@ -761,6 +770,8 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
         if dt._cat < 2:
             if bool_error is not None and dt is D.bool_:
                 raise bool_error[0](bool_error[1])
+            if int_kernel is not None:      # torch has no integer kernel: "frac_cpu" not implemented for 'Long'
+                raise _not_implemented(int_kernel, dt)
             if to_float:
                 dt = _default[0]
                 x = x.astype(dt.np)
@@ -860,12 +871,18 @@ def square(input, *, out=None):
     return pow(input, 2, out=out)
 
 
+def _need_input(name, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
 def sign(input, *, out=None):
+    _need_input('sign', input)
     if input.dtype is D.bool_:
-        return input.clone()
+        return _finish(input.clone(), out)
     r = as_array(np.sign(input._data))
     if input.dtype._cat == 2:
-        r = np.nan_to_num(r, copy=False, nan=0.)      # torch.sign(nan) is 0
+        r = as_array(np.nan_to_num(r, copy=False, nan=0.))      # torch.sign(nan) is 0
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_zero_bw, t, (input,))
@@ -883,10 +900,11 @@ def _rounding(name, f):
     kernel = name.split('Backward')[0].lower() + '_vml_cpu'
 
     def op(input, *, out=None):
+        _need_input(op.__name__, input)
         if input.dtype._cat < 2:
             if input.dtype is D.bool_:
                 raise _not_implemented(kernel, input.dtype)
-            return input.clone()
+            return _finish(input.clone(), out)
         t = _wrap(as_array(f(input._data)), input.dtype, input._device)
         if _gm.enabled and input._rg:
             record(cls, t, (input,))
@@ -907,6 +925,7 @@ _round1_bw = backward_op('RoundBackward1')(lambda node, g: (g * 0,))
 
 def round(input, *, decimals=0, out=None):
     """Round half to even; ``decimals`` digits after the point (negative: before it)."""
+    _need_input('round', input)
     if decimals == 0:
         return _round0(input, out=out)
     if input.dtype._cat < 2:
@@ -953,6 +972,7 @@ def _threshold_bw_bw(node, gg):
 
 def relu(input):
     """max(input, 0). Example: ``ember.relu(ember.tensor([-1., 2.]))`` is ``tensor([0., 2.])``."""
+    _need_input('relu', input)
     x = input._data
     if input.dtype is D.bool_:
         raise RuntimeError('Boolean inputs not supported for relu')
@@ -1044,6 +1064,8 @@ def _check_fits(v, dt):
     if lim is None:
         info = np.iinfo(dt.np) if dt._cat == 1 else np.finfo(dt.np)
         lim = _LIMITS[dt] = (int(info.min), int(info.max)) if dt._cat == 1 else (float(info.min), float(info.max))
+    if dt is D.uint8 and isinstance(v, (int, np.integer)):
+        lim = (-255, 255)       # torch wraps small negative ints into uint8 (-1 is 255)
     if not (lim[0] <= v <= lim[1]) and v == v and (dt._cat == 1 or builtins_abs(v) != float('inf')):
         ctype = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t',
                  'float16': 'c10::Half', 'float32': 'float', 'float64': 'double'}[dt.name]
@@ -1094,3 +1116,448 @@ def clamp_min(input, min):
 
 def clamp_max(input, max):
     return clamp(input, max=max, _cls=_clamp_max_t_bw if isinstance(max, Tensor) else _clamp_max_bw)
+
+
+# ---------------------------------------------------------------- erf, erfc, erfinv (NumPy has none)
+# Rational approximations of W. J. Cody's kind, with the coefficients of fdlibm's s_erf.c
+# (Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at SunPro, a Sun
+# Microsystems, Inc. business. Permission to use, copy, modify, and distribute this software is
+# freely granted, provided that this notice is preserved.) Accurate to about one ulp in float64.
+_PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
+       -5.77027029648944159157e-03, -2.37630166566501626084e-05)
+_QQ = (1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
+       1.32494738004321644526e-04, -3.96022827877536812320e-06)
+_PA = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
+       3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
+       -2.16637559486879084300e-03)
+_QA = (1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02,
+       1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02)
+_RA = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01,
+       -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02,
+       -8.12874355063065934246e+01, -9.81432934416914548592e+00)
+_SA = (1.0, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02,
+       6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02,
+       6.57024977031928170135e+00, -6.04244152148580987438e-02)
+_RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01,
+       -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03,
+       -4.83519191608651397019e+02)
+_SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
+       3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
+       -2.24409524465858183362e+01)
+_ERX = 8.45062911510467529297e-01
+
+
+def _poly(c, z):
+    r = np.full_like(z, c[-1])
+    for a in c[-2::-1]:
+        r = r * z + a
+    return r
+
+
+_ERFC32 = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
+           -0.82215223, 0.17087277)
+
+
+def _erf32(x):
+    """erf in float32 for float32/float16 input: 1 - erfc(|x|) with the Chebyshev-fitted erfc of
+    Numerical Recipes (fractional error < 1.2e-7), one pass of ~16 array ops."""
+    x = x.astype(np.float32, copy=False)
+    z = np.abs(x)
+    t = 1 / (1 + 0.5 * z)
+    p = np.full_like(t, np.float32(_ERFC32[-1]))
+    for a in _ERFC32[-2::-1]:
+        p *= t
+        p += np.float32(a)
+    p -= z * z
+    np.exp(p, out=p)
+    p *= t
+    np.subtract(1, p, out=p)
+    p = np.copysign(p, x, out=p)
+    small = z < 0.84375              # near 0, 1 - erfc loses the relative precision: fdlibm's series
+    if small.any():
+        zz = x * x
+        p = np.where(small, x + x * (_poly(_PP, zz) / _poly(_QQ, zz)).astype(np.float32, copy=False), p)
+    return p
+
+
+def _erfc_tail(s):
+    """erfc(s) for s >= 1.25 (float64), fdlibm's asymptotic form."""
+    z = 1 / (s * s)
+    small = s < 1 / 0.35
+    R = np.where(small, _poly(_RA, z), _poly(_RB, z))
+    S = np.where(small, _poly(_SA, z), _poly(_SB, z))
+    h = (s.view(np.uint64) & np.uint64(0xffffffff00000000)).view(np.float64)   # s to ~single precision
+    return np.exp(-h * h - 0.5625) * np.exp((h - s) * (h + s) + R / S) / s
+
+
+def erf_np(x):
+    """erf of an array: float64 to about one ulp (fdlibm's method), float32/float16 in float32."""
+    dt = x.dtype
+    if dt == np.float32 or dt == np.float16:
+        return _erf32(x).astype(dt, copy=False)
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    out = np.empty_like(a)
+    m1 = a < 0.84375
+    if m1.any():
+        s = a[m1]
+        z = s * s
+        out[m1] = s + s * (_poly(_PP, z) / _poly(_QQ, z))
+    m2 = (a >= 0.84375) & (a < 1.25)
+    if m2.any():
+        s = a[m2] - 1
+        out[m2] = _ERX + _poly(_PA, s) / _poly(_QA, s)
+    m3 = (a >= 1.25) & (a < 6)
+    if m3.any():
+        out[m3] = 1 - _erfc_tail(a[m3])
+    m4 = ~(m1 | m2 | m3)
+    if m4.any():
+        out[m4] = np.where(np.isnan(a[m4]), np.nan, 1.0)
+    out = np.copysign(out, x)
+    return out.astype(dt, copy=False) if dt.kind == 'f' else out
+
+
+def erfc_np(x):
+    """erfc of an array, computed in float64 (keeps its relative precision in the far tail)."""
+    dt = x.dtype
+    x64 = np.asarray(x, dtype=np.float64)
+    a = np.abs(x64)
+    out = np.empty_like(a)
+    m1 = a < 0.84375
+    if m1.any():
+        s = a[m1]
+        z = s * s
+        out[m1] = 1 - (s + s * (_poly(_PP, z) / _poly(_QQ, z)))
+    m2 = (a >= 0.84375) & (a < 1.25)
+    if m2.any():
+        s = a[m2] - 1
+        out[m2] = 1 - _ERX - _poly(_PA, s) / _poly(_QA, s)
+    m3 = (a >= 1.25) & (a < 28)
+    if m3.any():
+        out[m3] = _erfc_tail(a[m3])
+    m4 = ~(m1 | m2 | m3)
+    if m4.any():
+        out[m4] = np.where(np.isnan(a[m4]), np.nan, 0.0)
+    out = np.where(x64 < 0, 2 - out, out)
+    return out.astype(dt, copy=False) if dt.kind == 'f' else out
+
+
+def erfinv_np(y):
+    """erfinv of an array: Giles' approximation refined by Newton steps on erf (float64)."""
+    dt = y.dtype
+    y64 = np.asarray(y, dtype=np.float64)
+    w = -np.log((1 - y64) * (1 + y64))
+    small = w < 5
+    ws = w - 2.5
+    wl = np.sqrt(np.where(small, 5., w)) - 3
+    ps = _poly((1.50140941, 0.246640727, -0.00417768164, -0.00125372503, 0.00021858087, -4.39150654e-06,
+                -3.5233877e-06, 3.43273939e-07, 2.81022636e-08), ws)
+    pl = _poly((2.83297682, 1.00167406, 0.00943887047, -0.0076224613, 0.00573950773, -0.00367342844,
+                0.00134934322, 0.000100950558, -0.000200214257), wl)
+    x = np.where(small, ps, pl) * y64
+    fin = np.isfinite(x)
+    xs = np.where(fin, x, 0.)
+    for _ in range(3):
+        xs = xs - (erf_np(xs) - y64) / (1.1283791670955126 * np.exp(-xs * xs))
+    x = np.where(fin, xs, x)
+    x = np.where(np.abs(y64) == 1, np.copysign(np.inf, y64), np.where(np.abs(y64) > 1, np.nan, x))
+    return x.astype(dt, copy=False) if dt.kind == 'f' else x
+
+
+erf = _unary('ErfBackward0', erf_np, lambda M, g, x, o: g * M.exp(-(x * x)) * 1.1283791670955126)
+erfc = _unary('ErfcBackward0', erfc_np, lambda M, g, x, o: g * M.exp(-(x * x)) * -1.1283791670955126)
+erfinv = _unary('ErfinvBackward0', erfinv_np, lambda M, g, x, o: g * M.exp(o * o) * 0.886226925452758,
+                saves='output')
+
+# ---------------------------------------------------------------- more unary math
+sinh = _unary('SinhBackward0', np.sinh, lambda M, g, x, o: g * M.cosh(x))
+cosh = _unary('CoshBackward0', np.cosh, lambda M, g, x, o: g * M.sinh(x))
+asin = _unary('AsinBackward0', np.arcsin, lambda M, g, x, o: g / M.sqrt(1 - x * x))
+acos = _unary('AcosBackward0', np.arccos, lambda M, g, x, o: -g / M.sqrt(1 - x * x))
+atan = _unary('AtanBackward0', np.arctan, lambda M, g, x, o: g / (x * x + 1))
+asinh = _unary('AsinhBackward0', np.arcsinh, lambda M, g, x, o: g / M.sqrt(x * x + 1))
+acosh = _unary('AcoshBackward0', np.arccosh, lambda M, g, x, o: g / M.sqrt(x * x - 1))
+atanh = _unary('AtanhBackward0', np.arctanh, lambda M, g, x, o: g / (1 - x * x))
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+deg2rad = _unary('Deg2RadBackward0', lambda x: x * (np.pi / 180), lambda M, g, x, o: g * (np.pi / 180), saves='none')
+rad2deg = _unary('Rad2DegBackward0', lambda x: x * (180 / np.pi), lambda M, g, x, o: g * (180 / np.pi), saves='none')
+frac = _unary('FracBackward0', lambda x: x - np.trunc(x), lambda M, g, x, o: g, saves='none', int_kernel='frac_cpu')
+sgn = sign
+
+
+def signbit(input, *, out=None):
+    """True where the sign bit is set (-0.0 included)."""
+    _need_input('signbit', input)
+    x = input._data
+    r = np.zeros(x.shape, np.bool_) if input.dtype is D.bool_ else np.signbit(x)
+    return _finish(_wrap(as_array(r), D.bool_, input._device), out)
+
+
+def _isfn(f, name):
+    def op(input):
+        _need_input(name, input)
+        x = input._data
+        if input.dtype._cat < 2:
+            r = np.full(x.shape, name == 'isfinite')
+        else:
+            r = f(x)
+        return _wrap(as_array(r), D.bool_, input._device)
+    op.__name__ = name
+    return op
+
+
+isnan = _isfn(np.isnan, 'isnan')
+isinf = _isfn(np.isinf, 'isinf')
+isfinite = _isfn(np.isfinite, 'isfinite')
+
+
+def isposinf(input, *, out=None):
+    return _finish(_wrap(as_array(np.isposinf(input._data)), D.bool_, input._device), out)
+
+
+def isneginf(input, *, out=None):
+    return _finish(_wrap(as_array(np.isneginf(input._data)), D.bool_, input._device), out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other| (equal infinities too), elementwise."""
+    _need_input('isclose', input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"isclose(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f'{_cap(input.dtype)} did not match {_cap(other.dtype)}')
+    broadcast_shapes_or_raise(input.shape, other.shape)
+    a, b = input._data, other._data
+    if input.dtype._cat < 2:
+        a, b = a.astype(np.float64), b.astype(np.float64)
+    return _wrap(as_array(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)), D.bool_, input._device)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """True when both have the same size and elements."""
+    return input.shape == other.shape and bool((input._data == other._data).all())
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """NaN -> ``nan``, +inf -> ``posinf`` (default: the dtype's max), -inf -> ``neginf`` (its min)."""
+    _need_input('nan_to_num', input)
+    if input.dtype._cat < 2:
+        return _finish(input.clone(), out)
+    x = input._data
+    r = as_array(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)).astype(x.dtype, copy=False)
+    t = _wrap(r, input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_nan_to_num_bw, t, (input,), (input,))
+    return _finish(t, out)
+
+
+@backward_op('NanToNumBackward0')
+def _nan_to_num_bw(node, g):
+    (x,) = node.saved()
+    return (where(_mask(np.isfinite(x._data), x), g, 0.),)
+
+
+@backward_op('LogitBackward0')
+def _logit_bw(node, g):
+    (x,) = node.saved()
+    eps = node._args
+    r = g / (x * (1 - x))
+    if eps is not None:
+        r = where(_mask((x._data < eps) | (x._data > 1 - eps), x), 0., r)
+    return (r,)
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
+    _need_input('logit', input)
+    x = input._data
+    dt = input.dtype
+    if dt._cat < 2:
+        dt = _default[0]
+        x = x.astype(dt.np)
+    if eps is not None:
+        x = np.clip(x, eps, 1 - eps)
+    t = _wrap(as_array(np.log(x / (1 - x))).astype(dt.np, copy=False), dt, input._device)
+    if _gm.enabled and input._rg:
+        record(_logit_bw, t, (input,), (input,), eps)
+    return _finish(t, out)
+
+
+# ---------------------------------------------------------------- more binary math
+def _binary(name, f, backward=None, kernel=None, to_float=True, node=None):
+    """An elementwise op of two operands (tensor, tensor or number), promoted as torch does.
+    ``backward(g, a, b, out, need_a, need_b)`` gives (grad_a, grad_b) with ember ops (either may be
+    None); ``kernel``: torch has no integer kernel of this name; ``to_float``: integer inputs
+    compute in the default float dtype."""
+    cls = None
+    if backward is not None:
+        @backward_op(node or name.capitalize() + 'Backward0')
+        def cls(node_, g):
+            a, b, o = node_.saved()
+            sa, sb, da, db = node_._args
+            na, nb = node_.next_functions
+            ga, gb = backward(g, a, b, o, na[0] is not None, nb[0] is not None)
+            return (grad_for(ga, sa, da) if ga is not None and na[0] is not None else None,
+                    grad_for(gb, sb, db) if gb is not None and nb[0] is not None else None)
+
+    def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            _need_tensor(name, input, other)
+        xa, xb, rt = _operands(input, other)
+        if rt._cat < 2:
+            if kernel is not None:
+                raise _not_implemented(kernel, rt)
+            if to_float:
+                rt = _default[0]
+                xa = xa.astype(rt.np) if isinstance(xa, np.ndarray) else float(xa)
+                xb = xb.astype(rt.np) if isinstance(xb, np.ndarray) else float(xb)
+        r = as_array(_compute(f, input, other, xa, xb)).astype(rt.np, copy=False)
+        t = _wrap(r, rt, _device_of(input, other))
+        if _gm.enabled and (_grad_input(input) or _grad_input(other)):
+            if cls is None:
+                _record_not_implemented(t, name, input, other)
+            else:
+                record(cls, t, (input, other), (input, other, t),
+                       (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt)))
+        return _finish(t, out)
+    op.__name__ = name
+    return op
+
+
+def _atan2_bw(g, a, b, o, na, nb):
+    d = a * a + b * b
+    return (g * b / d if na else None), (g * -a / d if nb else None)
+
+
+atan2 = _binary('atan2', np.arctan2, _atan2_bw)
+arctan2 = atan2
+hypot = _binary('hypot', np.hypot, lambda g, a, b, o, na, nb: (g * a / o if na else None, g * b / o if nb else None),
+                kernel='hypot_cpu')
+logaddexp = _binary('logaddexp', np.logaddexp,
+                    lambda g, a, b, o, na, nb: (g * exp(a - o) if na else None, g * exp(b - o) if nb else None),
+                    kernel='logaddexp_cpu')
+logaddexp2 = _binary('logaddexp2', np.logaddexp2,
+                     lambda g, a, b, o, na, nb: (g * exp2(a - o) if na else None, g * exp2(b - o) if nb else None),
+                     kernel='logaddexp2_cpu')
+
+
+def _xlogy_np(a, b):
+    r = a * np.log(b)
+    return np.where((a == 0) & ~np.isnan(b), 0., r)
+
+
+def _xlogy_bw(g, a, b, o, na, nb):
+    ga = gb = None
+    if na:
+        lb = log(b) if isinstance(b, Tensor) else float(np.log(b)) if b > 0 else float('nan') if b < 0 else float('-inf')
+        ga = g * where(a != 0, lb, 0.) if isinstance(a, Tensor) else g * lb
+    if nb:
+        gb = g * a / b
+    return ga, gb
+
+
+xlogy = _binary('xlogy', _xlogy_np, _xlogy_bw, node='XlogyBackward0')
+
+
+def _copysign_bw(g, a, b, o, na, nb):
+    ga = None
+    if na:
+        ga = where(a == 0, 0., g * (o / a))
+    return ga, (g * 0 if nb else None)
+
+
+copysign = _binary('copysign', np.copysign, _copysign_bw)
+
+
+def heaviside(input, values, *, out=None):
+    """0 where input < 0, ``values`` where input == 0, 1 where input > 0 (no gradient in torch)."""
+    _need_input('heaviside', input)
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    if input.dtype is not values.dtype:
+        raise RuntimeError('heaviside is not yet implemented for tensors with different dtypes.')
+    x, v = input._data, values._data
+    broadcast_shapes_or_raise(x.shape, v.shape)
+    r = as_array(np.where(x == 0, v, x > 0)).astype(input.dtype.np, copy=False)
+    t = _wrap(r, input.dtype, input._device)
+    if _gm.enabled and (input._rg or values._rg):
+        _record_not_implemented(t, 'heaviside', input, values)
+    return _finish(t, out)
+
+
+bitwise_left_shift = _bitwise(np.left_shift, 'lshift')
+bitwise_right_shift = _bitwise(np.right_shift, 'rshift')
+bitwise_left_shift.__name__, bitwise_right_shift.__name__ = 'bitwise_left_shift', 'bitwise_right_shift'
+
+
+# ---------------------------------------------------------------- lerp, addcmul, addcdiv
+@backward_op('LerpBackward1')
+def _lerp_bw(node, g):
+    s, e, w = node.saved()
+    ss, se, sw, dt = node._args
+    nf = node.next_functions
+    gs = grad_for(g * (1 - w), ss, dt) if nf[0][0] is not None else None
+    ge = grad_for(g * w, se, dt) if nf[1][0] is not None else None
+    gw = grad_for(g * (e - s), sw, dt) if len(nf) > 2 and nf[2][0] is not None else None
+    return (gs, ge, gw) if len(nf) > 2 else (gs, ge)
+
+
+_lerp_scalar_bw = backward_op('LerpBackward0')(_lerp_bw._backward)
+
+
+def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input); ``weight`` a number or a tensor (torch's two-sided formula)."""
+    _need_input('lerp', input)
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
+    dt = input.dtype
+    if end.dtype is not dt:
+        raise RuntimeError(f'expected dtype {_MMN[dt.name]} for `end` but got dtype {_MMN[end.dtype.name]}')
+    if dt._cat < 2:
+        raise _not_implemented('lerp_kernel_scalar' if not isinstance(weight, Tensor) else 'lerp_kernel_tensor', dt)
+    if isinstance(weight, Tensor):
+        if weight.dtype is not dt:
+            raise RuntimeError(f'expected dtype {_MMN[dt.name]} for `weight` but got dtype {_MMN[weight.dtype.name]}')
+        w = weight._data
+        s = broadcast_shapes_or_raise(broadcast_shapes_or_raise(input.shape, end.shape), weight.shape)
+    else:
+        w = to_scalar(weight)
+        s = broadcast_shapes_or_raise(input.shape, end.shape)
+    a, b = input._data, end._data
+    d = b - a
+    r = as_array(np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))).astype(dt.np, copy=False)
+    r = np.broadcast_to(r, s).copy() if r.shape != s else r
+    t = _wrap(r, dt, input._device)
+    if _gm.enabled and (input._rg or end._rg or _grad_input(weight)):
+        if isinstance(weight, Tensor):
+            record(_lerp_bw, t, (input, end, weight), (input, end, weight),
+                   (input.shape, end.shape, weight.shape, dt))
+        else:
+            record(_lerp_scalar_bw, t, (input, end), (input, end, w), (input.shape, end.shape, (), dt))
+    return _finish(t, out)
+
+
+_MMN = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+        'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool'}
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
+    p = mul(tensor1, tensor2)
+    return _finish(add(input, p if value == 1 else mul(p, value)), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (floating tensors only, as in torch)."""
+    if tensor1.dtype._cat < 2 and tensor2.dtype._cat < 2:
+        raise RuntimeError('Integer division with addcdiv is no longer supported, and in a future  release addcdiv '
+                           'will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be '
+                           'implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for '
+                           'integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future '
+                           'addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), '
+                           'for all dtypes.')
+    q = div(tensor1, tensor2)
+    return _finish(add(input, q if value == 1 else mul(q, value)), out)

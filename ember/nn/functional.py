@@ -21,6 +21,15 @@ from ._functional.linear import linear, bilinear
 from ._functional.sparse import embedding, one_hot
 from ._functional.padding import pad
 from ._functional.normalization import layer_norm, rms_norm, normalize, cosine_similarity, pairwise_distance
+from ._functional.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
+                               unfold, fold)
+from ._functional.pooling import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices,
+                                  max_pool2d_with_indices, max_pool3d_with_indices, avg_pool1d, avg_pool2d,
+                                  avg_pool3d, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
+                                  adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
+                                  adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+                                  adaptive_max_pool3d_with_indices, lp_pool1d, lp_pool2d)
+from ._functional.batchnorm import batch_norm, instance_norm, group_norm
 from ._functional.loss import (nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss,
                                binary_cross_entropy, binary_cross_entropy_with_logits, kl_div)
 
@@ -30,4 +39,11 @@ __all__ = ['relu', 'relu_', 'relu6', 'hardtanh', 'hardtanh_', 'threshold', 'thre
            'softmin', 'tanhshrink', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
            'feature_alpha_dropout', 'linear', 'bilinear', 'embedding', 'one_hot', 'pad', 'layer_norm', 'rms_norm',
            'normalize', 'cosine_similarity', 'pairwise_distance', 'nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss',
-           'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']
+           'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div',
+           'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'unfold', 'fold',
+           'max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
+           'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
+           'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d', 'adaptive_max_pool2d',
+           'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
+           'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d', 'batch_norm', 'instance_norm',
+           'group_norm']

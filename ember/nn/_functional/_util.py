@@ -32,93 +32,8 @@ def opmath(x):
     return x.astype(np.float32) if x.dtype == np.float16 else x
 
 
-# ---------------------------------------------------------------- erf (NumPy has none)
-# Rational approximations of W. J. Cody's kind, with the coefficients of fdlibm's s_erf.c
-# (Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at SunPro, a Sun
-# Microsystems, Inc. business. Permission to use, copy, modify, and distribute this software is
-# freely granted, provided that this notice is preserved.) Accurate to about one ulp in float64.
-_PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
-       -5.77027029648944159157e-03, -2.37630166566501626084e-05)
-_QQ = (1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
-       1.32494738004321644526e-04, -3.96022827877536812320e-06)
-_PA = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
-       3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
-       -2.16637559486879084300e-03)
-_QA = (1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02,
-       1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02)
-_RA = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01,
-       -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02,
-       -8.12874355063065934246e+01, -9.81432934416914548592e+00)
-_SA = (1.0, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02,
-       6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02,
-       6.57024977031928170135e+00, -6.04244152148580987438e-02)
-_RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01,
-       -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03,
-       -4.83519191608651397019e+02)
-_SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
-       3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
-       -2.24409524465858183362e+01)
-_ERX = 8.45062911510467529297e-01
-
-
-def _poly(c, z):
-    r = np.full_like(z, c[-1])
-    for a in c[-2::-1]:
-        r = r * z + a
-    return r
-
-
-_ERFC32 = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
-           -0.82215223, 0.17087277)
-
-
-def _erf32(x):
-    """erf in float32 for float32/float16 input: 1 - erfc(|x|) with the Chebyshev-fitted erfc of
-    Numerical Recipes (fractional error < 1.2e-7), one pass of ~16 array ops."""
-    x = x.astype(np.float32, copy=False)
-    z = np.abs(x)
-    t = 1 / (1 + 0.5 * z)
-    p = np.full_like(t, np.float32(_ERFC32[-1]))
-    for a in _ERFC32[-2::-1]:
-        p *= t
-        p += np.float32(a)
-    p -= z * z
-    np.exp(p, out=p)
-    p *= t
-    np.subtract(1, p, out=p)
-    return np.copysign(p, x, out=p)
-
-
-def erf_np(x):
-    """erf of an array: float64 to about one ulp (fdlibm's method), float32/float16 in float32."""
-    dt = x.dtype
-    if dt == np.float32 or dt == np.float16:
-        return _erf32(x).astype(dt, copy=False)
-    a = np.abs(np.asarray(x, dtype=np.float64))
-    out = np.empty_like(a)
-    m1 = a < 0.84375
-    if m1.any():
-        s = a[m1]
-        z = s * s
-        out[m1] = s + s * (_poly(_PP, z) / _poly(_QQ, z))
-    m2 = (a >= 0.84375) & (a < 1.25)
-    if m2.any():
-        s = a[m2] - 1
-        out[m2] = _ERX + _poly(_PA, s) / _poly(_QA, s)
-    m3 = (a >= 1.25) & (a < 6)
-    if m3.any():
-        s = a[m3]
-        z = 1 / (s * s)
-        small = s < 1 / 0.35
-        R = np.where(small, _poly(_RA, z), _poly(_RB, z))
-        S = np.where(small, _poly(_SA, z), _poly(_SB, z))
-        h = (s.view(np.uint64) & np.uint64(0xffffffff00000000)).view(np.float64)   # s to ~single precision
-        out[m3] = 1 - np.exp(-h * h - 0.5625) * np.exp((h - s) * (h + s) + R / S) / s
-    m4 = ~(m1 | m2 | m3)
-    if m4.any():
-        out[m4] = np.where(np.isnan(a[m4]), np.nan, 1.0)
-    out = np.copysign(out, x)
-    return out.astype(dt, copy=False) if dt.kind == 'f' else out
+# erf (NumPy has none) is an op of _ops/pointwise.py; exact GELU's backward needs it differentiable
+from ..._ops.pointwise import erf_np, erf  # noqa: E402,F401
 
 
 class NP:
@@ -214,11 +129,6 @@ def pointwise_op(name, kernel, fwd, bwd, saves='input', ints=False, bool_error=N
         return t
     op.node_class = _bw
     return op
-
-
-# erf as an op of its own: exact GELU's backward (evaluated on tensors) needs it differentiable
-erf = pointwise_op('ErfBackward0', 'erf_vml_cpu', erf_np,
-                   lambda M, g, x, o: g * (M.exp(-(x * x)) * 1.1283791670955126))
 
 
 def _softplus_em(x):

@@ -9,6 +9,14 @@ from .activation import (Threshold, ReLU, Hardtanh, ReLU6, Sigmoid, Hardsigmoid,
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from .sparse import Embedding
 from .normalization import LayerNorm, RMSNorm
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+                      LPPool1d, LPPool2d)
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .groupnorm import GroupNorm
+from .fold import Fold, Unfold
 from .loss import (L1Loss, NLLLoss, NLLLoss2d, KLDivLoss, MSELoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss,
                    CrossEntropyLoss)
 
@@ -20,4 +28,9 @@ __all__ = ['Module', 'Container', 'Sequential', 'ModuleList', 'ModuleDict', 'Par
            'Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'Embedding',
            'LayerNorm', 'RMSNorm',
            'L1Loss', 'NLLLoss', 'NLLLoss2d', 'KLDivLoss', 'MSELoss', 'BCELoss', 'BCEWithLogitsLoss', 'SmoothL1Loss',
-           'HuberLoss', 'CrossEntropyLoss']
+           'HuberLoss', 'CrossEntropyLoss',
+           'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d',
+           'MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d', 'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool1d',
+           'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d',
+           'LPPool1d', 'LPPool2d', 'BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d',
+           'InstanceNorm3d', 'GroupNorm', 'Fold', 'Unfold']

@@ -1,0 +1,466 @@
+"""torch.linalg's matrix functions: inverse, determinants, solvers, decompositions, matrix norms.
+
+Forward on NumPy's LAPACK; each backward is written with ember ops (so it is differentiable
+again). ``ember.linalg`` exports them under torch.linalg's names.
+
+Example:
+    >>> A = ember.randn(3, 3, dtype=ember.float64); ember.linalg.solve(A, ember.ones(3))
+"""
+import numpy as np
+from .. import _dtype as D
+from .. import return_types as RT
+from .._tensor import Tensor, _wrap, _gm
+from ._core import record, backward_op, as_array, sum_to, finish as _finish
+from ._core import type_name as _cap
+from .linalg import matmul, linalg_cross as cross  # noqa: F401
+from .reduction import vector_norm
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix is singular / not positive-definite."""
+
+
+def _square(A, fname):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg_{fname}(): argument 'A' (position 1) must be Tensor, not {type(A).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError(f'linalg.{fname}: The input tensor A must have at least 2 dimensions.')
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f'linalg.{fname}: A must be batches of square matrices, but they are {A.shape[-2]} by '
+                           f'{A.shape[-1]} matrices')
+    _float(A, fname)
+
+
+def _float(A, fname):
+    if A.dtype not in (D.float32, D.float64):
+        raise RuntimeError(f'linalg.{fname}: Expected a floating point or complex tensor as input. Got {_cap(A.dtype)}')
+
+
+def _w(r, like):
+    r = as_array(r)
+    return _wrap(r.astype(like.dtype.np, copy=False), like.dtype, like._device)
+
+
+def _T(x):
+    return x.transpose(-2, -1)
+
+
+def _eye_like(n, like):
+    return _wrap(np.eye(n, dtype=like.dtype.np), like.dtype, like._device)
+
+
+# ---------------------------------------------------------------- inv, det, slogdet
+@backward_op('LinalgInvExBackward0')
+def _inv_bw(node, g):
+    (Ai,) = node.saved()
+    return (-matmul(matmul(_T(Ai), g), _T(Ai)),)
+
+
+def inv(A, *, out=None):
+    """The inverse of each square matrix of A; singular matrices raise LinAlgError."""
+    _square(A, 'inv')
+    try:
+        r = np.linalg.inv(A._data) if A.numel() else A._data.copy()
+    except np.linalg.LinAlgError:
+        raise LinAlgError('linalg.inv: The diagonal element 1 is zero, the inversion could not be completed '
+                          'because the input matrix is singular.') from None
+    t = _w(r, A)
+    if _gm.enabled and A._rg:
+        record(_inv_bw, t, (A,), (t,))
+    return _finish(t, out)
+
+
+@backward_op('LinalgDetBackward0')
+def _det_bw(node, g):
+    A, d = node.saved()
+    return ((g * d).unsqueeze(-1).unsqueeze(-1) * _T(inv(A)),)
+
+
+def det(A, *, out=None):
+    """The determinant of each square matrix of A."""
+    _square(A, 'det')
+    t = _w(np.linalg.det(A._data), A)
+    if _gm.enabled and A._rg:
+        record(_det_bw, t, (A,), (A, t))
+    return _finish(t, out)
+
+
+@backward_op('LinalgSlogdetBackward0', multi_output=True)
+def _slogdet_bw(node, *grads):
+    (A,) = node.saved()
+    gl = grads[1] if len(grads) > 1 else None
+    if gl is None:
+        return (None,)
+    return (gl.unsqueeze(-1).unsqueeze(-1) * _T(inv(A)),)
+
+
+_slogdet_rt = RT.make('slogdet', ('sign', 'logabsdet'))
+
+
+def slogdet(A, *, out=None):
+    """(sign, log|det|) of each square matrix of A."""
+    _square(A, 'slogdet')
+    s, l = np.linalg.slogdet(A._data)
+    ts, tl = _w(s, A), _w(l, A)
+    if _gm.enabled and A._rg:
+        record(_slogdet_bw, (ts, tl), (A,), (A,))
+        ts._rg = False
+        ts.grad_fn = None
+    return _slogdet_rt((ts, tl))
+
+
+# ---------------------------------------------------------------- solve, lstsq, pinv, matrix_power
+@backward_op('LinalgSolveExBackward0')
+def _solve_bw(node, g):
+    A, X = node.saved()
+    vec, bshape = node._args
+    nA, nB = node.next_functions
+    if vec:
+        g = g.unsqueeze(-1)
+        X = X.unsqueeze(-1)
+    gB = solve(_T(A), g)
+    gA = sum_to(-matmul(gB, _T(X)), A.shape) if nA[0] is not None else None
+    if vec:
+        gB = gB.squeeze(-1)
+    return gA, (sum_to(gB, bshape) if nB[0] is not None else None)
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with A @ X = B (``left=False``: X @ A = B); B may be a vector (batched)."""
+    _square(A, 'solve')
+    if not left:
+        return _finish(_T(solve(_T(A), _T(B))), out)
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f'linalg.solve: Expected A and B to have the same dtype, but found A of type '
+                           f'{_cap(A.dtype)} and B of type {_cap(B.dtype)} instead')
+    vec = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    b = B._data[..., None] if vec else B._data
+    if b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f'linalg.solve: Incompatible shapes of A and B for the equation AX = B '
+                           f'({A.shape[-2]}x{A.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})')
+    try:
+        a = A._data
+        if b.ndim > 2 or a.ndim > 2:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            a = np.broadcast_to(a, batch + a.shape[-2:])
+            b = np.broadcast_to(b, batch + b.shape[-2:])
+        r = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise LinAlgError('linalg.solve: The solver failed because the input matrix is singular.') from None
+    if vec:
+        r = r[..., 0]
+    t = _w(r, A)
+    if _gm.enabled and (A._rg or B._rg):
+        record(_solve_bw, t, (A, B), (A, t), (vec, tuple(B.shape)))
+    return _finish(t, out)
+
+
+def matrix_power(A, n, *, out=None):
+    """A @ A @ ... (n times); n == 0 gives identities, n < 0 powers the inverse."""
+    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f'linalg.matrix_power: A must be batches of square matrices, but they are '
+                           f'{A.shape[-2] if A.dim() >= 2 else 1} by {A.shape[-1] if A.dim() else 1} matrices')
+    if n == 0:
+        r = _eye_like(A.shape[-1], A).expand(*A.shape).clone()
+        return _finish(r + A * 0 if A._rg and _gm.enabled else r, out)
+    if n < 0:
+        A, n = inv(A), -n
+    r, p = None, A
+    while n:
+        if n & 1:
+            r = p if r is None else matmul(r, p)
+        n >>= 1
+        if n:
+            p = matmul(p, p)
+    return _finish(r if r is not A else A.clone(), out)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The Moore-Penrose pseudo-inverse (values from SVD; gradient for constant rank)."""
+    _float(A, 'pinv')
+    kw = {}
+    if rtol is not None:
+        kw['rcond'] = rtol
+    r = np.linalg.pinv(A._data, hermitian=hermitian, **kw) if A.numel() else np.zeros(
+        A.shape[:-2] + (A.shape[-1], A.shape[-2]), A.dtype.np)
+    t = _w(r, A)
+    if _gm.enabled and A._rg:
+        record(_pinv_bw, t, (A,), (A, t))
+    return _finish(t, out)
+
+
+@backward_op('LinalgPinvBackward0')
+def _pinv_bw(node, g):
+    A, P = node.saved()
+    m, n = A.shape[-2], A.shape[-1]
+    PT, gT = _T(P), _T(g)
+    q = _eye_like(m, A) - matmul(A, P)
+    r = _eye_like(n, A) - matmul(P, A)
+    return (-matmul(matmul(PT, g), PT) + matmul(matmul(q, gT), matmul(P, PT)) + matmul(matmul(PT, P), matmul(gT, r)),)
+
+
+_lstsq_rt = RT.make('lstsq', ('solution', 'residuals', 'rank', 'singular_values'))
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of A X = B (``solution``: pinv(A) @ B; torch's default CPU
+    driver 'gelsy' gives no residuals or singular values)."""
+    _float(A, 'lstsq')
+    vec = B.dim() == A.dim() - 1
+    Bm = B.unsqueeze(-1) if vec else B
+    X = matmul(pinv(A), Bm)
+    if vec:
+        X = X.squeeze(-1)
+    empty = _wrap(np.zeros((0,), A.dtype.np), A.dtype, A._device)
+    rank = _wrap(np.asarray(np.linalg.matrix_rank(A._data)).astype(np.int64), D.int64, A._device)
+    return _lstsq_rt((X, empty, rank, empty))
+
+
+# ---------------------------------------------------------------- cholesky, qr, eigh, svd
+def _phi(x):
+    """The lower triangle with its diagonal halved."""
+    return x.tril() - 0.5 * (x * _eye_like(x.shape[-1], x))
+
+
+@backward_op('LinalgCholeskyExBackward0')
+def _cholesky_bw(node, g):
+    (L,) = node.saved()
+    Li = inv(L)
+    P = _phi(matmul(_T(L), g.tril()))
+    S = matmul(matmul(_T(Li), P), Li)
+    return (0.5 * (S + _T(S)),)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """L lower-triangular with A = L @ L.mT (``upper``: U = L.mT); A must be positive-definite."""
+    _square(A, 'cholesky')
+    try:
+        r = np.linalg.cholesky(A._data)
+    except np.linalg.LinAlgError:
+        raise LinAlgError('linalg.cholesky: The factorization could not be completed because the input is not '
+                          'positive-definite.') from None
+    t = _w(r, A)
+    if _gm.enabled and A._rg:
+        record(_cholesky_bw, t, (A,), (t,))
+    return _finish(_T(t) if upper else t, out)
+
+
+_qr_rt = RT.make('qr', ('Q', 'R'))
+
+
+@backward_op('LinalgQrBackward0', multi_output=True)
+def _qr_bw(node, *grads):
+    # torch's linalg_qr_backward for m >= n (reduced): gA = (gQ + Q copyltu(M)) R^{-H}
+    Q, R = node.saved()
+    gQ = grads[0] if len(grads) > 0 else None
+    gR = grads[1] if len(grads) > 1 else None
+    if Q.shape[-2] < R.shape[-1]:
+        raise NotImplementedError('The derivative of linalg.qr is not implemented when mode=\'complete\' and '
+                                  'nrows > ncols, or for wide matrices')
+    M = 0
+    if gR is not None:
+        M = matmul(R, _T(gR))
+    if gQ is not None:
+        M = M - matmul(_T(gQ), Q)
+    if isinstance(M, int):
+        return (None,)
+    low = M.tril(-1)
+    M = low + _T(low) + M * _eye_like(M.shape[-1], M)
+    b = matmul(Q, M)
+    if gQ is not None:
+        b = b + gQ
+    return (matmul(b, _T(inv(R))),)
+
+
+def qr(A, mode='reduced', *, out=None):
+    """A = Q @ R with Q orthonormal columns, R upper-triangular (R's diagonal's signs as LAPACK)."""
+    _float(A, 'qr')
+    if mode not in ('reduced', 'complete', 'r'):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           f"or 'complete'")
+    q, r = np.linalg.qr(A._data, mode='complete' if mode == 'complete' else 'reduced')
+    tq, tr = _w(q, A), _w(r, A)
+    if mode == 'r':
+        tq = _wrap(np.zeros((0,), A.dtype.np), A.dtype, A._device)
+    if _gm.enabled and A._rg and mode != 'r':
+        record(_qr_bw, (tq, tr), (A,), (tq, tr))
+    return _qr_rt((tq, tr))
+
+
+_eigh_rt = RT.make('eigh', ('eigenvalues', 'eigenvectors'))
+
+
+@backward_op('LinalgEighBackward0', multi_output=True)
+def _eigh_bw(node, *grads):
+    w, V = node.saved()
+    gw = grads[0] if len(grads) > 0 else None
+    gV = grads[1] if len(grads) > 1 else None
+    inner = 0
+    if gV is not None:
+        E = w.unsqueeze(-2) - w.unsqueeze(-1)           # E[i, j] = w_j - w_i
+        n = w.shape[-1]
+        eye = _eye_like(n, w)
+        F = (1 - eye) / (E + eye)                        # 1 / (w_j - w_i) off the diagonal
+        inner = F * matmul(_T(V), gV)
+    if gw is not None:
+        inner = inner + gw.unsqueeze(-1) * _eye_like(w.shape[-1], w)
+    if isinstance(inner, int):
+        return (None,)
+    r = matmul(matmul(V, inner), _T(V))
+    return (0.5 * (r + _T(r)),)
+
+
+def eigh(A, UPLO='L', *, out=None):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices."""
+    _square(A, 'eigh')
+    w, v = np.linalg.eigh(A._data, UPLO=UPLO)
+    tw, tv = _w(w, A), _w(v, A)
+    if _gm.enabled and A._rg:
+        record(_eigh_bw, (tw, tv), (A,), (tw, tv))
+    return _eigh_rt((tw, tv))
+
+
+def eigvalsh(A, UPLO='L', *, out=None):
+    _square(A, 'eigvalsh')
+    w, v = np.linalg.eigh(A._data, UPLO=UPLO)
+    tw = _w(w, A)
+    if _gm.enabled and A._rg:
+        record(_eigvalsh_bw, tw, (A,), (A, _w(v, A)))
+    return _finish(tw, out)
+
+
+@backward_op('LinalgEighBackward0')
+def _eigvalsh_bw(node, g):
+    A, V = node.saved()
+    if _gm.enabled:        # a graph for a second derivative: V from the differentiable eigh
+        V = eigh(A)[1]
+    r = matmul(V * g.unsqueeze(-2), _T(V))
+    return (0.5 * (r + _T(r)),)
+
+
+_svd_rt = RT.make('svd', ('U', 'S', 'Vh'))
+
+
+@backward_op('LinalgSvdBackward0', multi_output=True)
+def _svd_bw(node, *grads):
+    # real, reduced SVD (torch's svd_backward)
+    U, S, Vh = node.saved()
+    gU = grads[0] if len(grads) > 0 else None
+    gS = grads[1] if len(grads) > 1 else None
+    gVh = grads[2] if len(grads) > 2 else None
+    m, n, k = U.shape[-2], Vh.shape[-1], S.shape[-1]
+    V = _T(Vh)
+    eye = _eye_like(k, S)
+    if gU is None and gVh is None:
+        return (None,) if gS is None else (matmul(U * gS.unsqueeze(-2), Vh),)
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)             # E[i, j] = s_j^2 - s_i^2
+    F = (1 - eye) / (E + eye)
+    gA = 0
+    if gS is not None:
+        gA = matmul(U * gS.unsqueeze(-2), Vh)
+    Sd = S.unsqueeze(-2)
+    if gU is not None:
+        UtgU = matmul(_T(U), gU)
+        J = F * (UtgU - _T(UtgU))
+        gA = gA + matmul(matmul(U, J * Sd), Vh)
+        if m > k:
+            gA = gA + matmul((gU - matmul(U, UtgU)) / Sd, Vh)
+    if gVh is not None:
+        gV = _T(gVh)
+        VtgV = matmul(_T(V), gV)
+        K = F * (VtgV - _T(VtgV))
+        gA = gA + matmul(matmul(U, S.unsqueeze(-1) * K), Vh)
+        if n > k:
+            gA = gA + matmul(U / Sd, _T(gV - matmul(V, VtgV)))
+    return (gA,)
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """A = U diag(S) Vh; gradients for the reduced form (full_matrices=False), as in torch."""
+    _float(A, 'svd')
+    u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
+    tu, ts, tv = _w(u, A), _w(s, A), _w(vh, A)
+    if _gm.enabled and A._rg:
+        if full_matrices and A.shape[-1] != A.shape[-2]:
+            from .pointwise import _record_not_implemented
+            _record_not_implemented(ts, 'linalg_svd (full_matrices=True)', A)
+        else:
+            record(_svd_bw, (tu, ts, tv), (A,), (tu, ts, tv))
+    return _svd_rt((tu, ts, tv))
+
+
+def svdvals(A, *, driver=None, out=None):
+    _float(A, 'svdvals')
+    u, s, vh = np.linalg.svd(A._data, full_matrices=False)
+    ts = _w(s, A)
+    if _gm.enabled and A._rg:
+        record(_svdvals_bw, ts, (A,), (A, _w(u, A), _w(vh, A)))
+    return _finish(ts, out)
+
+
+@backward_op('LinalgSvdBackward0')
+def _svdvals_bw(node, g):
+    A, U, Vh = node.saved()
+    if _gm.enabled:        # a graph for a second derivative: U, Vh from the differentiable svd
+        U, _, Vh = svd(A, full_matrices=False)
+    return (matmul(U * g.unsqueeze(-2), Vh),)
+
+
+# ---------------------------------------------------------------- norms
+def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """'fro', 'nuc', 1, -1, 2, -2, inf, -inf norms of the matrices over ``dim``."""
+    _float(A, 'matrix_norm')
+    if A.dim() < 2:
+        raise RuntimeError(f'linalg.matrix_norm: The input tensor A must have at least 2 dimensions.')
+    d0, d1 = (d % A.dim() for d in dim)
+    if ord == 'fro':
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype, out=out)
+    if ord in ('nuc', 2, -2):
+        B = A.movedim((d0, d1), (-2, -1))
+        s = svdvals(B)
+        r = s.sum(-1) if ord == 'nuc' else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            r = r.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+        return _finish(r, out)
+    inf = float('inf')
+    if ord in (1, -1, inf, -inf):
+        a, b = (d0, d1) if ord in (1, -1) else (d1, d0)
+        s = A.abs().sum(a, keepdim=True)
+        r = s.amax(b, keepdim=True) if ord in (1, inf) else s.amin(b, keepdim=True)
+        if not keepdim:
+            r = r.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+        return _finish(r, out)
+    raise RuntimeError(f'linalg.matrix_norm: Order {ord} not supported.')
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """torch.linalg.norm: a vector norm (1-D input, an int dim, or ord None with dim None) or a matrix norm."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.dim() == 2):
+        return matrix_norm(A, 'fro' if ord is None else ord, (-2, -1) if dim is None else dim, keepdim,
+                           dtype=dtype, out=out)
+    if dim is None and ord is not None and A.dim() != 1:
+        raise RuntimeError(f'linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got '
+                           f'{A.dim()}D.')
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def logdet(A):
+    """log det A (nan for a negative determinant), as torch.logdet."""
+    sign, la = slogdet(A)
+    return la + _nan_where_negative(sign)
+
+
+def _nan_where_negative(sign):
+    return _wrap(np.where(sign._data < 0, np.nan, np.where(sign._data == 0, -np.inf, 0.)).astype(sign.dtype.np),
+                 sign.dtype, sign._device)
+
+
+def inverse(A, *, out=None):
+    return inv(A, out=out)
+
+
+def pinverse(A, rcond=1e-15):
+    return pinv(A, rtol=rcond)

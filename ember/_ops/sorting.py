@@ -1,0 +1,598 @@
+"""Sorting, searching and order statistics: sort/argsort/msort, topk, kthvalue, searchsorted,
+bucketize, unique/unique_consecutive, bincount, histc, cumprod, cummax/cummin, median/nanmedian,
+quantile/nanquantile, mode, count_nonzero, aminmax, diff.
+
+Ops that pick elements (sort, topk, kthvalue, median, mode, cummax) record a node whose backward
+scatters the gradient back to the picked indices with ember ops; quantile is composed of ember
+ops (sort, gather, arithmetic), so its gradient comes from theirs.
+
+Example:
+    >>> ember.sort(ember.tensor([3., 1., 2.]))
+    torch.return_types.sort(
+    values=tensor([1., 2., 3.]),
+    indices=tensor([1, 2, 0]))
+"""
+import numpy as np
+from .. import _dtype as D
+from .. import return_types as _rt
+from .._tensor import Tensor, _wrap, _gm, _wrap_dim
+from ._core import record, backward_op, norm_dims, finish
+from ._core import type_name as _cap
+from .manipulation import scatter, scatter_add, gather, _zeros, _cast, _ng, _c
+
+__all__ = ['sort', 'argsort', 'msort', 'topk', 'kthvalue', 'searchsorted', 'bucketize', 'unique',
+           'unique_consecutive', 'bincount', 'histc', 'cumprod', 'cummax', 'cummin', 'median', 'nanmedian',
+           'quantile', 'nanquantile', 'mode', 'count_nonzero', 'aminmax', 'diff']
+
+
+def _out2(res, out, cls_out):
+    if out is None:
+        return res
+    ov, oi = out
+    finish(res[0], ov)
+    finish(res[1], oi)
+    return cls_out(ov, oi)
+
+
+def _pick_bw(node, g):
+    """The gradient of an op that picked elements along a dim: scattered back to their indices."""
+    (idx,) = node.saved()
+    d, shape, keepdim, dt = node._args
+    if len(shape) == 0:
+        return (_cast(g.reshape(()), dt),)
+    if not keepdim:
+        g = g.unsqueeze(d)
+        idx = idx.unsqueeze(d)
+    return (_cast(scatter(_zeros(shape, g), d, idx, g), dt),)
+
+
+_sort_bw = backward_op('SortBackward0')(_pick_bw)
+_topk_bw = backward_op('TopkBackward0')(_pick_bw)
+_kth_bw = backward_op('KthvalueBackward0')(_pick_bw)
+_median1_bw = backward_op('MedianBackward1')(_pick_bw)
+_nanmedian1_bw = backward_op('NanmedianBackward1')(_pick_bw)
+_mode_bw = backward_op('ModeBackward0')(_pick_bw)
+
+
+def _values_indices(input, v, i, cls, d, keepdim, cls_rt, out, cls_out):
+    vt = _wrap(_c(v), input.dtype, input._device)
+    it = _wrap(_c(i, dtype=np.int64), D.int64, input._device)
+    if _ng(input):
+        record(cls, vt, (input,), (it,), (d, input._data.shape, keepdim, input.dtype))
+    return _out2(cls_rt(vt, it), out, cls_out)
+
+
+def _argsort_np(x, d, descending):
+    """Stable argsort along d; NaN counts as the largest value, as in torch."""
+    if not descending:
+        return np.argsort(x, axis=d, kind='stable')
+    n = x.shape[d]
+    return n - 1 - np.flip(np.argsort(np.flip(x, d), axis=d, kind='stable'), d)
+
+
+# ---------------------------------------------------------------- sort / argsort / msort / topk / kthvalue
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        i = np.zeros((), np.int64)
+        v = x.copy()
+    else:
+        i = _argsort_np(x, d, descending)
+        v = np.take_along_axis(x, i, d)
+    return _values_indices(input, v, i, _sort_bw, d, True, _rt.sort, out, _rt.sort_out)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    i = np.zeros((), np.int64) if x.ndim == 0 else _argsort_np(x, d, descending)
+    return _wrap(_c(i, dtype=np.int64), D.int64, input._device)
+
+
+def msort(input, *, out=None):
+    r = sort(input, 0).values
+    return finish(r, out)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if k < 0 or k > n:
+        raise RuntimeError('selected index k out of range')
+    if x.ndim == 0:
+        i = np.zeros((), np.int64)
+        v = x.copy()
+    else:
+        i = np.take(_argsort_np(x, d, largest), np.arange(k), axis=d)
+        v = np.take_along_axis(x, i, d)
+    return _values_indices(input, v, i, _topk_bw, d, True, _rt.topk, out, _rt.topk_out)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {d}')
+    if x.ndim == 0:
+        return _values_indices(input, x.copy(), np.zeros((), np.int64), _kth_bw, d, keepdim, _rt.kthvalue, out,
+                               _rt.kthvalue_out)
+    i = np.take(_argsort_np(x, d, False), [k - 1], axis=d)
+    v = np.take_along_axis(x, i, d)
+    if not keepdim:
+        i, v = i.squeeze(d), v.squeeze(d)
+    return _values_indices(input, v, i, _kth_bw, d, keepdim, _rt.kthvalue, out, _rt.kthvalue_out)
+
+
+# ---------------------------------------------------------------- searchsorted / bucketize
+def _search(seq, vals, right):
+    """Row-wise binary search: seq (..., M) sorted, vals (..., K); vectorised over rows."""
+    m = seq.shape[-1]
+    lo = np.zeros(vals.shape, np.int64)
+    hi = np.full(vals.shape, m, np.int64)
+    for _ in range(int(m).bit_length() + 1):
+        act = lo < hi
+        mid = (lo + hi) // 2
+        v = np.take_along_axis(seq, np.minimum(mid, m - 1), -1) if m else np.zeros(vals.shape, seq.dtype)
+        go = ~(v > vals) if right else ~(v >= vals)      # torch's comparisons (NaN goes right)
+        lo = np.where(act & go, mid + 1, lo)
+        hi = np.where(act & ~go, mid, hi)
+    return lo
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    if side is not None:
+        if side not in ('left', 'right'):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == 'left':
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               'while right was True')
+        right = side == 'right'
+    seq = sorted_sequence._data
+    scalar = not isinstance(input, Tensor)
+    vals = np.asarray(input, seq.dtype) if scalar else input._data
+    if seq.ndim == 0:
+        raise RuntimeError('torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 '
+                           'dimension')
+    if sorter is not None:
+        if sorter.dtype is not D.int64:
+            raise RuntimeError('torch.searchsorted(): sorter must be a tensor of long dtype but got dtype '
+                               f'{_cap(sorter.dtype)}')
+        if sorter._data.shape != seq.shape:
+            raise RuntimeError('torch.searchsorted(): boundary and sorter must have the same size, but got boundary '
+                               f'tensor {list(seq.shape)}and got sorter tensor {list(sorter._data.shape)}')
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    if seq.ndim > 1 and (vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]):
+        raise RuntimeError('torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions '
+                           f'of boundaries tensor and input value tensor must match, but we got boundaries tensor '
+                           f'{list(seq.shape)} and input value tensor {list(vals.shape)}')
+    if not scalar and input.dtype is not sorted_sequence.dtype:
+        ct = np.promote_types(seq.dtype, vals.dtype)
+        seq, vals = seq.astype(ct), vals.astype(ct)
+    if seq.ndim == 1:
+        r = _search(seq.reshape(1, -1), vals.reshape(1, -1), right).reshape(vals.shape)
+    else:
+        r = _search(seq, vals, right)
+    dt = D.int32 if out_int32 else D.int64
+    return finish(_wrap(_c(r, dtype=dt.np), dt, sorted_sequence._device), out)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f'boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})')
+    r = searchsorted(boundaries, input, out_int32=out_int32, right=right)
+    if not isinstance(input, Tensor):
+        r = r.reshape(())
+    return finish(r, out)
+
+
+# ---------------------------------------------------------------- unique / unique_consecutive
+def _pack(vals, inv, cnt, like, return_inverse, return_counts):
+    v = _wrap(_c(vals), like.dtype, like._device)
+    if not return_inverse and not return_counts:
+        return v
+    res = [v]
+    if return_inverse:
+        res.append(_wrap(_c(inv, dtype=np.int64), D.int64, like._device))
+    if return_counts:
+        res.append(_wrap(_c(cnt, dtype=np.int64), D.int64, like._device))
+    return tuple(res)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    x = input._data
+    if dim is None:
+        v, inv, cnt = np.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+        return _pack(v, inv.reshape(x.shape), cnt, input, return_inverse, return_counts)
+    d = _wrap_dim(dim, x.ndim)
+    xm = np.moveaxis(x, d, 0)
+    if xm.shape[0] == 0:
+        v, inv, cnt = xm, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    else:
+        flat = xm.reshape(xm.shape[0], -1)
+        v, inv, cnt = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
+        v = v.reshape((-1,) + xm.shape[1:])
+    return _pack(np.moveaxis(v, 0, d), inv.reshape(-1), cnt, input, return_inverse, return_counts)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    x = input._data
+    if dim is None:
+        flat = x.reshape(-1)
+        change = np.empty(flat.shape, bool)
+        change[:1] = True
+        change[1:] = flat[1:] != flat[:-1]
+        v = flat[change]
+        inv = (np.cumsum(change) - 1).reshape(x.shape)
+    else:
+        d = _wrap_dim(dim, x.ndim)
+        xm = np.moveaxis(x, d, 0)
+        rows = xm.reshape(xm.shape[0], -1)
+        change = np.empty(rows.shape[0], bool)
+        change[:1] = True
+        change[1:] = (rows[1:] != rows[:-1]).any(1)
+        v = np.moveaxis(xm[change], 0, d)
+        inv = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    cnt = np.diff(np.append(starts, change.size))
+    return _pack(v, inv, cnt, input, return_inverse, return_counts)
+
+
+# ---------------------------------------------------------------- bincount / histc / count_nonzero
+def bincount(input, weights=None, minlength=0):
+    x = input._data
+    if input.dtype._cat != 1 or input.dtype is D.bool_:
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_cap(input.dtype)}\'')
+    if x.ndim != 1 or input.dtype._cat != 1 or input.dtype is D.bool_ or (x.size and x.min() < 0):
+        raise RuntimeError('bincount only supports 1-d non-negative integral inputs.')
+    if minlength < 0:
+        raise RuntimeError('minlength should be >= 0')
+    if weights is not None and weights._data.shape != x.shape:
+        raise RuntimeError('weights should be 1-d and have the same length as input')
+    n = max(int(x.max()) + 1 if x.size else 0, minlength)
+    if weights is None:
+        return _wrap(np.bincount(x, minlength=n).astype(np.int64), D.int64, input._device)
+    dt = weights.dtype if weights.dtype in (D.float32, D.float16) else D.float64
+    r = np.bincount(x, weights=weights._data.astype(np.float64), minlength=n)
+    return _wrap(r.astype(dt.np), dt, input._device)
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    x = input._data
+    if input.dtype._cat != 2:
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_cap(input.dtype)}\'')
+    if bins <= 0:
+        raise RuntimeError('torch.histc: bins must be > 0, but got ' + str(bins) + ' for bins')
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError(f'torch.histc: max must be larger than min, but got min {lo} and max {hi}')
+    v = x.reshape(-1)
+    v = v[(v >= lo) & (v <= hi)].astype(np.float64)
+    idx = ((v - lo) * bins / (hi - lo)).astype(np.int64)
+    idx = np.minimum(idx, bins - 1)
+    r = np.bincount(idx, minlength=bins).astype(x.dtype)
+    return finish(_wrap(r, input.dtype, input._device), out)
+
+
+def count_nonzero(input, dim=None):
+    x = input._data
+    dims = norm_dims(dim, x.ndim) if dim is not None else None
+    r = np.count_nonzero(x, axis=dims if x.ndim else None)
+    return _wrap(np.asarray(r, np.int64), D.int64, input._device)
+
+
+# ---------------------------------------------------------------- cumprod / cummax / cummin
+@backward_op('CumprodBackward0')
+def _cumprod_bw(node, g):
+    x, res = node.saved()
+    d, dt = node._args
+    if x._data.ndim == 0 or x._data.shape[d] <= 1:
+        return (_cast(g, dt),)
+    from .reduction import _rev_cumsum
+    xd = x.to(g.dtype) if x.dtype is not g.dtype else x
+    if not (x._data == 0).any():
+        return (_cast(_rev_cumsum(g * res, d) / xd, dt),)
+    # zeros present: prod_{j<=k, j!=i} x_j for every (i, k), from x with x_i replaced by 1
+    n = x._data.shape[d]
+    xm = xd.movedim(d, -1)
+    gm = g.movedim(d, -1)
+    eye = _wrap(np.eye(n, dtype=bool), D.bool_, g._device)
+    xx = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n)).masked_fill(eye, 1)    # [..., i, j]
+    cp = xx.cumprod(-1)                                                                  # [..., i, k]
+    ki = _wrap(np.triu(np.ones((n, n), dtype=g._data.dtype)), g.dtype, g._device)        # k >= i
+    r = (cp * ki * gm.unsqueeze(-2)).sum(-1)
+    return (_cast(r.movedim(-1, d), dt),)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    from .reduction import _sum_dtype, _acc
+    x = input._data
+    dt = _sum_dtype(input, dtype, 'cumprod')
+    if dtype is not None and x.dtype is not dt.np:
+        x = x.astype(dt.np)
+    d = _wrap_dim(dim, x.ndim)
+    r = x.astype(dt.np, copy=True) if x.ndim == 0 else np.cumprod(x, axis=d, dtype=_acc(dt.np)).astype(dt.np)
+    t = _wrap(r, dt, input._device)
+    if _ng(input):
+        record(_cumprod_bw, t, (input,), (input, t), (d, input.dtype))
+    return finish(t, out)
+
+
+def _cum_bw(node, g):
+    (idx,) = node.saved()
+    shape, d, dt = node._args
+    if len(shape) == 0:
+        return (_cast(g, dt),)
+    return (_cast(scatter_add(_zeros(shape, g), d, idx, g), dt),)
+
+
+_cummax_bw = backward_op('CummaxBackward0')(_cum_bw)
+_cummin_bw = backward_op('CumminBackward0')(_cum_bw)
+
+
+def _cumext(input, dim, is_max, out):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0 or x.size == 0:
+        v, i = x.copy(), np.zeros(x.shape, np.int64)
+    else:
+        v = (np.fmax if False else (np.maximum if is_max else np.minimum)).accumulate(x, axis=d)
+        mask = x == v
+        if x.dtype.kind == 'f':
+            mask |= np.isnan(x)
+        ar = np.arange(x.shape[d]).reshape([-1 if k == d else 1 for k in range(x.ndim)])
+        i = np.maximum.accumulate(np.where(mask, ar, 0), axis=d)
+    vt = _wrap(_c(v), input.dtype, input._device)
+    it = _wrap(_c(i, dtype=np.int64), D.int64, input._device)
+    if _ng(input):
+        record(_cummax_bw if is_max else _cummin_bw, vt, (input,), (it,), (x.shape, d, input.dtype))
+    return _out2((_rt.cummax if is_max else _rt.cummin)(vt, it), out, _rt.cummax_out if is_max else _rt.cummin_out)
+
+
+def cummax(input, dim, *, out=None):
+    return _cumext(input, dim, True, out)
+
+
+def cummin(input, dim, *, out=None):
+    return _cumext(input, dim, False, out)
+
+
+# ---------------------------------------------------------------- median / nanmedian / mode
+def _evenly_bw(node, g):
+    x, res = node.saved()
+    dt = node._args
+    r = res._data
+    mask = (x != x) if r != r else (x == res)
+    out = mask.to(g.dtype) * (g / mask.sum())
+    return (_cast(out, dt),)
+
+
+_median0_bw = backward_op('MedianBackward0')(_evenly_bw)
+_nanmedian0_bw = backward_op('NanmedianBackward0')(_evenly_bw)
+
+
+def _median_pos(x, d, ignore_nan):
+    """(sorted order, position along d to pick) for the lower median along d."""
+    order = np.argsort(x, axis=d, kind='stable')
+    n = x.shape[d]
+    if x.dtype.kind == 'f':
+        nn = (~np.isnan(x)).sum(axis=d, keepdims=True)
+        if ignore_nan:
+            k = np.where(nn > 0, (nn - 1) // 2, 0)
+        else:
+            k = np.where(nn < n, nn, (n - 1) // 2)
+    else:
+        k = np.full([1 if j == d else s for j, s in enumerate(x.shape)], (n - 1) // 2)
+    return np.take_along_axis(order, k, d)
+
+
+def _median(input, dim, keepdim, out, ignore_nan):
+    x = input._data
+    name = 'nanmedian' if ignore_nan else 'median'
+    if dim is None:
+        if x.size == 0:
+            t = _wrap(np.asarray(np.nan, x.dtype) if x.dtype.kind == 'f' else np.zeros((), x.dtype),
+                      input.dtype, input._device)
+        else:
+            flat = x.reshape(-1)
+            i = _median_pos(flat, 0, ignore_nan)
+            t = _wrap(_c(flat[i].reshape(())), input.dtype, input._device)
+        if _ng(input):
+            record(_nanmedian0_bw if ignore_nan else _median0_bw, t, (input,), (input, t), input.dtype)
+        return finish(t, out)
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return _values_indices(input, x.copy(), np.zeros((), np.int64), _nanmedian1_bw if ignore_nan else _median1_bw,
+                               d, keepdim, getattr(_rt, name), out, getattr(_rt, name + '_out'))
+    if x.shape[d] == 0:
+        raise IndexError(f'{name}(): Expected reduction dim {d} to have non-zero size.')
+    i = _median_pos(x, d, ignore_nan)
+    v = np.take_along_axis(x, i, d)
+    if not keepdim:
+        i, v = i.squeeze(d), v.squeeze(d)
+    return _values_indices(input, v, i, _nanmedian1_bw if ignore_nan else _median1_bw, d, keepdim,
+                           getattr(_rt, name), out, getattr(_rt, name + '_out'))
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    return _median(input, dim, keepdim, out, False)
+
+
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    return _median(input, dim, keepdim, out, True)
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return _values_indices(input, x.copy(), np.zeros((), np.int64), _mode_bw, d, keepdim, _rt.mode, out,
+                               _rt.mode_out)
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f'mode(): Expected reduction dim {d} to have non-zero size.')
+    xm = np.moveaxis(x, d, -1)
+    order = np.argsort(xm, axis=-1, kind='stable')
+    s = np.take_along_axis(xm, order, -1)
+    ar = np.broadcast_to(np.arange(n), s.shape)
+    start = np.ones(s.shape, bool)
+    start[..., 1:] = s[..., 1:] != s[..., :-1]
+    end = np.ones(s.shape, bool)
+    end[..., :-1] = start[..., 1:]
+    first = np.maximum.accumulate(np.where(start, ar, 0), axis=-1)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(end, ar, n), -1), axis=-1), -1)
+    length = last - first + 1
+    best = np.argmax(length, axis=-1)[..., None]
+    pos_last = np.take_along_axis(last, best, -1)
+    v = np.take_along_axis(s, best, -1)
+    i = np.take_along_axis(order, pos_last, -1)
+    v, i = np.moveaxis(v, -1, d), np.moveaxis(i, -1, d)
+    if not keepdim:
+        v, i = v.squeeze(d), i.squeeze(d)
+    return _values_indices(input, v, i, _mode_bw, d, keepdim, _rt.mode, out, _rt.mode_out)
+
+
+# ---------------------------------------------------------------- quantile / nanquantile
+def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
+    name = 'nanquantile' if ignore_nan else 'quantile'
+    x = input._data
+    if input.dtype not in (D.float32, D.float64):
+        raise RuntimeError(f'{name}() input tensor must be either float or double dtype')
+    if isinstance(q, Tensor):
+        if q.dtype is not input.dtype:
+            raise RuntimeError(f'{name}() q tensor must be same dtype as the input tensor')
+        if q._data.ndim > 1:
+            raise RuntimeError(f'{name}() q must be a scalar or 1D tensor')
+        qa, qscalar = q._data.reshape(-1).astype(x.dtype), q._data.ndim == 0
+    else:
+        qa, qscalar = np.asarray([q], x.dtype), True
+    if qa.size and ((qa < 0) | (qa > 1)).any():
+        raise RuntimeError(f'{name}() q values must be in the range [0, 1]')
+    if interpolation not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got "
+                           f"{interpolation}")
+    if x.size == 0:
+        raise RuntimeError(f'{name}() input tensor must be non-empty')
+    if dim is None:
+        s = input.reshape(-1)
+        d = 0
+        kshape = (1,) * x.ndim
+    else:
+        d = _wrap_dim(dim, x.ndim)
+        s = input.movedim(d, -1) if x.ndim else input.reshape(1)
+        kshape = tuple(1 if k == d else n for k, n in enumerate(x.shape))
+    sv = sort(s, -1).values                                   # rows (..., n), NaN last
+    a = sv._data
+    n = a.shape[-1]
+    cnt = (~np.isnan(a)).sum(-1, keepdims=True) if ignore_nan else np.where(np.isnan(a).any(-1, keepdims=True), 0, n)
+    qb = qa.reshape((-1,) + (1,) * a.ndim)                     # (Q, 1..., 1)
+    if ignore_nan:
+        rank = qb * (cnt - 1).astype(x.dtype)
+        rank = np.where(cnt > 0, rank, 0)
+    else:
+        rank = np.where(cnt == 0, np.asarray(n - 1, x.dtype), qb * np.asarray(n - 1, x.dtype))
+    rank = rank.astype(x.dtype)
+    lo = np.floor(rank).astype(np.int64)
+    hi = np.ceil(rank).astype(np.int64)
+    if interpolation == 'lower':
+        hi = lo
+    elif interpolation == 'higher':
+        lo = hi
+    elif interpolation == 'nearest':
+        lo = hi = np.round(rank).astype(np.int64)
+    w = rank - lo if interpolation == 'linear' else np.full(rank.shape, 0.5 if interpolation == 'midpoint' else 0,
+                                                            x.dtype)
+    full = (qa.size,) + a.shape[:-1] + (1,)
+    lo, hi = np.broadcast_to(lo, full), np.broadcast_to(hi, full)
+    se = sv.unsqueeze(0).expand((qa.size,) + a.shape)
+    vlo = gather(se, -1, _wrap(_c(lo), D.int64, input._device))
+    vhi = gather(se, -1, _wrap(_c(hi), D.int64, input._device))
+    wt = _wrap(_c(np.broadcast_to(w, full), dtype=x.dtype), input.dtype, input._device)
+    r = vlo + wt * (vhi - vlo)                                 # (Q, ..., 1)
+    r = r.squeeze(-1)
+    if keepdim:
+        r = r.reshape((qa.size,) + kshape)
+    if qscalar:
+        r = r.squeeze(0) if r._data.ndim else r
+    return finish(r, out)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation='linear', out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, out, False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation='linear', out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, out, True)
+
+
+# ---------------------------------------------------------------- aminmax
+@backward_op('AminmaxBackward0', multi_output=True)
+def _aminmax_bw(node, gmin=None, gmax=None):
+    x, rmin, rmax = node.saved()
+    dims, kshape, dt = node._args
+    total = None
+    for g, r in ((gmin, rmin), (gmax, rmax)):
+        if g is None:
+            continue
+        mask = x == r.reshape(kshape)
+        cnt = mask.sum() if dims is None else mask.sum(dims, keepdim=True)
+        part = mask.to(g.dtype) * (g.reshape(kshape) / cnt)
+        total = part if total is None else total + part
+    return (None if total is None else _cast(total, dt),)
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError('aminmax(): cannot compute aminmax over an empty dimension as the operation has no '
+                               'identity.')
+        mn, mx = np.asarray(x.min()), np.asarray(x.max())
+        if keepdim:
+            mn, mx = mn.reshape((1,) * x.ndim), mx.reshape((1,) * x.ndim)
+        dims, kshape = None, (1,) * x.ndim
+    else:
+        d = _wrap_dim(dim, x.ndim)
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f'aminmax(): Expected reduction dim {d} to have non-zero size.')
+        ax = d if x.ndim else None
+        mn, mx = np.asarray(x.min(axis=ax, keepdims=keepdim)), np.asarray(x.max(axis=ax, keepdims=keepdim))
+        dims = (d,) if x.ndim else None
+        kshape = tuple(1 if k == d else s for k, s in enumerate(x.shape))
+    tmin = _wrap(_c(mn), input.dtype, input._device)
+    tmax = _wrap(_c(mx), input.dtype, input._device)
+    if _ng(input):
+        record(_aminmax_bw, (tmin, tmax), (input,), (input, tmin, tmax), (dims, kshape, input.dtype))
+    if out is not None:
+        finish(tmin, out[0])
+        finish(tmax, out[1])
+        return _rt.aminmax(out[0], out[1])
+    return _rt.aminmax(tmin, tmax)
+
+
+# ---------------------------------------------------------------- diff
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
+    from .shape import cat, narrow
+    from .pointwise import logical_xor
+    x = input
+    if x._data.ndim == 0:
+        raise RuntimeError('diff expects input to be at least one-dimensional')
+    d = _wrap_dim(dim, x._data.ndim)
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, x, append) if p is not None]
+        parts = [p if p._data.ndim else p.expand(tuple(1 if k == d else s for k, s in enumerate(x.shape)))
+                 for p in parts]
+        x = cat(parts, d)
+    for _ in range(n):
+        m = x.shape[d]
+        if m == 0:
+            break
+        a, b = narrow(x, d, 1, m - 1), narrow(x, d, 0, m - 1)
+        x = logical_xor(a, b) if x.dtype is D.bool_ else a - b
+    return finish(x, out)

@@ -1,0 +1,535 @@
+"""Pooling: max_pool1d/2d/3d (with indices), avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d,
+adaptive_max_pool1d/2d/3d.
+
+Windows are strided views of the padded input (no Python loop over them): max pooling takes an
+argmax over each window, the gradient goes back through the flat indices with one bincount.
+Average pooling is a window sum over a divisor; its backward is the adjoint (a loop over kernel
+positions only), recorded as an ember op whose own gradient is the average pooling again, so
+double backward works. Adaptive average pooling is a product with a constant (O, S) averaging
+matrix per spatial dim, composed of ember ops.
+
+Example:
+    >>> F.max_pool2d(ember.arange(16.).reshape(1, 1, 4, 4), 2)      # tensor([[[[ 5.,  7.], [13., 15.]]]])
+"""
+import math
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from ..._tensor import _wrap, _gm
+from ..._ops._core import record, backward_op
+from ..._ops import pointwise as P
+from ..._ops import linalg as L
+from ..._ops.creation import tensor as _tensor
+from ._util import need_tensor, not_implemented
+
+__all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
+           'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
+           'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d', 'adaptive_max_pool2d',
+           'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
+           'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d']
+
+
+def _tup(v, k, name, fname):
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * k
+    v = tuple(int(i) for i in v)
+    if len(v) == 1:
+        return v * k
+    if len(v) != k:
+        raise RuntimeError(f'{fname}: {name} must either be a single int, or a tuple of {k} ints')
+    return v
+
+
+def _pool_out(S, k, s, p, d, ceil):
+    num = S + 2 * p - d * (k - 1) - 1
+    if ceil:
+        o = -(-num // s) + 1
+        if (o - 1) * s >= S + p:          # the last window must start inside the input or left padding
+            o -= 1
+    else:
+        o = num // s + 1
+    return o
+
+
+def _check_input(fname, input, k):
+    need_tensor(fname, input)
+    xs = tuple(input._data.shape)
+    if len(xs) not in (k + 1, k + 2) or any(v == 0 for v in xs[1 if len(xs) == k + 2 else 0:]):
+        nm = {1: '2D or 3D', 2: '3D or 4D', 3: '4D or 5D'}[k]
+        raise RuntimeError(f'{fname}: Expected {nm} (batch mode) tensor with optional 0 dim batch size for input, '
+                           f'but got: {list(xs)}' if k > 1 else
+                           f'{fname}() Expected 2D or 3D input tensor, but got {list(xs)}')
+    return xs
+
+
+def _geometry(fname, xs, k, kernel_size, stride, padding, dilation, ceil_mode):
+    K = _tup(kernel_size, k, 'kernel_size', fname)
+    s = K if (stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0)) else \
+        _tup(stride, k, 'stride', fname)
+    p = _tup(padding, k, 'padding', fname)
+    d = _tup(dilation, k, 'dilation', fname)
+    if any(v <= 0 for v in K):
+        raise RuntimeError(f'{fname}: kernel_size must be greater than zero, but got ' + _kv(K))
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f'{fname}: stride must be greater than zero, but got ' + _kv(s))
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f'{fname}: dilation must be greater than zero, but got ' + _kv(d))
+    for i in range(k):
+        if p[i] < 0 or p[i] > K[i] // 2:
+            raise RuntimeError(f'pad should be at most half of effective kernel size, but got pad={p[i]}, '
+                               f'kernel_size={K[i]} and dilation={d[i]}')
+    S = xs[-k:]
+    O = tuple(_pool_out(S[i], K[i], s[i], p[i], d[i], ceil_mode) for i in range(k))
+    if any(o <= 0 for o in O):
+        raise RuntimeError(f'Given input size: ({"x".join(map(str, xs[-k - 1:]))}). Calculated output size: '
+                           f'({"x".join(map(str, (xs[-k - 1],) + O))}). Output size is too small')
+    return K, s, p, d, S, O
+
+
+def _kv(t):
+    return ', '.join(f'{n}: {v}' for n, v in zip(('kH', 'kW') if len(t) == 2 else ('kT', 'kH', 'kW')
+                                                  if len(t) == 3 else ('k',), t))
+
+
+def _windows(x, K, s, p, d, S, O, fill):
+    """(B, *O, *K) strided view of x (B, *S) padded with ``fill`` (lo = p, hi as the windows need)."""
+    k = len(K)
+    hi = tuple(max(0, (O[i] - 1) * s[i] + d[i] * (K[i] - 1) + 1 - S[i] - p[i]) for i in range(k))
+    if any(p) or any(hi):
+        x = np.pad(x, ((0, 0),) + tuple(zip(p, hi)), constant_values=fill)
+    ext = tuple(d[i] * (K[i] - 1) + 1 for i in range(k))
+    v = sliding_window_view(x, ext, axis=tuple(range(1, 1 + k)))
+    sl = (slice(None),) + tuple(slice(None, (O[i] - 1) * s[i] + 1, s[i]) for i in range(k)) + \
+        tuple(slice(None, None, d[i]) for i in range(k))
+    return v[sl]
+
+
+# ---------------------------------------------------------------- max pooling
+_MAX_NAMES = {1: 'MaxPool2DWithIndicesBackward0', 2: 'MaxPool2DWithIndicesBackward0',
+              3: 'MaxPool3DWithIndicesBackward0'}
+
+
+def _scatter_max(g, idx, S):
+    """The gradient of a max over windows: g summed into the input at the flat indices."""
+    B = g.shape[0]
+    n = int(np.prod(S))
+    flat = (idx.reshape(B, -1) + (np.arange(B) * n)[:, None]).ravel()
+    r = np.bincount(flat, weights=g.reshape(-1), minlength=B * n)
+    return r.reshape((B,) + tuple(S)).astype(g.dtype, copy=False)
+
+
+def _max_scatter(g, args):
+    """The gradient of a max pooling (an ember op): g (lead + O) sent to each window's argmax."""
+    ga = g._data
+    if type(args[0]) is str:
+        _, kidx, geo, lead = args
+        S = geo[4]
+        r = _scatter_windows(ga.reshape(kidx.shape), kidx, geo)
+    else:
+        idx, S, lead = args
+        B = int(np.prod(lead)) if lead else 1
+        r = _scatter_max(ga.reshape((B,) + ga.shape[len(lead):]), idx.reshape((B,) + idx.shape[len(lead):]), S)
+    t = _wrap(np.ascontiguousarray(r).reshape(tuple(lead) + tuple(S)), g.dtype, g._device)
+    if _gm.enabled and g._rg:
+        record(_MAX_BB, t, (g,), (), args)
+    return t
+
+
+def _max_gather(gg, args):
+    """The adjoint of ``_max_scatter``: each window reads gg at its argmax (an ember op)."""
+    a = gg._data
+    if type(args[0]) is str:
+        _, kidx, geo, lead = args
+        K, s, p, d, S, O = geo
+        v = _windows(a.reshape((-1,) + tuple(S)), K, s, p, d, S, O, 0)
+        r = np.zeros(kidx.shape, dtype=a.dtype)
+        for j, kk in enumerate(np.ndindex(*K)):
+            r += np.where(kidx == j, v[(Ellipsis,) + kk], a.dtype.type(0))
+        r = r.reshape(tuple(lead) + tuple(O))
+    else:
+        idx, S, lead = args
+        B = int(np.prod(lead)) if lead else 1
+        r = np.take_along_axis(a.reshape(B, -1), idx.reshape(B, -1), 1).reshape(idx.shape)
+    t = _wrap(np.ascontiguousarray(r), gg.dtype, gg._device)
+    if _gm.enabled and gg._rg:
+        record(_MAX_GATHER, t, (gg,), (), args)
+    return t
+
+
+def _max_bw(node, g):
+    return (_max_scatter(g, node._args),)
+
+
+_MAX_BB = backward_op('MaxPool2DWithIndicesBackwardBackward0')(lambda node, g: (_max_gather(g, node._args),))
+_MAX_GATHER = backward_op('GatherBackward0')(lambda node, g: (_max_scatter(g, node._args),))
+
+
+_MAX_NODES = {name: backward_op(name)(_max_bw) for name in
+              set(_MAX_NAMES.values()) | {'AdaptiveMaxPool2DBackward0', 'AdaptiveMaxPool3DBackward0'}}
+
+
+def _finish_max(input, out, idx, S, name, return_indices):
+    from ... import _dtype as D
+    t = _wrap(out, input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_MAX_NODES[name], t, (input,), (), (idx, S, tuple(input._data.shape[:-len(S)])))
+    if return_indices:
+        return t, _wrap(idx.astype(np.int64, copy=False), D.int64, input._device)
+    return t
+
+
+def _max_pool(fname, k, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    xs = _check_input(fname, input, k)
+    if input.dtype._cat < 2 and input.dtype.name == 'bool':
+        raise not_implemented('max_pool2d', input.dtype)
+    K, s, p, d, S, O = _geometry(fname, xs, k, kernel_size, stride, padding, dilation, ceil_mode)
+    lead = xs[:-k]
+    x = input._data.reshape((-1,) + S)
+    fill = -np.inf if x.dtype.kind == 'f' else np.iinfo(x.dtype).min
+    v = _windows(x, K, s, p, d, S, O, fill)                            # (B, *O, *K), a strided view
+    # a running max over the kernel positions (prod(K) vectorised passes; a NaN wins, as in torch)
+    positions = list(np.ndindex(*K))
+    views = [v[(Ellipsis,) + kk] for kk in positions]
+    kidx = np.zeros(views[0].shape, dtype=np.int8 if len(positions) < 128 else np.int64)
+    if x.dtype.kind == 'f' and bool(np.isnan(x.min())):        # NaN present (x.min() is NaN): NaN wins
+        best = views[0].copy()
+        for j in range(1, len(views)):
+            m = (views[j] > best) | np.isnan(views[j])
+            np.copyto(best, views[j], where=m)
+            np.copyto(kidx, j, where=m)
+    else:
+        best = views[0].copy()
+        for c in views[1:]:
+            np.maximum(best, c, out=best)
+        found = np.zeros(best.shape, dtype=bool)
+        eq = np.empty(best.shape, dtype=bool)
+        for j, c in enumerate(views):                          # the first position holding the max
+            np.equal(c, best, out=eq)
+            eq &= ~found
+            if j:
+                kidx += eq.view(np.int8).astype(kidx.dtype, copy=False) * kidx.dtype.type(j)
+            found |= eq
+    out = best.reshape(lead + O)
+    geo = (K, s, p, d, S, O)
+    t = _wrap(out, input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_MAX_NODES[_MAX_NAMES[k]], t, (input,), (), ('win', kidx, geo, lead))
+    if return_indices:
+        from ... import _dtype as D
+        return t, _wrap(_flat_index(kidx, geo).reshape(lead + O), D.int64, input._device)
+    return t
+
+
+def _flat_index(kidx, geo):
+    """The flat input index (into prod(S)) of each window's maximum, from its kernel position."""
+    K, s, p, d, S, O = geo
+    k = len(K)
+    kk = np.unravel_index(kidx.astype(np.int64), K)
+    flat = np.zeros(kidx.shape, dtype=np.int64)
+    for i in range(k):
+        shp = [1] * (1 + k)
+        shp[1 + i] = O[i]
+        pos = (np.arange(O[i]) * s[i] - p[i]).reshape(shp) + kk[i] * d[i]
+        flat = flat * S[i] + pos
+    return flat
+
+
+def _scatter_windows(g, kidx, geo):
+    """The gradient of a windowed max: each g goes to its window's argmax (a loop over kernel
+    positions of vectorised strided adds)."""
+    K, s, p, d, S, O = geo
+    k = len(K)
+    B = g.shape[0]
+    hi = tuple(max(0, (O[i] - 1) * s[i] + d[i] * (K[i] - 1) + 1 - S[i] - p[i]) for i in range(k))
+    out = np.zeros((B,) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
+    disjoint = all(s[i] >= d[i] * (K[i] - 1) + 1 for i in range(k))    # windows do not overlap
+    eq = np.empty(kidx.shape, dtype=bool)
+    tmp = None if disjoint else np.empty(g.shape, dtype=g.dtype)
+    finite = bool(np.isfinite(g.sum()))          # inf/NaN gradients: no 0 * inf where they do not go
+    for j, kk in enumerate(np.ndindex(*K)):
+        sl = (slice(None),) + tuple(slice(kk[i] * d[i], kk[i] * d[i] + (O[i] - 1) * s[i] + 1, s[i]) for i in range(k))
+        np.equal(kidx, j, out=eq)
+        if not finite:
+            out[sl] += np.where(eq, g, g.dtype.type(0))
+        elif disjoint:
+            np.multiply(g, eq, out=out[sl])
+        else:
+            np.multiply(g, eq, out=tmp)
+            out[sl] += tmp
+    if any(p) or any(hi):
+        out = out[(slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(k))]
+    return out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, L) or (C, L)."""
+    return _max_pool('max_pool1d', 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, H, W) or (C, H, W); ``return_indices``: also the flat
+    (H*W) index of each maximum (for max_unpool2d)."""
+    return _max_pool('max_pool2d', 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W)."""
+    return _max_pool('max_pool3d', 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# ---------------------------------------------------------------- average pooling
+def _divisor(K, s, p, S, O, count_include_pad, divisor_override, dtype):
+    if divisor_override is not None:
+        return divisor_override
+    k = len(K)
+    div = np.ones(O, dtype=dtype)
+    for i in range(k):
+        st = np.arange(O[i]) * s[i] - p[i]
+        en = np.minimum(st + K[i], S[i] + p[i])
+        n = (en - st) if count_include_pad else (np.minimum(en, S[i]) - np.maximum(st, 0))
+        shp = [1] * k
+        shp[i] = O[i]
+        div = div * n.reshape(shp).astype(dtype)
+    return div
+
+
+def _avg_fwd_np(x, geo):
+    K, s, p, S, O, cip, dov = geo
+    v = _windows(x, K, s, p, (1,) * len(K), S, O, 0)
+    k = len(K)
+    r = v.sum(axis=tuple(range(1 + k, 1 + 2 * k)))
+    return r / _divisor(K, s, p, S, O, cip, dov, x.dtype)
+
+
+def _avg_adj_np(g, geo):
+    K, s, p, S, O, cip, dov = geo
+    k = len(K)
+    gd = g / _divisor(K, s, p, S, O, cip, dov, g.dtype)
+    hi = tuple(max(0, (O[i] - 1) * s[i] + K[i] - S[i] - p[i]) for i in range(k))
+    out = np.zeros((g.shape[0],) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
+    for kk in np.ndindex(*K):
+        out[(slice(None),) + tuple(slice(kk[i], kk[i] + (O[i] - 1) * s[i] + 1, s[i]) for i in range(k))] += gd
+    return out[(slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(k))]
+
+
+_AVG_NAMES = {1: 'AvgPool2DBackward0', 2: 'AvgPool2DBackward0', 3: 'AvgPool3DBackward0'}
+
+
+def _avg_node_bw(node, g):
+    geo, lead = node._args
+    return (_avg_apply(g, geo, lead, adjoint=True),)
+
+
+def _avg_adj_node_bw(node, g):
+    geo, lead = node._args
+    return (_avg_apply(g, geo, lead, adjoint=False),)
+
+
+_AVG_NODES = {name: backward_op(name)(_avg_node_bw) for name in
+              set(_AVG_NAMES.values()) | {'AdaptiveAvgPool2DBackward0', 'AdaptiveAvgPool3DBackward0'}}
+_AVG_ADJ = backward_op('AvgPoolBackwardBackward0')(_avg_adj_node_bw)
+
+
+def _avg_apply(t, geo, lead, adjoint, name='AvgPool2DBackward0'):
+    """avg pooling of t (lead + S -> lead + O), or its adjoint (lead + O -> lead + S), as an ember op."""
+    K, s, p, S, O = geo[:5]
+    k = len(K)
+    a = t._data
+    x = a.reshape((-1,) + a.shape[-k:])
+    r = _avg_adj_np(x, geo) if adjoint else _avg_fwd_np(x, geo)
+    r = np.ascontiguousarray(r, dtype=a.dtype).reshape(tuple(lead) + (S if adjoint else O))
+    out = _wrap(r, t.dtype, t._device)
+    if _gm.enabled and t._rg:
+        record(_AVG_ADJ if adjoint else _AVG_NODES[name], out, (t,), (), (geo, lead))
+    return out
+
+
+def _avg_pool(fname, k, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    xs = _check_input(fname, input, k)
+    if input.dtype._cat < 2:
+        raise not_implemented(f'avg_pool{k}d', input.dtype) if k > 1 else \
+            not_implemented('avg_pool2d', input.dtype)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError('divisor must be not zero')
+    K, s, p, d, S, O = _geometry(fname, xs, k, kernel_size, stride, padding, 1, ceil_mode)
+    for i in range(k):
+        if p[i] > K[i] // 2:
+            raise RuntimeError(f'pad should be at most half of effective kernel size, but got pad={p[i]}, '
+                               f'kernel_size={K[i]} and dilation=1')
+    geo = (K, s, p, S, O, bool(count_include_pad), divisor_override)
+    return _avg_apply(input, geo, xs[:-k], False, _AVG_NAMES[k])
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over sliding windows of (N, C, L) or (C, L)."""
+    return _avg_pool('avg_pool1d', 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over sliding windows of (N, C, H, W) or (C, H, W); ``count_include_pad``: padding
+    zeros count in the divisor; ``divisor_override``: divide by this instead."""
+    return _avg_pool('avg_pool2d', 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W)."""
+    return _avg_pool('avg_pool3d', 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+# ---------------------------------------------------------------- adaptive pooling
+def _adaptive_bounds(S, O):
+    i = np.arange(O)
+    return (i * S) // O, -((-(i + 1) * S) // O)
+
+
+def _out_tuple(output_size, k, S):
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * k
+    output_size = tuple(output_size)
+    if len(output_size) == 1 and k > 1:
+        output_size = output_size * k
+    if len(output_size) != k:
+        raise RuntimeError(f'adaptive_avg_pool{k}d: output_size must be {k}')
+    return tuple(S[i] if o is None else int(o) for i, o in enumerate(output_size))
+
+
+def _adaptive_check(fname, input, k):
+    need_tensor(fname, input)
+    xs = tuple(input._data.shape)
+    if len(xs) not in (k + 1, k + 2):
+        raise RuntimeError(f'{fname}(): Expected {k + 1}D or {k + 2}D tensor, but got {list(xs)}' if k != 1 else
+                           f'{fname}() argument \'output_size\' should contain one int (got 2)')
+    return xs
+
+
+def _adaptive_avg(fname, k, input, output_size):
+    xs = _check_input(fname, input, k) if k != 1 else _adaptive_check(fname, input, k)
+    if input.dtype._cat < 2:
+        raise not_implemented(fname, input.dtype)
+    S = xs[-k:]
+    O = _out_tuple(output_size, k, S)
+    if all(S[i] % O[i] == 0 for i in range(k)):                  # regular windows: an average pool
+        K = tuple(S[i] // O[i] for i in range(k))
+        geo = (K, K, (0,) * k, S, O, True, None)
+        return _avg_apply(input, geo, xs[:-k], False, 'AdaptiveAvgPool3DBackward0' if k == 3 else
+                          'AdaptiveAvgPool2DBackward0')
+    out = input
+    for i in range(k):                                           # one averaging matrix per dim
+        st, en = _adaptive_bounds(S[i], O[i])
+        j = np.arange(S[i])
+        A = ((j[None, :] >= st[:, None]) & (j[None, :] < en[:, None])).astype(input.dtype.np)
+        A /= (en - st)[:, None]
+        At = _tensor(A.T.copy(), dtype=input.dtype, device=input._device)
+        ax = len(xs) - k + i
+        out = L.matmul(out.transpose(ax, -1), At).transpose(ax, -1)
+    return out.contiguous()
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling to a fixed output length: windows [floor(i*L/O), ceil((i+1)*L/O))."""
+    return _adaptive_avg('adaptive_avg_pool1d', 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed (oH, oW); ``None`` keeps that input size."""
+    return _adaptive_avg('adaptive_avg_pool2d', 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg('adaptive_avg_pool3d', 3, input, output_size)
+
+
+def _adaptive_max(fname, k, input, output_size, return_indices):
+    xs = _check_input(fname, input, k) if k != 1 else _adaptive_check(fname, input, k)
+    S = xs[-k:]
+    O = _out_tuple(output_size, k, S)
+    lead = xs[:-k]
+    x = input._data.reshape((-1,) + S)
+    B = x.shape[0]
+    idxs = []
+    for i in range(k):                      # (O, Kmax) indices, short windows repeat their last element
+        st, en = _adaptive_bounds(S[i], O[i])
+        km = int((en - st).max())
+        idxs.append(np.minimum(st[:, None] + np.arange(km)[None, :], (en - 1)[:, None]))
+    # broadcast gather to (B, *O, *Kmax)
+    index = [np.arange(B).reshape((B,) + (1,) * (2 * k))]
+    for i in range(k):
+        shp = [1] * (1 + 2 * k)
+        shp[1 + i], shp[1 + k + i] = idxs[i].shape
+        index.append(idxs[i].reshape(shp))
+    w = x[tuple(index)].reshape((B,) + O + (-1,))
+    am = w.argmax(-1)
+    if x.dtype.kind == 'f':
+        nan = np.isnan(w)
+        if nan.any():
+            am = np.where(nan.any(-1), nan.argmax(-1), am)
+    out = np.take_along_axis(w, am[..., None], -1)[..., 0]
+    Km = tuple(a.shape[1] for a in idxs)
+    kk = np.unravel_index(am, Km)
+    flat = np.zeros(am.shape, dtype=np.int64)
+    for i in range(k):
+        shp = [1] * (1 + k)
+        shp[1 + i] = O[i]
+        rows = np.arange(O[i]).reshape(shp)
+        flat = flat * S[i] + idxs[i][rows, kk[i]]
+    name = 'AdaptiveMaxPool3DBackward0' if k == 3 else 'AdaptiveMaxPool2DBackward0'
+    return _finish_max(input, out.reshape(lead + O), flat.reshape(lead + O), S, name, return_indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _adaptive_max('adaptive_max_pool1d', 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed (oH, oW)."""
+    return _adaptive_max('adaptive_max_pool2d', 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive_max('adaptive_max_pool3d', 3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+# ---------------------------------------------------------------- power-average pooling
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over windows of x**p) ** (1/p), as torch composes it from avg_pool1d."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kw, kh = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
+
+
+_unused = math

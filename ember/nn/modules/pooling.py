@@ -1,0 +1,212 @@
+"""Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``,
+``AdaptiveMaxPool1d/2d/3d``, ``LPPool1d/2d``.
+
+Example:
+    >>> nn.MaxPool2d(3, stride=2)(ember.randn(20, 16, 50, 32)).shape     # torch.Size([20, 16, 24, 15])
+"""
+from .. import functional as F
+from .module import Module
+
+__all__ = ['MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d', 'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool1d',
+           'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d',
+           'LPPool1d', 'LPPool2d']
+
+
+class _MaxPoolNd(Module):
+    __constants__ = ['kernel_size', 'stride', 'padding', 'dilation', 'return_indices', 'ceil_mode']
+    _fn = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if (stride is not None) else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return ('kernel_size={kernel_size}, stride={stride}, padding={padding}'
+                ', dilation={dilation}, ceil_mode={ceil_mode}'.format(**self.__dict__))
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                    ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, L) or (C, L) input."""
+    _fn = 'max_pool1d'
+
+
+class MaxPool2d(_MaxPoolNd):
+    r"""Max over sliding windows of (N, C, H, W) or (C, H, W) input.
+
+    Args: kernel_size, stride (default: kernel_size), padding=0 (implicit -inf), dilation=1,
+    return_indices=False, ceil_mode=False.
+
+    Example::
+
+        >>> m = nn.MaxPool2d((3, 2), stride=(2, 1))
+        >>> m(torch.randn(20, 16, 50, 32)).shape
+    """
+    _fn = 'max_pool2d'
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W) input."""
+    _fn = 'max_pool3d'
+
+
+class AvgPool1d(Module):
+    """Mean over sliding windows of (N, C, L) or (C, L) input."""
+    __constants__ = ['kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad']
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _one(kernel_size)
+        self.stride = _one(stride if stride is not None else kernel_size)
+        self.padding = _one(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def extra_repr(self):
+        return f'kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}'
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+
+def _one(x):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+
+class _AvgPoolNd(Module):
+    __constants__ = ['kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override']
+    _fn = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if (stride is not None) else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def extra_repr(self):
+        return f'kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}'
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                    self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolNd):
+    r"""Mean over sliding windows of (N, C, H, W) or (C, H, W) input.
+
+    Args: kernel_size, stride (default: kernel_size), padding=0 (zeros), ceil_mode=False,
+    count_include_pad=True, divisor_override=None.
+
+    Example::
+
+        >>> nn.AvgPool2d(3, stride=2)(torch.randn(20, 16, 50, 32)).shape
+    """
+    _fn = 'avg_pool2d'
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W) input."""
+    _fn = 'avg_pool3d'
+
+
+class _AdaptiveAvgPoolNd(Module):
+    __constants__ = ['output_size']
+    _fn = None
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self):
+        return f'output_size={self.output_size}'
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, L) input to a fixed length."""
+    _fn = 'adaptive_avg_pool1d'
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, H, W) input to a fixed (oH, oW) (``None``: keep that size).
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d((5, 7))(torch.randn(1, 64, 8, 9)).shape     # torch.Size([1, 64, 5, 7])
+    """
+    _fn = 'adaptive_avg_pool2d'
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    _fn = 'adaptive_avg_pool3d'
+
+
+class _AdaptiveMaxPoolNd(Module):
+    __constants__ = ['output_size', 'return_indices']
+    _fn = None
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self):
+        return f'output_size={self.output_size}'
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    _fn = 'adaptive_max_pool1d'
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, H, W) input to a fixed (oH, oW)."""
+    _fn = 'adaptive_max_pool2d'
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    _fn = 'adaptive_max_pool3d'
+
+
+class _LPPoolNd(Module):
+    __constants__ = ['norm_type', 'kernel_size', 'stride', 'ceil_mode']
+    _fn = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return ('norm_type={norm_type}, kernel_size={kernel_size}, stride={stride}, '
+                'ceil_mode={ceil_mode}'.format(**self.__dict__))
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool1d(_LPPoolNd):
+    _fn = 'lp_pool1d'
+
+
+class LPPool2d(_LPPoolNd):
+    _fn = 'lp_pool2d'

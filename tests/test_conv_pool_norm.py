@@ -1,0 +1,475 @@
+"""Convolution, pooling and channel normalisation against torch: outputs, input gradients and
+weight/bias gradients (torch's weights copied in) over a grid of options, in float32 and
+float64; gradcheck and gradgradcheck in float64; module reprs; BatchNorm running statistics
+over several training steps and eval outputs; errors for bad shapes."""
+import numpy as np
+import pytest
+
+from conformance import run_both, torch
+import ember
+import ember.nn  # noqa: F401
+from ember.autograd import gradcheck, gradgradcheck
+
+
+def arr(*shape, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def tol(dtype):
+    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+
+
+def F(lib):
+    return lib.nn.functional
+
+
+def run_fn(fname, arrays, *args, dtype=np.float64, grad_idx=None, **kwargs):
+    """Call ``F.fname(*tensors, *args, **kwargs)`` in both libraries; compare the output(s), the
+    grad_fn's name, and the gradients of every floating input after a fixed upstream gradient."""
+    def body(lib):
+        ts = [None if a is None else lib.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+        out = getattr(F(lib), fname)(*ts, *args, **kwargs)
+        first = out[0] if isinstance(out, tuple) else out
+        g = lib.tensor(arr(*first.shape, seed=11).astype(dtype))
+        first.backward(g)
+        return [out, [t.grad for t in ts if t is not None]]
+    return run_both(body, **tol(dtype))
+
+
+def run_layer(make, *inputs, dtype=np.float32, train_steps=1, extra=None):
+    """Build ``make(lib)`` in both libraries with torch's initial state loaded into ember's,
+    run ``train_steps`` forward/backward passes, and compare outputs, repr, input and parameter
+    gradients (and ``extra(lib, m)``)."""
+    ref = {}
+
+    def body(lib):
+        m = make(lib)
+        if lib is torch:
+            ref['sd'] = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+        else:
+            res = m.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
+            assert repr(res) == '<All keys matched successfully>'
+        m = m.to(lib.float64) if dtype == np.float64 else m
+        r = [repr(m)]
+        for step in range(train_steps):
+            xs = [lib.tensor(a.astype(dtype) * (1 + step), requires_grad=True) for a in inputs]
+            out = m(*xs)
+            g = lib.tensor(arr(*out.shape, seed=7 + step).astype(dtype))
+            out.backward(g)
+            r += [out, [x.grad for x in xs], [(n, p.grad) for n, p in m.named_parameters()]]
+        if extra is not None:
+            r.append(extra(lib, m))
+        return r
+    return run_both(body, **tol(dtype))
+
+
+# ---------------------------------------------------------------- conv2d over a grid of options
+CONV2D = [
+    dict(),
+    dict(stride=2),
+    dict(stride=(2, 1), padding=1),
+    dict(padding=(2, 0), dilation=(1, 2)),
+    dict(padding='same'),
+    dict(padding='same', dilation=2),
+    dict(padding='valid', stride=3),
+    dict(groups=2, padding=1),
+    dict(groups=4, stride=2, dilation=2),
+]
+
+
+@pytest.mark.parametrize('kw', CONV2D)
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('n', [1, 3])
+def test_conv2d_grid(kw, dtype, n):
+    x, w, b = arr(n, 4, 9, 8), arr(8, 4 // kw.get('groups', 1), 3, 2, seed=1), arr(8, seed=2)
+    run_fn('conv2d', [x, w, b], dtype=dtype, **kw)
+
+
+@pytest.mark.parametrize('ksize', [(4, 4), (1, 1), (2, 3)])
+def test_conv2d_even_kernels_same_and_no_bias(ksize):
+    run_fn('conv2d', [arr(2, 3, 7, 6), arr(5, 3, *ksize, seed=1)], padding='same')
+    run_fn('conv2d', [arr(2, 3, 7, 6), arr(5, 3, *ksize, seed=1)], None, 1, 1)
+
+
+def test_conv2d_unbatched_and_grad_fn_name(both):
+    run_fn('conv2d', [arr(3, 7, 6), arr(5, 3, 3, 3, seed=1), arr(5, seed=2)], padding=1)
+
+    def body(lib):
+        x = lib.tensor(arr(1, 1, 5, 5), requires_grad=True)
+        y = F(lib).conv2d(x, lib.tensor(arr(2, 1, 3, 3)))
+        return y.grad_fn.name(), y.dtype, y.shape
+    both(body)
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2), dict(padding='same')])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_conv1d(kw, dtype):
+    run_fn('conv1d', [arr(3, 4, 11), arr(6, 4 // kw.get('groups', 1), 3, seed=1), arr(6, seed=2)], dtype=dtype, **kw)
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(stride=(1, 2, 2), padding=1), dict(groups=2, dilation=(2, 1, 1))])
+def test_conv3d(kw):
+    run_fn('conv3d', [arr(2, 4, 5, 6, 5), arr(4, 4 // kw.get('groups', 1), 3, 2, 3, seed=1), arr(4, seed=2)], **kw)
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(stride=2), dict(stride=2, padding=1, output_padding=1),
+                                dict(stride=(3, 2), padding=(1, 0), output_padding=(2, 1), dilation=(1, 2)),
+                                dict(groups=2, stride=2, dilation=2, output_padding=1)])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_conv_transpose2d(kw, dtype):
+    g = kw.get('groups', 1)
+    run_fn('conv_transpose2d', [arr(2, 4, 5, 6), arr(4, 6 // g, 3, 3, seed=1), arr(6, seed=2)], dtype=dtype, **kw)
+
+
+def test_conv_transpose1d_3d():
+    run_fn('conv_transpose1d', [arr(2, 4, 7), arr(4, 3, 3, seed=1), arr(3, seed=2)], stride=3, padding=1,
+           output_padding=2)
+    run_fn('conv_transpose3d', [arr(1, 2, 3, 4, 3), arr(2, 3, 2, 3, 2, seed=1), arr(3, seed=2)], stride=2)
+
+
+def test_conv_gradcheck_and_double_backward():
+    for fn, x, w, kw in [
+        (ember.nn.functional.conv2d, arr(2, 4, 5, 4), arr(4, 2, 3, 2, seed=1), dict(stride=2, padding=1, groups=2)),
+        (ember.nn.functional.conv1d, arr(1, 2, 6), arr(3, 2, 3, seed=1), dict(dilation=2, padding='same')),
+        (ember.nn.functional.conv_transpose2d, arr(1, 2, 3, 3), arr(2, 3, 2, 2, seed=1),
+         dict(stride=2, output_padding=1)),
+    ]:
+        xs = ember.tensor(x.astype(np.float64), requires_grad=True)
+        ws = ember.tensor(w.astype(np.float64), requires_grad=True)
+        bs = ember.tensor(arr(ws.shape[0] if fn is not ember.nn.functional.conv_transpose2d else ws.shape[1],
+                              seed=3).astype(np.float64), requires_grad=True)
+        f = (lambda a, b, c, fn=fn, kw=kw: fn(a, b, c, **kw))
+        assert gradcheck(f, (xs, ws, bs))
+        assert gradgradcheck(f, (xs, ws, bs))
+
+
+def test_conv_double_backward_matches_torch(both):
+    def body(lib):
+        x = lib.tensor(arr(2, 2, 5, 5).astype(np.float64), requires_grad=True)
+        w = lib.tensor(arr(3, 2, 3, 3, seed=1).astype(np.float64), requires_grad=True)
+        y = F(lib).conv2d(x, w, stride=2, padding=1)
+        gx, gw = lib.autograd.grad((y * y).sum(), (x, w), create_graph=True)
+        (gx.pow(2).sum() + gw.sin().sum()).backward()
+        return gx, gw, x.grad, w.grad
+    both(body, rtol=1e-9, atol=1e-9)
+
+
+def test_conv_errors(both):
+    W = arr(4, 3, 3, 3)
+    cases = [
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 5, 6, 6)), lib.tensor(W)),                 # channels
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 3, 2, 2)), lib.tensor(W)),                 # too small
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 3, 6)), lib.tensor(arr(4, 3, 3))),          # wrong rank
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 3, 6, 6)), lib.tensor(W), stride=2, padding='same'),
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 3, 6, 6)), lib.tensor(W), lib.tensor(arr(3))),  # bias
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 4, 6, 6)), lib.tensor(W), groups=3),
+        lambda lib: F(lib).conv2d(lib.tensor(arr(2, 3, 6, 6)), lib.tensor(W, dtype=lib.float64)),
+        lambda lib: lib.nn.Conv2d(3, 4, 3, groups=2),
+        lambda lib: lib.nn.Conv2d(4, 4, 3, padding='full'),
+        lambda lib: lib.nn.Conv2d(4, 4, 3, stride=2, padding='same'),
+        lambda lib: lib.nn.Conv2d(4, 4, 3, padding_mode='wrap'),
+    ]
+    for c in cases:
+        both(c)
+
+
+# ---------------------------------------------------------------- conv modules
+@pytest.mark.parametrize('args,kw', [
+    ((1, 6, 5), dict(padding=2)),
+    ((4, 6, 3), dict(stride=2, bias=False)),
+    ((4, 6, (3, 2)), dict(padding='same', dilation=(2, 1), groups=2)),
+    ((4, 4, 3), dict(padding=1, padding_mode='reflect')),
+    ((4, 4, 3), dict(padding=(2, 1), padding_mode='replicate')),
+    ((4, 4, 3), dict(padding=1, padding_mode='circular', stride=2)),
+    ((4, 4, 4), dict(padding='same', padding_mode='reflect')),
+])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_conv2d_module(args, kw, dtype):
+    run_layer(lambda lib: lib.nn.Conv2d(*args, **kw), arr(3, args[0], 9, 8), dtype=dtype)
+
+
+def test_conv1d_conv3d_transpose_modules():
+    run_layer(lambda lib: lib.nn.Conv1d(3, 5, 3, stride=2, padding=1, padding_mode='circular'), arr(2, 3, 10))
+    run_layer(lambda lib: lib.nn.Conv3d(2, 3, 2, stride=(1, 2, 1)), arr(1, 2, 4, 5, 4))
+    run_layer(lambda lib: lib.nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1, bias=False),
+              arr(2, 4, 5, 5))
+    run_layer(lambda lib: lib.nn.ConvTranspose1d(4, 2, 3, stride=2, groups=2, dilation=2), arr(2, 4, 5))
+    run_layer(lambda lib: lib.nn.ConvTranspose3d(2, 2, 2, stride=2), arr(1, 2, 2, 3, 2))
+
+
+def test_conv_transpose_output_size(both):
+    def body(lib):
+        m = lib.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+        x = lib.randn(1, 2, 4, 4)
+        return [tuple(m(x, output_size=s).shape) for s in ([7, 7], [8, 8], [1, 3, 8, 7])]
+    both(body)
+    both(lambda lib: lib.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)(lib.randn(1, 2, 4, 4), output_size=[9, 9]))
+
+
+def test_conv_module_reprs(both):
+    both(lambda lib: [repr(m) for m in (
+        lib.nn.Conv2d(1, 6, 5, padding=2), lib.nn.Conv2d(6, 16, 5), lib.nn.Conv1d(2, 4, 3, dilation=2, bias=False),
+        lib.nn.Conv2d(2, 4, 3, padding='same', padding_mode='reflect', groups=2),
+        lib.nn.Conv3d(2, 4, (1, 2, 3), stride=(1, 1, 2)),
+        lib.nn.ConvTranspose2d(2, 3, 3, 2, output_padding=1), lib.nn.ConvTranspose1d(2, 4, 3, padding=1))])
+
+
+# ---------------------------------------------------------------- max pooling
+MAXPOOL = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+    dict(kernel_size=2, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=2, stride=1, dilation=2, ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize('kw', MAXPOOL)
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('n', [1, 3])
+def test_max_pool2d_grid(kw, dtype, n):
+    run_fn('max_pool2d', [arr(n, 2, 7, 8)], dtype=dtype, return_indices=True, **kw)
+    run_fn('max_pool2d', [arr(n, 2, 7, 8)], dtype=dtype, **kw)
+
+
+def test_max_pool_ties_unbatched_1d_3d():
+    x = np.array([[[[1., 1., 0.], [1., 2., 2.], [0., 2., 2.]]]])
+    run_fn('max_pool2d', [x], 2, 1, return_indices=True)
+    run_fn('max_pool2d', [arr(2, 7, 7)], 3, 2, 1, return_indices=True)
+    run_fn('max_pool1d', [arr(2, 3, 9)], 3, 2, 1, return_indices=True)
+    run_fn('max_pool1d', [arr(3, 9)], 2, ceil_mode=True)
+    run_fn('max_pool3d', [arr(1, 2, 5, 6, 5)], 2, return_indices=True)
+    run_fn('max_pool3d', [arr(1, 2, 5, 6, 5)], (3, 2, 2), stride=2, padding=1)
+
+
+def test_max_pool_errors(both):
+    both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(1, 1, 4, 4)), 2, padding=2))      # pad > kernel/2
+    both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(1, 1, 1, 1)), 3))                  # output too small
+    both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(4, 4)), 2))                        # 2-D input
+    both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(1, 1, 4, 4)), 0))
+
+
+def test_max_pool_module_and_reprs(both):
+    run_layer(lambda lib: lib.nn.MaxPool2d(3, stride=2, padding=1), arr(3, 2, 9, 8))
+    run_layer(lambda lib: lib.nn.MaxPool2d((2, 3), ceil_mode=True), arr(1, 2, 9, 8))
+    run_layer(lambda lib: lib.nn.MaxPool1d(2), arr(2, 3, 9))
+    both(lambda lib: [repr(m) for m in (lib.nn.MaxPool2d(2), lib.nn.MaxPool2d((3, 2), (2, 1), 1, 2, True, True),
+                                        lib.nn.MaxPool1d(3, 2), lib.nn.MaxPool3d(2))])
+
+    def body(lib):
+        out, idx = lib.nn.MaxPool2d(2, return_indices=True)(lib.tensor(arr(1, 2, 4, 6)))
+        return out, idx
+    both(body)
+
+
+# ---------------------------------------------------------------- average pooling
+AVGPOOL = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 1), divisor_override=4),
+    dict(kernel_size=2, ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize('kw', AVGPOOL)
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('n', [1, 3])
+def test_avg_pool2d_grid(kw, dtype, n):
+    run_fn('avg_pool2d', [arr(n, 2, 7, 8)], dtype=dtype, **kw)
+
+
+def test_avg_pool_1d_3d_unbatched():
+    run_fn('avg_pool1d', [arr(2, 3, 9)], 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    run_fn('avg_pool2d', [arr(2, 7, 7)], 3, 2, 1)
+    run_fn('avg_pool3d', [arr(1, 2, 5, 6, 5)], 2, padding=1, ceil_mode=True)
+
+
+def test_avg_pool_gradcheck_and_double_backward(both):
+    x = ember.tensor(arr(1, 2, 5, 6).astype(np.float64), requires_grad=True)
+    f = (lambda a: ember.nn.functional.avg_pool2d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False))
+    assert gradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))
+
+    def body(lib):
+        x = lib.tensor(arr(1, 2, 5, 6).astype(np.float64), requires_grad=True)
+        y = F(lib).avg_pool2d(x * x, 3, 2, 1)
+        gx, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        gx.pow(2).sum().backward()
+        return gx, x.grad
+    both(body, rtol=1e-9, atol=1e-9)
+
+
+def test_max_pool_gradcheck():
+    x = ember.tensor(np.random.default_rng(0).permutation(60).reshape(1, 2, 5, 6).astype(np.float64) / 10,
+                     requires_grad=True)
+    assert gradcheck(lambda a: ember.nn.functional.max_pool2d(a, 3, 2, 1, dilation=1, ceil_mode=True), (x,))
+
+
+def test_avg_pool_module_reprs_errors(both):
+    run_layer(lambda lib: lib.nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), arr(3, 2, 9, 8))
+    run_layer(lambda lib: lib.nn.AvgPool1d(3, ceil_mode=True), arr(2, 3, 10))
+    both(lambda lib: [repr(m) for m in (lib.nn.AvgPool2d(2), lib.nn.AvgPool2d((3, 2), 1, 1, divisor_override=2),
+                                        lib.nn.AvgPool1d(3), lib.nn.AvgPool3d(2, 1))])
+    both(lambda lib: F(lib).avg_pool2d(lib.tensor(arr(1, 1, 4, 4)), 2, padding=2))
+    both(lambda lib: F(lib).avg_pool2d(lib.tensor(arr(1, 1, 4, 4)), 2, divisor_override=0))
+
+
+# ---------------------------------------------------------------- adaptive pooling
+@pytest.mark.parametrize('size', [(3, 4), (4, 3), 1, (None, 3), (7, 8), (2, 5)])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_adaptive_pool2d(size, dtype):
+    run_fn('adaptive_avg_pool2d', [arr(2, 3, 7, 8)], size, dtype=dtype)
+    run_fn('adaptive_max_pool2d', [arr(2, 3, 7, 8)], size, dtype=dtype, return_indices=True)
+
+
+def test_adaptive_pool_1d_unbatched_modules(both):
+    run_fn('adaptive_avg_pool1d', [arr(2, 3, 7)], 3)
+    run_fn('adaptive_max_pool1d', [arr(2, 3, 7)], 4, return_indices=True)
+    run_fn('adaptive_avg_pool2d', [arr(3, 7, 5)], (2, 3))
+    run_layer(lambda lib: lib.nn.AdaptiveAvgPool2d((1, 1)), arr(2, 4, 5, 5))
+    run_layer(lambda lib: lib.nn.AdaptiveMaxPool2d(3), arr(2, 4, 7, 5))
+    both(lambda lib: [repr(m) for m in (lib.nn.AdaptiveAvgPool2d((None, 3)), lib.nn.AdaptiveMaxPool2d(2),
+                                        lib.nn.AdaptiveAvgPool1d(4))])
+    x = ember.tensor(arr(1, 2, 5, 7).astype(np.float64), requires_grad=True)
+    assert gradgradcheck(lambda a: ember.nn.functional.adaptive_avg_pool2d(a, (3, 4)), (x,))
+
+
+# ---------------------------------------------------------------- batch norm
+def _bn_state(lib, m):
+    return [(k, v) for k, v in m.state_dict().items()]
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(momentum=None), dict(affine=False), dict(momentum=0.3, eps=1e-3),
+                                dict(track_running_stats=False), dict(bias=False)])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_batch_norm2d_training_steps_then_eval(kw, dtype):
+    def extra(lib, m):
+        m.eval()
+        x = lib.tensor(arr(2, 3, 4, 5, seed=5).astype(dtype), requires_grad=True)
+        out = m(x)
+        out.backward(lib.tensor(arr(2, 3, 4, 5, seed=6).astype(dtype)))
+        return [_bn_state(lib, m), out, x.grad, [(n, p.grad) for n, p in m.named_parameters()],
+                out.grad_fn.name()]
+    run_layer(lambda lib: lib.nn.BatchNorm2d(3, **kw), arr(4, 3, 5, 4) + 2, dtype=dtype, train_steps=3,
+              extra=extra)
+
+
+@pytest.mark.parametrize('shape', [(6, 3), (4, 3, 5)])
+def test_batch_norm1d(shape):
+    run_layer(lambda lib: lib.nn.BatchNorm1d(3), arr(*shape) * 2 - 1, train_steps=2,
+              extra=lambda lib, m: _bn_state(lib, m))
+    run_layer(lambda lib: lib.nn.BatchNorm3d(3, momentum=None), arr(2, 3, 2, 3, 2), train_steps=2,
+              extra=lambda lib, m: _bn_state(lib, m))
+
+
+def test_batch_norm_functional_and_grad_fn(both):
+    def body(lib):
+        x = lib.tensor(arr(4, 3, 2), requires_grad=True)
+        rm, rv = lib.zeros(3), lib.ones(3)
+        y = F(lib).batch_norm(x, rm, rv, training=True, momentum=0.2)
+        y2 = F(lib).batch_norm(x, rm, rv)
+        (y.sum() + (y2 * y2).sum()).backward()
+        return y, y2, rm, rv, x.grad, y.grad_fn.name()
+    both(body, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_errors(both):
+    both(lambda lib: lib.nn.BatchNorm1d(3)(lib.randn(1, 3)), match='Expected more than 1 value per channel when '
+         r'training, got input size torch.Size\(\[1, 3\]\)')
+    both(lambda lib: lib.nn.BatchNorm2d(3)(lib.randn(2, 3, 4)), match='expected 4D input')
+    both(lambda lib: lib.nn.BatchNorm1d(3)(lib.randn(2, 3, 4, 5)), match='expected 2D or 3D input')
+    both(lambda lib: lib.nn.BatchNorm2d(3)(lib.randn(2, 4, 3, 3)))
+    both(lambda lib: lib.nn.BatchNorm2d(3).eval()(lib.tensor(arr(1, 3, 1, 1))))        # eval: one value is fine
+
+
+def test_batch_norm_gradcheck():
+    x = ember.tensor(arr(4, 3, 2).astype(np.float64), requires_grad=True)
+    w = ember.tensor(arr(3, seed=1).astype(np.float64), requires_grad=True)
+    b = ember.tensor(arr(3, seed=2).astype(np.float64), requires_grad=True)
+    assert gradcheck(lambda a, c, d: ember.nn.functional.batch_norm(a, None, None, c, d, True), (x, w, b))
+    assert gradgradcheck(lambda a, c, d: ember.nn.functional.batch_norm(a, None, None, c, d, True), (x, w, b))
+    rm, rv = ember.tensor(arr(3, seed=3).astype(np.float64)), ember.ones(3, dtype=ember.float64) * 2
+    assert gradcheck(lambda a, c, d: ember.nn.functional.batch_norm(a, rm, rv, c, d, False), (x, w, b))
+
+
+def test_batch_norm_reprs(both):
+    both(lambda lib: [repr(m) for m in (lib.nn.BatchNorm2d(3), lib.nn.BatchNorm1d(4, momentum=None, affine=False),
+                                        lib.nn.BatchNorm3d(2, eps=1e-3, track_running_stats=False),
+                                        lib.nn.InstanceNorm2d(3), lib.nn.InstanceNorm1d(2, affine=True),
+                                        lib.nn.GroupNorm(2, 4), lib.nn.GroupNorm(1, 3, affine=False),
+                                        lib.nn.Unfold(2), lib.nn.Fold(3, 2))])
+
+    def body(lib):
+        m = lib.nn.BatchNorm2d(3)
+        return sorted(m.state_dict().keys()), m.num_batches_tracked, m.running_var
+    both(body)
+
+
+# ---------------------------------------------------------------- instance / group norm
+def test_instance_norm():
+    run_layer(lambda lib: lib.nn.InstanceNorm2d(3), arr(2, 3, 4, 5))
+    run_layer(lambda lib: lib.nn.InstanceNorm2d(3, affine=True, track_running_stats=True), arr(2, 3, 4, 5) + 1,
+              train_steps=2, extra=lambda lib, m: [_bn_state(lib, m), m.eval()(lib.ones(1, 3, 2, 2))])
+    run_layer(lambda lib: lib.nn.InstanceNorm1d(3, affine=True), arr(3, 6))
+
+
+def test_group_norm(both):
+    run_layer(lambda lib: lib.nn.GroupNorm(2, 4), arr(3, 4, 3, 2) * 3, dtype=np.float64)
+    run_layer(lambda lib: lib.nn.GroupNorm(3, 6, affine=False), arr(2, 6, 5))
+    run_fn('group_norm', [arr(2, 4, 3), arr(4, seed=1), arr(4, seed=2)], 2)
+    both(lambda lib: F(lib).group_norm(lib.randn(2, 5, 3), 2))
+    both(lambda lib: lib.nn.GroupNorm(2, 5))
+
+
+# ---------------------------------------------------------------- unfold / fold
+def test_unfold_fold(both):
+    run_fn('unfold', [arr(2, 3, 6, 5)], (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+    run_fn('fold', [arr(2, 12, 12)], (4, 5), 2, padding=1, stride=2)
+    run_fn('unfold', [arr(3, 4, 4)], 2)
+    run_layer(lambda lib: lib.nn.Unfold(3, padding=1), arr(2, 2, 4, 4))
+    run_layer(lambda lib: lib.nn.Fold((3, 3), 2), arr(2, 8, 4))
+    both(lambda lib: F(lib).fold(lib.randn(2, 12, 5), (4, 5), 2))
+    x = ember.tensor(arr(1, 2, 4, 4).astype(np.float64), requires_grad=True)
+    assert gradgradcheck(lambda a: ember.nn.functional.unfold(a, 2, padding=1, stride=2) ** 2, (x,))
+
+
+# ---------------------------------------------------------------- a LeNet end to end
+def test_lenet_training_step(both):
+    def body(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
+        sd = {k: lib.tensor(np.asarray(arr(*v.shape, seed=i) * 0.1, dtype=np.float32)) if v.dtype == lib.float32
+              else v for i, (k, v) in enumerate(net.state_dict().items())}
+        net.load_state_dict(sd)
+        opt = lib.optim.SGD(net.parameters(), lr=0.1)
+        x, y = lib.tensor(arr(4, 1, 28, 28)), lib.tensor([1, 2, 3, 4])
+        losses = []
+        for _ in range(2):
+            opt.zero_grad()
+            loss = F(lib).cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses, repr(net), net[1].running_mean
+    both(body, rtol=1e-4, atol=1e-5)
+
+
+def test_max_pool_double_backward(both):
+    def body(lib):
+        x = lib.tensor(arr(2, 2, 5, 6).astype(np.float64), requires_grad=True)
+        y = F(lib).max_pool2d(x * x, 3, 2, 1, ceil_mode=True)
+        gx, = lib.autograd.grad((y ** 3).sum(), x, create_graph=True)
+        gx.pow(2).sum().backward()
+        z = F(lib).adaptive_max_pool2d(x.sin(), (2, 4))
+        gz, = lib.autograd.grad((z ** 2).sum(), x, create_graph=True)
+        return gx, x.grad, lib.autograd.grad(gz.sum(), x)
+    both(body, rtol=1e-9, atol=1e-9)
+    x = ember.tensor(np.random.default_rng(0).permutation(60).reshape(1, 2, 5, 6).astype(np.float64) / 10,
+                     requires_grad=True)
+    assert gradgradcheck(lambda a: ember.nn.functional.max_pool2d(a, 2, 1, 1), (x,))
