@@ -6,9 +6,9 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _get_scalar_dtype,
-                        _scalar_tensor, _full_like, _addcmul_, _addcdiv_, _add_alpha, _check_fused_foreach,
-                        _check_not_differentiable)
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_scalar_dtype, _scalar_tensor,
+                        _full_like, _addcmul_, _addcdiv_, _check_fused_foreach, _validate, _check_not_differentiable,
+                        _check_state_steps, _incr, _grad, _weight_decay)
 
 __all__ = ['Adagrad', 'adagrad']
 
@@ -31,18 +31,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError('Tensor lr must be 1-element')
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= lr_decay:
-            raise ValueError(f'Invalid lr_decay value: {lr_decay}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f'Invalid initial_accumulator_value value: {initial_accumulator_value}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
+        _validate(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                  initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {'lr': lr, 'lr_decay': lr_decay, 'eps': eps, 'weight_decay': weight_decay,
                     'initial_accumulator_value': initial_accumulator_value, 'foreach': foreach, 'maximize': maximize,
                     'differentiable': differentiable, 'fused': fused}
@@ -54,18 +44,12 @@ class Adagrad(Optimizer):
             self._step_supports_amp_scaling = True
         for group in self.param_groups:
             for p in group['params']:
-                state = self.state[p]
-                state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
-                state['sum'] = _full_like(p, initial_accumulator_value)
+                self._new_state(group, p, self.state[p], ('sum',))
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        fused = None
-        for group in self.param_groups:
-            group.setdefault('foreach', None)
-            group.setdefault('maximize', False)
-            group.setdefault('differentiable', False)
-            fused = group.setdefault('fused', None)
+        self._setstate_groups(False, foreach=None, maximize=False, differentiable=False, fused=None)
+        fused = self.param_groups[-1]['fused'] if self.param_groups else None
         for s in self.state.values():
             if len(s) != 0 and not isinstance(s['step'], Tensor):
                 s['step'] = _scalar_tensor(float(s['step']), _get_scalar_dtype(is_fused=fused))
@@ -73,27 +57,16 @@ class Adagrad(Optimizer):
     def share_memory(self):
         """A no-op on ember (torch moves the sums to shared memory)."""
 
-    def _init_group(self, group, params_with_grad, grads, state_sums, state_steps):
-        for p in group['params']:
-            if p._grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p._grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
-                state['sum'] = _full_like(p, self.defaults['initial_accumulator_value'])
-            state_sums.append(state['sum'])
-            state_steps.append(state['step'])
-        return False, False
+    def _new_state(self, group, p, state, names):
+        state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
+        state['sum'] = _full_like(p, self.defaults['initial_accumulator_value'])
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            params, grads, sums, steps = [], [], [], []
-            self._init_group(group, params, grads, sums, steps)
+            params, grads, sums, steps = self._gather(group, ('sum',))
             adagrad(params, grads, sums, steps, lr=group['lr'], weight_decay=group['weight_decay'],
                     lr_decay=group['lr_decay'], eps=group['eps'], maximize=group['maximize'])
         return loss
@@ -103,17 +76,12 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
             has_sparse_grad=False, foreach=None, differentiable=False, has_complex=False, *, lr, weight_decay,
             lr_decay, eps, maximize):
     """Functional Adagrad."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
+    _check_state_steps(state_steps)
     lr = _to_scalar(lr)
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
-        step_t._data += 1
-        step_t._bump()
-        step = _get_value(step_t)
+        step = _incr(step_t)
         p = param._data
-        g = -grad._data if maximize else grad._data
-        if weight_decay != 0:
-            g = _add_alpha(g, p, weight_decay)
+        g = _weight_decay(p, _grad(grad, maximize), lr, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
         s = state_sum._data
         _addcmul_(s, g, g, 1)

@@ -6,9 +6,9 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _get_scalar_dtype,
-                        _scalar_tensor, _zeros_like, _lerp_, _addcmul_, _addcdiv_, _add_alpha, _check_fused_foreach,
-                        _check_not_differentiable, _check_capturable)
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _addcdiv_, _check_fused_foreach,
+                        _check_not_differentiable, _validate, _check_state_steps, _new_step, _incr, _bump, _grad,
+                        _weight_decay, _adam_moments_)
 
 __all__ = ['Adam', 'adam']
 
@@ -23,28 +23,6 @@ def _check_betas_tensors(betas, foreach, capturable):
                 raise ValueError(f'betas[{i}] as a Tensor is not supported for capturable=False and foreach=True')
             if betas[i].numel() != 1:
                 raise ValueError(f'Tensor betas[{i}] must be 1-element')
-
-
-def _new_step(group, p):
-    """``state['step']``: a 0-d float tensor (float32 unless the default dtype is float64)."""
-    if group.get('capturable') or group.get('fused'):
-        t = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group.get('fused')))
-        return t.to(p.device) if p._device.type != 'cpu' else t
-    return _scalar_tensor(0.0)
-
-
-def _incr(step_t):
-    step_t._data += 1
-    step_t._bump()
-    return _get_value(step_t)
-
-
-def _as_step_tensor(p_state, group, key='step'):
-    """Old checkpoints hold a Python number for the step: make it a tensor (torch's __setstate__)."""
-    if len(p_state) != 0 and not isinstance(p_state[key], Tensor):
-        fused = group.get('fused')
-        dt = _get_scalar_dtype(is_fused=fused) if (group.get('capturable') or fused) else _get_scalar_dtype()
-        p_state[key] = _scalar_tensor(float(p_state[key]), dt)
 
 
 class Adam(Optimizer):
@@ -68,21 +46,9 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if isinstance(lr, Tensor):
-            if foreach and not capturable:
-                raise ValueError('lr as a Tensor is not supported for capturable=False and foreach=True')
-            if lr.numel() != 1:
-                raise ValueError('Tensor lr must be 1-element')
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError('lr as a Tensor is not supported for capturable=False and foreach=True')
+        _validate(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         _check_betas_tensors(betas, foreach, capturable)
         betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b for b in betas)
         defaults = {'lr': lr, 'betas': betas, 'eps': eps, 'weight_decay': weight_decay, 'amsgrad': amsgrad,
@@ -96,47 +62,22 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('amsgrad', False)
-            group.setdefault('maximize', False)
-            group.setdefault('foreach', None)
-            group.setdefault('capturable', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('decoupled_weight_decay', False)
-            group.setdefault('fused', None)
-            for p in group['params']:
-                _as_step_tensor(self.state.get(p, []), group)
+        self._setstate_groups(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                              decoupled_weight_decay=False, fused=None)
 
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps):
-        for p in group['params']:
-            if p._grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p._grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state['step'] = _new_step(group, p)
-                state['exp_avg'] = _zeros_like(p)
-                state['exp_avg_sq'] = _zeros_like(p)
-                if group['amsgrad']:
-                    state['max_exp_avg_sq'] = _zeros_like(p)
-            exp_avgs.append(state['exp_avg'])
-            exp_avg_sqs.append(state['exp_avg_sq'])
-            if group['amsgrad']:
-                max_exp_avg_sqs.append(state['max_exp_avg_sq'])
-            state_steps.append(state['step'])
-        return False
+    def _new_state(self, group, p, state, names):
+        super()._new_state(group, p, state, names)
+        state['step'] = _new_step(group, p)     # float32 (on p's device) for capturable / fused
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], [], []
+            names = ('exp_avg', 'exp_avg_sq', 'max_exp_avg_sq') if group['amsgrad'] else ('exp_avg', 'exp_avg_sq')
+            params, grads, exp_avgs, exp_avg_sqs, *max_exp_avg_sqs, state_steps = self._gather(group, names)
+            max_exp_avg_sqs = max_exp_avg_sqs[0] if max_exp_avg_sqs else []
             beta1, beta2 = group['betas']
-            self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
-            for p in params:
-                _check_capturable(group, p)
             adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=group['amsgrad'],
                  beta1=beta1, beta2=beta2, lr=group['lr'], weight_decay=group['weight_decay'], eps=group['eps'],
                  maximize=group['maximize'], decoupled_weight_decay=group['decoupled_weight_decay'])
@@ -147,25 +88,16 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
          differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
          decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
     """Functional Adam: updates ``params`` and the state tensors in place."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
+    _check_state_steps(state_steps)
     lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
     weight_decay = _f(_to_scalar(weight_decay))
-    f_beta1, f_beta2 = _f(beta1), _f(beta2)
     for i, param in enumerate(params):
         p = param._data
-        g = -grads[i]._data if maximize else grads[i]._data
         m = exp_avgs[i]._data
         v = exp_avg_sqs[i]._data
         step = _incr(state_steps[i])
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= _f(1 - lr * weight_decay)
-            else:
-                g = _add_alpha(g, p, weight_decay)
-        _lerp_(m, g, _f(1 - beta1))
-        v *= f_beta2
-        _addcmul_(v, g, g, _f(1 - beta2))
+        g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay, decoupled_weight_decay)
+        _adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
@@ -180,6 +112,4 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         denom /= bias_correction2_sqrt
         denom += eps
         _addcdiv_(p, m, denom, -_f(step_size))
-        param._bump()
-        exp_avgs[i]._bump()
-        exp_avg_sqs[i]._bump()
+        _bump(param, exp_avgs[i], exp_avg_sqs[i])

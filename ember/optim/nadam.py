@@ -6,10 +6,9 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value,
-                        _scalar_tensor, _zeros_like, _lerp_, _addcmul_, _addcdiv_, _add_alpha,
-                        _check_not_differentiable, _check_capturable)
-from .adam import _as_step_tensor, _incr
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _scalar_tensor,
+                        _zeros_like, _addcdiv_, _validate, _check_not_differentiable, _check_state_steps, _incr,
+                        _bump, _grad, _weight_decay, _adam_moments_)
 
 __all__ = ['NAdam', 'nadam']
 
@@ -32,20 +31,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError('Tensor lr must be 1-element')
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f'Invalid momentum_decay value: {momentum_decay}')
+        _validate(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = {'lr': lr, 'betas': betas, 'eps': eps, 'weight_decay': weight_decay,
                     'momentum_decay': momentum_decay, 'decoupled_weight_decay': decoupled_weight_decay,
                     'maximize': maximize, 'foreach': foreach, 'capturable': capturable,
@@ -55,47 +41,28 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        self._setstate_groups(maximize=False, foreach=None, capturable=False, differentiable=False,
+                              decoupled_weight_decay=False)
         for group in self.param_groups:
-            group.setdefault('maximize', False)
-            group.setdefault('foreach', None)
-            group.setdefault('capturable', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('decoupled_weight_decay', False)
             for p in group['params']:
                 p_state = self.state.get(p, [])
-                if len(p_state) != 0:
-                    _as_step_tensor(p_state, group)
-                    if not isinstance(p_state['mu_product'], Tensor):
-                        p_state['mu_product'] = _scalar_tensor(p_state['mu_product'])
+                if len(p_state) != 0 and not isinstance(p_state['mu_product'], Tensor):
+                    p_state['mu_product'] = _scalar_tensor(p_state['mu_product'])
 
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps):
-        for p in group['params']:
-            if p._grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p._grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state['step'] = _scalar_tensor(0.0)
-                state['mu_product'] = _scalar_tensor(1.0)
-                state['exp_avg'] = _zeros_like(p)
-                state['exp_avg_sq'] = _zeros_like(p)
-            exp_avgs.append(state['exp_avg'])
-            exp_avg_sqs.append(state['exp_avg_sq'])
-            mu_products.append(state['mu_product'])
-            state_steps.append(state['step'])
-        return False
+    def _new_state(self, group, p, state, names):
+        state['step'] = _scalar_tensor(0.0)
+        state['mu_product'] = _scalar_tensor(1.0)
+        state['exp_avg'] = _zeros_like(p)
+        state['exp_avg_sq'] = _zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, mu_products, steps = [], [], [], [], [], []
+            params, grads, exp_avgs, exp_avg_sqs, mu_products, steps = self._gather(
+                group, ('exp_avg', 'exp_avg_sq', 'mu_product'), 'params, mu_products and state_steps')
             beta1, beta2 = group['betas']
-            self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, mu_products, steps)
-            for p in params:
-                _check_capturable(group, p, 'params, mu_products and state_steps')
             nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, beta1=beta1, beta2=beta2,
                   lr=group['lr'], weight_decay=group['weight_decay'], momentum_decay=group['momentum_decay'],
                   eps=group['eps'], maximize=group['maximize'],
@@ -107,31 +74,22 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, decoup
           foreach=None, capturable=False, differentiable=False, has_complex=False, maximize=False, *, beta1, beta2,
           lr, weight_decay, momentum_decay, eps):
     """Functional NAdam."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
-    if not all(isinstance(t, Tensor) for t in mu_products):
-        raise RuntimeError('API has changed, `mu_products` argument must contain a list of singleton tensors')
+    _check_state_steps(state_steps)
+    _check_state_steps(mu_products, 'mu_products')
     lr = _to_scalar(lr)
     for i, param in enumerate(params):
         p = param._data
-        g = -grads[i]._data if maximize else grads[i]._data
         m = exp_avgs[i]._data
         v = exp_avg_sqs[i]._data
         mu_product = mu_products[i]
         step = _incr(state_steps[i])
         bias_correction2 = 1 - beta2 ** step
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= _f(1 - lr * weight_decay)
-            else:
-                g = _add_alpha(g, p, weight_decay)
+        g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay, decoupled_weight_decay)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product._data *= mu
         mu_product._bump()
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2)
+        _adam_moments_(m, v, g, beta1, beta2)
         denom = v / bias_correction2
         np.sqrt(denom, out=denom)
         mp = _get_value(mu_product)
@@ -139,6 +97,4 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, decoup
         denom += eps
         _addcdiv_(p, g, denom, _f(-lr * (1.0 - mu) / (1.0 - mp)))
         _addcdiv_(p, m, denom, _f((-lr * mu_next) / (1.0 - mu_product_next)))
-        param._bump()
-        exp_avgs[i]._bump()
-        exp_avg_sqs[i]._bump()
+        _bump(param, exp_avgs[i], exp_avg_sqs[i])

@@ -66,18 +66,23 @@ _global_optimizer_pre_hooks = OrderedDict()
 _global_optimizer_post_hooks = OrderedDict()
 
 
+def _add_hook(hooks, hook, prepend=False):
+    """Add ``hook`` to the ordered dict ``hooks`` (first with ``prepend``); returns its handle."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 def register_optimizer_step_pre_hook(hook):
     """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before every optimizer's step."""
-    handle = RemovableHandle(_global_optimizer_pre_hooks)
-    _global_optimizer_pre_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_optimizer_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """``hook(optimizer, args, kwargs) -> None`` after every optimizer's step."""
-    handle = RemovableHandle(_global_optimizer_post_hooks)
-    _global_optimizer_post_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_optimizer_post_hooks, hook)
 
 
 def _use_grad_for_differentiable(func):
@@ -142,6 +147,58 @@ def _check_capturable(group, p, what='params and state_steps'):
     if group.get('capturable') and p._device.type != 'cuda':
         raise AssertionError(f"If capturable=True, {what} must be on supported devices: "
                              "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+
+
+def _validate(allow_nan=False, **values):
+    """torch's constructor checks, in the order given: ``lr`` (a Tensor must have one element),
+    ``eps``, ``betas`` (each in ``[0, 1)``) and any other option (``weight_decay``, ``momentum``,
+    ...) must be non-negative. ``allow_nan`` keeps SGD's ``x < 0`` form, which lets NaN through."""
+    for name, v in values.items():
+        if name == 'betas':
+            for i in (0, 1):
+                if not 0.0 <= v[i] < 1.0:
+                    raise ValueError(f'Invalid beta parameter at index {i}: {v[i]}')
+            continue
+        if name == 'lr' and isinstance(v, Tensor) and v.numel() != 1:
+            raise ValueError('Tensor lr must be 1-element')
+        if (v < 0.0) if allow_nan else not 0.0 <= v:
+            what = {'lr': 'learning rate', 'eps': 'epsilon value'}.get(name, name + ' value')
+            raise ValueError(f'Invalid {what}: {v}')
+
+
+def _check_state_steps(state_steps, name='state_steps'):
+    if not all(isinstance(t, Tensor) for t in state_steps):
+        raise RuntimeError(f'API has changed, `{name}` argument must contain a list of singleton tensors')
+
+
+def _new_step(group, p):
+    """``state['step']``: a 0-d float tensor (float32 unless the default dtype is float64; float32
+    on the parameter's device for ``capturable``/``fused``)."""
+    if group.get('capturable') or group.get('fused'):
+        t = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group.get('fused')))
+        return t.to(p.device) if p._device.type != 'cpu' else t
+    return _scalar_tensor(0.0)
+
+
+def _incr(step_t):
+    """``state['step'] += 1``; returns the new step as a Python number."""
+    step_t._data += 1
+    step_t._bump()
+    return _get_value(step_t)
+
+
+def _as_step_tensor(p_state, group, key='step'):
+    """Old checkpoints hold a Python number for the step: make it a tensor (torch's __setstate__)."""
+    if len(p_state) != 0 and not isinstance(p_state[key], Tensor):
+        fused = group.get('fused')
+        dt = _get_scalar_dtype(is_fused=fused) if (group.get('capturable') or fused) else _get_scalar_dtype()
+        p_state[key] = _scalar_tensor(float(p_state[key]), dt)
+
+
+def _bump(*tensors):
+    """Bump the version counters of tensors updated in place."""
+    for t in tensors:
+        t._bump()
 
 
 # ------------------------------------------------------------------ array kernels, torch's op order
@@ -215,6 +272,28 @@ def _add_alpha(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array ``a + alpha*b``."""
     alpha = _f(alpha)
     return _fma(b, alpha, a) if alpha != 1 else a + b
+
+
+def _grad(grad, maximize):
+    """The gradient's array, negated for ``maximize``."""
+    return -grad._data if maximize else grad._data
+
+
+def _weight_decay(p, g, lr, weight_decay, decoupled=False):
+    """Apply ``weight_decay``: decoupled (AdamW: ``p *= 1 - lr*wd``) or L2 (returns ``g + wd*p``)."""
+    if weight_decay != 0:
+        if decoupled:
+            p *= _f(1 - lr * weight_decay)
+        else:
+            g = _add_alpha(g, p, weight_decay)
+    return g
+
+
+def _adam_moments_(m, v, g, beta1, beta2):
+    """Adam's moment updates in place: ``m.lerp_(g, 1-beta1)``, ``v.mul_(beta2).addcmul_(g, g, value=1-beta2)``."""
+    _lerp_(m, g, _f(1 - beta1))
+    v *= _f(beta2)
+    _addcmul_(v, g, g, _f(1 - beta2))
 
 
 def _add_alpha_(a, b, alpha):
@@ -326,34 +405,23 @@ class Optimizer:
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before ``step``."""
-        handle = RemovableHandle(self._optimizer_step_pre_hooks)
-        self._optimizer_step_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs) -> None`` after ``step``."""
-        handle = RemovableHandle(self._optimizer_step_post_hooks)
-        self._optimizer_step_post_hooks[handle.id] = hook
-        return handle
-
-    def _register(self, hooks, hook, prepend):
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._optimizer_step_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook, prepend=False):
-        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook, prepend=False):
-        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook, prepend=False):
-        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook, prepend=False):
-        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self):
@@ -531,6 +599,44 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ------------------------------------------------------------------ helpers for subclasses
+    def _setstate_groups(self, step_tensors=True, **defaults):
+        """torch's ``__setstate__`` for old checkpoints: give every group the missing options (in the
+        order given) and, with ``step_tensors``, make Python-number steps tensors."""
+        for group in self.param_groups:
+            for name, default in defaults.items():
+                group.setdefault(name, default)
+            if step_tensors:
+                for p in group['params']:
+                    _as_step_tensor(self.state.get(p, []), group)
+
+    def _new_state(self, group, p, state, names):
+        """Fill a parameter's empty state: a zero ``step``, then zeros like ``p`` for ``names``."""
+        state['step'] = _scalar_tensor(0.0)
+        for name in names:
+            state[name] = _zeros_like(p)
+
+    def _gather(self, group, names, what='params and state_steps'):
+        """torch's ``_init_group``: for the group's parameters that have a gradient, make their state
+        on first use (:meth:`_new_state`) and return ``params, grads, *one list per name, steps``."""
+        params, grads, steps = [], [], []
+        lists = [[] for _ in names]
+        state_of = self.state
+        for p in group['params']:
+            if p._grad is None:
+                continue
+            params.append(p)
+            grads.append(p._grad)
+            state = state_of[p]
+            if len(state) == 0:
+                self._new_state(group, p, state, names)
+            for lst, name in zip(lists, names):
+                lst.append(state[name])
+            steps.append(state['step'])
+        if group.get('capturable'):
+            for p in params:
+                _check_capturable(group, p, what)
+        return (params, grads, *lists, steps)
+
     def _run_closure(self, closure):
         if closure is None:
             return None

@@ -5,10 +5,8 @@ Example:
 """
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor, _zeros_like, _lerp_,
-                        _addcmul_, _add_alpha, _check_not_differentiable, _check_capturable)
-from .adam import _as_step_tensor, _incr
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _validate, _check_not_differentiable,
+                        _check_state_steps, _incr, _bump, _grad, _weight_decay, _adam_moments_)
 
 __all__ = ['RAdam', 'radam']
 
@@ -29,18 +27,7 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError('Tensor lr must be 1-element')
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        _validate(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {'lr': lr, 'betas': betas, 'eps': eps, 'weight_decay': weight_decay, 'maximize': maximize,
                     'foreach': foreach, 'capturable': capturable, 'decoupled_weight_decay': decoupled_weight_decay,
                     'differentiable': differentiable}
@@ -49,41 +36,16 @@ class RAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('foreach', None)
-            group.setdefault('maximize', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('decoupled_weight_decay', False)
-            group.setdefault('capturable', False)
-            for p in group['params']:
-                _as_step_tensor(self.state.get(p, []), group)
-
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps):
-        for p in group['params']:
-            if p._grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p._grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state['step'] = _scalar_tensor(0.0)
-                state['exp_avg'] = _zeros_like(p)
-                state['exp_avg_sq'] = _zeros_like(p)
-            exp_avgs.append(state['exp_avg'])
-            exp_avg_sqs.append(state['exp_avg_sq'])
-            state_steps.append(state['step'])
-        return False
+        self._setstate_groups(foreach=None, maximize=False, differentiable=False, decoupled_weight_decay=False,
+                              capturable=False)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, steps = [], [], [], [], []
+            params, grads, exp_avgs, exp_avg_sqs, steps = self._gather(group, ('exp_avg', 'exp_avg_sq'))
             beta1, beta2 = group['betas']
-            self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, steps)
-            for p in params:
-                _check_capturable(group, p)
             radam(params, grads, exp_avgs, exp_avg_sqs, steps, beta1=beta1, beta2=beta2, lr=group['lr'],
                   weight_decay=group['weight_decay'], eps=group['eps'], maximize=group['maximize'],
                   decoupled_weight_decay=group['decoupled_weight_decay'])
@@ -94,25 +56,16 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, decoupled_weight_de
           capturable=False, differentiable=False, has_complex=False, maximize=False, *, beta1, beta2, lr,
           weight_decay, eps):
     """Functional RAdam."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
+    _check_state_steps(state_steps)
     lr = _to_scalar(lr)
     for i, param in enumerate(params):
         p = param._data
-        g = -grads[i]._data if maximize else grads[i]._data
         m = exp_avgs[i]._data
         v = exp_avg_sqs[i]._data
         step = _incr(state_steps[i])
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= _f(1 - lr * weight_decay)
-            else:
-                g = _add_alpha(g, p, weight_decay)
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2)
-        exp_avgs[i]._bump()
-        exp_avg_sqs[i]._bump()
+        g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay, decoupled_weight_decay)
+        _adam_moments_(m, v, g, beta1, beta2)
+        _bump(exp_avgs[i], exp_avg_sqs[i])
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         update = m / bias_correction1          # bias_corrected_exp_avg

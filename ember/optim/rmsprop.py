@@ -5,11 +5,9 @@ Example:
 """
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor,
-                        _zeros_like, _lerp_, _addcmul_, _addcdiv_, _add_alpha, _add_alpha_, _check_not_differentiable,
-                        _check_capturable)
-from .adam import _as_step_tensor
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _lerp_, _addcmul_, _addcdiv_,
+                        _add_alpha_, _validate, _check_not_differentiable, _check_state_steps, _incr, _grad,
+                        _weight_decay)
 
 __all__ = ['RMSprop', 'rmsprop']
 
@@ -34,18 +32,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError('Tensor lr must be 1-element')
-        if not 0.0 <= lr:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if not 0.0 <= eps:
-            raise ValueError(f'Invalid epsilon value: {eps}')
-        if not 0.0 <= momentum:
-            raise ValueError(f'Invalid momentum value: {momentum}')
-        if not 0.0 <= weight_decay:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
-        if not 0.0 <= alpha:
-            raise ValueError(f'Invalid alpha value: {alpha}')
+        _validate(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {'lr': lr, 'momentum': momentum, 'alpha': alpha, 'eps': eps, 'centered': centered,
                     'weight_decay': weight_decay, 'capturable': capturable, 'foreach': foreach, 'maximize': maximize,
                     'differentiable': differentiable}
@@ -54,48 +41,20 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('momentum', 0)
-            group.setdefault('centered', False)
-            group.setdefault('foreach', None)
-            group.setdefault('maximize', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('capturable', False)
-            for p in group['params']:
-                _as_step_tensor(self.state.get(p, []), group)
-
-    def _init_group(self, group, params_with_grad, grads, square_avgs, momentum_buffer_list, grad_avgs,
-                    state_steps):
-        for p in group['params']:
-            if p._grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p._grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state['step'] = _scalar_tensor(0.0)
-                state['square_avg'] = _zeros_like(p)
-                if group['momentum'] > 0:
-                    state['momentum_buffer'] = _zeros_like(p)
-                if group['centered']:
-                    state['grad_avg'] = _zeros_like(p)
-            square_avgs.append(state['square_avg'])
-            state_steps.append(state['step'])
-            if group['momentum'] > 0:
-                momentum_buffer_list.append(state['momentum_buffer'])
-            if group['centered']:
-                grad_avgs.append(state['grad_avg'])
-        return False
+        self._setstate_groups(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
+                              capturable=False)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            params, grads, square_avgs, grad_avgs, bufs, steps = [], [], [], [], [], []
-            self._init_group(group, params, grads, square_avgs, bufs, grad_avgs, steps)
-            for p in params:
-                _check_capturable(group, p)
+            has_momentum, centered = group['momentum'] > 0, group['centered']
+            names = (('square_avg',) + (('momentum_buffer',) if has_momentum else ())
+                     + (('grad_avg',) if centered else ()))
+            params, grads, square_avgs, *extra, steps = self._gather(group, names)
+            bufs = extra.pop(0) if has_momentum else []
+            grad_avgs = extra.pop(0) if centered else []
             rmsprop(params, grads, square_avgs, grad_avgs, bufs, steps, lr=group['lr'], alpha=group['alpha'],
                     eps=group['eps'], weight_decay=group['weight_decay'], momentum=group['momentum'],
                     centered=group['centered'], maximize=group['maximize'])
@@ -106,18 +65,13 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
             differentiable=False, capturable=False, has_complex=False, *, lr, alpha, eps, weight_decay, momentum,
             centered):
     """Functional RMSprop."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError('API has changed, `state_steps` argument must contain a list of singleton tensors')
+    _check_state_steps(state_steps)
     lr = _f(_to_scalar(lr))
     for i, param in enumerate(params):
         p = param._data
-        step_t = state_steps[i]
-        g = -grads[i]._data if maximize else grads[i]._data
         sq = square_avgs[i]._data
-        step_t._data += 1
-        step_t._bump()
-        if weight_decay != 0:
-            g = _add_alpha(g, p, weight_decay)
+        _incr(state_steps[i])
+        g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay)
         sq *= alpha
         _addcmul_(sq, g, g, 1 - alpha)
         square_avgs[i]._bump()

@@ -4,10 +4,9 @@ Example:
     >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
 """
-from .._tensor import Tensor, _wrap
+from .._tensor import _wrap
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_,
-                        _check_fused_foreach,
-                        _check_not_differentiable)
+                        _check_fused_foreach, _validate, _check_not_differentiable, _grad, _weight_decay)
 
 __all__ = ['SGD', 'sgd']
 
@@ -31,14 +30,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
                  foreach=None, differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError('Tensor lr must be 1-element')
-        if lr < 0.0:
-            raise ValueError(f'Invalid learning rate: {lr}')
-        if momentum < 0.0:
-            raise ValueError(f'Invalid momentum value: {momentum}')
-        if weight_decay < 0.0:
-            raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+        _validate(allow_nan=True, lr=lr, momentum=momentum, weight_decay=weight_decay)
         defaults = {'lr': lr, 'momentum': momentum, 'dampening': dampening, 'weight_decay': weight_decay,
                     'nesterov': nesterov, 'maximize': maximize, 'foreach': foreach, 'differentiable': differentiable,
                     'fused': fused}
@@ -53,12 +45,7 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('nesterov', False)
-            group.setdefault('maximize', False)
-            group.setdefault('foreach', None)
-            group.setdefault('differentiable', False)
-            group.setdefault('fused', False)
+        self._setstate_groups(False, nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -84,11 +71,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     weight_decay = _f(_to_scalar(weight_decay))
     for i, param in enumerate(params):
         p = param._data
-        g = d_p_list[i]._data
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = _add_alpha(g, p, weight_decay)
+        g = _weight_decay(p, _grad(d_p_list[i], maximize), lr, weight_decay)
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
