@@ -47,3 +47,12 @@ __all__ = ['relu', 'relu_', 'relu6', 'hardtanh', 'hardtanh_', 'threshold', 'thre
            'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
            'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d', 'batch_norm', 'instance_norm',
            'group_norm']
+from ._functional.attention import (scaled_dot_product_attention, multi_head_attention_forward,  # noqa: E402
+                                    _canonical_mask, _none_or_dtype, _mha_shape_check)
+__all__ += ['scaled_dot_product_attention', 'multi_head_attention_forward']
+from ._functional.misc import (interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle,  # noqa: E402
+                               pixel_unshuffle, prelu, rrelu, rrelu_, hardshrink, softshrink, margin_ranking_loss,
+                               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss)
+__all__ += ['interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear', 'pixel_shuffle', 'pixel_unshuffle',
+            'prelu', 'rrelu', 'rrelu_', 'hardshrink', 'softshrink', 'margin_ranking_loss', 'cosine_embedding_loss',
+            'triplet_margin_loss', 'poisson_nll_loss', 'gaussian_nll_loss']

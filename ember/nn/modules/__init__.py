@@ -34,3 +34,18 @@ __all__ = ['Module', 'Container', 'Sequential', 'ModuleList', 'ModuleDict', 'Par
            'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d',
            'LPPool1d', 'LPPool2d', 'BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d',
            'InstanceNorm3d', 'GroupNorm', 'Fold', 'Unfold']
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: E402
+__all__ += ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
+from .attention import MultiheadAttention  # noqa: E402
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer,  # noqa: E402
+                          TransformerDecoderLayer)
+__all__ += ['MultiheadAttention', 'Transformer', 'TransformerEncoder', 'TransformerDecoder',
+            'TransformerEncoderLayer', 'TransformerDecoderLayer']
+from .activation import PReLU, RReLU, Hardshrink, Softshrink  # noqa: E402
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: E402
+from .loss import (MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, PoissonNLLLoss,  # noqa: E402
+                   GaussianNLLLoss)
+__all__ += ['PReLU', 'RReLU', 'Hardshrink', 'Softshrink', 'PixelShuffle', 'PixelUnshuffle', 'Upsample',
+            'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'MarginRankingLoss', 'CosineEmbeddingLoss',
+            'TripletMarginLoss', 'PoissonNLLLoss', 'GaussianNLLLoss']

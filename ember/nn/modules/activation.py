@@ -442,3 +442,82 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f'dim={self.dim}'
+
+
+# ---------------------------------------------------------------- PReLU, RReLU, Hardshrink, Softshrink
+class PReLU(Module):
+    r"""max(0, x) + a * min(0, x) with a learned ``a``: one (``num_parameters=1``) or one per channel.
+
+    Example::
+
+        >>> m = nn.PReLU(3, init=0.1); m.weight.shape        # torch.Size([3])
+    """
+    __constants__ = ['num_parameters']
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        from ..parameter import Parameter
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(_ops.creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        from .. import init as _init
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f'num_parameters={self.num_parameters}'
+
+
+class RReLU(Module):
+    r"""Randomized leaky ReLU: slope ~ U(lower, upper) in training, (lower + upper) / 2 in eval."""
+    __constants__ = ['lower', 'upper', 'inplace']
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f'lower={self.lower}, upper={self.upper}{_inplace_tail(self.inplace)}'
+
+
+class Hardshrink(Module):
+    r"""x where |x| > lambd, else 0."""
+    __constants__ = ['lambd']
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f'{self.lambd}'
+
+
+class Softshrink(Module):
+    r"""x - lambd above lambd, x + lambd below -lambd, else 0."""
+    __constants__ = ['lambd']
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+__all__ += ['PReLU', 'RReLU', 'Hardshrink', 'Softshrink']
