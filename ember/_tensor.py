@@ -530,3 +530,7 @@ def _wrap_dim(dim, ndim):
     if dim < -n or dim >= n:
         raise IndexError(f'Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})')
     return dim + n if dim < 0 else dim
+
+
+from .autograd import graph as _graph  # noqa: E402
+_graph._Tensor = Tensor      # lets Node.saved() tell saved tensors from saved numbers cheaply

@@ -19,6 +19,9 @@ _FREED = ('Trying to backward through the graph a second time (or directly acces
           'graph a second time or if you need to access saved tensors after calling backward.')
 
 
+_Tensor = type(None)    # ember.Tensor, set by ember/_tensor.py (which imports this module)
+
+
 class Node:
     """One backward function. Subclasses define ``_backward(self, *grads) -> tuple``."""
     __slots__ = ('next_functions', '_saved', '_vers', '_args', '_pre_hooks', '_hooks', '__weakref__')
@@ -72,7 +75,7 @@ class Node:
         vers = self._vers
         for t, v in zip(s, vers):
             # a tensor never changed in place and never viewed has no counter: version 0
-            vc = getattr(t, '_vc', None)
+            vc = t._vc if isinstance(t, _Tensor) else None
             if vc is not None and vc[0] != v:
                 _raise_modified(t, vc[0], v, self)
         return s
