@@ -24,13 +24,7 @@ __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'ti
            'diag_embed', 'diagonal', 'trace', 'tril', 'triu', 'tril_indices', 'triu_indices']
 
 
-def _ng(*ts):
-    if not _gm.enabled:
-        return False
-    for t in ts:
-        if isinstance(t, Tensor) and t._rg:
-            return True
-    return False
+from ._core import needs_grad as _ng  # noqa: E402  (grad mode on and some tensor requires grad)
 
 
 def _c(a, dtype=None):

@@ -347,7 +347,27 @@ class Tanhshrink(Module):
         return F.tanhshrink(input)
 
 
-class Softmin(Module):
+class _SoftmaxFamily(Module):
+    """What Softmax, Softmin and LogSoftmax share: a ``dim`` and one functional call."""
+    __constants__ = ['dim']
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if not hasattr(self, 'dim'):
+            self.dim = None
+
+    def forward(self, input):
+        return self._fn(input, self.dim)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'
+
+
+class Softmin(_SoftmaxFamily):
     r"""Softmin along ``dim``: ``softmax(-x)``; the slices along ``dim`` sum to 1.
 
     Shape:
@@ -357,25 +377,10 @@ class Softmin(Module):
 
         >>> nn.Softmin(dim=1)(torch.randn(2, 3)).sum(1)     # tensor([1., 1.])
     """
-    __constants__ = ['dim']
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, 'dim'):
-            self.dim = None
-
-    def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f'dim={self.dim}'
+    _fn = staticmethod(lambda input, dim: F.softmin(input, dim, _stacklevel=6))
 
 
-class Softmax(Module):
+class Softmax(_SoftmaxFamily):
     r"""Softmax along ``dim``: :math:`e^{x_i} / \sum_j e^{x_j}`; the slices along ``dim`` sum to 1.
 
     Shape:
@@ -385,22 +390,7 @@ class Softmax(Module):
 
         >>> nn.Softmax(dim=1)(torch.randn(2, 3)).sum(1)     # tensor([1., 1.])
     """
-    __constants__ = ['dim']
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, 'dim'):
-            self.dim = None
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f'dim={self.dim}'
+    _fn = staticmethod(lambda input, dim: F.softmax(input, dim, _stacklevel=6))
 
 
 class Softmax2d(Module):
@@ -416,7 +406,7 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_SoftmaxFamily):
     r""":math:`\log(\text{softmax}(x))` along ``dim``, computed stably.
 
     Shape:
@@ -426,22 +416,7 @@ class LogSoftmax(Module):
 
         >>> nn.LogSoftmax(dim=1)(torch.randn(2, 3)).exp().sum(1)     # tensor([1., 1.])
     """
-    __constants__ = ['dim']
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, 'dim'):
-            self.dim = None
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f'dim={self.dim}'
+    _fn = staticmethod(lambda input, dim: F.log_softmax(input, dim, _stacklevel=6))
 
 
 # ---------------------------------------------------------------- PReLU, RReLU, Hardshrink, Softshrink
