@@ -485,3 +485,417 @@ MORE_LINALG = [
 ]
 
 OPS = POINTWISE + REDUCTIONS + LINALG + MORE_LINALG
+
+
+# ---------------------------------------------------------------- manipulation, sorting, shape, nn.functional
+# Integer index arguments (gather / scatter indices, class targets) are int64 arrays: the tests turn them into
+# int64 tensors like any array, and never differentiate them (only float arrays are gradient positions).
+def _idx(rng, high, *shape):
+    return np.asarray(rng.integers(0, high, size=shape)).astype('int64')
+
+
+def _perm_idx(rng, high, n, rows=None):
+    """Distinct indices (scatter / index_copy need them for a deterministic result); per row when ``rows``."""
+    if rows is None:
+        return rng.permutation(high)[:n].astype('int64')
+    return np.stack([rng.permutation(high)[:n] for _ in range(rows)]).astype('int64')
+
+
+def _pm1(rng, n, dt):
+    return np.where(rng.random(n) < 0.5, 1., -1.).astype(dt)
+
+
+def _s(*args, **kw):
+    return SampleInput(args, kw)
+
+
+def _m(name, gen, dtypes=ALL, out=False, inplace=None, method='=', **kw):
+    return OpInfo(name, sample_inputs=gen, dtypes=dtypes, supports_out=out, inplace=inplace, method=method, **kw)
+
+
+def _scatter_samples(rng, dt):
+    x = arr(rng, (3, 4), dt)
+    return [_s(x, 1, _perm_idx(rng, 4, 2, rows=3), arr(rng, (3, 2), dt)),
+            _s(x, 0, _perm_idx(rng, 3, 2, rows=4).T.copy(), arr(rng, (2, 4), dt)),
+            _s(x, 1, _perm_idx(rng, 4, 3, rows=2), arr(rng, (2, 3), dt))]
+
+
+def _scatter_reduce_samples(rng, dt):
+    x = arr(rng, (3, 4), dt, 0.5, 2.)
+    out = []
+    for red in ('sum', 'prod', 'mean', 'amax', 'amin'):
+        out.append(_s(x, 1, _idx(rng, 4, 3, 5), arr(rng, (3, 5), dt, 0.5, 2.), red))
+    out.append(_s(x, 0, _idx(rng, 3, 2, 4), arr(rng, (2, 4), dt, 0.5, 2.), 'sum', include_self=False))
+    out.append(_s(x, 0, _idx(rng, 3, 2, 4), arr(rng, (2, 4), dt, 0.5, 2.), 'mean', include_self=False))
+    return out
+
+
+def _sorted(rng, dt, *shape):
+    return np.sort(arr(rng, shape, dt), axis=-1)
+
+
+def _int_stable(dt):
+    """Integer samples have ties: a stable sort makes the indices deterministic (torch: stable is keyword-only
+    then, so the samples pass dim / descending by keyword)."""
+    return {} if dt in FLOAT else dict(stable=True)
+
+
+MANIPULATION = [
+    _m('flip', lambda rng, dt: [_s(arr(rng, (3, 4), dt), (0,)), _s(arr(rng, (2, 3, 4), dt), (0, 2)),
+                                _s(arr(rng, (0, 3), dt), (1,))]),
+    _m('fliplr', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2, 3, 4), dt))]),
+    _m('flipud', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2,), dt))]),
+    _m('roll', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (3, 4), dt), (1, -2), (0, 1)),
+                                _s(arr(rng, (2, 3, 4), dt), -1, 2)]),
+    _m('rot90', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), 2),
+                                 _s(arr(rng, (2, 3, 4), dt), -1, (1, 2))]),
+    _m('repeat', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 2, 1), _s(arr(rng, (2, 3), dt), 2, 1, 2),
+                                  _s(arr(rng, (3,), dt), 0)],
+       op=lambda lib: lambda x, *s: x.repeat(*s)),     # (a method only in torch)
+    _m('repeat_interleave', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 2), _s(arr(rng, (3, 4), dt), 2, 1),
+                                             _s(arr(rng, (3, 4), dt), np.array([1, 0, 2], 'int64'), 0)]),
+    _m('tile', lambda rng, dt: [_s(arr(rng, (3, 4), dt), (2,)), _s(arr(rng, (2, 3), dt), (2, 1, 2))]),
+    _m('movedim', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), 0, 2), _s(arr(rng, (2, 3, 4), dt), (0, 1), (2, 0)),
+                                   _s(arr(rng, (2, 3, 4), dt), -1, -3)],
+       error_inputs=lambda rng: [(_s(arr(rng, (2, 3), 'float32'), (0, 1), (1,)), RuntimeError)]),
+    _m('moveaxis', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), -1, 0)]),
+    _m('gather', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 3, 2)),
+                                  _s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 2, 4)),
+                                  _s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 3, 0))], out=True,
+       error_inputs=lambda rng: [(_s(arr(rng, (3, 4), 'float32'), 1, np.full((3, 2), 4, 'int64')), RuntimeError),
+                                 (_s(arr(rng, (3, 4), 'float32'), 0, _idx(rng, 3, 3)), RuntimeError)]),
+    _m('scatter', _scatter_samples, out=True, inplace='scatter_'),
+    OpInfo('scatter_value', op=lambda lib: lib.scatter, method='scatter', inplace='scatter_', dtypes=NUM,
+           sample_inputs=lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 3, 2), 2),
+                                          _s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 1, 4), -1)]),
+    _m('scatter_add', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 3, 5), arr(rng, (3, 5), dt)),
+                                       _s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 2, 4), arr(rng, (2, 4), dt))],
+       dtypes=NUM, out=True, inplace='scatter_add_'),
+    _m('scatter_reduce', _scatter_reduce_samples, dtypes=FLOAT, out=True, inplace='scatter_reduce_',
+       gradgrad=False),
+    _m('index_select', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 5)),
+                                        _s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 2)),
+                                        _s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 0))], out=True,
+       error_inputs=lambda rng: [(_s(arr(rng, (3, 4), 'float32'), 0, arr(rng, (2,), 'float32')), RuntimeError),
+                                 (_s(arr(rng, (3, 4), 'float32'), 0, _idx(rng, 3, 2, 2)), IndexError)]),
+    _m('index_add', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 5), arr(rng, (5, 4), dt)),
+                                     _s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 2), arr(rng, (3, 2), dt), alpha=2)],
+       dtypes=NUM, out=True, inplace='index_add_'),
+    _m('index_copy', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 0, _perm_idx(rng, 3, 2), arr(rng, (2, 4), dt)),
+                                      _s(arr(rng, (3, 4), dt), 1, _perm_idx(rng, 4, 3), arr(rng, (3, 3), dt))],
+       out=True, inplace='index_copy_'),
+    _m('index_fill', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, _idx(rng, 4, 2), 2),
+                                      _s(arr(rng, (3, 4), dt), 0, _idx(rng, 3, 2), 0)], dtypes=NUM,
+       inplace='index_fill_'),
+    _m('masked_select', lambda rng, dt: [_s(arr(rng, (3, 4), dt), rng.random((3, 4)) < 0.5),
+                                         _s(arr(rng, (3, 4), dt), rng.random((4,)) < 0.5)], out=True),
+    _m('masked_scatter', lambda rng, dt: [_s(arr(rng, (3, 4), dt), rng.random((3, 4)) < 0.5, arr(rng, (12,), dt)),
+                                          _s(arr(rng, (3, 4), dt), rng.random((4,)) < 0.5, arr(rng, (4, 4), dt))],
+       inplace='masked_scatter_'),
+    _m('take', lambda rng, dt: [_s(arr(rng, (3, 4), dt), _idx(rng, 12, 5)), _s(arr(rng, (3, 4), dt), _idx(rng, 12, 2, 2))],
+       out=True, error_inputs=lambda rng: [(_s(arr(rng, (3, 4), 'float32'), np.array([12], 'int64')), IndexError),
+                                          (_s(arr(rng, (3, 4), 'float32'), np.array([1], 'int32')), RuntimeError)]),
+    _m('take_along_dim', lambda rng, dt: [_s(arr(rng, (3, 4), dt), _idx(rng, 4, 3, 2), 1),
+                                          _s(arr(rng, (3, 4), dt), _idx(rng, 12, 5))], out=True),
+    OpInfo('broadcast_tensors', op=lambda lib: lambda a, b: lib.broadcast_tensors(a, b), method=None, inplace=None,
+           supports_out=False, dtypes=ALL,
+           sample_inputs=lambda rng, dt: [_s(arr(rng, (3, 1), dt), arr(rng, (4,), dt)), _s(arr(rng, (2, 3), dt), arr(rng, (), dt))]),
+    OpInfo('meshgrid', op=lambda lib: lambda a, b, **k: lib.meshgrid(a, b, **k), method=None, inplace=None,
+           supports_out=False, dtypes=ALL,
+           sample_inputs=lambda rng, dt: [_s(arr(rng, (3,), dt), arr(rng, (4,), dt), indexing='ij'),
+                                          _s(arr(rng, (3,), dt), arr(rng, (2,), dt), indexing='xy')]),
+    _m('diag', lambda rng, dt: [_s(arr(rng, (4,), dt)), _s(arr(rng, (4,), dt), 1), _s(arr(rng, (3, 4), dt)),
+                                _s(arr(rng, (3, 4), dt), -1)], out=True),
+    _m('diag_embed', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2, 3), dt), 1, 0, 2)]),
+    _m('diagonal', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2, 3, 4), dt), 1, 0, 2),
+                                    _s(arr(rng, (3, 4), dt), -1)]),
+    _m('trace', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2, 2), dt))], dtypes=NUM),
+    _m('tril', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (2, 3, 4), dt), -1)],
+       out=True, inplace='tril_'),
+    _m('triu', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (2, 3, 4), dt), -1)],
+       out=True, inplace='triu_'),
+    *[OpInfo(n, sample_inputs=lambda rng, dt: [_s(3, 4), _s(4, 3, 1), _s(3, 3, -1)], dtypes=('int64',), method=None,
+             inplace=None, supports_out=False, grad=False, gradgrad=False) for n in ('tril_indices', 'triu_indices')],
+]
+
+
+SORTING = [
+    _m('sort', lambda rng, dt: [_s(arr(rng, (3, 4), dt), **_int_stable(dt)), _s(arr(rng, (3, 4), dt), dim=0, **_int_stable(dt)),
+                                _s(arr(rng, (2, 3, 4), dt), dim=1, descending=True, **_int_stable(dt)),
+                                _s(arr(rng, (3, 4), dt), descending=True, stable=True)], dtypes=NUM),
+    _m('argsort', lambda rng, dt: [_s(arr(rng, (3, 4), dt), **_int_stable(dt)),
+                                   _s(arr(rng, (2, 3, 4), dt), dim=1, descending=True, **_int_stable(dt))],
+       dtypes=NUM, grad=False, gradgrad=False),
+    _m('msort', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (5,), dt))], dtypes=FLOAT, out=True),
+    _m('topk', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 2), _s(arr(rng, (3, 4), dt), 2, 0),
+                                _s(arr(rng, (3, 4), dt), 3, 1, False)], dtypes=FLOAT),
+    _m('kthvalue', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 2), _s(arr(rng, (2, 3, 4), dt), 1, 0, True)],
+       dtypes=FLOAT),
+    _m('searchsorted', lambda rng, dt: [_s(_sorted(rng, dt, 5), arr(rng, (3, 4), dt)),
+                                        _s(_sorted(rng, dt, 3, 5), arr(rng, (3, 2), dt), right=True),
+                                        _s(_sorted(rng, dt, 5), arr(rng, (4,), dt), out_int32=True)],
+       dtypes=NUM, method=None, out=True, grad=False, gradgrad=False),
+    _m('bucketize', lambda rng, dt: [_s(arr(rng, (3, 4), dt), _sorted(rng, dt, 5)),
+                                     _s(arr(rng, (4,), dt), _sorted(rng, dt, 5), right=True)],
+       dtypes=NUM, method=None, out=True, grad=False, gradgrad=False),
+    _m('unique', lambda rng, dt: [_s(arr(rng, (3, 4), dt, -2, 2)), _s(arr(rng, (3, 4), dt, -2, 2), return_inverse=True,
+                                                                    return_counts=True),
+                                  _s(np.repeat(arr(rng, (2, 3), dt), 2, 0), dim=0)],
+       dtypes=('int64', 'int32'), grad=False, gradgrad=False),
+    _m('unique_consecutive', lambda rng, dt: [_s(np.repeat(arr(rng, (6,), dt), 2), return_counts=True),
+                                              _s(np.repeat(arr(rng, (3,), dt), 2), return_inverse=True)],
+       dtypes=('int64', 'int32'), grad=False, gradgrad=False),
+    _m('bincount', lambda rng, dt: [_s(arr(rng, (6,), dt, 0, 5)), _s(arr(rng, (6,), dt, 0, 5), minlength=8),
+                                    _s(arr(rng, (6,), dt, 0, 5), arr(rng, (6,), 'float64'))],
+       dtypes=('int64', 'int32', 'uint8'), grad=False, gradgrad=False),
+    _m('histc', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), bins=4, min=-2, max=2)],
+       dtypes=FLOAT, out=True, grad=False, gradgrad=False),
+    _m('count_nonzero', lambda rng, dt: [_s(arr(rng, (3, 4), dt, -1, 2)), _s(arr(rng, (2, 3, 4), dt, -1, 2), 1),
+                                         _s(arr(rng, (2, 3, 4), dt, -1, 2), (0, 2))], grad=False, gradgrad=False),
+    _m('cumprod', lambda rng, dt: [_s(arr(rng, (3, 4), dt, 0.5, 1.5), 1), _s(arr(rng, (2, 3, 4), dt, -1.5, 1.5), 0),
+                                   _s(arr(rng, (3, 4), dt, 0.5, 1.5), 0, dtype='float64')],
+       dtypes=NUM, out=True, inplace='cumprod_'),
+    _m('cummax', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (2, 3, 4), dt), 0)], dtypes=NUM),
+    _m('cummin', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (2, 3, 4), dt), 0)], dtypes=NUM),
+    _m('median', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 5), dt), 1),
+                                  _s(arr(rng, (2, 3, 4), dt), 0, True)], dtypes=FLOAT),
+    _m('nanmedian', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 5), dt), 1)], dtypes=FLOAT),
+    _m('mode', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (2, 3, 4), dt), 0, True)], dtypes=FLOAT),
+    _m('quantile', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 0.3), _s(arr(rng, (3, 4), dt), 0.7, 1, True),
+                                    _s(arr(rng, (3, 4), dt), np.array([0.2, 0.9], dt), 0),
+                                    _s(arr(rng, (3, 4), dt), 0.4, 1, interpolation='nearest'),
+                                    _s(arr(rng, (3, 4), dt), 0.4, 1, interpolation='midpoint')],
+       dtypes=FLOAT, out=True, grad_args=(0,)),
+    _m('nanquantile', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 0.3), _s(arr(rng, (3, 4), dt), 0.7, 1, True)],
+       dtypes=FLOAT, out=True, grad_args=(0,)),
+    _m('aminmax', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), dim=1),
+                                   _s(arr(rng, (2, 3, 4), dt), dim=0, keepdim=True)], dtypes=FLOAT),
+    _m('diff', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), 2, 0),
+                                _s(arr(rng, (3, 4), dt), 1, 1, prepend=arr(rng, (3, 1), dt), append=arr(rng, (3, 2), dt))],
+       dtypes=NUM, out=True),
+]
+
+
+def _cat_op(name):
+    return lambda lib: lambda *ts, **k: getattr(lib, name)(ts, **k)
+
+
+SHAPE = [
+    *[OpInfo(n, op=_cat_op(n), method=None, inplace=None, dtypes=ALL, sample_inputs=lambda rng, dt: [
+        _s(arr(rng, (2, 3), dt), arr(rng, (3, 3), dt)), _s(arr(rng, (2, 3), dt), arr(rng, (2, 4), dt), dim=1),
+        _s(arr(rng, (2, 3), dt), arr(rng, (0, 3), dt))],
+             error_inputs=lambda rng: [(_s(arr(rng, (2, 3), 'float32'), arr(rng, (2, 4), 'float32')), RuntimeError)])
+      for n in ('cat', 'concat', 'concatenate')],
+    OpInfo('stack', op=_cat_op('stack'), method=None, inplace=None, dtypes=ALL, sample_inputs=lambda rng, dt: [
+        _s(arr(rng, (2, 3), dt), arr(rng, (2, 3), dt)), _s(arr(rng, (2, 3), dt), arr(rng, (2, 3), dt), dim=2)]),
+    *[OpInfo(n, op=_cat_op(n), method=None, inplace=None, dtypes=ALL, sample_inputs=lambda rng, dt: [
+        _s(arr(rng, (2, 3), dt), arr(rng, (2, 3), dt)), _s(arr(rng, (3,), dt), arr(rng, (3,), dt))])
+      for n in ('hstack', 'vstack')],
+    _m('split', lambda rng, dt: [_s(arr(rng, (5, 4), dt), 2), _s(arr(rng, (5, 4), dt), [2, 3]),
+                                 _s(arr(rng, (5, 4), dt), 3, 1)]),
+    _m('chunk', lambda rng, dt: [_s(arr(rng, (5, 4), dt), 2), _s(arr(rng, (5, 4), dt), 3, 1)]),
+    _m('tensor_split', lambda rng, dt: [_s(arr(rng, (5, 4), dt), 3), _s(arr(rng, (5, 4), dt), [1, 3], 1)]),
+    _m('unbind', lambda rng, dt: [_s(arr(rng, (3, 4), dt)), _s(arr(rng, (3, 4), dt), 1)]),
+    _m('unflatten', lambda rng, dt: [_s(arr(rng, (2, 12), dt), 1, (3, 4)), _s(arr(rng, (2, 12), dt), -1, (-1, 2))]),
+    _m('flatten', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt)), _s(arr(rng, (2, 3, 4), dt), 1), _s(arr(rng, (), dt))]),
+    _m('reshape', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), (6, -1)), _s(arr(rng, (3, 4), dt), (12,))]),
+    _m('swapaxes', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), 0, 2), _s(arr(rng, (3, 4), dt), -1, 0)],
+       inplace='swapaxes_'),
+    _m('swapdims', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), 0, 2)], inplace='swapdims_'),
+    _m('transpose', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), 1, 2), _s(arr(rng, (3, 4), dt), 0, 1)],
+       inplace='transpose_'),
+    _m('permute', lambda rng, dt: [_s(arr(rng, (2, 3, 4), dt), (2, 0, 1)), _s(arr(rng, (3, 4), dt), (1, 0))]),
+    _m('squeeze', lambda rng, dt: [_s(arr(rng, (2, 1, 4), dt)), _s(arr(rng, (2, 1, 4), dt), 1)], inplace='squeeze_'),
+    _m('unsqueeze', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1), _s(arr(rng, (), dt), 0)], inplace='unsqueeze_'),
+    _m('narrow', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, 1, 2), _s(arr(rng, (3, 4), dt), 0, 0, 0)]),
+    _m('select', lambda rng, dt: [_s(arr(rng, (3, 4), dt), 1, 2), _s(arr(rng, (3, 4), dt), 0, -1)]),
+    _m('broadcast_to', lambda rng, dt: [_s(arr(rng, (3, 1), dt), (2, 3, 4)), _s(arr(rng, (), dt), (2,))]),
+]
+
+
+def _F(name, gen, dtypes=FLOAT, fname=None, **kw):
+    """An ``nn.functional`` op: a function only (no method, in-place form or ``out=``)."""
+    fn = fname or name
+    return OpInfo('nn.functional.' + name, op=lambda lib: getattr(lib.nn.functional, fn), sample_inputs=gen,
+                  dtypes=dtypes, method=None, inplace=None, supports_out=False, **kw)
+
+
+def _act(name, *extra, low=-3., high=3., **kw):
+    def gen(rng, dt):
+        return ([_s(arr(rng, (3, 4), dt, low, high)), _s(arr(rng, (0,), dt, low, high))]
+                + [_s(arr(rng, (3, 4), dt, low, high), *a, **k) for a, k in extra])
+    return _F(name, gen, **kw)
+
+
+def _x(rng, dt, *shape, low=-3., high=3.):
+    return arr(rng, shape, dt, low, high)
+
+
+def _bn_samples(rng, dt):
+    x = _x(rng, dt, 4, 3, 2)
+    rm, rv = _x(rng, dt, 3), _x(rng, dt, 3, low=0.5, high=2.)
+    return [_s(x, rm, rv, _x(rng, dt, 3), _x(rng, dt, 3)), _s(x, rm, rv), _s(_x(rng, dt, 2, 3), rm, rv, eps=1e-3)]
+
+
+def _prob(rng, dt, *shape):
+    return _x(rng, dt, *shape, low=0.1, high=0.9)
+
+
+def _ce_samples(rng, dt):
+    x = _x(rng, dt, 4, 5)
+    t = _idx(rng, 5, 4)
+    return [_s(x, t), _s(x, t, reduction='sum'), _s(x, t, reduction='none'), _s(x, t, weight=_x(rng, dt, 5, low=0.5)),
+            _s(x, np.array([0, -100, 2, 3], 'int64')), _s(x, t, label_smoothing=0.2),
+            _s(x, _prob(rng, dt, 4, 5)), _s(_x(rng, dt, 2, 3, 4), _idx(rng, 3, 2, 4))]
+
+
+def _pair_loss(name, extra=(), **kw):
+    def gen(rng, dt):
+        return [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4)), _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), reduction='sum'),
+                _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), reduction='none')] + \
+               [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), **k) for k in extra]
+    return _F(name, gen, **kw)
+
+
+def _sdpa_samples(rng, dt):
+    q, k, v = _x(rng, dt, 2, 3, 4, low=-1, high=1), _x(rng, dt, 2, 5, 4, low=-1, high=1), _x(rng, dt, 2, 5, 4)
+    return [_s(q, k, v), _s(q, _x(rng, dt, 2, 3, 4), _x(rng, dt, 2, 3, 4), is_causal=True),
+            _s(q, k, v, attn_mask=rng.random((3, 5)) < 0.7), _s(q, k, v, attn_mask=_x(rng, dt, 3, 5), scale=0.3)]
+
+
+NN_FUNCTIONAL = [
+    _act('relu'), _act('relu6', low=-2., high=8.), _act('hardtanh', ((-0.5, 2.), {})),
+    _F('threshold', lambda rng, dt: [_s(_x(rng, dt, 3, 4), 0.5, 2.), _s(_x(rng, dt, 0), 0.5, 2.)]), _act('leaky_relu', ((0.2,), {})), _act('elu', ((), dict(alpha=0.5))),
+    _act('selu'), _act('celu', ((), dict(alpha=2.))), _act('gelu', ((), dict(approximate='tanh'))), _act('silu'),
+    _act('mish'), _act('softplus', ((), dict(beta=2., threshold=3.))), _act('softsign'),
+    _act('hardsigmoid', low=-4., high=4., gradgrad=False),   # (torch: no derivative for hardsigmoid_backward)
+    _act('hardswish', low=-4., high=4.), _act('logsigmoid'), _act('tanh'),
+    _act('sigmoid'), _act('tanhshrink'), _act('hardshrink', ((0.3,), {})), _act('softshrink', ((0.3,), {})),
+    _F('glu', lambda rng, dt: [_s(_x(rng, dt, 3, 4)), _s(_x(rng, dt, 4, 3), 0)]),
+    _F('prelu', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 4), _x(rng, dt, 3)), _s(_x(rng, dt, 2, 3), _x(rng, dt, 1))]),
+    *[_F(n, lambda rng, dt: [_s(_x(rng, dt, 3, 4), 1), _s(_x(rng, dt, 2, 3, 4), 0), _s(_x(rng, dt, 3, 4), -1, dtype='float64')])
+      for n in ('softmax', 'log_softmax', 'softmin')],
+    _F('linear', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 5, 4), _x(rng, dt, 5)),
+                                  _s(_x(rng, dt, 2, 3, 4), _x(rng, dt, 5, 4)), _s(_x(rng, dt, 4), _x(rng, dt, 2, 4))]),
+    _F('bilinear', lambda rng, dt: [_s(_x(rng, dt, 3, 2), _x(rng, dt, 3, 4), _x(rng, dt, 5, 2, 4), _x(rng, dt, 5)),
+                                    _s(_x(rng, dt, 3, 2), _x(rng, dt, 3, 4), _x(rng, dt, 1, 2, 4))]),
+    _F('conv1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 7), _x(rng, dt, 4, 3, 3), _x(rng, dt, 4)),
+                                  _s(_x(rng, dt, 1, 4, 6), _x(rng, dt, 2, 2, 2), None, 2, 1, 1, 2),
+                                  _s(_x(rng, dt, 1, 2, 6), _x(rng, dt, 2, 2, 3), padding='same', dilation=2)], rtol=1e-4, atol=1e-4),
+    _F('conv2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 5, 5), _x(rng, dt, 3, 2, 3, 3), _x(rng, dt, 3)),
+                                  _s(_x(rng, dt, 1, 2, 5, 4), _x(rng, dt, 2, 1, 2, 2), None, (2, 1), 1, 1, 2)],
+       rtol=1e-4, atol=1e-4),
+    _F('conv_transpose1d', lambda rng, dt: [_s(_x(rng, dt, 1, 3, 5), _x(rng, dt, 3, 2, 3), _x(rng, dt, 2)),
+                                            _s(_x(rng, dt, 1, 2, 4), _x(rng, dt, 2, 2, 3), None, 2, 1, 1)],
+       rtol=1e-4, atol=1e-4),
+    _F('conv_transpose2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 3, 3), _x(rng, dt, 2, 3, 2, 2), _x(rng, dt, 3)),
+                                            _s(_x(rng, dt, 1, 2, 3, 3), _x(rng, dt, 2, 1, 3, 3), None, 2, 1, 1, 2)],
+       rtol=1e-4, atol=1e-4),
+    _F('max_pool1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 8), 2), _s(_x(rng, dt, 1, 2, 7), 3, 2, 1)]),
+    _F('max_pool2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 6, 6), 2), _s(_x(rng, dt, 1, 2, 5, 5), 3, 2, 1),
+                                      _s(_x(rng, dt, 2, 5, 5), 2, ceil_mode=True)]),
+    _F('avg_pool1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 8), 2), _s(_x(rng, dt, 1, 2, 7), 3, 2, 1)]),
+    _F('avg_pool2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 6, 6), 2), _s(_x(rng, dt, 1, 2, 5, 5), 3, 2, 1),
+                                      _s(_x(rng, dt, 1, 2, 5, 5), 3, 2, 1, count_include_pad=False)]),
+    _F('adaptive_avg_pool1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 7), 3), _s(_x(rng, dt, 1, 2, 4), 4)]),
+    _F('adaptive_avg_pool2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 5, 7), (2, 3)), _s(_x(rng, dt, 2, 4, 4), 2)]),
+    _F('adaptive_max_pool1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 7), 3)]),
+    _F('adaptive_max_pool2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 5, 7), (2, 3)), _s(_x(rng, dt, 2, 4, 4), 2)]),
+    _F('unfold', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 4), 2), _s(_x(rng, dt, 1, 2, 5, 4), (2, 3), 1, 1, 2)]),
+    _F('fold', lambda rng, dt: [_s(_x(rng, dt, 1, 8, 9), (4, 4), 2), _s(_x(rng, dt, 1, 4, 4), (3, 3), 2, 1, 0, 1)]),
+    _F('pad', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 4), (1, 2)), _s(_x(rng, dt, 2, 3, 4), (1, 0, 0, 2), value=1.5),
+                               _s(_x(rng, dt, 1, 3, 4), (2, 1), 'reflect'), _s(_x(rng, dt, 1, 3, 4), (2, 1), 'replicate'),
+                               _s(_x(rng, dt, 1, 2, 3, 4), (1, 1, 2, 0), 'circular'), _s(_x(rng, dt, 3, 4), (-1, 1))]),
+    _F('interpolate', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4), 6), _s(_x(rng, dt, 1, 2, 3, 3), scale_factor=2),
+                                       _s(_x(rng, dt, 1, 2, 3, 4), (5, 6), mode='bilinear'),
+                                       _s(_x(rng, dt, 1, 2, 3, 4), (5, 6), mode='bilinear', align_corners=True),
+                                       _s(_x(rng, dt, 1, 2, 5), 3, mode='linear')]),   # (mode='area': not in ember)
+    _F('pixel_shuffle', lambda rng, dt: [_s(_x(rng, dt, 1, 8, 2, 3), 2)], dtypes=ALL),
+    _F('pixel_unshuffle', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 6), 2)], dtypes=ALL),
+    # (eval mode: running statistics given, training=False; they are not differentiated)
+    _F('batch_norm', _bn_samples, grad_args=(0, 3, 4)),
+    _F('instance_norm', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 4)), _s(_x(rng, dt, 2, 3, 4), weight=_x(rng, dt, 3),
+                                                                      bias=_x(rng, dt, 3))], rtol=1e-4, atol=1e-4),
+    _F('group_norm', lambda rng, dt: [_s(_x(rng, dt, 2, 4, 3), 2, _x(rng, dt, 4), _x(rng, dt, 4)),
+                                      _s(_x(rng, dt, 2, 4, 3, 2), 4)], rtol=1e-4, atol=1e-4),
+    _F('layer_norm', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 4), (4,), _x(rng, dt, 4), _x(rng, dt, 4)),
+                                      _s(_x(rng, dt, 2, 3, 4), (3, 4))], rtol=1e-4, atol=1e-4),
+    _F('rms_norm', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 4), (4,), _x(rng, dt, 4)),
+                                    _s(_x(rng, dt, 2, 3, 4), (3, 4), eps=1e-3)], rtol=1e-4, atol=1e-4),
+    _F('embedding', lambda rng, dt: [_s(_idx(rng, 5, 2, 3), _x(rng, dt, 5, 4)), _s(_idx(rng, 5, 0), _x(rng, dt, 5, 4))]),
+    # padding_idx: its row gets no gradient by definition (not the numerical one), so gradcheck cannot hold; the
+    # gradients are compared with torch's in tests/test_nn_functional.py
+    OpInfo('nn.functional.embedding_padding_idx',
+           op=lambda lib: lambda i, w: lib.nn.functional.embedding(i, w, padding_idx=1),
+           sample_inputs=lambda rng, dt: [_s(np.array([[0, 1, 1], [3, 1, 4]], 'int64'), _x(rng, dt, 5, 4))],
+           method=None, inplace=None, supports_out=False, grad=False, gradgrad=False),
+    _F('one_hot', lambda rng, dt: [_s(_idx(rng, 4, 2, 3)), _s(_idx(rng, 4, 5), 6)], dtypes=('int64',),
+       grad=False, gradgrad=False),
+    _F('normalize', lambda rng, dt: [_s(_x(rng, dt, 3, 4)), _s(_x(rng, dt, 3, 4), 1., 0), _s(_x(rng, dt, 2, 3, 4), 3, -1)]),
+    _F('cosine_similarity', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4)), _s(_x(rng, dt, 3, 4), _x(rng, dt, 4), 0)]),
+    _F('pairwise_distance', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4)),
+                                             _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), 1., keepdim=True)]),
+    _F('scaled_dot_product_attention', _sdpa_samples, rtol=1e-4, atol=1e-4),
+    _F('cross_entropy', _ce_samples, grad_args=(0,), rtol=1e-4, atol=1e-4,
+       error_inputs=lambda rng: [(_s(arr(rng, (4, 5), 'float32'), _idx(rng, 5, 3)), ValueError),
+                                 (_s(arr(rng, (4, 5), 'float32'), np.array([0, 1, 5, 2], 'int64')), IndexError)]),
+    _F('nll_loss', lambda rng, dt: [_s(_x(rng, dt, 4, 5), _idx(rng, 5, 4)),
+                                    _s(_x(rng, dt, 4, 5), _idx(rng, 5, 4), _x(rng, dt, 5, low=0.5), reduction='sum'),
+                                    _s(_x(rng, dt, 2, 3, 4), _idx(rng, 3, 2, 4), reduction='none')],
+       grad_args=(0,)),     # (torch: nll_loss is not differentiable in weight)
+    _pair_loss('mse_loss', error_inputs=lambda rng: [(_s(arr(rng, (3, 4), 'float32'), arr(rng, (2, 4), 'float32')),
+                                                       RuntimeError)]), _pair_loss('l1_loss'), _pair_loss('smooth_l1_loss', extra=[dict(beta=0.5)]),
+    _pair_loss('huber_loss', extra=[dict(delta=0.5)]),
+    _F('binary_cross_entropy', lambda rng, dt: [_s(_prob(rng, dt, 3, 4), _prob(rng, dt, 3, 4)),
+                                                _s(_prob(rng, dt, 3, 4), _prob(rng, dt, 3, 4), _x(rng, dt, 4),
+                                                   reduction='sum')], grad_args=(0,)),
+    _F('binary_cross_entropy_with_logits', lambda rng, dt: [
+        _s(_x(rng, dt, 3, 4), _prob(rng, dt, 3, 4)), _s(_x(rng, dt, 3, 4), _prob(rng, dt, 3, 4), reduction='none'),
+        _s(_x(rng, dt, 3, 4), _prob(rng, dt, 3, 4), pos_weight=_x(rng, dt, 4, low=0.5))]),
+    _F('kl_div', lambda rng, dt: [_s(_x(rng, dt, 3, 4, low=-3, high=-0.1), _prob(rng, dt, 3, 4), reduction='batchmean'),
+                                  _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), reduction='sum', log_target=True)]),
+    _F('margin_ranking_loss', lambda rng, dt: [_s(_x(rng, dt, 5), _x(rng, dt, 5), _pm1(rng, 5, dt)),
+                                               _s(_x(rng, dt, 5), _x(rng, dt, 5), _pm1(rng, 5, dt), 0.5, reduction='sum')],
+       grad_args=(0, 1)),
+    _F('cosine_embedding_loss', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _pm1(rng, 3, dt)),
+                                                 _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _pm1(rng, 3, dt), 0.2,
+                                                    reduction='none')], grad_args=(0, 1)),
+    _F('triplet_margin_loss', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _x(rng, dt, 3, 4)),
+                                               _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _x(rng, dt, 3, 4), 2., 1.,
+                                                  swap=True, reduction='none')]),
+    _F('poisson_nll_loss', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4, low=0, high=3)),
+                                            _s(_x(rng, dt, 3, 4, low=0.5), _x(rng, dt, 3, 4, low=0, high=3), False, True)]),
+    _F('gaussian_nll_loss', lambda rng, dt: [_s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _x(rng, dt, 3, 4, low=0.5)),
+                                             _s(_x(rng, dt, 3, 4), _x(rng, dt, 3, 4), _x(rng, dt, 3, 1, low=0.5),
+                                                full=True, reduction='sum')]),
+    # in-place activations, on a clone (so that they run on a non-leaf and gradients flow through them)
+    *[OpInfo('nn.functional.' + n, op=(lambda n: lambda lib: lambda x, *a, **k: getattr(lib.nn.functional, n)(
+        x.clone(), *a, **k))(n), sample_inputs=(lambda a: lambda rng, dt: [_s(_x(rng, dt, 3, 4), *a)])(a),
+        method=None, inplace=None, supports_out=False)
+      for n, a in (('relu_', ()), ('hardtanh_', (-0.5, 2.)), ('threshold_', (0.5, 2.)), ('leaky_relu_', (0.2,)),
+                   ('elu_', ()), ('selu_', ()), ('celu_', ()))],
+    _F('rrelu', lambda rng, dt: [_s(_x(rng, dt, 3, 4)), _s(_x(rng, dt, 3, 4), 0.1, 0.4)]),   # (training=False: no randomness)
+    _F('conv3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 3, 4, 3), _x(rng, dt, 2, 2, 2, 2, 2), _x(rng, dt, 2)),
+                                  _s(_x(rng, dt, 1, 2, 3, 3, 3), _x(rng, dt, 2, 1, 2, 2, 2), None, 2, 1, 1, 2)],
+       rtol=1e-4, atol=1e-4),
+    _F('conv_transpose3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 2, 3, 2), _x(rng, dt, 2, 2, 2, 2, 2), _x(rng, dt, 2)),
+                                            _s(_x(rng, dt, 1, 2, 2, 2, 2), _x(rng, dt, 2, 1, 2, 2, 2), None, 2, 1, 1, 2)],
+       rtol=1e-4, atol=1e-4),
+    _F('max_pool3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 4, 4), 2), _s(_x(rng, dt, 1, 1, 5, 4, 5), 3, 2, 1)]),
+    _F('avg_pool3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 4, 4), 2), _s(_x(rng, dt, 1, 1, 5, 4, 5), 3, 2, 1)]),
+    _F('adaptive_avg_pool3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 5, 3), (2, 3, 2))]),
+    _F('adaptive_max_pool3d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 5, 3), (2, 3, 2))]),
+    _F('max_pool1d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 8), 2), _s(_x(rng, dt, 1, 2, 7), 3, 2, 1)]),
+    _F('max_pool2d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 6, 6), 2), _s(_x(rng, dt, 1, 2, 5, 5), 3, 2, 1)]),
+    _F('max_pool3d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 4, 4), 2)]),
+    _F('adaptive_max_pool1d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 7), 3)]),
+    _F('adaptive_max_pool2d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 5, 7), (2, 3))]),
+    _F('adaptive_max_pool3d_with_indices', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 5, 3), (2, 3, 2))]),
+    _F('lp_pool1d', lambda rng, dt: [_s(_x(rng, dt, 2, 3, 8, low=0.2), 2., 2), _s(_x(rng, dt, 1, 2, 7, low=0.2), 3., 3, 2)]),
+    _F('lp_pool2d', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 6, 6, low=0.2), 2., 2), _s(_x(rng, dt, 1, 2, 5, 5, low=0.2), 1., 3, 2)]),
+    _F('upsample', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4), 6), _s(_x(rng, dt, 1, 2, 3, 4), (5, 6), mode='bilinear')]),
+    _F('upsample_nearest', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 3, 3), scale_factor=2)]),
+    _F('upsample_bilinear', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 3, 4), (5, 6))]),
+]
+
+OPS = OPS + MANIPULATION + SORTING + SHAPE + NN_FUNCTIONAL

@@ -115,6 +115,7 @@ _T.mT = property(S.mT)
 _T.H = property(S.H)
 _T.mH = property(S.mH)
 _T.transpose_ = lambda self, a, b: _restride(self, S.transpose(self, a, b))
+_T.swapaxes_ = _T.swapdims_ = _T.transpose_
 _T.t_ = lambda self: _restride(self, S.t(self))
 _T.squeeze_ = lambda self, dim=None: _restride(self, S.squeeze(self, dim))
 _T.unsqueeze_ = lambda self, dim: _restride(self, S.unsqueeze(self, dim))
@@ -199,3 +200,14 @@ _bind_module(_SO, ('sort', 'argsort', 'msort', 'topk', 'kthvalue', 'unique', 'un
                    'cummax', 'cummin', 'median', 'nanmedian', 'quantile', 'nanquantile', 'mode', 'count_nonzero',
                    'aminmax', 'diff'))
 _bind('cumprod', _SO.cumprod)
+_cumprod_ip = _T.cumprod_
+
+
+def _cumprod_(self, dim, *, dtype=None):
+    if dtype is not None and dtype is not self.dtype:      # (torch refuses a dtype= that is not self's)
+        raise RuntimeError(f'Bad in-place call: input tensor dtype {str(self.dtype)[6:]} and output tensor dtype '
+                           f'{str(dtype)[6:]} should match')
+    return _cumprod_ip(self, dim)
+
+
+_T.cumprod_ = _cumprod_

@@ -679,7 +679,7 @@ def _take_bw(node, g):
     return (_cast(z.reshape(shape), dt),)
 
 
-def take(input, index):
+def take(input, index, *, out=None):
     if index.dtype is not D.int64:
         raise RuntimeError(f'take(): Expected a long tensor for index, but got {_cap(index.dtype)}')
     x = input._data
@@ -693,7 +693,7 @@ def take(input, index):
     t = _new(x.reshape(-1)[i], input)
     if _ng(input):
         record(_take_bw, t, (input,), (_wrap(i.reshape(-1), D.int64, input._device),), (x.shape, input.dtype))
-    return t
+    return finish(t, out)
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):

@@ -86,20 +86,21 @@ def _resample_nearest(x, dim, out, scale, exact):
 
 def _resample_linear(x, dim, out, scale, align_corners):
     n_in = x.shape[dim]
-    j = np.arange(out, dtype=np.float32)
+    f = np.float64 if x.dtype.itemsize == 8 else np.float32    # (torch computes the weights in double for double)
+    j = np.arange(out, dtype=f)
     if align_corners:
-        s = np.float32((n_in - 1) / (out - 1)) if out > 1 else np.float32(0)
+        s = f((n_in - 1) / (out - 1)) if out > 1 else f(0)
         src = j * s
     else:
-        s = np.float32(scale)
-        src = np.maximum((j + np.float32(0.5)) * s - np.float32(0.5), np.float32(0))
+        s = f(scale)
+        src = np.maximum((j + f(0.5)) * s - f(0.5), f(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
-    lam = (src - i0).astype(np.float32)
+    lam = (src - i0).astype(f)
     shape = [1] * x.dim()
     shape[dim] = out
     l1 = C.tensor(lam.reshape(shape), dtype=x.dtype)
-    l0 = C.tensor((np.float32(1) - lam).reshape(shape), dtype=x.dtype)
+    l0 = C.tensor((f(1) - lam).reshape(shape), dtype=x.dtype)
     return x.index_select(dim, _index(i0)) * l0 + x.index_select(dim, _index(i1)) * l1
 
 
