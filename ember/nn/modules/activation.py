@@ -53,13 +53,8 @@ class Threshold(Module):
         return f'threshold={self.threshold}, value={self.value}{_inplace_tail(self.inplace)}'
 
 
-class ReLU(Module):
-    r""":math:`\text{ReLU}(x) = \max(0, x)`. ``inplace=True`` overwrites the input.
-
-    Example::
-
-        >>> nn.ReLU()(torch.tensor([-1., 2.]))   # tensor([0., 2.])
-    """
+class _InplaceActivation(Module):
+    """An activation whose only option is ``inplace``: one functional call, ``_fn(input, inplace)``."""
     __constants__ = ['inplace']
 
     def __init__(self, inplace=False):
@@ -67,10 +62,20 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
+        return self._fn(input, self.inplace)
 
     def extra_repr(self):
         return _inplace_only(self.inplace)
+
+
+class ReLU(_InplaceActivation):
+    r""":math:`\text{ReLU}(x) = \max(0, x)`. ``inplace=True`` overwrites the input.
+
+    Example::
+
+        >>> nn.ReLU()(torch.tensor([-1., 2.]))   # tensor([0., 2.])
+    """
+    _fn = staticmethod(F.relu)
 
 
 
@@ -157,34 +162,14 @@ class Tanh(Module):
         return _ops.pointwise.tanh(input)
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     r""":math:`x \cdot \sigma(x)` (the swish)."""
-    __constants__ = ['inplace']
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_only(self.inplace)
+    _fn = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_InplaceActivation):
     r""":math:`x \cdot \tanh(\text{softplus}(x))`."""
-    __constants__ = ['inplace']
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_only(self.inplace)
+    _fn = staticmethod(F.mish)
 
 
 class Hardswish(Module):
@@ -231,19 +216,9 @@ class CELU(Module):
         return f'alpha={self.alpha}{_inplace_tail(self.inplace)}'
 
 
-class SELU(Module):
+class SELU(_InplaceActivation):
     r"""Scaled ELU with the self-normalising constants (scale 1.0507..., alpha 1.6732...)."""
-    __constants__ = ['inplace']
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_only(self.inplace)
+    _fn = staticmethod(F.selu)
 
 
 class GLU(Module):
