@@ -18,9 +18,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.demo-installed
-	$(BIN)/python -m ember.demo
+	$(BIN)/python -m ember demo
 
+# tools/install_graphviz.sh: Graphviz's `dot` for tests/test_viz.py (those tests skip without it)
 test: $(VENV)/.test-installed
+	sh tools/install_graphviz.sh
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.test-installed

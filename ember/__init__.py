@@ -20,7 +20,7 @@ from . import version
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
-from ._device import device
+from ._device import device, set_default_device, get_default_device
 from ._tensor import Tensor, Size
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
@@ -51,6 +51,8 @@ from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones,
                             CharTensor, ByteTensor, BoolTensor)
 from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
 from . import cuda
+from . import accelerator, backends  # noqa: E402  (torch.accelerator, torch.backends: used by scripts to pick a device)
+from . import viz  # noqa: E402  (ember.viz.make_dot, ember.viz.explain)
 from ._ops.pointwise import _operands as _unused  # noqa: F401
 
 from . import return_types

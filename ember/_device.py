@@ -74,11 +74,15 @@ class device:
 
 
 CPU = device('cpu')
+_default = [CPU]        # set_default_device: where factory functions put new tensors
 
 
 def as_device(d):
-    """A canonical device for a device argument ('cuda' means the current CUDA device)."""
-    if d is None or d is CPU:
+    """A canonical device for a device argument ('cuda' means the current CUDA device);
+    None means the default device (``set_default_device``)."""
+    if d is None:
+        return _default[0]
+    if d is CPU:
         return CPU
     if type(d) is not device:
         if isinstance(d, str) or isinstance(d, int):
@@ -93,3 +97,13 @@ def as_device(d):
         if d.index is None:
             d = device('cuda', cuda.current_device())
     return d
+
+
+def set_default_device(device):
+    """Where factory functions (``zeros``, ``tensor``, ``randn``, module parameters, ...) put new
+    tensors when no ``device=`` is given; None means the CPU."""
+    _default[0] = CPU if device is None else as_device(device)
+
+
+def get_default_device():
+    return _default[0]

@@ -14,18 +14,27 @@ _DEFAULT_SEED = 67280421310721   # torch's default seed: programs are reproducib
 
 
 class Generator:
+    """A source of random numbers for one device: NumPy's PCG64 on the CPU, CuPy's generator
+    (cuRAND) on a GPU, so that random tensors are drawn where they live."""
+
     def __init__(self, device='cpu'):
-        from ._device import device as _d
-        self.device = _d(device) if not isinstance(device, _d) else device
+        from ._device import device as _d, as_device
+        d = _d(device) if not isinstance(device, _d) else device
+        self.device = as_device(d) if d.type == 'cuda' else d
         self._seed = _DEFAULT_SEED
-        self._np = np.random.Generator(np.random.PCG64(self._seed))
+        self._np = self._source(self._seed)
+
+    def _source(self, seed):
+        if self.device.type == 'cuda':
+            return _DeviceRandom(seed, self.device.index)
+        return np.random.Generator(np.random.PCG64(seed))
 
     def manual_seed(self, seed):
         seed = int(seed)
         if not (-0x8000000000000000 <= seed <= 0xffffffffffffffff):
             raise RuntimeError(f'Overflow when unpacking long')
         self._seed = seed & 0xffffffffffffffff
-        self._np = np.random.Generator(np.random.PCG64(self._seed))
+        self._np = self._source(self._seed)
         return self
 
     def seed(self):
@@ -37,6 +46,10 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        if self.device.type == 'cuda':      # cuRAND's state is not readable: the seed and draw count
+            from ._tensor import _wrap
+            from . import _dtype as D
+            return _wrap(np.array([self._seed, self._np.draws], dtype=np.uint64).view(np.uint8), D.uint8)
         from ._ops.creation import tensor
         import pickle
         from . import _dtype as D
@@ -45,22 +58,111 @@ class Generator:
         return _wrap(raw, D.uint8)
 
     def set_state(self, state):
+        if self.device.type == 'cuda':
+            seed, draws = state._host().view(np.uint64)
+            self.manual_seed(int(seed))
+            self._np.replay(int(draws))
+            return self
         import pickle
         self._seed, st = pickle.loads(state._data.tobytes())
         self._np.bit_generator.state = st
         return self
 
 
+class _DeviceRandom:
+    """NumPy-Generator-like draws made on a CUDA device by CuPy's RandomState (cuRAND), so that
+    ``randn(..., device='cuda')`` and dropout masks never pass through host memory."""
+
+    def __init__(self, seed, index):
+        from . import _backend
+        cp = _backend.module_for(_cuda_device(index))
+        self._cp = cp
+        self._index = index or 0
+        with cp.cuda.Device(self._index):
+            self._rs = cp.random.RandomState(seed & 0xffffffffffffffff)
+        self.draws = 0
+
+    def _call(self, name, *args, **kwargs):
+        self.draws += 1
+        with self._cp.cuda.Device(self._index):
+            return getattr(self._rs, name)(*args, **kwargs)
+
+    def replay(self, n):
+        for _ in range(n):          # cuRAND's state is advanced by redoing the draws (small ones)
+            self._call('random_sample', size=(1,))
+
+    def random(self, size=None, dtype=np.float64):
+        return self._call('random_sample', size=size, dtype=dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        return self._call('standard_normal', size=size, dtype=dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if high is None:
+            low, high = 0, low
+        return self._call('randint', low, high + 1 if endpoint else high, size=size, dtype=dtype)
+
+    def permutation(self, n):
+        return self._call('permutation', n)
+
+    def exponential(self, scale=1.0, size=None):
+        return self._call('exponential', scale, size=size)
+
+    def geometric(self, p, size=None):
+        return self._call('geometric', p, size=size)
+
+    def standard_cauchy(self, size=None):
+        return self._call('standard_cauchy', size=size)
+
+
+def _cuda_device(index):
+    from ._device import device as _d
+    return _d('cuda', index or 0)
+
+
 default_generator = Generator()
+_cuda_generators = {}               # device index -> that device's default generator
+_cuda_seed = [None]                 # the last seed given to all devices (applied to generators made later)
 
 
-def _gen(generator):
-    return (generator or default_generator)._np
+def cuda_generator(index):
+    g = _cuda_generators.get(index)
+    if g is None:
+        g = Generator(_cuda_device(index))
+        if _cuda_seed[0] is not None:
+            g.manual_seed(_cuda_seed[0])
+        _cuda_generators[index] = g
+    return g
+
+
+def seed_cuda(seed, all_devices):
+    """``ember.cuda.manual_seed(_all)``: seed the (current or every) device's generator."""
+    if all_devices:
+        _cuda_seed[0] = seed
+        for g in _cuda_generators.values():
+            g.manual_seed(seed)
+        return
+    from . import cuda
+    if cuda.is_available():
+        cuda_generator(cuda.current_device()).manual_seed(seed)
+
+
+def _gen(generator, device=None):
+    """The backend generator to draw from for a tensor on ``device`` (default: the CPU)."""
+    if generator is not None:
+        if device is not None and generator.device.type != device.type:
+            raise RuntimeError(f"Expected a '{device.type}' device type for generator but found "
+                               f"'{generator.device.type}'")
+        return generator._np
+    if device is None or device.type == 'cpu':
+        return default_generator._np
+    return cuda_generator(device.index)._np
 
 
 def manual_seed(seed):
-    """Seed the default generator (and CUDA's, when present); returns it."""
+    """Seed the default generator and every CUDA device's; returns the CPU one."""
     default_generator.manual_seed(seed)
+    seed_cuda(int(seed), all_devices=True)
     return default_generator
 
 

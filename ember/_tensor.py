@@ -15,6 +15,7 @@ from . import _dtype as D
 from ._device import CPU, device as _device_cls
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad
+from ._backend import data_ptr as _data_ptr
 
 __all__ = ['Tensor']
 
@@ -159,7 +160,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def data_ptr(self):
-        return self._data.__array_interface__['data'][0] if self._data.size else 0
+        return _data_ptr(self._data) if self._data.size else 0
 
     def _storage_root(self):
         """The tensor that owns the memory: a view's ``_base``; for ``detach()``/``.data`` (no
@@ -178,8 +179,7 @@ class Tensor:
         root = self._storage_root()
         if root is self:
             return 0
-        b = root._data.__array_interface__['data'][0]
-        return (self._data.__array_interface__['data'][0] - b) // self.dtype.itemsize
+        return (_data_ptr(self._data) - _data_ptr(root._data)) // self.dtype.itemsize
 
     def untyped_storage(self):
         return _Storage(self._storage_root())
@@ -385,7 +385,10 @@ class Tensor:
         return d if type(d) is np.ndarray else d.get()
 
     def __array__(self, dtype=None, copy=None):
-        a = self._host()
+        if self._device.type != 'cpu':      # as torch: no implicit copy to the host
+            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
+                            'copy the tensor to host memory first.')
+        a = self._data
         if copy:            # np.array(t): a copy; np.asarray(t): shares memory when it can
             return a.astype(dtype or a.dtype, copy=True)
         return a if dtype is None else a.astype(dtype, copy=False)

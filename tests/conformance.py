@@ -17,6 +17,10 @@ torch = pytest.importorskip('torch')
 import ember  # noqa: E402
 
 LIBS = (torch, ember)
+DEVICE = ['cpu']        # the device test bodies run on (set per test by conftest's ember_device)
+if hasattr(torch.backends, 'cuda'):     # on a GPU: compare exact float32 arithmetic, not TF32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
 
 
 def _builtin_base(e):
@@ -31,7 +35,7 @@ def _to_plain(x, lib):
     """Turn a result into plain Python/NumPy for comparison, keeping dtype names."""
     if isinstance(x, (torch.Tensor, ember.Tensor)):
         return ('tensor', x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.array(x.detach().cpu()._data),
-                str(x.dtype).replace('ember.', 'torch.'), tuple(x.shape), bool(x.requires_grad))
+                str(x.dtype).replace('ember.', 'torch.'), tuple(x.shape), bool(x.requires_grad), x.device.type)
     if isinstance(x, (torch.dtype, ember.dtype)):
         return ('dtype', str(x))
     if isinstance(x, (torch.Size,)) or type(x).__name__ == 'Size':
@@ -47,10 +51,12 @@ def _to_plain(x, lib):
 
 
 def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
-    if isinstance(t, tuple) and t and t[0] == 'tensor' and len(t) == 5:
+    if isinstance(t, tuple) and t and t[0] == 'tensor' and len(t) == 6:
         assert isinstance(e, tuple) and e and e[0] == 'tensor', f'{path}: torch gave a tensor, ember gave {e!r}'
-        _, ta, tdt, tsh, trg = t
-        _, ea, edt, esh, erg = e
+        _, ta, tdt, tsh, trg, tdev = t
+        _, ea, edt, esh, erg, edev = e
+        if tdev != 'any':       # 'any': torch ran on the CPU in place of a GPU it does not have (fake CuPy)
+            assert tdev == edev, f'{path}: device {edev} != torch {tdev}'
         assert tsh == esh, f'{path}: shape {esh} != torch {tsh}'
         assert tdt == edt, f'{path}: dtype {edt} != torch {tdt}'
         if check_grad_flag:
@@ -60,6 +66,8 @@ def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
                                        equal_nan=True, err_msg=path)
         else:
             np.testing.assert_array_equal(ea, ta, err_msg=path)
+        return
+    if t == ('device', 'any') and isinstance(e, tuple) and len(e) == 2 and e[0] == 'device':
         return
     if isinstance(t, dict):
         assert isinstance(e, dict) and set(t) == set(e), f'{path}: keys {e!r} != torch {t!r}'
@@ -83,27 +91,73 @@ def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
     assert t == e, f'{path}: {e!r} != torch {t!r}'
 
 
+def _where(exc):
+    """The innermost ember frame an exception came from ('ember/_ops/shape.py:376'), for messages."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if '/ember/' in f.filename]
+    return f'{frames[-1].filename.split("/ember/", 1)[1]}:{frames[-1].lineno}' if frames else '?'
+
+
+def _run_on(lib, dev, body, args, kwargs):
+    if dev == 'cpu':
+        try:
+            return ('ok', body(lib, *args, **kwargs))
+        except Exception as exc:   # noqa: BLE001 - the error type is what we compare
+            return ('err', exc)
+    lib.set_default_device(dev)
+    try:
+        return ('ok', body(lib, *args, **kwargs))
+    except Exception as exc:   # noqa: BLE001
+        return ('err', exc)
+    finally:
+        lib.set_default_device(None)
+
+
 def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=None, **kwargs):
     """Run ``body(lib, *args, **kwargs)`` with torch and ember; compare results or errors.
-    Returns (torch_result, ember_result)."""
-    out = {}
-    for lib in LIBS:
-        try:
-            out[lib] = ('ok', body(lib, *args, **kwargs))
-        except Exception as exc:   # noqa: BLE001 - the error type is what we compare
-            out[lib] = ('err', exc)
+    Returns (torch_result, ember_result). On the ``cuda`` test axis both run with CUDA as the
+    default device, and ember's result is also compared with ember's on the CPU."""
+    dev = DEVICE[0]
+    if dev != 'cpu':            # reductions on a GPU sum in another order
+        rtol, atol = max(rtol, 2e-5), max(atol, 2e-5)
+    # (with tests/fake_cupy and no real GPU, torch runs on the CPU as the reference)
+    tdev = dev if dev == 'cpu' or torch.cuda.is_available() else 'cpu'
+    out = {torch: _run_on(torch, tdev, body, args, kwargs), ember: _run_on(ember, dev, body, args, kwargs)}
     (tk, tv), (ek, ev) = out[torch], out[ember]
+    if tk == 'err' and 'not compiled with CUDA' in str(tv) and ember.cuda.is_available():
+        pytest.skip('the body asks torch for CUDA, which this torch build lacks (fake CuPy run)')
     if tk == 'err' or ek == 'err':
         assert tk == ek, (f'torch {"raised " + repr(tv) if tk == "err" else "returned"}, ember '
-                          f'{"raised " + repr(ev) if ek == "err" else "returned " + repr(ev)}')
+                          f'{"raised " + repr(ev) + " at ember/" + _where(ev) if ek == "err" else "returned " + repr(ev)}')
         assert _builtin_base(ev) is _builtin_base(tv) or isinstance(ev, type(tv)), \
             f'ember raised {type(ev).__name__}({ev}), torch raised {type(tv).__name__}({tv})'
         if match is not None:
             import re
             assert re.search(match, str(ev)), f'ember message {str(ev)!r} does not match {match!r}'
         return tv, ev
-    _compare(_to_plain(tv, torch), _to_plain(ev, ember), rtol, atol, check_grad_flag=check_grad_flag)
+    tplain = _to_plain(tv, torch)
+    if tdev != dev:
+        tplain = _on_device_type(tplain, 'any')
+    _compare(tplain, _to_plain(ev, ember), rtol, atol, check_grad_flag=check_grad_flag)
+    if dev != 'cpu':
+        ck, cv = _run_on(ember, 'cpu', body, args, kwargs)
+        if ck == 'ok':
+            _compare(_on_device_type(_to_plain(cv, ember), 'any'), _to_plain(ev, ember), rtol, atol,
+                     path='ember on cpu vs ember on ' + dev, check_grad_flag=check_grad_flag)
     return tv, ev
+
+
+def _on_device_type(plain, dev):
+    """A CPU result's plain form with its tensors' device type changed, to compare values only."""
+    if isinstance(plain, tuple) and plain and plain[0] == 'tensor' and len(plain) == 6:
+        return plain[:5] + (dev if plain[5] == 'cpu' else plain[5],)
+    if isinstance(plain, tuple) and len(plain) == 2 and plain == ('device', 'cpu'):
+        return ('device', 'any') if dev == 'any' else ('device', dev + ':0')
+    if isinstance(plain, dict):
+        return {k: _on_device_type(v, dev) for k, v in plain.items()}
+    if isinstance(plain, (list, tuple)):
+        return type(plain)(_on_device_type(v, dev) for v in plain)
+    return plain
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_seed_S03_ragged_message(both):
     assert str(e) == 'expected sequence of length 2 at dim 1 (got 1)'
 
 
-@pytest.mark.parametrize('data', ['abc', [1, 'a'], [[1], ['x']], object()], ids=repr)
+@pytest.mark.parametrize('data', ['abc', [1, 'a'], [[1], ['x']], object()], ids=lambda d: 'object' if type(d) is object else repr(d))
 def test_seed_S03_invalid_data_type(both, data):
     both(lambda lib: lib.tensor(data))
 

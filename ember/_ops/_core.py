@@ -84,10 +84,18 @@ def backward_op(name, multi_output=False):
     return deco
 
 
-def check_device(a, b):
-    if a._device is not b._device:
-        raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two devices, '
-                           f'{_dev_name(a._device)} and {_dev_name(b._device)}!')
+def check_device(a, b, allow_cpu_scalar=False):
+    """Raise torch's error for tensors on two devices. With ``allow_cpu_scalar`` (elementwise ops),
+    a 0-d CPU tensor joins a CUDA op as a number does, as in torch: returns (a, b) with it moved."""
+    if a._device is b._device:
+        return a, b
+    if allow_cpu_scalar:
+        if a._device.type == 'cpu' and a._data.ndim == 0:
+            return a.to(b._device), b
+        if b._device.type == 'cpu' and b._data.ndim == 0:
+            return a, b.to(a._device)
+    raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two devices, '
+                       f'{_dev_name(a._device)} and {_dev_name(b._device)}!')
 
 
 def _dev_name(d):
@@ -123,9 +131,10 @@ def result_dtype(a, b):
 def scalar_array(x, dtype, like):
     """A Python scalar as a 0-d array of ``dtype`` (wrapping out-of-range ints as torch does)."""
     try:
-        return np.asarray(x, dtype=dtype.np)
+        r = np.asarray(x, dtype=dtype.np)
     except (OverflowError, ValueError):
-        return np.asarray(x).astype(dtype.np)
+        r = np.asarray(x).astype(dtype.np)
+    return r if type(like) is np.ndarray else r[()]     # CuPy takes NumPy scalars, not host arrays
 
 
 _C_NAMES = {'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t'}
@@ -209,7 +218,7 @@ def grad_from_array(r, shape, dtype, device):
     """``grad_for`` on a bare array result (backward formulas evaluated in NumPy when no graph
     is being built): summed to ``shape`` and cast to ``dtype`` when that is floating."""
     if type(r) is not np.ndarray:
-        r = np.asarray(r)
+        r = as_array(r)
     if r.shape != tuple(shape):
         lead = r.ndim - len(shape)
         dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and r.shape[lead + i] != 1)
@@ -222,8 +231,13 @@ def grad_from_array(r, shape, dtype, device):
 
 
 def as_array(r):
-    """NumPy returns scalars from 0-d operations; tensors always hold arrays."""
-    return r if type(r) is np.ndarray else np.asarray(r)
+    """NumPy returns scalars from 0-d operations; tensors always hold arrays. (CuPy returns 0-d
+    device arrays, which are kept as they are.)"""
+    if type(r) is np.ndarray:
+        return r
+    if isinstance(r, (np.generic, int, float, bool, complex)):
+        return np.asarray(r)
+    return r
 
 
 def norm_dims(dim, ndim):

@@ -9,10 +9,11 @@ Example:
 import warnings
 import numpy as np
 from .. import _dtype as D
-from .._device import CPU, as_device, device as _devcls
+from .._device import CPU, as_device, device as _devcls, _default as _default_dev
 from .._tensor import Tensor, Size, _wrap, _gm
 from .._random import default_generator, _gen
 from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
+from .._backend import module_for, asarray_like
 from ._core import finish as _out
 
 _MISSING = object()
@@ -215,7 +216,8 @@ def tensor(data=_MISSING, *, dtype=None, device=None, requires_grad=False, pin_m
             _check_overflow(arr, want)
         dt = want
     arr = np.array(arr, dtype=dt.np, copy=True)
-    dev = as_device(device) if device is not None else (data._device if isinstance(data, Tensor) else CPU)
+    dev = as_device(device if device is not None or not isinstance(data, Tensor) or _default_dev[0] is not CPU
+                    else data._device)
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
 
 
@@ -270,23 +272,23 @@ def from_numpy(ndarray):
 def _factory(size, dtype, device, requires_grad, fill, fname):
     shape = parse_size(size, fname)
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
-    dev = as_device(device) if device is not None else CPU
-    arr = fill(shape, dt.np)
-    return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
+    dev = as_device(device)
+    arr = fill(shape, dt.np, module_for(dev))
+    return _finish_new(_wrap(arr, dt, dev), requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor of zeros. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _out(_factory(size, dtype, device, requires_grad, np.zeros, 'zeros'), out)
+    return _out(_factory(size, dtype, device, requires_grad, _zeros, 'zeros'), out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _out(_factory(size, dtype, device, requires_grad, np.ones, 'ones'), out)
+    return _out(_factory(size, dtype, device, requires_grad, _ones, 'ones'), out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
-    return _out(_factory(size, dtype, device, requires_grad, np.empty, 'empty'), out)
+    return _out(_factory(size, dtype, device, requires_grad, _empty, 'empty'), out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -296,38 +298,49 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     dt = _as_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
     check_scalar_fits(fill_value, dt, floats=True)
     return _out(_factory((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), dt, device,
-                         requires_grad, lambda s, d: _full(s, fill_value, d), 'full'), out)
+                         requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp), 'full'), out)
 
 
-def _full(shape, value, npdt):
+def _zeros(shape, npdt, xp):
+    return xp.zeros(shape, npdt)
+
+
+def _ones(shape, npdt, xp):
+    return xp.ones(shape, npdt)
+
+
+def _empty(shape, npdt, xp):
+    return xp.empty(shape, npdt)
+
+
+def _full(shape, value, npdt, xp=np):
     try:
-        return np.full(shape, value, dtype=npdt)
+        return xp.full(shape, value, dtype=npdt)
     except OverflowError:           # a negative int into uint8 wraps, as in torch
-        return np.full(shape, np.asarray(value).astype(npdt))
+        return xp.full(shape, np.asarray(value).astype(npdt)[()], dtype=npdt)
 
 
 def _like(input, dtype, device, requires_grad, fill):
     dt = _as_dtype(dtype) if dtype is not None else input.dtype
     dev = as_device(device) if device is not None else input._device
-    arr = fill(input._data.shape, dt.np)
-    return _finish_new(_wrap(_on(arr, dev) if dev is not input._device or dev is not CPU else arr, dt, dev),
-                       requires_grad)
+    arr = fill(input._data.shape, dt.np, module_for(dev))
+    return _finish_new(_wrap(arr, dt, dev), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, np.zeros)
+    return _like(input, dtype, device, requires_grad, _zeros)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, np.ones)
+    return _like(input, dtype, device, requires_grad, _ones)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, np.empty)
+    return _like(input, dtype, device, requires_grad, _empty)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
+    return _like(input, dtype, device, requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp))
 
 
 def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -351,7 +364,7 @@ def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, d
     n = int(np.ceil((end - start) / step))
     arr = (start + step * np.arange(n, dtype=np.float64 if dt._cat == 2 or any(isinstance(v, float) for v in vals)
                                     else np.int64)).astype(dt.np)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
 
 
@@ -362,7 +375,7 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     warnings.warn('torch.range is deprecated and will be removed in a future release because its behavior is '
                   'inconsistent with Python\'s range builtin. Instead, use torch.arange, which produces values in '
                   '[start, end).', UserWarning, stacklevel=2)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
 
 
@@ -391,7 +404,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         arr = np.where(i < half, s0 + step * i, e0 - step * (steps - 1 - i)).astype(ct)
     if dt._cat < 2:
         arr = np.trunc(arr)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     return _out(_finish_new(_wrap(_on(arr.astype(dt.np), dev), dt, dev), requires_grad), out)
 
 
@@ -407,13 +420,13 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         raise RuntimeError(f'n must be greater or equal to 0, got {n}')
     if m is not None and m < 0:
         raise RuntimeError(f'm must be greater or equal to 0, got {m}')
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     return _out(_finish_new(_wrap(_on(np.eye(n, m, dtype=dt.np), dev), dt, dev), requires_grad), out)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     return _finish_new(_wrap(_on(np.asarray(s, dtype=dt.np), dev), dt, dev), requires_grad)
 
 
@@ -426,8 +439,8 @@ def _rand_factory(size, generator, dtype, device, requires_grad, draw, fname):
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     if dt._cat < 2:
         raise NotImplementedError(f'"{_KERNEL[fname]}" not implemented for \'{dt._legacy[:-6]}\'')
-    arr = draw(_gen(generator), shape, dt)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
+    arr = draw(_gen(generator, dev), shape, dt)
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
 
 
@@ -481,8 +494,8 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError(f'random_ expects \'from\' to be less than \'to\', but got from={low} >= to={high}')
     shape = parse_size((size,), 'randint')
     dt = _as_dtype(dtype) if dtype is not None else D.int64
-    arr = _gen(generator).integers(low, high, shape, dtype=np.int64).astype(dt.np)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
+    arr = _gen(generator, dev).integers(low, high, shape, dtype=np.int64).astype(dt.np)
     return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
 
 
@@ -498,17 +511,17 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if n < 0:
         raise RuntimeError(f'n must be non-negative, got{n}')
     dt = _as_dtype(dtype) if dtype is not None else D.int64
-    arr = _gen(generator).permutation(n).astype(dt.np)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
+    arr = _gen(generator, dev).permutation(n).astype(dt.np)
     return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Normal samples: tensor mean and/or std broadcast, or float mean/std with ``size``."""
-    g = _gen(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
+        g = _gen(generator, ref._device)
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         if isinstance(std, Tensor) and (std._data < 0).any():
@@ -523,19 +536,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise TypeError('normal() received an invalid combination of arguments')
     shape = parse_size((size,), 'normal')
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
-    arr = (mean + std * _draw_normal(g, shape, dt)).astype(dt.np)
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
+    arr = (mean + std * _draw_normal(_gen(generator, dev), shape, dt)).astype(dt.np)
     return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     pr = input._data if p is None else p
-    arr = (_gen(generator).random(input._data.shape) < pr).astype(input.dtype.np)
+    arr = (_gen(generator, input._device).random(input._data.shape) < pr).astype(input.dtype.np)
     return _out(_wrap(arr, input.dtype, input._device), out)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    g = _gen(generator)
+    g = _gen(generator)            # drawn on the host: the rows' checks and choice() are host work
     p = input._host().astype(np.float64)
     rows = p.reshape(-1, p.shape[-1]) if p.ndim > 1 else p[None]
     if not replacement and num_samples > rows.shape[-1]:
@@ -558,44 +571,44 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         res = np.argsort(-keys, axis=-1, kind='stable')[:, :num_samples]
     if p.ndim == 1:
         res = res[0]
-    return _out(_wrap(res.astype(np.int64), D.int64, input._device), out)
+    return _out(_wrap(_on(res.astype(np.int64), input._device), D.int64, input._device), out)
 
 
 # in-place random fills, used by nn.init (they run under no_grad there)
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    arr = _gen(generator).random(self._data.shape)
+    arr = _gen(generator, self._device).random(self._data.shape)
     return _fill_from(self, a + (b - a) * arr)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    return _fill_from(self, mean + std * _gen(generator).standard_normal(self._data.shape))
+    return _fill_from(self, mean + std * _gen(generator, self._device).standard_normal(self._data.shape))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     pr = p._data if isinstance(p, Tensor) else p
-    return _fill_from(self, _gen(generator).random(self._data.shape) < pr)
+    return _fill_from(self, _gen(generator, self._device).random(self._data.shape) < pr)
 
 
 def random_(self, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, (from_ if from_ else 2 ** 24 if self.dtype._cat == 2 else np.iinfo(self.dtype.np).max)
-    return _fill_from(self, _gen(generator).integers(from_, to, self._data.shape))
+    return _fill_from(self, _gen(generator, self._device).integers(from_, to, self._data.shape))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    return _fill_from(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
+    return _fill_from(self, _gen(generator, self._device).exponential(1.0 / lambd, self._data.shape))
 
 
 def geometric_(self, p, *, generator=None):
-    return _fill_from(self, _gen(generator).geometric(p, self._data.shape))
+    return _fill_from(self, _gen(generator, self._device).geometric(p, self._data.shape))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    return _fill_from(self, np.exp(mean + std * _gen(generator).standard_normal(self._data.shape)))
+    return _fill_from(self, np.exp(mean + std * _gen(generator, self._device).standard_normal(self._data.shape)))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    return _fill_from(self, median + sigma * _gen(generator).standard_cauchy(self._data.shape))
+    return _fill_from(self, median + sigma * _gen(generator, self._device).standard_cauchy(self._data.shape))
 
 
 def fill_(self, value):
@@ -620,9 +633,9 @@ def _fill_from(self, values):
         try:
             self._data[...] = values
         except OverflowError:       # a negative int into uint8 wraps, as in torch
-            self._data[...] = np.asarray(values).astype(self.dtype.np)
+            self._data[...] = np.asarray(values).astype(self.dtype.np)[()]
     else:
-        self._data[...] = np.asarray(values).astype(self.dtype.np)
+        self._data[...] = asarray_like(values, self._data).astype(self.dtype.np)
     self._bump()
     if _gm.enabled and self._rg:
         # the old value no longer matters: the gradient flowing into it is zero
@@ -805,7 +818,7 @@ def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
         if want.type != devtype:
             raise RuntimeError(f'legacy constructor expects device type: {devtype} but device type: {want.type} '
                                f'was passed')
-    dev = as_device(device) if device is not None else CPU
+    dev = as_device(device)
     if len(args) == 0:
         return _wrap(_on(np.empty((0,), dt.np), dev), dt, dev)
     if len(args) == 1 and isinstance(args[0], Tensor):

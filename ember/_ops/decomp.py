@@ -14,6 +14,28 @@ from ._core import record, backward_op, as_array, sum_to, finish as _finish
 from ._core import type_name as _cap
 from .linalg import matmul, linalg_cross as cross  # noqa: F401
 from .reduction import vector_norm
+from .._backend import array_module as _xp
+
+
+def _raising(a):
+    """CuPy's linalg reports a singular / non-positive-definite input only under
+    ``cupyx.errstate(linalg='raise')`` (it returns NaNs otherwise); NumPy always raises."""
+    if type(a) is np.ndarray:
+        return _NULL
+    import cupyx
+    es = getattr(cupyx, 'errstate', None)
+    return es(linalg='raise') if es is not None else _NULL
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NULL = _Null()
 
 
 class LinAlgError(RuntimeError):
@@ -46,7 +68,7 @@ def _T(x):
 
 
 def _eye_like(n, like):
-    return _wrap(np.eye(n, dtype=like.dtype.np), like.dtype, like._device)
+    return _wrap(_xp(like._data).eye(n, dtype=like.dtype.np), like.dtype, like._device)
 
 
 # ---------------------------------------------------------------- inv, det, slogdet
@@ -60,7 +82,8 @@ def inv(A, *, out=None):
     """The inverse of each square matrix of A; singular matrices raise LinAlgError."""
     _square(A, 'inv')
     try:
-        r = np.linalg.inv(A._data) if A.numel() else A._data.copy()
+        with _raising(A._data):
+            r = np.linalg.inv(A._data) if A.numel() else A._data.copy()
     except np.linalg.LinAlgError:
         raise LinAlgError('linalg.inv: The diagonal element 1 is zero, the inversion could not be completed '
                           'because the input matrix is singular.') from None
@@ -144,7 +167,8 @@ def solve(A, B, *, left=True, out=None):
             batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
             a = np.broadcast_to(a, batch + a.shape[-2:])
             b = np.broadcast_to(b, batch + b.shape[-2:])
-        r = np.linalg.solve(a, b)
+        with _raising(a):
+            r = np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
         raise LinAlgError('linalg.solve: The solver failed because the input matrix is singular.') from None
     if vec:
@@ -181,7 +205,11 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     kw = {}
     if rtol is not None:
         kw['rcond'] = rtol
-    r = np.linalg.pinv(A._data, hermitian=hermitian, **kw) if A.numel() else np.zeros(
+    if type(A._data) is not np.ndarray:
+        hermitian = False       # cupy.linalg.pinv has no `hermitian` (the SVD route gives the same values)
+    if hermitian:
+        kw['hermitian'] = True
+    r = np.linalg.pinv(A._data, **kw) if A.numel() else _xp(A._data).zeros(
         A.shape[:-2] + (A.shape[-1], A.shape[-2]), A.dtype.np)
     t = _w(r, A)
     if _gm.enabled and A._rg:
@@ -211,8 +239,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     X = matmul(pinv(A), Bm)
     if vec:
         X = X.squeeze(-1)
-    empty = _wrap(np.zeros((0,), A.dtype.np), A.dtype, A._device)
-    rank = _wrap(np.asarray(np.linalg.matrix_rank(A._data)).astype(np.int64), D.int64, A._device)
+    empty = _wrap(_xp(A._data).zeros((0,), A.dtype.np), A.dtype, A._device)
+    rank = _wrap(as_array(np.linalg.matrix_rank(A._data)).astype(np.int64), D.int64, A._device)
     return _lstsq_rt((X, empty, rank, empty))
 
 
@@ -235,7 +263,8 @@ def cholesky(A, *, upper=False, out=None):
     """L lower-triangular with A = L @ L.mT (``upper``: U = L.mT); A must be positive-definite."""
     _square(A, 'cholesky')
     try:
-        r = np.linalg.cholesky(A._data)
+        with _raising(A._data):
+            r = np.linalg.cholesky(A._data)
     except np.linalg.LinAlgError:
         raise LinAlgError('linalg.cholesky: The factorization could not be completed because the input is not '
                           'positive-definite.') from None
@@ -281,7 +310,7 @@ def qr(A, mode='reduced', *, out=None):
     q, r = np.linalg.qr(A._data, mode='complete' if mode == 'complete' else 'reduced')
     tq, tr = _w(q, A), _w(r, A)
     if mode == 'r':
-        tq = _wrap(np.zeros((0,), A.dtype.np), A.dtype, A._device)
+        tq = _wrap(_xp(A._data).zeros((0,), A.dtype.np), A.dtype, A._device)
     if _gm.enabled and A._rg and mode != 'r':
         record(_qr_bw, (tq, tr), (A,), (tq, tr))
     return _qr_rt((tq, tr))

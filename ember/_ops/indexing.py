@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, sum_to, as_array, check_scalar_fits
 from .shape import make_view
+from .._backend import as_strided as _as_strided, is_array as _is_arr, is_device_array as _is_dev, asarray_like, scatter_add, data_ptr
 
 
 def _seq_as_tuple(idx):
@@ -25,8 +26,9 @@ def _seq_as_tuple(idx):
     return False
 
 
-def _convert(idx):
-    """(numpy index, is_basic) from a torch-style index."""
+def _convert(idx, like=None):
+    """(numpy index, is_basic) from a torch-style index. Index arrays are put on the backend of
+    ``like`` (the indexed array): a CPU index may index a CUDA tensor, as in torch."""
     if type(idx) is not tuple:
         if type(idx) is list and _seq_as_tuple(idx):
             import warnings
@@ -52,9 +54,9 @@ def _convert(idx):
                     import warnings
                     warnings.warn('indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool '
                                   'instead.', UserWarning, stacklevel=3)
-                out.append(i._host().astype(bool))
+                out.append(i._data.astype(bool))
             elif i.dtype is D.int64 or i.dtype is D.int32:
-                out.append(i._host())
+                out.append(i._data)
             else:
                 raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
             basic = False
@@ -75,12 +77,46 @@ def _convert(idx):
                 raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
             out.append(a)
             basic = False
+        elif _is_dev(i):                # a device index array (the advanced part of a split index)
+            out.append(i)
+            basic = False
         elif ti is str:
             raise TypeError("new(): invalid data type 'str'")
         else:
             raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are '
                              'valid indices (got ' + ti.__name__ + ')')
+    if not basic and like is not None and type(like) is not np.ndarray:
+        out = [asarray_like(i, like) if type(i) is np.ndarray else i for i in out]
+    elif not basic and like is not None:
+        for i in out:
+            if _is_dev(i):
+                raise RuntimeError('indices should be either on cpu or on the same device as the indexed tensor (cpu)')
     return tuple(out), basic
+
+
+def _check_bounds(a, np_idx):
+    """CuPy wraps out-of-range integer indices around; raise the IndexError NumPy raises (device
+    arrays only: one synchronising check per index array)."""
+    consuming = sum(1 if not _is_arr(i) else max(i.ndim, 1) if i.dtype == bool else 1
+                    for i in np_idx if i is not None and i is not Ellipsis)
+    ax = 0
+    for i in np_idx:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            ax += a.ndim - consuming
+            continue
+        if _is_arr(i) and i.dtype == bool:
+            ax += max(i.ndim, 1)
+            continue
+        if _is_arr(i) and i.size and ax < a.ndim:
+            n = a.shape[ax]
+            if bool(((i < -n) | (i >= n)).any()):
+                mx, mn = int(i.max()), int(i.min())
+                bad = mx if mx >= n else mn
+                raise _index_error(IndexError(f'index {bad} is out of bounds for axis {ax} with size {n}'),
+                                   a.shape, np_idx)
+        ax += 1
 
 
 def _index_error(e, shape, np_idx=()):
@@ -95,14 +131,14 @@ def _index_error(e, shape, np_idx=()):
         bad, axis, size = int(m.group(1)), int(m.group(2)), m.group(3)
         dim = axis
         src, ints, nones = 0, 0, 0
-        consuming = sum(1 if not isinstance(i, np.ndarray) else max(i.ndim, 1) if i.dtype == bool else 1
+        consuming = sum(1 if not _is_arr(i) else max(i.ndim, 1) if i.dtype == bool else 1
                         for i in np_idx if i is not None and i is not Ellipsis)
         for pos, i in enumerate(np_idx):
             if i is None:
                 nones += 1
                 continue
             width = len(shape) - consuming if i is Ellipsis else \
-                (max(i.ndim, 1) if isinstance(i, np.ndarray) and i.dtype == bool else 1)
+                (max(i.ndim, 1) if _is_arr(i) and i.dtype == bool else 1)
             if src <= axis < src + width:
                 # an int is reported by its place in the index; an index array by its dim after the basic indexing
                 dim = pos if type(i) is int else axis - ints + nones
@@ -140,7 +176,7 @@ def _none_strides(self, r, np_idx):
             s *= n
         if strides == tuple(reversed(std)):
             return r.reshape(-1).reshape(r.shape)     # the contiguous strides: cheaper than as_strided
-    return np.lib.stride_tricks.as_strided(r, r.shape, strides)
+    return _as_strided(r, r.shape, strides)
 
 
 def _name_for(idx):
@@ -181,7 +217,7 @@ def _basic_first(np_idx):
     index arrays then on that view: (basic index, advanced index on its result)."""
     first, second = [], []
     for i in np_idx:
-        if isinstance(i, np.ndarray):
+        if _is_arr(i):
             first.extend([slice(None)] * (i.ndim if i.dtype == bool else 1))
             second.append(i)
         else:
@@ -200,18 +236,21 @@ def _has_basic_part(np_idx):
 
 def getitem(self, idx):
     # fast path: one int or slice on a tensor
-    np_idx, basic = _convert(idx)
+    np_idx, basic = _convert(idx, self._data)
     if not basic and int in map(type, np_idx):
         # an int splits the index arrays from each other for NumPy (their dims go first), not for torch
         first, second = _basic_first(np_idx)
         return getitem(getitem(self, first), second)
+    if not basic and type(self._data) is not np.ndarray:
+        _check_bounds(self._data, np_idx)
     try:
         r = self._data[np_idx]
     except IndexError as e:
         raise _index_error(e, self._data.shape, np_idx) from None
     if basic:
-        if type(r) is not np.ndarray:
-            r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else np.asarray(r)
+        if type(r) is not np.ndarray and (not _is_dev(r) or (r.ndim == 0 and Ellipsis not in np_idx)):
+            # a 0-d view, not a scalar or a copy
+            r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else as_array(r)
         if None in np_idx and r.size:
             r = _none_strides(self, r, np_idx)
         return make_view(self, r, _slice_bw if type(idx) is slice else _name_for(np_idx), (self._data.shape, np_idx),
@@ -243,15 +282,26 @@ def _index_put_bw(node, g):
 
 def index_put(input, indices, values, accumulate=False):
     """A copy of ``input`` with ``values`` put at ``indices`` (added when ``accumulate``)."""
-    np_idx = indices if _is_np_index(indices) else _convert(indices)[0]
+    np_idx = indices if _is_np_index(indices) else _convert(indices, input._data)[0]
     if not isinstance(values, Tensor):
         from .creation import tensor
         values = tensor(values, dtype=input.dtype, device=input._device)
+    elif values._device is not input._device:
+        if values._data.ndim == 0 and values._device.type == 'cpu':
+            values = values.to(input._device)       # torch: a 0-d CPU tensor joins as a number
+        else:
+            from ._core import check_device
+            check_device(input, values)
+    if type(input._data) is not np.ndarray:
+        _check_bounds(input._data, np_idx)
     r = input._data.copy()
     v = values._data if values.dtype is input.dtype else values._data.astype(input.dtype.np)
     try:
         if accumulate:
-            np.add.at(r, np_idx, v)
+            if type(r) is np.ndarray:
+                np.add.at(r, np_idx, v)
+            else:
+                scatter_add(r, np_idx, np.broadcast_to(v, r[np_idx].shape))
         else:
             r[np_idx] = v
     except IndexError as e:
@@ -271,7 +321,8 @@ def index_put(input, indices, values, accumulate=False):
 
 
 def _is_np_index(idx):
-    return type(idx) is tuple and all(type(i) in (int, slice, np.ndarray) or i is None or i is Ellipsis for i in idx)
+    return type(idx) is tuple and all(type(i) in (int, slice, np.ndarray) or i is None or i is Ellipsis or _is_dev(i)
+                                      for i in idx)
 
 
 def index_put_(self, indices, values, accumulate=False):
@@ -280,7 +331,7 @@ def index_put_(self, indices, values, accumulate=False):
 
 
 def _is_single_mask(np_idx):
-    return len(np_idx) == 1 and isinstance(np_idx[0], np.ndarray) and np_idx[0].dtype == bool
+    return len(np_idx) == 1 and _is_arr(np_idx[0]) and np_idx[0].dtype == bool
 
 
 def setitem(self, idx, value):
@@ -291,7 +342,7 @@ def setitem(self, idx, value):
         raise TypeError(f"can't assign a {name} to a {self.type()}")
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self.dtype)
-    np_idx, basic = _convert(idx)
+    np_idx, basic = _convert(idx, self._data)
     if _gm.enabled and self._rg and self.grad_fn is None:
         # torch writes through a view for basic indexing other than x[:] / x[...]: its refusal says so
         if basic and any(not (i is Ellipsis or i == slice(None)) for i in np_idx):
@@ -301,6 +352,8 @@ def setitem(self, idx, value):
         first, second = _basic_first(np_idx)
         return setitem(getitem(self, first), second, value)
     check_inplace(self)
+    if isinstance(value, Tensor) and value._device is not self._device and (basic or value._data.ndim == 0):
+        value = value.to(self._device)      # torch: a write through a view copies across devices
     if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         if basic:
             # a write through a view: the base's history becomes CopySlices, as in torch
@@ -330,6 +383,8 @@ def setitem(self, idx, value):
     else:
         from .creation import tensor
         v = tensor(value)._data
+    if not basic and type(self._data) is not np.ndarray:
+        _check_bounds(self._data, np_idx)
     try:
         self._data[np_idx] = v
     except IndexError as e:
@@ -339,14 +394,14 @@ def setitem(self, idx, value):
         raise RuntimeError(f'shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to '
                            f'indexing result of shape {list(target)}') from None
     except OverflowError:
-        self._data[np_idx] = np.asarray(v).astype(self.dtype.np)
+        self._data[np_idx] = np.asarray(v).astype(self.dtype.np)[()]
     self._bump()
 
 
 def _check_overlap(dst, src):
     """torch refuses a copy between dense tensors whose memory partly overlaps (x[1:] = x[:-1])."""
     if dst.shape == src.shape and dst.strides == src.strides and \
-            dst.__array_interface__['data'][0] == src.__array_interface__['data'][0]:
+            data_ptr(dst) == data_ptr(src):
         return
     dense = (dst.flags.c_contiguous or dst.flags.f_contiguous) and (src.flags.c_contiguous or src.flags.f_contiguous)
     if dense and np.shares_memory(dst, src):
@@ -358,7 +413,7 @@ def nonzero(input, *, as_tuple=False, out=None):
     nz = np.nonzero(input._data) if input._data.ndim else np.nonzero(input._data.reshape(1))
     if as_tuple:
         return tuple(_wrap(a.astype(np.int64), D.int64, input._device) for a in nz)
-    return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64), D.int64,
+    return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros_like(input._data, np.int64, shape=(0, 0)), D.int64,
                  input._device)
 
 
@@ -391,9 +446,17 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError(f'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with '
                                f'{value._data.ndim} dimension(s).')
-        v = value._data.astype(input.dtype.np)
+        if value._device is not input._device:     # torch takes a 0-d tensor of any device here
+            v = np.asarray(value.item()).astype(input.dtype.np)
+        else:
+            v = value._data.astype(input.dtype.np)
     else:
         v = np.asarray(value).astype(input.dtype.np)
+    if type(input._data) is not np.ndarray and type(v) is np.ndarray:
+        v = v[()]                   # a NumPy scalar: CuPy refuses host arrays
+    if mask._device is not input._device:
+        from ._core import check_device
+        check_device(input, mask)
     from ._core import broadcast_shapes_or_raise
     s = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
     if s != input._data.shape:

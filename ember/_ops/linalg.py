@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
 from ._core import type_name as _cap, finish as _finish
+from .._backend import array_module
 
 __all__ = ['matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm']
 
@@ -248,7 +249,7 @@ def matmul(input, other, *, out=None):
         _matmul_fail(input, other)
         raise
     if type(r) is not np.ndarray:
-        r = np.asarray(r)
+        r = as_array(r)
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and (input._rg or other._rg):
         _record(_matmul_cls(input, other), t, input, other)
@@ -397,12 +398,13 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         alpha, beta = int(alpha), int(beta)
     r = _np_product(x1, x2)
     if alpha != 1:
-        r = r * np.asarray(alpha, dt.np)
+        r = r * dt.np.type(alpha)
     if beta != 0:
-        r = r + (xi if beta == 1 else xi * np.asarray(beta, dt.np))
+        r = r + (xi if beta == 1 else xi * dt.np.type(beta))
     elif r.shape != target:
         r = np.broadcast_to(r, target)
-    r = np.ascontiguousarray(r, dtype=dt.np)
+    r = np.ascontiguousarray(r, dtype=dt.np) if type(r) is np.ndarray else \
+        array_module(r).ascontiguousarray(r, dtype=dt.np)
     t = _wrap(r, dt, input._device)
     if _gm.enabled and (input._rg or mat1._rg or mat2._rg):
         record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),

@@ -17,6 +17,7 @@ from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, parse_size, broadcast_shapes_or_raise, grad_for
 from ._core import type_name as _cap
 from .shape import make_view, permute
+from .._backend import array_module as _xp, as_strided as _as_strided, asarray_like as _like
 
 __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'tile', 'movedim', 'moveaxis', 'gather',
            'scatter', 'scatter_add', 'scatter_reduce', 'index_select', 'index_add', 'index_copy', 'index_fill',
@@ -29,7 +30,13 @@ from ._core import needs_grad as _ng  # noqa: E402  (grad mode on and some tenso
 
 def _c(a, dtype=None):
     """``a`` as a C-contiguous array owning its memory (0-d stays 0-d, unlike np.ascontiguousarray)."""
-    a = np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype)
+    if type(a) is not np.ndarray:
+        if isinstance(a, (np.generic, int, float, bool, complex)):
+            a = np.asarray(a, dtype=dtype)
+        elif dtype is not None:                 # a device array (CuPy has no implicit conversion)
+            a = a.astype(dtype, copy=False)
+    elif dtype is not None:
+        a = a.astype(dtype, copy=False)
     return a if a.flags.c_contiguous and a.flags.owndata else a.copy(order='C')
 
 
@@ -38,7 +45,43 @@ def _new(arr, like):
 
 
 def _zeros(shape, like):
-    return _wrap(np.zeros(shape, like._data.dtype), like.dtype, like._device)
+    return _wrap(_xp(like._data).zeros(shape, like._data.dtype), like.dtype, like._device)
+
+
+def _same_device(input, *others):
+    """torch's error for a tensor argument (index, src, mask) on another device than ``input``."""
+    for o in others:
+        if isinstance(o, Tensor) and o._device is not input._device:
+            from ._core import check_device
+            check_device(input, o)
+
+
+def _ufunc_at(ufunc, r, idx, v):
+    """``ufunc.at(r, idx, v)`` (unbuffered: repeated indices all apply) on either backend."""
+    if type(r) is np.ndarray:
+        ufunc.at(r, idx, v)
+        return
+    import cupyx
+    v = np.broadcast_to(v, r[idx].shape) if hasattr(v, 'shape') else v
+    if ufunc is np.add:
+        cupyx.scatter_add(r, idx, v)
+    elif ufunc is np.maximum:
+        cupyx.scatter_max(r, idx, v)
+    elif ufunc is np.minimum:
+        cupyx.scatter_min(r, idx, v)
+    else:       # multiply: no CuPy kernel; apply the first pending occurrence of each target per round
+        xp = _xp(r)
+        lin = xp.ravel_multi_index(tuple(np.broadcast_to(a, r[idx].shape) for a in
+                                         np.broadcast_arrays(*idx)), r.shape).reshape(-1) if type(idx) is tuple \
+            else idx.reshape(-1)
+        vals = np.broadcast_to(v, lin.shape if type(idx) is not tuple else r[idx].shape).reshape(-1)
+        flat = r.reshape(-1)                    # r is C-contiguous (a fresh copy) here
+        while lin.size:
+            u, first = xp.unique(lin, return_index=True)
+            flat[u] = ufunc(flat[u], vals[first])
+            keep = xp.ones(lin.shape, bool)
+            keep[first] = False
+            lin, vals = lin[keep], vals[keep]
 
 
 def _cast(g, dt):
@@ -165,7 +208,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError('repeats has to be Long or Int tensor')
         if r.size and r.min() < 0:
             raise RuntimeError('repeats can not be negative')
-        return _wrap(np.repeat(np.arange(r.size, dtype=r.dtype), r.reshape(-1)), input.dtype, input._device)
+        return _wrap(np.repeat(_xp(r).arange(r.size, dtype=r.dtype), r.reshape(-1)), input.dtype, input._device)
     x = input
     if dim is None:
         x = x.reshape(-1)
@@ -191,7 +234,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                            f'{r.shape[0]} and input.size({d}) = {n}')
     if r.size and r.min() < 0:
         raise RuntimeError('repeats can not be negative')
-    idx = _wrap(np.repeat(np.arange(n), r), D.int64, input._device)
+    _same_device(input, repeats)
+    idx = _wrap(np.repeat(_xp(r).arange(n), r), D.int64, input._device)
     return index_select(x, d, idx)
 
 
@@ -249,15 +293,16 @@ def _gs_check(x, dim, idx, fname, src=None):
                                    f'from dimension {d} and to be no larger size than src {list(src.shape)}')
         bad = (i < 0) | (i >= xs[d])
         if bad.any():
-            raise RuntimeError(f'index {int(i[bad].flat[0])} is out of bounds for dimension {d} with size {xs[d]}')
+            raise RuntimeError(f'index {int(i[bad].reshape(-1)[0])} is out of bounds for dimension {d} with size {xs[d]}')
     return d, i
 
 
 def _full_index(i, d):
     """The tuple of index arrays addressing self at (index along d, position elsewhere)."""
-    grids = list(np.indices(i.shape, sparse=True)) if i.ndim else []
     if not i.ndim:
         return (i,)
+    xp = _xp(i)
+    grids = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (i.ndim - k - 1)) for k, n in enumerate(i.shape)]
     grids[d] = i
     return tuple(grids)
 
@@ -274,6 +319,7 @@ def _gather_bw(node, g):
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    _same_device(input, index)
     _check_index(index, 'gather')
     x = input._data
     d, i = _gs_check(x, dim, index, 'gather')
@@ -293,24 +339,26 @@ def _scatter_np(x, d, i, v, how):
     if r.ndim == 0:
         r = r.reshape(1)
         i = i.reshape(-1)
-        if not isinstance(v, np.ndarray) or v.ndim == 0:
-            v = np.broadcast_to(np.asarray(v, r.dtype), i.shape)
+        if not hasattr(v, 'ndim') or v.ndim == 0:
+            v = np.broadcast_to(_like(v, r, r.dtype), i.shape)
         else:
             v = v.reshape(-1)
-    if isinstance(v, np.ndarray) and v.ndim:
+    if type(v) is np.ndarray and type(r) is not np.ndarray:
+        v = _like(v, r)
+    if hasattr(v, 'ndim') and v.ndim:
         v = _crop(v, i.shape)
     if i.size:
         idx = _full_index(i.reshape(i.shape) if i.ndim else i.reshape(1), d)
         if how is None:
             r[idx] = v
         elif how == 'add':
-            np.add.at(r, idx, np.broadcast_to(v, i.shape))
+            _ufunc_at(np.add, r, idx, np.broadcast_to(v, i.shape))
         elif how == 'multiply':
-            np.multiply.at(r, idx, np.broadcast_to(v, i.shape))
+            _ufunc_at(np.multiply, r, idx, np.broadcast_to(v, i.shape))
         elif how == 'amax':
-            np.maximum.at(r, idx, np.broadcast_to(v, i.shape))
+            _ufunc_at(np.maximum, r, idx, np.broadcast_to(v, i.shape))
         elif how == 'amin':
-            np.minimum.at(r, idx, np.broadcast_to(v, i.shape))
+            _ufunc_at(np.minimum, r, idx, np.broadcast_to(v, i.shape))
     return r.reshape(x.shape)
 
 
@@ -344,6 +392,7 @@ def _not_impl_bw(node, g):
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
+    _same_device(input, index, src)
     if src is None:
         src = value
     _check_index(index, 'scatter')
@@ -379,6 +428,7 @@ def _scatter_add_bw(node, g):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
+    _same_device(input, index, src)
     _check_index(index, 'scatter_add')
     x = input._data
     d, i = _gs_check(x, dim, index, 'scatter_add', src._data)
@@ -430,6 +480,7 @@ def _scatter_reduce_bw(node, g):
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    _same_device(input, index, src)
     _check_index(index, 'scatter_reduce')
     reduce = {'max': 'amax', 'min': 'amin'}.get(reduce, reduce)
     if reduce not in _REDUCES:
@@ -455,8 +506,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     how = {'sum': 'add', 'mean': 'add', 'prod': 'multiply', 'amax': 'amax', 'amin': 'amin'}[reduce]
     r = _scatter_np(base, d, i, src._data, how)
     if reduce == 'mean':
-        cnt = np.ones(x.shape, np.int64) if include_self else np.zeros(x.shape, np.int64)
-        cnt = _scatter_np(cnt, d, i, np.ones(i.shape, np.int64), 'add')
+        xp = _xp(x)
+        cnt = xp.ones(x.shape, np.int64) if include_self else xp.zeros(x.shape, np.int64)
+        cnt = _scatter_np(cnt, d, i, xp.ones(i.shape, np.int64), 'add')
         cnt = np.maximum(cnt, 1)
         r = (r / cnt).astype(x.dtype) if x.dtype.kind == 'f' else (r // cnt).astype(x.dtype)
     t = _new(r, input)
@@ -485,6 +537,7 @@ def _index_select_bw(node, g):
 
 
 def index_select(input, dim, index, *, out=None):
+    _same_device(input, index)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
@@ -526,6 +579,7 @@ def _index_add_bw(node, g):
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
+    _same_device(input, index, source)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
@@ -538,7 +592,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     s = source._data.reshape(xs.shape[:d] + (len(i),) + xs.shape[d + 1:])
     if alpha != 1:
         s = (s * alpha).astype(x.dtype)
-    np.add.at(np.moveaxis(r, d, 0), i, np.moveaxis(s, d, 0))
+    _ufunc_at(np.add, np.moveaxis(r, d, 0), i, np.moveaxis(s, d, 0))
     t = _new(r.reshape(x.shape), input)
     if _ng(input, source):
         record(_index_add_bw, t, (input, source), (index,), (d, alpha, source._data.shape))
@@ -556,6 +610,7 @@ def _index_copy_bw(node, g):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    _same_device(input, index, source)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
@@ -590,6 +645,7 @@ def _index_fill1_bw(node, g):
 
 
 def index_fill(input, dim, index, value):
+    _same_device(input, index)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
@@ -624,6 +680,7 @@ def _masked_select_bw(node, g):
 
 
 def masked_select(input, mask, *, out=None):
+    _same_device(input, mask)
     _check_mask(mask, 'masked_select')
     bs = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
     r = np.broadcast_to(input._data, bs)[np.broadcast_to(mask._data, bs)]
@@ -652,6 +709,7 @@ def _masked_scatter_bw(node, g):
 
 
 def masked_scatter(input, mask, source):
+    _same_device(input, mask, source)
     _check_mask(mask, 'masked_scatter_')
     if source.dtype is not input.dtype:
         raise RuntimeError(f'masked_scatter: expected self and source to have same dtypes but got '
@@ -680,6 +738,7 @@ def _take_bw(node, g):
 
 
 def take(input, index, *, out=None):
+    _same_device(input, index)
     if index.dtype is not D.int64:
         raise RuntimeError(f'take(): Expected a long tensor for index, but got {_cap(index.dtype)}')
     x = input._data
@@ -697,6 +756,7 @@ def take(input, index, *, out=None):
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):
+    _same_device(input, indices)
     if indices.dtype not in (D.int64,):
         raise RuntimeError(f'torch.take_along_dim(): dtype of indices should be int64 but got {_cap(indices.dtype)}')
     if dim is None:
@@ -759,7 +819,7 @@ def _diag_view(a, offset, d1, d2):
     b = np.moveaxis(a, (d1, d2), (-2, -1))
     b = b[..., :, offset:] if offset >= 0 else b[..., -offset:, :]
     n = max(0, min(b.shape[-2], b.shape[-1]))
-    return np.lib.stride_tricks.as_strided(b, b.shape[:-2] + (n,), b.strides[:-2] + (b.strides[-2] + b.strides[-1],))
+    return _as_strided(b, b.shape[:-2] + (n,), b.strides[:-2] + (b.strides[-2] + b.strides[-1],))
 
 
 def _diag_args(nd, offset, dim1, dim2):
@@ -777,7 +837,7 @@ def _diag_scatter_bw(node, g):
 
 def _diag_scatter(g, shape, offset, d1, d2):
     """zeros of ``shape`` with ``g`` on the diagonal (torch's diagonal_backward); differentiable."""
-    z = np.zeros(shape, g._data.dtype)
+    z = _xp(g._data).zeros(shape, g._data.dtype)
     _diag_view(z, offset, d1, d2)[...] = g._data
     t = _wrap(z, g.dtype, g._device)
     if _ng(g):
@@ -818,7 +878,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = list(x.shape[:-1])
     for k in sorted((d1, d2)):
         shape.insert(k, n)
-    z = np.zeros(shape, x.dtype)
+    z = _xp(x).zeros(shape, x.dtype)
     _diag_view(z, offset, d1, d2)[...] = x
     t = _wrap(z, input.dtype, input._device)
     if _ng(input):
@@ -842,7 +902,7 @@ def diag(input, diagonal=0, *, out=None):
 @backward_op('TraceBackward0')
 def _trace_bw(node, g):
     shape, dt = node._args
-    eye = np.zeros(shape, g._data.dtype)
+    eye = _xp(g._data).zeros(shape, g._data.dtype)
     _diag_view(eye, 0, 0, 1)[...] = 1
     return (_cast(g * _wrap(eye, g.dtype, g._device), dt),)
 
@@ -852,7 +912,8 @@ def trace(input):
     if x.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim {x.ndim}')
     dt = D.int64 if input.dtype._cat < 2 else input.dtype
-    t = _wrap(np.asarray(np.trace(x), dtype=dt.np), dt, input._device)
+    r = np.trace(x)
+    t = _wrap(np.asarray(r, dtype=dt.np) if type(x) is np.ndarray else r.astype(dt.np), dt, input._device)
     if _ng(input):
         record(_trace_bw, t, (input,), (), (x.shape, input.dtype))
     return t
@@ -893,7 +954,12 @@ def _tri_indices(row, col, offset, dtype, device, lower):
         raise RuntimeError(f'row must be non-negative, got{row}' if row < 0 else f'col must be non-negative, got{col}')
     dtype = dtype or D.int64
     r, c = (np.tril_indices if lower else np.triu_indices)(row, offset, col)
-    return _wrap(np.stack([r, c]).astype(dtype.np).reshape(2, -1), dtype, as_device(device) if device is not None else CPU)
+    dev = as_device(device)
+    r = np.stack([r, c]).astype(dtype.np).reshape(2, -1)
+    if dev.type != 'cpu':
+        from .._backend import to_device
+        r = to_device(r, dev)
+    return _wrap(r, dtype, dev)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):

@@ -16,6 +16,7 @@ from .._tensor import Tensor, _wrap, _gm
 from ._core import (record, backward_op, check_device, result_dtype, scalar_array, is_scalar, to_scalar,
                     broadcast_shapes_or_raise, grad_for, grad_from_array, as_array)
 from ._core import type_name as _cap, finish as _finish
+from .._backend import array_module, module_for, is_array, is_device_array
 
 _default = D._default
 _scalar_rt = {}
@@ -27,7 +28,7 @@ def _operands(a, b):
         t = a
         if isinstance(b, Tensor):
             if a._device is not b._device:
-                check_device(a, b)
+                a, b = check_device(a, b, allow_cpu_scalar=True)
             if a.dtype is b.dtype:
                 return a._data, b._data, a.dtype
             rt = result_dtype(a, b)
@@ -144,7 +145,7 @@ def _fast(input, other, op):
     else:
         return None
     if type(r) is not np.ndarray:
-        r = np.asarray(r)
+        r = as_array(r)
     if r.dtype is not rt.np:
         r = r.astype(rt.np)
     return _wrap(r, rt, dev)
@@ -161,7 +162,7 @@ def add(input, other, *, alpha=1, out=None):
             except ValueError:
                 _check_shapes(input, other)
                 raise
-            t = _wrap(r if type(r) is np.ndarray else np.asarray(r), rt, input._device)
+            t = _wrap(r if type(r) is np.ndarray else as_array(r), rt, input._device)
             if _gm.enabled and (input._rg or other._rg):
                 record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, 1))
             return t if out is None else _finish(t, out)
@@ -372,7 +373,7 @@ def _div_rounded(input, other, mode, out, name=None):
 
 
 def _int_zero_check(xb):
-    if (np.asarray(xb) == 0).any():
+    if bool(np.any(xb == 0)):
         raise RuntimeError('ZeroDivisionError')
 
 
@@ -491,7 +492,7 @@ def pow(input, exponent, *, out=None):
     xa, xb, rt = _operands(input, exponent)
     if rt is D.bool_:
         raise _not_implemented('pow', rt)
-    if rt._cat == 1 and (np.asarray(xb) < 0).any():
+    if rt._cat == 1 and bool(np.any(xb < 0)):
         r = _int_pow_neg(input, exponent, xa, xb, rt)
     else:
         r = as_array(_compute(np.power, input, exponent, xa, xb)).astype(rt.np, copy=False)
@@ -511,7 +512,8 @@ def _int_pow_neg(input, exponent, xa, xb, rt):
     +-1, anything else truncates to 0, as torch computes."""
     if not isinstance(exponent, Tensor):
         raise RuntimeError('Integers to negative integer powers are not allowed.')
-    xa, xb = np.broadcast_arrays(np.asarray(xa), np.asarray(xb))
+    xp = array_module(input._data if isinstance(input, Tensor) else exponent._data)
+    xa, xb = np.broadcast_arrays(xp.asarray(xa), xp.asarray(xb))
     neg = xb < 0
     r = np.power(xa, np.where(neg, 0, xb)).astype(rt.np, copy=False)
     odd = (xb % 2) != 0
@@ -719,7 +721,7 @@ def where(condition, input=None, other=None, *, out=None):
 
 
 def _scalar_tensor(x, like):
-    return _wrap(np.asarray(x, dtype=D.scalar_dtype(x).np), D.scalar_dtype(x), like._device)
+    return _wrap(module_for(like._device).asarray(x, dtype=D.scalar_dtype(x).np), D.scalar_dtype(x), like._device)
 
 
 # ---------------------------------------------------------------- unary ops
@@ -751,7 +753,7 @@ def _unary_backward(name, backward):
             return (backward(_EmberMath, g, x, o),)
         r = backward(np, g._data, None if x is None else x._data, None if o is None else o._data)
         if type(r) is not np.ndarray:
-            r = np.asarray(r)
+            r = as_array(r)
         return (_wrap(r, D._FROM_NP[r.dtype], g._device),)
     return backward_op(name)(bw)
 
@@ -777,7 +779,7 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
                 x = x.astype(dt.np)
         r = f(x)
         if type(r) is not np.ndarray:
-            r = np.asarray(r)
+            r = as_array(r)
         if r.dtype is not dt.np:
             r = r.astype(dt.np)
         t = _wrap(r, dt, input._device)
@@ -840,7 +842,7 @@ def _fused_backward(name, f, d_grad, d_out):
     def op(g, o):
         r = f(g._data, o._data)
         rt = D.promote_types(g.dtype, o.dtype)
-        t = _wrap(r.astype(rt.np, copy=False) if type(r) is np.ndarray else np.asarray(r, rt.np), rt, g._device)
+        t = _wrap(as_array(r).astype(rt.np, copy=False), rt, g._device)
         if _gm.enabled and (g._rg or o._rg):
             record(_bw, t, (g, o), (g, o))
         return t
@@ -976,7 +978,7 @@ def relu(input):
     x = input._data
     if input.dtype is D.bool_:
         raise RuntimeError('Boolean inputs not supported for relu')
-    r = np.maximum(x, 0, dtype=x.dtype) if x.ndim else np.asarray(np.maximum(x, 0)).astype(x.dtype)
+    r = np.maximum(x, 0, dtype=x.dtype) if x.ndim else as_array(np.maximum(x, 0)).astype(x.dtype)
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_relu_bw, t, (input,), (t,))
@@ -1042,9 +1044,9 @@ def clamp(input, min=None, max=None, *, out=None, _cls=None):
         x = x.astype(dt.np)
     r = x
     if min is not None:
-        r = np.maximum(r, np.asarray(min).astype(dt.np))
+        r = np.maximum(r, np.asarray(min).astype(dt.np)[()])
     if max is not None:
-        r = np.minimum(r, np.asarray(max).astype(dt.np))
+        r = np.minimum(r, np.asarray(max).astype(dt.np)[()])
     if r is x:
         r = x.copy()
     t = _wrap(as_array(r).astype(dt.np, copy=False), dt, input._device)
@@ -1190,9 +1192,18 @@ def _erfc_tail(s):
     return np.exp(-h * h - 0.5625) * np.exp((h - s) * (h + s) + R / S) / s
 
 
+def _device_special(name, x):
+    """erf/erfc/erfinv of a CUDA array: one CuPy kernel (cupyx.scipy.special), computed in the
+    array's own float dtype as torch's CUDA kernels do."""
+    from cupyx.scipy import special
+    return getattr(special, name)(x)
+
+
 def erf_np(x):
     """erf of an array: float64 to about one ulp (fdlibm's method), float32/float16 in float32."""
     dt = x.dtype
+    if type(x) is not np.ndarray and is_device_array(x):
+        return _device_special('erf', x)
     if dt == np.float32 or dt == np.float16:
         return _erf32(x).astype(dt, copy=False)
     a = np.abs(np.asarray(x, dtype=np.float64))
@@ -1219,6 +1230,8 @@ def erf_np(x):
 def erfc_np(x):
     """erfc of an array, computed in float64 (keeps its relative precision in the far tail)."""
     dt = x.dtype
+    if type(x) is not np.ndarray and is_device_array(x):
+        return _device_special('erfc', x)
     x64 = np.asarray(x, dtype=np.float64)
     a = np.abs(x64)
     out = np.empty_like(a)
@@ -1244,6 +1257,8 @@ def erfc_np(x):
 def erfinv_np(y):
     """erfinv of an array: Giles' approximation refined by Newton steps on erf (float64)."""
     dt = y.dtype
+    if type(y) is not np.ndarray and is_device_array(y):
+        return _device_special('erfinv', y)
     y64 = np.asarray(y, dtype=np.float64)
     w = -np.log((1 - y64) * (1 + y64))
     small = w < 5
@@ -1288,7 +1303,7 @@ def signbit(input, *, out=None):
     """True where the sign bit is set (-0.0 included)."""
     _need_input('signbit', input)
     x = input._data
-    r = np.zeros(x.shape, np.bool_) if input.dtype is D.bool_ else np.signbit(x)
+    r = np.zeros_like(x, dtype=np.bool_) if input.dtype is D.bool_ else np.signbit(x)
     return _finish(_wrap(as_array(r), D.bool_, input._device), out)
 
 
@@ -1297,7 +1312,7 @@ def _isfn(f, name):
         _need_input(name, input)
         x = input._data
         if input.dtype._cat < 2:
-            r = np.full(x.shape, name == 'isfinite')
+            r = np.full_like(x, name == 'isfinite', dtype=np.bool_)
         else:
             r = f(x)
         return _wrap(as_array(r), D.bool_, input._device)
@@ -1412,8 +1427,8 @@ def _binary(name, f, backward=None, kernel=None, to_float=True, node=None):
                 raise _not_implemented(kernel, rt)
             if to_float:
                 rt = _default[0]
-                xa = xa.astype(rt.np) if isinstance(xa, np.ndarray) else float(xa)
-                xb = xb.astype(rt.np) if isinstance(xb, np.ndarray) else float(xb)
+                xa = xa.astype(rt.np) if is_array(xa) else float(xa)
+                xb = xb.astype(rt.np) if is_array(xb) else float(xb)
         r = as_array(_compute(f, input, other, xa, xb)).astype(rt.np, copy=False)
         t = _wrap(r, rt, _device_of(input, other))
         if _gm.enabled and (_grad_input(input) or _grad_input(other)):

@@ -19,6 +19,7 @@ from .. import _dtype as D
 from .. import return_types as _rt
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array
+from .._backend import array_module
 from ._core import type_name as _cap, finish as _finish
 
 __all__ = ['sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var', 'std_mean',
@@ -171,7 +172,7 @@ def sum(input, dim=_NODIM, keepdim=False, *, dtype=None, out=None):
         dims = _dims(dim, x.ndim, 'sum')
         r = x.sum(axis=_axis(dims, x.ndim), dtype=_acc(dt.np), keepdims=keepdim)
     if type(r) is not np.ndarray:
-        r = np.asarray(r)
+        r = as_array(r)
     if r.dtype is not dt.np:
         r = r.astype(dt.np)
     t = _wrap(r, dt, input._device)
@@ -312,7 +313,7 @@ def _index_bw(node, g):
     if len(shape) == 0:
         return (g if g.dtype is dt else g.to(dt),)
     gk = _to_kshape(g, kshape)
-    ar = np.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
+    ar = array_module(idx).arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
     mask = _wrap(ar == idx.reshape(kshape), D.bool_, g._device)
     r = _where(mask, gk, 0.)
     return (r if r.dtype is dt else r.to(dt),)
@@ -364,7 +365,7 @@ def _dim_extreme(input, dim, keepdim, is_max, out):
     (d,) = _dims(dim, x.ndim, fname)
     if x.ndim == 0:
         vals = x.copy()
-        idx = np.zeros((), np.int64)
+        idx = np.zeros_like(x, dtype=np.int64)
     else:
         if x.shape[d] == 0:
             raise IndexError(f'{fname}(): Expected reduction dim {d} to have non-zero size.')
@@ -451,7 +452,7 @@ def _arg(input, dim, keepdim, out, is_max):
         if x.size == 0:
             raise IndexError(f'{fname}(): Expected reduction dim to be specified for input.numel() == 0.')
         r = (x.argmax if is_max else x.argmin)()
-        r = np.asarray(r, np.int64)
+        r = as_array(r).astype(np.int64, copy=False)
         if keepdim:
             r = r.reshape((1,) * x.ndim)
     else:
@@ -459,7 +460,7 @@ def _arg(input, dim, keepdim, out, is_max):
             raise TypeError(f"{fname}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
         (d,) = _dims(dim, x.ndim, fname)
         if x.ndim == 0:
-            r = np.zeros((), np.int64)
+            r = np.zeros_like(x, dtype=np.int64)
         else:
             if x.shape[d] == 0:
                 raise IndexError(f'{fname}(): Expected reduction dim {d} to have non-zero size.')
@@ -709,7 +710,7 @@ def _rev_cumsum_bw(node, g):
 
 def _rev_cumsum(g, d):
     """sum_{j >= i} g_j along d (the gradient of cumsum); differentiable."""
-    t = _wrap(np.ascontiguousarray(_rev_cumsum_np(g._data, d)), g.dtype, g._device)
+    t = _wrap(array_module(g._data).ascontiguousarray(_rev_cumsum_np(g._data, d)), g.dtype, g._device)
     if _gm.enabled and g._rg:
         record(_rev_cumsum_bw, t, (g,), (), d)
     return t

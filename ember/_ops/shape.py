@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim, Size
 from ._core import record, backward_op, norm_dims, parse_size, check_device, as_array
+from .._backend import as_strided as _as_strided, array_module
 
 
 def make_view(src, arr, cls, args, how):
@@ -88,7 +89,7 @@ def _view_array(t, shape):
     if st is None:
         return None
     isz = a.itemsize
-    return np.lib.stride_tricks.as_strided(a, shape, [x * isz for x in st])
+    return _as_strided(a, shape, [x * isz for x in st])
 
 
 def _compute_stride(oldshape, oldstride, newshape):
@@ -336,7 +337,7 @@ def unsqueeze(input, dim):
     else:                                        # the new axis: size * stride of the axis it precedes
         st = input.stride()
         isz = a.itemsize
-        arr = np.lib.stride_tricks.as_strided(
+        arr = _as_strided(
             a, new, [x * isz for x in st[:d] + ((shp[d] * st[d]) if d < len(shp) else 1,) + st[d:]])
     return make_view(input, arr, _unsqueeze_bw, d, ('unsqueeze', (d,)))
 
@@ -373,7 +374,7 @@ def expand(input, *sizes):
     # it; ops that would write one element twice refuse: inplace.write)
     a = input._data
     st = (0,) * lead + tuple(0 if c == 1 and s != 1 else x for c, s, x in zip(shp, target[lead:], a.strides))
-    arr = np.lib.stride_tricks.as_strided(a, target, st)
+    arr = _as_strided(a, target, st)
     return make_view(input, arr, _expand_bw, shp, ('expand', (target,)))
 
 
@@ -606,7 +607,7 @@ def cat(tensors, dim=0, *, out=None):
                                    f'{ref._data.shape[k]} but got size {a.shape[k]} for tensor number {i} in the list.')
         arrays.append(a if t.dtype is dt else a.astype(dt.np))
         used.append(a.shape[d])
-    r = np.concatenate(arrays, axis=d) if arrays else np.empty((0,), dt.np)
+    r = np.concatenate(arrays, axis=d) if arrays else array_module(tensors[0]._data).empty((0,), dt.np)
     res = _wrap(r, dt, tensors[0]._device)
     if _gm.enabled and any(t._rg for t in tensors):
         record(_cat_bw, res, tensors, (), (d, used, [t.dtype for t in tensors]))
@@ -729,7 +730,7 @@ def copy_out(out, result):
                           'deprecated, and in a future PyTorch release outputs will not be resized unless they have '
                           'zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero '
                           'elements with t.resize_(0).', UserWarning, stacklevel=3)
-        out._data = np.empty(result._data.shape, out.dtype.np)
+        out._data = array_module(out._data).empty(result._data.shape, out.dtype.np)
     np.copyto(out._data, result._data, casting='unsafe')
     out._bump()
     return out

@@ -10,6 +10,7 @@ Example:
     >>> ember.tensor([[1., 2., 3.]]).softmax(1)      # tensor([[0.0900, 0.2447, 0.6652]])
 """
 import numpy as np
+from ._core import as_array
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op
 from ._core import type_name as _cap
@@ -53,7 +54,7 @@ def _softmax_bw(node, g):
     ga, ya = g._data, y._data
     gy = ga * ya
     r = ya * (ga - (gy.sum(axis=ax, keepdims=True) if ga.ndim else gy))
-    return (_wrap(np.asarray(r, dtype=ga.dtype), g.dtype, g._device),)
+    return (_wrap(as_array(r).astype(ga.dtype, copy=False), g.dtype, g._device),)
 
 
 def softmax(input, dim=None, dtype=None, *, _stacklevel=None):
@@ -76,7 +77,7 @@ def _log_softmax_bw(node, g):
         return (g - y.exp() * g.sum(ax if ax is not None else (), keepdim=True),)
     ga, ya = g._data, y._data
     r = ga - np.exp(ya) * (ga.sum(axis=ax, keepdims=True) if ga.ndim else ga)
-    return (_wrap(np.asarray(r, dtype=ga.dtype), g.dtype, g._device),)
+    return (_wrap(as_array(r).astype(ga.dtype, copy=False), g.dtype, g._device),)
 
 
 def log_softmax_array(x, ax):
@@ -91,7 +92,7 @@ def log_softmax(input, dim=None, dtype=None, *, _stacklevel=None):
     """log(softmax(x)) along ``dim``, computed as x - max - log(sum(exp(x - max)))."""
     input, x, ax, dt = _prep(input, dim, dtype, 'log_softmax')
     r = log_softmax_array(x, ax)
-    t = _wrap(np.asarray(r, dtype=dt.np), dt, input._device)
+    t = _wrap(as_array(r).astype(dt.np, copy=False), dt, input._device)
     if _gm.enabled and input._rg:
         record(_log_softmax_bw, t, (input,), (t,), ax)
     return t

@@ -16,9 +16,10 @@ import numpy as np
 from .. import _dtype as D
 from .. import return_types as _rt
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
-from ._core import record, backward_op, norm_dims, finish
+from ._core import record, backward_op, norm_dims, finish, as_array as _arr
 from ._core import type_name as _cap
 from .manipulation import scatter, scatter_add, gather, _zeros, _cast, _ng, _c
+from .._backend import array_module as _xp
 
 __all__ = ['sort', 'argsort', 'msort', 'topk', 'kthvalue', 'searchsorted', 'bucketize', 'unique',
            'unique_consecutive', 'bincount', 'histc', 'cumprod', 'cummax', 'cummin', 'median', 'nanmedian',
@@ -75,7 +76,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
-        i = np.zeros((), np.int64)
+        i = _xp(x).zeros((), np.int64)
         v = x.copy()
     else:
         i = _argsort_np(x, d, descending)
@@ -86,7 +87,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
-    i = np.zeros((), np.int64) if x.ndim == 0 else _argsort_np(x, d, descending)
+    i = _xp(x).zeros((), np.int64) if x.ndim == 0 else _argsort_np(x, d, descending)
     return _wrap(_c(i, dtype=np.int64), D.int64, input._device)
 
 
@@ -102,10 +103,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if k < 0 or k > n:
         raise RuntimeError('selected index k out of range')
     if x.ndim == 0:
-        i = np.zeros((), np.int64)
+        i = _xp(x).zeros((), np.int64)
         v = x.copy()
     else:
-        i = np.take(_argsort_np(x, d, largest), np.arange(k), axis=d)
+        i = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
         v = np.take_along_axis(x, i, d)
     return _values_indices(input, v, i, _topk_bw, d, True, _rt.topk, out, _rt.topk_out)
 
@@ -117,9 +118,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     if not 1 <= k <= n:
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {d}')
     if x.ndim == 0:
-        return _values_indices(input, x.copy(), np.zeros((), np.int64), _kth_bw, d, keepdim, _rt.kthvalue, out,
+        return _values_indices(input, x.copy(), _xp(x).zeros((), np.int64), _kth_bw, d, keepdim, _rt.kthvalue, out,
                                _rt.kthvalue_out)
-    i = np.take(_argsort_np(x, d, False), [k - 1], axis=d)
+    i = _argsort_np(x, d, False)[(slice(None),) * d + (slice(k - 1, k),)]
     v = np.take_along_axis(x, i, d)
     if not keepdim:
         i, v = i.squeeze(d), v.squeeze(d)
@@ -130,12 +131,13 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 def _search(seq, vals, right):
     """Row-wise binary search: seq (..., M) sorted, vals (..., K); vectorised over rows."""
     m = seq.shape[-1]
-    lo = np.zeros(vals.shape, np.int64)
-    hi = np.full(vals.shape, m, np.int64)
+    xp = _xp(seq)
+    lo = xp.zeros(vals.shape, np.int64)
+    hi = xp.full(vals.shape, m, np.int64)
     for _ in range(int(m).bit_length() + 1):
         act = lo < hi
         mid = (lo + hi) // 2
-        v = np.take_along_axis(seq, np.minimum(mid, m - 1), -1) if m else np.zeros(vals.shape, seq.dtype)
+        v = np.take_along_axis(seq, np.minimum(mid, m - 1), -1) if m else xp.zeros(vals.shape, seq.dtype)
         go = ~(v > vals) if right else ~(v >= vals)      # torch's comparisons (NaN goes right)
         lo = np.where(act & go, mid + 1, lo)
         hi = np.where(act & ~go, mid, hi)
@@ -152,7 +154,13 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         right = side == 'right'
     seq = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
-    vals = np.asarray(input, seq.dtype) if scalar else input._data
+    if scalar:
+        vals = _xp(seq).asarray(input, seq.dtype)
+    else:
+        if input._device is not sorted_sequence._device:
+            from ._core import check_device
+            check_device(sorted_sequence, input)
+        vals = input._data
     if seq.ndim == 0:
         raise RuntimeError('torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 '
                            'dimension')
@@ -209,7 +217,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     d = _wrap_dim(dim, x.ndim)
     xm = np.moveaxis(x, d, 0)
     if xm.shape[0] == 0:
-        v, inv, cnt = xm, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        v, inv, cnt = xm, _xp(x).zeros(0, np.int64), _xp(x).zeros(0, np.int64)
     else:
         flat = xm.reshape(xm.shape[0], -1)
         v, inv, cnt = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
@@ -221,7 +229,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     x = input._data
     if dim is None:
         flat = x.reshape(-1)
-        change = np.empty(flat.shape, bool)
+        change = _xp(x).empty(flat.shape, bool)
         change[:1] = True
         change[1:] = flat[1:] != flat[:-1]
         v = flat[change]
@@ -230,7 +238,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         d = _wrap_dim(dim, x.ndim)
         xm = np.moveaxis(x, d, 0)
         rows = xm.reshape(xm.shape[0], -1)
-        change = np.empty(rows.shape[0], bool)
+        change = _xp(x).empty(rows.shape[0], bool)
         change[:1] = True
         change[1:] = (rows[1:] != rows[:-1]).any(1)
         v = np.moveaxis(xm[change], 0, d)
@@ -284,7 +292,7 @@ def count_nonzero(input, dim=None):
     x = input._data
     dims = norm_dims(dim, x.ndim) if dim is not None else None
     r = np.count_nonzero(x, axis=dims if x.ndim else None)
-    return _wrap(np.asarray(r, np.int64), D.int64, input._device)
+    return _wrap(_c(r, np.int64), D.int64, input._device)
 
 
 # ---------------------------------------------------------------- cumprod / cummax / cummin
@@ -302,10 +310,11 @@ def _cumprod_bw(node, g):
     n = x._data.shape[d]
     xm = xd.movedim(d, -1)
     gm = g.movedim(d, -1)
-    eye = _wrap(np.eye(n, dtype=bool), D.bool_, g._device)
+    xp = _xp(g._data)
+    eye = _wrap(xp.eye(n, dtype=bool), D.bool_, g._device)
     xx = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n)).masked_fill(eye, 1)    # [..., i, j]
     cp = xx.cumprod(-1)                                                                  # [..., i, k]
-    ki = _wrap(np.triu(np.ones((n, n), dtype=g._data.dtype)), g.dtype, g._device)        # k >= i
+    ki = _wrap(xp.triu(xp.ones((n, n), dtype=g._data.dtype)), g.dtype, g._device)        # k >= i
     r = (cp * ki * gm.unsqueeze(-2)).sum(-1)
     return (_cast(r.movedim(-1, d), dt),)
 
@@ -340,13 +349,13 @@ def _cumext(input, dim, is_max, out):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0 or x.size == 0:
-        v, i = x.copy(), np.zeros(x.shape, np.int64)
+        v, i = x.copy(), _xp(x).zeros(x.shape, np.int64)
     else:
         v = (np.fmax if False else (np.maximum if is_max else np.minimum)).accumulate(x, axis=d)
         mask = x == v
         if x.dtype.kind == 'f':
             mask |= np.isnan(x)
-        ar = np.arange(x.shape[d]).reshape([-1 if k == d else 1 for k in range(x.ndim)])
+        ar = _xp(x).arange(x.shape[d]).reshape([-1 if k == d else 1 for k in range(x.ndim)])
         i = np.maximum.accumulate(np.where(mask, ar, 0), axis=d)
     vt = _wrap(_c(v), input.dtype, input._device)
     it = _wrap(_c(i, dtype=np.int64), D.int64, input._device)
@@ -388,7 +397,7 @@ def _median_pos(x, d, ignore_nan):
         else:
             k = np.where(nn < n, nn, (n - 1) // 2)
     else:
-        k = np.full([1 if j == d else s for j, s in enumerate(x.shape)], (n - 1) // 2)
+        k = _xp(x).full([1 if j == d else s for j, s in enumerate(x.shape)], (n - 1) // 2)
     return np.take_along_axis(order, k, d)
 
 
@@ -397,7 +406,8 @@ def _median(input, dim, keepdim, out, ignore_nan):
     name = 'nanmedian' if ignore_nan else 'median'
     if dim is None:
         if x.size == 0:
-            t = _wrap(np.asarray(np.nan, x.dtype) if x.dtype.kind == 'f' else np.zeros((), x.dtype),
+            xp = _xp(x)
+            t = _wrap(xp.asarray(np.nan, x.dtype) if x.dtype.kind == 'f' else xp.zeros((), x.dtype),
                       input.dtype, input._device)
         else:
             flat = x.reshape(-1)
@@ -408,7 +418,7 @@ def _median(input, dim, keepdim, out, ignore_nan):
         return finish(t, out)
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
-        return _values_indices(input, x.copy(), np.zeros((), np.int64), _nanmedian1_bw if ignore_nan else _median1_bw,
+        return _values_indices(input, x.copy(), _xp(x).zeros((), np.int64), _nanmedian1_bw if ignore_nan else _median1_bw,
                                d, keepdim, getattr(_rt, name), out, getattr(_rt, name + '_out'))
     if x.shape[d] == 0:
         raise IndexError(f'{name}(): Expected reduction dim {d} to have non-zero size.')
@@ -432,7 +442,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
-        return _values_indices(input, x.copy(), np.zeros((), np.int64), _mode_bw, d, keepdim, _rt.mode, out,
+        return _values_indices(input, x.copy(), _xp(x).zeros((), np.int64), _mode_bw, d, keepdim, _rt.mode, out,
                                _rt.mode_out)
     n = x.shape[d]
     if n == 0:
@@ -440,10 +450,11 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     xm = np.moveaxis(x, d, -1)
     order = np.argsort(xm, axis=-1, kind='stable')
     s = np.take_along_axis(xm, order, -1)
-    ar = np.broadcast_to(np.arange(n), s.shape)
-    start = np.ones(s.shape, bool)
+    xp = _xp(x)
+    ar = np.broadcast_to(xp.arange(n), s.shape)
+    start = xp.ones(s.shape, bool)
     start[..., 1:] = s[..., 1:] != s[..., :-1]
-    end = np.ones(s.shape, bool)
+    end = xp.ones(s.shape, bool)
     end[..., :-1] = start[..., 1:]
     first = np.maximum.accumulate(np.where(start, ar, 0), axis=-1)
     last = np.flip(np.minimum.accumulate(np.flip(np.where(end, ar, n), -1), axis=-1), -1)
@@ -471,7 +482,7 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
             raise RuntimeError(f'{name}() q must be a scalar or 1D tensor')
         qa, qscalar = q._data.reshape(-1).astype(x.dtype), q._data.ndim == 0
     else:
-        qa, qscalar = np.asarray([q], x.dtype), True
+        qa, qscalar = _xp(x).asarray([q], x.dtype), True
     if qa.size and ((qa < 0) | (qa > 1)).any():
         raise RuntimeError(f'{name}() q values must be in the range [0, 1]')
     if interpolation not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
@@ -496,7 +507,7 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
         rank = qb * (cnt - 1).astype(x.dtype)
         rank = np.where(cnt > 0, rank, 0)
     else:
-        rank = np.where(cnt == 0, np.asarray(n - 1, x.dtype), qb * np.asarray(n - 1, x.dtype))
+        rank = np.where(cnt == 0, x.dtype.type(n - 1), qb * x.dtype.type(n - 1))
     rank = rank.astype(x.dtype)
     lo = np.floor(rank).astype(np.int64)
     hi = np.ceil(rank).astype(np.int64)
@@ -506,7 +517,7 @@ def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
         lo = hi
     elif interpolation == 'nearest':
         lo = hi = np.round(rank).astype(np.int64)
-    w = rank - lo if interpolation == 'linear' else np.full(rank.shape, 0.5 if interpolation == 'midpoint' else 0,
+    w = rank - lo if interpolation == 'linear' else np.full_like(rank, 0.5 if interpolation == 'midpoint' else 0,
                                                             x.dtype)
     full = (qa.size,) + a.shape[:-1] + (1,)
     lo, hi = np.broadcast_to(lo, full), np.broadcast_to(hi, full)
@@ -553,7 +564,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
         if x.size == 0:
             raise RuntimeError('aminmax(): cannot compute aminmax over an empty dimension as the operation has no '
                                'identity.')
-        mn, mx = np.asarray(x.min()), np.asarray(x.max())
+        mn, mx = _arr(x.min()), _arr(x.max())
         if keepdim:
             mn, mx = mn.reshape((1,) * x.ndim), mx.reshape((1,) * x.ndim)
         dims, kshape = None, (1,) * x.ndim
@@ -562,7 +573,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
         if x.ndim and x.shape[d] == 0:
             raise IndexError(f'aminmax(): Expected reduction dim {d} to have non-zero size.')
         ax = d if x.ndim else None
-        mn, mx = np.asarray(x.min(axis=ax, keepdims=keepdim)), np.asarray(x.max(axis=ax, keepdims=keepdim))
+        mn, mx = _arr(x.min(axis=ax, keepdims=keepdim)), _arr(x.max(axis=ax, keepdims=keepdim))
         dims = (d,) if x.ndim else None
         kshape = tuple(1 if k == d else s for k, s in enumerate(x.shape))
     tmin = _wrap(_c(mn), input.dtype, input._device)

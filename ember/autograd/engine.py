@@ -240,10 +240,17 @@ def _make_grads(outputs, grad_tensors, is_grads_batched=False):
             if g.shape != out.shape:
                 raise RuntimeError(f'Mismatch in shape: grad_output[{len(res)}] has a shape of {g.shape} and '
                                    f'output[{len(res)}] has a shape of {out.shape}.')
+            if g._device is not out._device:
+                raise RuntimeError(f'invalid gradient at index {len(res)} - expected device {_dev_str(out._device)} '
+                                   f'but got {_dev_str(g._device)}')
             if g.dtype is not out.dtype:       # torch casts a gradient to its output's dtype
                 g = g.to(out.dtype)
         res.append(g)
     return res
+
+
+def _dev_str(d):
+    return 'cuda:0' if d.type == 'cuda' and d.index is None else str(d)
 
 
 def _check_requires_grad(tensors):

@@ -1,103 +1,406 @@
-"""``ember.cuda``. Without CuPy and a GPU it answers as PyTorch's CPU build does:
-``is_available()`` is False, ``device_count()`` 0, and device queries raise
-``AssertionError: Torch not compiled with CUDA enabled``. The CuPy backend and the caching
-allocator come with the CUDA issue."""
-__all__ = ['is_available', 'device_count', 'current_device', 'set_device', 'get_device_name', 'synchronize',
-           'manual_seed', 'manual_seed_all', 'device']
+"""``ember.cuda``: NVIDIA GPUs through CuPy, and memory through ember's caching allocator.
+
+Without CuPy or without a GPU it answers as PyTorch's CPU build does: ``is_available()`` is
+False, ``device_count()`` 0, and the calls that need a device raise
+``AssertionError: Torch not compiled with CUDA enabled``. CuPy is imported on the first call
+that needs to know, never by ``import ember``.
+
+Memory: every CuPy array ember makes draws from :class:`ember.cuda._allocator.CachingAllocator`
+(PyTorch's policy: 512-byte rounding, 2 MiB small-pool and 20 MiB large-pool segments, best fit,
+split and merge), installed as CuPy's allocator when CUDA is first used.
+
+Example:
+    >>> x = ember.zeros(1, device='cuda')
+    >>> ember.cuda.memory_allocated(), ember.cuda.memory_reserved()      # (512, 2097152)
+"""
+import threading
+
+from .. import _backend
+from ._allocator import OutOfMemoryError
+
+__all__ = ['is_available', 'device_count', 'current_device', 'set_device', 'device', 'device_of',
+           'get_device_name', 'get_device_properties', 'get_device_capability', 'synchronize', 'mem_get_info',
+           'manual_seed', 'manual_seed_all', 'seed', 'seed_all', 'initial_seed', 'Stream', 'Event',
+           'current_stream', 'default_stream', 'stream', 'memory_allocated', 'max_memory_allocated',
+           'memory_reserved', 'max_memory_reserved', 'reset_peak_memory_stats', 'reset_max_memory_allocated',
+           'reset_accumulated_memory_stats', 'memory_stats', 'memory_summary', 'empty_cache', 'OutOfMemoryError',
+           'is_initialized', 'init', 'get_rng_state', 'set_rng_state']
 
 _NOT_COMPILED = 'Torch not compiled with CUDA enabled'
+_lock = threading.Lock()
+_allocators = {}            # device index -> CachingAllocator, made at initialisation
+_initialized = [False]
 
 
-def _cupy():
-    try:
-        import cupy
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-    except Exception:
-        return None
-    return None
+def _cp():
+    return _backend.cupy()
 
 
 def is_available():
-    return False
+    """True when CuPy is installed and sees at least one GPU."""
+    return device_count() > 0
 
 
 def device_count():
-    return 0
+    cp = _cp()
+    if cp is None:
+        return 0
+    try:
+        return cp.cuda.runtime.getDeviceCount()
+    except Exception:
+        return 0
 
 
 def _check_available():
-    raise AssertionError(_NOT_COMPILED)
-
-
-def _to_device(arr, dev):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def current_device():
-    raise AssertionError(_NOT_COMPILED)
-
-
-def set_device(device):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def get_device_name(device=None):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def get_device_capability(device=None):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def get_device_properties(device=None):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def synchronize(device=None):
-    raise AssertionError(_NOT_COMPILED)
-
-
-def manual_seed(seed):
-    pass          # torch silently ignores CUDA seeding without CUDA
-
-
-def manual_seed_all(seed):
-    pass
+    if not is_available():
+        raise AssertionError(_NOT_COMPILED)
 
 
 def is_initialized():
-    return False
+    return _initialized[0]
 
 
-def memory_allocated(device=None):
-    return 0
+def init():
+    _lazy_init()
 
 
-def memory_reserved(device=None):
-    return 0
+def _lazy_init():
+    """First use of CUDA: check it is there and install the caching allocator into CuPy."""
+    if _initialized[0]:
+        return
+    with _lock:
+        if _initialized[0]:
+            return
+        _check_available()
+        from ._allocator import CachingAllocator, CupySource, install_into_cupy
+        _allocators.update({i: CachingAllocator(CupySource(i), device_index=i) for i in range(device_count())})
+        install_into_cupy([_allocators[i] for i in range(device_count())])
+        _initialized[0] = True
 
 
-def max_memory_allocated(device=None):
-    return 0
+def _index(dev, optional=True):
+    """A device index from an int, 'cuda:N', an ember.device or None (the current device)."""
+    from .._device import device as _devcls
+    if dev is None:
+        return current_device()
+    if isinstance(dev, str):
+        dev = _devcls(dev)
+    if isinstance(dev, _devcls):
+        if dev.type != 'cuda':
+            raise ValueError(f'Expected a cuda device, but got: {dev}')
+        return current_device() if dev.index is None else dev.index
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        return dev
+    raise ValueError(f'Expected a torch.device with a specified index or an integer, but got:{dev}')
 
 
-def max_memory_reserved(device=None):
-    return 0
+def _allocator(dev=None):
+    _lazy_init()
+    i = _index(dev)
+    if i not in _allocators:
+        raise RuntimeError('Invalid device argument : did you call init?')
+    return _allocators[i]
 
 
-def empty_cache():
-    pass
+# ---------------------------------------------------------------- devices
+def current_device():
+    _lazy_init()
+    return _cp().cuda.runtime.getDevice()
+
+
+def set_device(device):
+    i = _index(device)
+    if i >= 0:
+        _lazy_init()
+        _cp().cuda.runtime.setDevice(i)
 
 
 class device:
-    """Context manager selecting a CUDA device (``with ember.cuda.device(0):``)."""
+    """Context manager selecting a CUDA device: ``with ember.cuda.device(1): ...``."""
 
     def __init__(self, device):
-        self.idx = device
+        self.idx = -1 if device is None else _index(device) if not isinstance(device, int) else device
+        self.prev_idx = -1
 
     def __enter__(self):
-        raise AssertionError(_NOT_COMPILED)
+        if self.idx < 0:
+            return self
+        self.prev_idx = current_device()
+        if self.prev_idx != self.idx:
+            set_device(self.idx)
+        return self
 
-    def __exit__(self, *a):
+    def __exit__(self, *exc):
+        if self.idx >= 0 and self.prev_idx != self.idx:
+            set_device(self.prev_idx)
         return False
+
+
+class device_of(device):
+    """``device`` of a tensor's device (a no-op for CPU tensors)."""
+
+    def __init__(self, obj):
+        super().__init__(obj.get_device() if obj.is_cuda else -1)
+
+
+class _CudaDeviceProperties:
+    def __init__(self, p):
+        name = p['name']
+        self.name = name.decode() if isinstance(name, bytes) else str(name)
+        self.major = int(p['major'])
+        self.minor = int(p['minor'])
+        self.total_memory = int(p['totalGlobalMem'])
+        self.multi_processor_count = int(p['multiProcessorCount'])
+        self.L2_cache_size = int(p.get('l2CacheSize', p.get('L2CacheSize', 0)))
+        self.is_integrated = bool(p.get('integrated', 0))
+        self.is_multi_gpu_board = bool(p.get('isMultiGpuBoard', 0))
+
+    def __repr__(self):
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+                f'total_memory={self.total_memory // 2 ** 20}MB, multi_processor_count={self.multi_processor_count}, '
+                f'L2_cache_size={self.L2_cache_size // 2 ** 20}MB)')
+
+
+def get_device_properties(device=None):
+    _lazy_init()
+    i = _index(device)
+    if not 0 <= i < device_count():
+        raise AssertionError('Invalid device id')
+    return _CudaDeviceProperties(_cp().cuda.runtime.getDeviceProperties(i))
+
+
+def get_device_name(device=None):
+    return get_device_properties(device).name
+
+
+def get_device_capability(device=None):
+    p = get_device_properties(device)
+    return (p.major, p.minor)
+
+
+def synchronize(device=None):
+    """Wait for all work queued on the device."""
+    _lazy_init()
+    cp = _cp()
+    with cp.cuda.Device(_index(device)):
+        cp.cuda.runtime.deviceSynchronize()
+
+
+def mem_get_info(device=None):
+    """(free, total) bytes of the device, as the driver sees them."""
+    _lazy_init()
+    cp = _cp()
+    with cp.cuda.Device(_index(device)):
+        return tuple(cp.cuda.runtime.memGetInfo())
+
+
+# ---------------------------------------------------------------- random numbers
+def manual_seed(seed):
+    """Seed the current device's generator (silently nothing without CUDA, as in torch)."""
+    from .. import _random
+    _random.seed_cuda(int(seed), all_devices=False)
+
+
+def manual_seed_all(seed):
+    from .. import _random
+    _random.seed_cuda(int(seed), all_devices=True)
+
+
+def seed():
+    import random
+    manual_seed(random.getrandbits(63))
+
+
+def seed_all():
+    import random
+    manual_seed_all(random.getrandbits(63))
+
+
+def initial_seed():
+    from .. import _random
+    _lazy_init()
+    return _random.cuda_generator(current_device()).initial_seed()
+
+
+def get_rng_state(device='cuda'):
+    from .. import _random
+    _lazy_init()
+    return _random.cuda_generator(_index(device)).get_state()
+
+
+def set_rng_state(new_state, device='cuda'):
+    from .. import _random
+    _lazy_init()
+    _random.cuda_generator(_index(device)).set_state(new_state)
+
+
+# ---------------------------------------------------------------- streams and events
+class Stream:
+    """A CUDA stream (CuPy's). Ops queued inside ``with ember.cuda.stream(s):`` run on it."""
+
+    def __init__(self, device=None, priority=0, _cupy_stream=None):
+        _lazy_init()
+        self.device = _device_obj(_index(device))
+        cp = _cp()
+        if _cupy_stream is not None:
+            self._s = _cupy_stream
+        else:
+            with cp.cuda.Device(self.device.index):
+                self._s = cp.cuda.Stream(non_blocking=True)
+        self.priority = priority
+
+    @property
+    def cuda_stream(self):
+        return self._s.ptr
+
+    def synchronize(self):
+        self._s.synchronize()
+
+    def query(self):
+        return bool(self._s.done) if hasattr(self._s, 'done') else bool(self._s.query())
+
+    def record_event(self, event=None):
+        event = event or Event()
+        event.record(self)
+        return event
+
+    def wait_event(self, event):
+        self._s.wait_event(event._e)
+
+    def wait_stream(self, stream):
+        self.wait_event(stream.record_event())
+
+    def __eq__(self, other):
+        return isinstance(other, Stream) and self.cuda_stream == other.cuda_stream
+
+    def __hash__(self):
+        return hash((self.cuda_stream, self.device))
+
+    def __repr__(self):
+        return f'<torch.cuda.Stream device={self.device} cuda_stream={self.cuda_stream:#x}>'
+
+
+class Event:
+    """A CUDA event: ``record()`` on a stream, ``synchronize()``, ``elapsed_time(end)`` in ms."""
+
+    def __init__(self, enable_timing=False, blocking=False, interprocess=False):
+        _lazy_init()
+        self.enable_timing = enable_timing
+        self._e = _cp().cuda.Event(block=blocking, disable_timing=not enable_timing, interprocess=interprocess)
+        self._recorded = False
+
+    def record(self, stream=None):
+        self._e.record((stream or current_stream())._s)
+        self._recorded = True
+
+    def wait(self, stream=None):
+        (stream or current_stream()).wait_event(self)
+
+    def query(self):
+        return bool(self._e.done) if hasattr(self._e, 'done') else bool(self._e.query())
+
+    def synchronize(self):
+        self._e.synchronize()
+
+    def elapsed_time(self, end_event):
+        if not (self._recorded and end_event._recorded):
+            raise RuntimeError('Both events must be recorded before calculating elapsed time.')
+        if not (self.enable_timing and end_event.enable_timing):
+            raise RuntimeError('Both events must be created with argument \'enable_timing=True\'.')
+        return float(_cp().cuda.get_elapsed_time(self._e, end_event._e))
+
+    def __repr__(self):
+        return '<torch.cuda.Event uninitialized>' if not self._recorded else '<torch.cuda.Event>'
+
+
+def _device_obj(i):
+    from .._device import device as _devcls
+    return _devcls('cuda', i)
+
+
+def current_stream(device=None):
+    _lazy_init()
+    cp = _cp()
+    i = _index(device)
+    with cp.cuda.Device(i):
+        return Stream(i, _cupy_stream=cp.cuda.get_current_stream())
+
+
+def default_stream(device=None):
+    _lazy_init()
+    return Stream(_index(device), _cupy_stream=_cp().cuda.Stream.null)
+
+
+class stream:
+    """``with ember.cuda.stream(s):`` queues the ops inside on stream ``s``."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        if self.stream is not None:
+            self.stream._s.__enter__()
+        return self.stream
+
+    def __exit__(self, *exc):
+        if self.stream is not None:
+            self.stream._s.__exit__(*exc)
+        return False
+
+
+# ---------------------------------------------------------------- memory
+def memory_allocated(device=None):
+    """Bytes in blocks that live tensors hold, rounded as the allocator rounds them (512 minimum)."""
+    return _allocator(device).memory_allocated() if _initialized[0] else 0
+
+
+def max_memory_allocated(device=None):
+    return _allocator(device).max_memory_allocated() if _initialized[0] else 0
+
+
+def memory_reserved(device=None):
+    """Bytes in segments the allocator holds from the driver, used or cached."""
+    return _allocator(device).memory_reserved() if _initialized[0] else 0
+
+
+def max_memory_reserved(device=None):
+    return _allocator(device).max_memory_reserved() if _initialized[0] else 0
+
+
+def reset_peak_memory_stats(device=None):
+    if _initialized[0]:
+        _allocator(device).reset_peak_memory_stats()
+
+
+def reset_max_memory_allocated(device=None):
+    reset_peak_memory_stats(device)
+
+
+def reset_accumulated_memory_stats(device=None):
+    if _initialized[0]:
+        _allocator(device).reset_accumulated_memory_stats()
+
+
+def memory_stats(device=None):
+    """PyTorch's statistics dict ("allocated_bytes.all.current", ...); empty before CUDA is used."""
+    if not _initialized[0]:
+        return {}
+    return _allocator(device).memory_stats()
+
+
+def memory_summary(device=None, abbreviated=False):
+    _lazy_init()
+    return _allocator(device).memory_summary()
+
+
+def empty_cache():
+    """Return every wholly free cached segment to the driver."""
+    if _initialized[0]:
+        for a in _allocators.values():
+            a.empty_cache()
+
+
+def _to_device(arr, dev):
+    """A host (or other-device) array copied onto CUDA device ``dev``."""
+    _lazy_init()
+    return _backend.to_device(arr, dev)

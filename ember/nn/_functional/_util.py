@@ -15,7 +15,31 @@ from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P
 
 __all__ = ['EM', 'NP', 'pointwise_op', 'need_tensor', 'not_implemented', 'reduction_string', 'apply_reduction',
-           'erf_np', 'erf', 'opmath']
+           'erf_np', 'erf', 'opmath', 'xp_of', 'contig', 'arr']
+
+_ND = np.ndarray
+
+
+def xp_of(a):
+    """The array namespace of ``a`` (numpy for host arrays and scalars, cupy for device arrays)."""
+    if type(a) is _ND:
+        return np
+    from ..._backend import array_module
+    return array_module(a)
+
+
+def contig(a, dtype=None):
+    """``np.ascontiguousarray(a, dtype)`` on ``a``'s backend (numpy scalars become 0-d host arrays)."""
+    if type(a) is _ND:
+        return np.ascontiguousarray(a, dtype=dtype)
+    return xp_of(a).ascontiguousarray(a, dtype=dtype)
+
+
+def arr(a, dtype=None):
+    """``np.asarray(a, dtype)`` on ``a``'s backend."""
+    if type(a) is _ND:
+        return a if dtype is None else np.asarray(a, dtype=dtype)
+    return xp_of(a).asarray(a, dtype=dtype)
 
 
 def need_tensor(fname, x, name='input', pos=1):

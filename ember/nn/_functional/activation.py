@@ -67,7 +67,7 @@ def relu6(input, inplace=False):
 
 
 _threshold = pointwise_op(
-    'ThresholdBackward0', 'threshold', lambda x, th, v: np.where(x > th, x, np.asarray(v).astype(x.dtype)),
+    'ThresholdBackward0', 'threshold', lambda x, th, v: np.where(x > th, x, np.asarray(v).astype(x.dtype)[()]),
     lambda M, g, x, o, th, v: M.where(x > th, g, g * 0), ints=True)
 
 

@@ -15,7 +15,7 @@ Example:
 import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
-from ._util import need_tensor, not_implemented
+from ._util import need_tensor, not_implemented, xp_of, contig, arr
 
 __all__ = ['batch_norm', 'instance_norm', 'group_norm']
 
@@ -72,7 +72,7 @@ def _bn_bw(node, g):
     if want[2]:
         gb = ga.sum(axis=axes)
     dt, dev = g.dtype, g._device
-    return tuple(None if r is None else _wrap(np.ascontiguousarray(r, dtype=dt.np), dt, dev) for r in (gi, gw, gb))
+    return tuple(None if r is None else _wrap(contig(r, dtype=dt.np), dt, dev) for r in (gi, gw, gb))
 
 
 def _update(buf, new):
@@ -134,7 +134,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         y = y * weight._data.reshape(shape)
     if bias is not None:
         y = y + bias._data.reshape(shape)
-    t = _wrap(np.ascontiguousarray(y, dtype=x.dtype), input.dtype, input._device)
+    t = _wrap(contig(y, dtype=x.dtype), input.dtype, input._device)
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         saved_rm = None if training else running_mean.detach().clone()
         saved_rv = None if training else running_var.detach().clone()

@@ -15,11 +15,11 @@ Example:
     >>> F.conv2d(ember.ones(1, 1, 4, 4), ember.ones(2, 1, 3, 3), padding=1).shape   # [1, 2, 4, 4]
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from ..._backend import sliding_window_view
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
-from ._util import need_tensor, not_implemented
+from ._util import need_tensor, not_implemented, xp_of, contig, arr
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
            'unfold', 'fold']
@@ -56,7 +56,7 @@ def _col2im(cols, g, N, C):
     """The adjoint of ``_windows``: cols (N, C, *K, *O) summed back into (N, C, *S)."""
     k = len(g.K)
     Sp = tuple(g.S[i] + g.lo[i] + g.hi[i] for i in range(k))
-    out = np.zeros((N, C) + Sp, dtype=cols.dtype)
+    out = xp_of(cols).zeros((N, C) + Sp, dtype=cols.dtype)
     for kk in np.ndindex(*g.K):                     # one vectorised slice per kernel position
         sl = (slice(None), slice(None)) + tuple(
             slice(kk[i] * g.d[i], kk[i] * g.d[i] + (g.O[i] - 1) * g.s[i] + 1, g.s[i]) for i in range(k))
@@ -124,7 +124,7 @@ def unfold_nd(x, geo):
     """(N, C, *S) -> (N, C*prod(K), prod(O)), torch's unfold layout."""
     N, C = x._data.shape[:2]
     a = _windows(x._data, geo).reshape(N, C * _prod(geo.K), _prod(geo.O))
-    t = _wrap(np.ascontiguousarray(a), x.dtype, x._device)
+    t = _wrap(contig(a), x.dtype, x._device)
     if _gm.enabled and x._rg:
         record(_im2col_bw, t, (x,), (), (geo, N, C))
     return t
@@ -133,7 +133,7 @@ def unfold_nd(x, geo):
 def fold_nd(cols, geo, N, C):
     """(N, C*prod(K), prod(O)) -> (N, C, *S): the sum of overlapping windows."""
     a = _col2im(cols._data.reshape((N, C) + geo.K + geo.O), geo, N, C)
-    t = _wrap(np.ascontiguousarray(a), cols.dtype, cols._device)
+    t = _wrap(contig(a), cols.dtype, cols._device)
     if _gm.enabled and cols._rg:
         record(_col2im_bw, t, (cols,), (), (geo, N, C))
     return t
@@ -203,7 +203,7 @@ def _conv_bw(node, g):
                 gw = _bwd_weight(xa, ga, geo, G, wa.shape, cols)
         if want_b:
             gb = ga.sum(axis=(0,) + tuple(range(2, ga.ndim)))
-        gx, gw, gb = [None if r is None else _wrap(np.ascontiguousarray(r, dtype=dt.np), dt, dev)
+        gx, gw, gb = [None if r is None else _wrap(contig(r, dtype=dt.np), dt, dev)
                       for r in (gx, gw, gb)]
     if squeeze and gx is not None:
         gx = gx.squeeze(0)
@@ -332,7 +332,7 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
             y += bias._data.reshape((Cout,) + (1,) * k)
     if squeeze:
         y = y[0]
-    t = _wrap(np.ascontiguousarray(y, dtype=input.dtype.np), input.dtype, input._device)
+    t = _wrap(contig(y, dtype=input.dtype.np), input.dtype, input._device)
     if _gm.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
         record(_conv_bw, t, (input, weight, bias) if bias is not None else (input, weight), (input, weight),
                (geo, G, transposed, bias is not None, squeeze, cols if weight._rg else None))

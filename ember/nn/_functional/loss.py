@@ -17,7 +17,7 @@ from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, as_array, sum_to, broadcast_shapes_or_raise
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P, softmax as SM
-from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM
+from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, xp_of, contig, arr
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']
@@ -49,7 +49,7 @@ def _nll_apply(x, ctx):
         if loss.shape[0] == ctx.m:
             full = loss
         else:
-            full = np.zeros(ctx.m, dtype=loss.dtype)
+            full = xp_of(loss).zeros(ctx.m, dtype=loss.dtype)
             if ctx.idx is not None:
                 full[ctx.rows] = loss
         r = full.reshape(ctx.tshape)
@@ -57,7 +57,7 @@ def _nll_apply(x, ctx):
         r = loss.sum()
     else:
         r = loss.sum() / ctx.total
-    t = _wrap(np.asarray(r, dtype=xa.dtype), x.dtype, x._device)
+    t = _wrap(arr(r, dtype=xa.dtype), x.dtype, x._device)
     if _gm.enabled and x._rg:
         record(ctx.cls_fwd, t, (x,), (), ctx)
     return t
@@ -65,7 +65,7 @@ def _nll_apply(x, ctx):
 
 def _nll_grad(g, ctx, dtype):
     """The gradient of the loss for the input, from the loss's gradient ``g``."""
-    out = np.zeros(ctx.view3, dtype=dtype.np)
+    out = xp_of(g._data).zeros(ctx.view3, dtype=dtype.np)
     if ctx.idx is not None:
         ga = g._data
         red = ctx.reduction
@@ -155,7 +155,7 @@ def _nll(input, target, weight, ignore_index, reduction, fname):
     if m:
         lo, hi = int(t.min()), int(t.max())
         if lo >= 0 and hi < c and not lo <= ignore_index <= hi:
-            rows = np.arange(m)                       # every target counts and is in range
+            rows = xp_of(t).arange(m)                 # every target counts and is in range
             tv = t
         else:
             rows = np.flatnonzero(t != ignore_index)

@@ -11,7 +11,7 @@ import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, result_dtype
 from ..._ops import pointwise as P
-from ._util import need_tensor, not_implemented
+from ._util import need_tensor, not_implemented, xp_of, contig, arr
 
 __all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance']
 
@@ -64,7 +64,7 @@ def _ln_bw(node, g):
     wa = None if w is None else w._data.astype(acc, copy=False)
     gi, gw, gb = _ln_grads_np(ga, xa, wa, mean, rstd, axes, batch_axes, want)
     dt, dev = g.dtype, g._device
-    return tuple(None if r is None else _wrap(np.asarray(r).astype(dt.np, copy=False), dt, dev) for r in (gi, gw, gb))
+    return tuple(None if r is None else _wrap(arr(r).astype(dt.np, copy=False), dt, dev) for r in (gi, gw, gb))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -105,7 +105,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         y = y * weight._data
     if bias is not None:
         y = y + bias._data
-    t = _wrap(np.asarray(y).astype(x.dtype, copy=False), input.dtype, input._device)
+    t = _wrap(arr(y).astype(x.dtype, copy=False), input.dtype, input._device)
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         record(_ln_bw, t, (input, weight, bias), (input, weight), (axes, batch_axes, eps, mean, rstd))
     return t

@@ -13,7 +13,8 @@ Example:
 import numpy as np
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
-from ._util import need_tensor
+from ..._backend import asarray_like, scatter_add
+from ._util import need_tensor, xp_of, contig, arr
 
 __all__ = ['pad']
 
@@ -58,11 +59,11 @@ def _constant(input, pad, value):
         s0, s1 = max(-lo, 0), n - max(-hi, 0)
         src[d] = slice(s0, s1)
         dst[d] = slice(max(lo, 0), max(lo, 0) + (s1 - s0))
-    out = np.empty(shape, dtype=x.dtype)
+    out = xp_of(x).empty(shape, dtype=x.dtype)
     if value == 0:
         out[...] = 0
     else:
-        out[...] = np.asarray(value).astype(x.dtype)
+        out[...] = np.asarray(value).astype(x.dtype)[()]
     out[tuple(dst)] = x[tuple(src)]
     t = _wrap(out, input.dtype, input._device)
     if _gm.enabled and input._rg:
@@ -100,7 +101,7 @@ def _gather(input, ctx):
     x = input._data
     for d, idx in ctx.index:
         x = np.take(x, idx, axis=d)
-    t = _wrap(np.ascontiguousarray(x), input.dtype, input._device)
+    t = _wrap(contig(x), input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(ctx.cls, t, (input,), (), ctx)
     return t
@@ -111,10 +112,10 @@ def _scatter(g, ctx):
     for d, idx in reversed(ctx.index):
         n = ctx.shape[d]
         moved = np.moveaxis(r, d, 0)
-        out = np.zeros((n,) + moved.shape[1:], dtype=r.dtype)
-        np.add.at(out, idx, moved)
+        out = xp_of(r).zeros((n,) + moved.shape[1:], dtype=r.dtype)
+        scatter_add(out, idx, moved)
         r = np.moveaxis(out, 0, d)
-    t = _wrap(np.ascontiguousarray(r), g.dtype, g._device)
+    t = _wrap(contig(r), g.dtype, g._device)
     if _gm.enabled and g._rg:
         record(_scatter_bw, t, (g,), (), ctx)
     return t
@@ -148,7 +149,10 @@ def _nonconstant(input, pad, mode):
     index = []
     for i in range(k):
         d = nd - 1 - i
-        index.append((d, _source_index(shape[d], pad[2 * i], pad[2 * i + 1], mode, d, shape)))
+        idx = _source_index(shape[d], pad[2 * i], pad[2 * i + 1], mode, d, shape)
+        if type(input._data) is not np.ndarray:        # the gather index lives with the data
+            idx = asarray_like(idx, input._data)
+        index.append((d, idx))
     ctx = _PadCtx()
     ctx.index, ctx.shape, ctx.cls = index, shape, _NODES[(mode, k)]
     return _gather(input, ctx)

@@ -13,13 +13,18 @@ Example:
 """
 import math
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from ..._backend import sliding_window_view, asarray_like
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import pointwise as P
 from ..._ops import linalg as L
 from ..._ops.creation import tensor as _tensor
-from ._util import need_tensor, not_implemented
+from ._util import need_tensor, not_implemented, xp_of, contig, arr
+
+def _like(a, like):
+    """Host array ``a`` (an index or divisor made from the geometry) on ``like``'s device."""
+    return a if type(like) is np.ndarray else asarray_like(a, like)
+
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
            'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
@@ -112,7 +117,7 @@ def _scatter_max(g, idx, S):
     """The gradient of a max over windows: g summed into the input at the flat indices."""
     B = g.shape[0]
     n = int(np.prod(S))
-    flat = (idx.reshape(B, -1) + (np.arange(B) * n)[:, None]).ravel()
+    flat = (idx.reshape(B, -1) + (xp_of(idx).arange(B) * n)[:, None]).ravel()
     r = np.bincount(flat, weights=g.reshape(-1), minlength=B * n)
     return r.reshape((B,) + tuple(S)).astype(g.dtype, copy=False)
 
@@ -128,7 +133,7 @@ def _max_scatter(g, args):
         idx, S, lead = args
         B = int(np.prod(lead)) if lead else 1
         r = _scatter_max(ga.reshape((B,) + ga.shape[len(lead):]), idx.reshape((B,) + idx.shape[len(lead):]), S)
-    t = _wrap(np.ascontiguousarray(r).reshape(tuple(lead) + tuple(S)), g.dtype, g._device)
+    t = _wrap(contig(r).reshape(tuple(lead) + tuple(S)), g.dtype, g._device)
     if _gm.enabled and g._rg:
         record(_MAX_BB, t, (g,), (), args)
     return t
@@ -141,7 +146,7 @@ def _max_gather(gg, args):
         _, kidx, geo, lead = args
         K, s, p, d, S, O = geo
         v = _windows(a.reshape((-1,) + tuple(S)), K, s, p, d, S, O, 0)
-        r = np.zeros(kidx.shape, dtype=a.dtype)
+        r = xp_of(a).zeros(kidx.shape, dtype=a.dtype)
         for j, kk in enumerate(np.ndindex(*K)):
             r += np.where(kidx == j, v[(Ellipsis,) + kk], a.dtype.type(0))
         r = r.reshape(tuple(lead) + tuple(O))
@@ -149,7 +154,7 @@ def _max_gather(gg, args):
         idx, S, lead = args
         B = int(np.prod(lead)) if lead else 1
         r = np.take_along_axis(a.reshape(B, -1), idx.reshape(B, -1), 1).reshape(idx.shape)
-    t = _wrap(np.ascontiguousarray(r), gg.dtype, gg._device)
+    t = _wrap(contig(r), gg.dtype, gg._device)
     if _gm.enabled and gg._rg:
         record(_MAX_GATHER, t, (gg,), (), args)
     return t
@@ -189,7 +194,8 @@ def _max_pool(fname, k, input, kernel_size, stride, padding, dilation, ceil_mode
     # a running max over the kernel positions (prod(K) vectorised passes; a NaN wins, as in torch)
     positions = list(np.ndindex(*K))
     views = [v[(Ellipsis,) + kk] for kk in positions]
-    kidx = np.zeros(views[0].shape, dtype=np.int8 if len(positions) < 128 else np.int64)
+    xp = xp_of(x)
+    kidx = xp.zeros(views[0].shape, dtype=np.int8 if len(positions) < 128 else np.int64)
     if x.dtype.kind == 'f' and bool(np.isnan(x.min())):        # NaN present (x.min() is NaN): NaN wins
         best = views[0].copy()
         for j in range(1, len(views)):
@@ -200,8 +206,8 @@ def _max_pool(fname, k, input, kernel_size, stride, padding, dilation, ceil_mode
         best = views[0].copy()
         for c in views[1:]:
             np.maximum(best, c, out=best)
-        found = np.zeros(best.shape, dtype=bool)
-        eq = np.empty(best.shape, dtype=bool)
+        found = xp.zeros(best.shape, dtype=bool)
+        eq = xp.empty(best.shape, dtype=bool)
         for j, c in enumerate(views):                          # the first position holding the max
             np.equal(c, best, out=eq)
             eq &= ~found
@@ -223,12 +229,13 @@ def _flat_index(kidx, geo):
     """The flat input index (into prod(S)) of each window's maximum, from its kernel position."""
     K, s, p, d, S, O = geo
     k = len(K)
+    xp = xp_of(kidx)
     kk = np.unravel_index(kidx.astype(np.int64), K)
-    flat = np.zeros(kidx.shape, dtype=np.int64)
+    flat = xp.zeros(kidx.shape, dtype=np.int64)
     for i in range(k):
         shp = [1] * (1 + k)
         shp[1 + i] = O[i]
-        pos = (np.arange(O[i]) * s[i] - p[i]).reshape(shp) + kk[i] * d[i]
+        pos = (xp.arange(O[i]) * s[i] - p[i]).reshape(shp) + kk[i] * d[i]
         flat = flat * S[i] + pos
     return flat
 
@@ -240,10 +247,11 @@ def _scatter_windows(g, kidx, geo):
     k = len(K)
     B = g.shape[0]
     hi = tuple(max(0, (O[i] - 1) * s[i] + d[i] * (K[i] - 1) + 1 - S[i] - p[i]) for i in range(k))
-    out = np.zeros((B,) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
+    xp = xp_of(g)
+    out = xp.zeros((B,) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
     disjoint = all(s[i] >= d[i] * (K[i] - 1) + 1 for i in range(k))    # windows do not overlap
-    eq = np.empty(kidx.shape, dtype=bool)
-    tmp = None if disjoint else np.empty(g.shape, dtype=g.dtype)
+    eq = xp.empty(kidx.shape, dtype=bool)
+    tmp = None if disjoint else xp.empty(g.shape, dtype=g.dtype)
     finite = bool(np.isfinite(g.sum()))          # inf/NaN gradients: no 0 * inf where they do not go
     for j, kk in enumerate(np.ndindex(*K)):
         sl = (slice(None),) + tuple(slice(kk[i] * d[i], kk[i] * d[i] + (O[i] - 1) * s[i] + 1, s[i]) for i in range(k))
@@ -312,15 +320,15 @@ def _avg_fwd_np(x, geo):
     v = _windows(x, K, s, p, (1,) * len(K), S, O, 0)
     k = len(K)
     r = v.sum(axis=tuple(range(1 + k, 1 + 2 * k)))
-    return r / _divisor(K, s, p, S, O, cip, dov, x.dtype)
+    return r / _like(_divisor(K, s, p, S, O, cip, dov, x.dtype), r)
 
 
 def _avg_adj_np(g, geo):
     K, s, p, S, O, cip, dov = geo
     k = len(K)
-    gd = g / _divisor(K, s, p, S, O, cip, dov, g.dtype)
+    gd = g / _like(_divisor(K, s, p, S, O, cip, dov, g.dtype), g)
     hi = tuple(max(0, (O[i] - 1) * s[i] + K[i] - S[i] - p[i]) for i in range(k))
-    out = np.zeros((g.shape[0],) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
+    out = xp_of(g).zeros((g.shape[0],) + tuple(S[i] + p[i] + hi[i] for i in range(k)), dtype=g.dtype)
     for kk in np.ndindex(*K):
         out[(slice(None),) + tuple(slice(kk[i], kk[i] + (O[i] - 1) * s[i] + 1, s[i]) for i in range(k))] += gd
     return out[(slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(k))]
@@ -351,7 +359,7 @@ def _avg_apply(t, geo, lead, adjoint, name='AvgPool2DBackward0'):
     a = t._data
     x = a.reshape((-1,) + a.shape[-k:])
     r = _avg_adj_np(x, geo) if adjoint else _avg_fwd_np(x, geo)
-    r = np.ascontiguousarray(r, dtype=a.dtype).reshape(tuple(lead) + (S if adjoint else O))
+    r = contig(r, dtype=a.dtype).reshape(tuple(lead) + (S if adjoint else O))
     out = _wrap(r, t.dtype, t._device)
     if _gm.enabled and t._rg:
         record(_AVG_ADJ if adjoint else _AVG_NODES[name], out, (t,), (), (geo, lead))
@@ -468,9 +476,10 @@ def _adaptive_max(fname, k, input, output_size, return_indices):
     for i in range(k):                      # (O, Kmax) indices, short windows repeat their last element
         st, en = _adaptive_bounds(S[i], O[i])
         km = int((en - st).max())
-        idxs.append(np.minimum(st[:, None] + np.arange(km)[None, :], (en - 1)[:, None]))
+        idxs.append(_like(np.minimum(st[:, None] + np.arange(km)[None, :], (en - 1)[:, None]), x))
     # broadcast gather to (B, *O, *Kmax)
-    index = [np.arange(B).reshape((B,) + (1,) * (2 * k))]
+    xp = xp_of(x)
+    index = [xp.arange(B).reshape((B,) + (1,) * (2 * k))]
     for i in range(k):
         shp = [1] * (1 + 2 * k)
         shp[1 + i], shp[1 + k + i] = idxs[i].shape
@@ -484,11 +493,11 @@ def _adaptive_max(fname, k, input, output_size, return_indices):
     out = np.take_along_axis(w, am[..., None], -1)[..., 0]
     Km = tuple(a.shape[1] for a in idxs)
     kk = np.unravel_index(am, Km)
-    flat = np.zeros(am.shape, dtype=np.int64)
+    flat = xp.zeros(am.shape, dtype=np.int64)
     for i in range(k):
         shp = [1] * (1 + k)
         shp[1 + i] = O[i]
-        rows = np.arange(O[i]).reshape(shp)
+        rows = xp.arange(O[i]).reshape(shp)
         flat = flat * S[i] + idxs[i][rows, kk[i]]
     name = 'AdaptiveMaxPool3DBackward0' if k == 3 else 'AdaptiveMaxPool2DBackward0'
     return _finish_max(input, out.reshape(lead + O), flat.reshape(lead + O), S, name, return_indices)

@@ -12,6 +12,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ._util import need_tensor
+from ..._backend import array_module, scatter_add
 
 __all__ = ['embedding', 'one_hot']
 
@@ -34,11 +35,14 @@ def _scatter_rows(g, ctx):
     d = ga.shape[-1]
     flat = ctx.idx.reshape(-1)
     rows = ga.reshape(-1, d)
-    out = np.zeros((ctx.n, d), dtype=ga.dtype)
+    if type(ga) is np.ndarray:
+        out = np.zeros((ctx.n, d), dtype=ga.dtype)
+    else:
+        out = array_module(ga).zeros((ctx.n, d), dtype=ga.dtype)
     s = _row_scale(ctx, ga.dtype)
     if s is not None:
         rows = rows * s.reshape(-1, 1).astype(ga.dtype, copy=False)
-    np.add.at(out, flat, rows)
+    scatter_add(out, flat, rows)
     t = _wrap(out, g.dtype, g._device)
     if _gm.enabled and g._rg:
         record(_scatter_bw, t, (g,), (), ctx)
@@ -152,6 +156,9 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError('Class values must be non-negative.')
         if x.max() >= num_classes:
             raise RuntimeError('Class values must be smaller than num_classes.')
+    if type(x) is not np.ndarray:       # on the device: compare with the class numbers
+        xp = array_module(x)
+        return _wrap((x[..., None] == xp.arange(num_classes)).astype(np.int64), D.int64, tensor._device)
     out = np.zeros(x.shape + (num_classes,), dtype=np.int64)
     if x.size:
         np.put_along_axis(out, x[..., None], 1, axis=-1)

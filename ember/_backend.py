@@ -1,0 +1,104 @@
+"""The array backends: NumPy for ``cpu`` tensors, CuPy for ``cuda`` tensors.
+
+A tensor's ``_data`` is a ``numpy.ndarray`` on the CPU and a ``cupy.ndarray`` on a GPU. Most op
+code calls NumPy's functions on it either way: CuPy arrays implement NumPy's dispatch protocols
+(``__array_ufunc__``, ``__array_function__``), so ``np.exp(x)`` or ``np.sum(x)`` on a CuPy array
+runs CuPy's kernel and returns a CuPy array. What does not dispatch is making a new array from
+nothing (``np.zeros``, ``np.arange``, ``np.asarray(list)``): such code asks this module for the
+namespace of the array at hand, ``xp = array_module(x)``, and calls ``xp.zeros``.
+
+CuPy is imported on first use of a CUDA device, never by ``import ember``.
+
+Example:
+    >>> xp = array_module(t._data); xp.zeros(t._data.shape, t._data.dtype)
+"""
+import numpy as np
+
+_ND = np.ndarray
+_cupy = None          # the cupy module once imported; False when it is not installed or unusable
+
+
+def cupy():
+    """The cupy module, or None when CuPy is missing or sees no GPU."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy as cp
+            cp.cuda.runtime.getDeviceCount()
+            _cupy = cp
+        except Exception:       # not installed, no driver, no device: ember runs on the CPU
+            _cupy = False
+    return _cupy or None
+
+
+def array_module(arr):
+    """``numpy`` for host arrays (and scalars), ``cupy`` for device arrays."""
+    if type(arr) is _ND or _cupy is None or _cupy is False:
+        return np
+    return _cupy if isinstance(arr, _cupy.ndarray) else np
+
+
+def module_for(device):
+    """The namespace that makes arrays on ``device``."""
+    if device.type == 'cpu':
+        return np
+    cp = cupy()
+    if cp is None:
+        raise AssertionError('Torch not compiled with CUDA enabled')
+    return cp
+
+
+def is_device_array(arr):
+    return type(arr) is not _ND and bool(_cupy) and isinstance(arr, _cupy.ndarray)
+
+
+def is_array(x):
+    return type(x) is _ND or is_device_array(x)
+
+
+def to_host(arr):
+    """A NumPy array with ``arr``'s values (a copy from the device, or ``arr`` itself)."""
+    return arr if type(arr) is _ND else arr.get()
+
+
+def to_device(arr, device):
+    """A CuPy array on ``device`` with the values of host (or device) array ``arr``."""
+    cp = module_for(device)
+    with cp.cuda.Device(device.index or 0):
+        return cp.asarray(arr)
+
+
+def asarray_like(values, like, dtype=None):
+    """``values`` (numbers, lists, host arrays) as an array on ``like``'s backend."""
+    xp = array_module(like)
+    if xp is np:
+        return np.asarray(values, dtype=dtype)
+    if type(values) is _ND or not isinstance(values, xp.ndarray):
+        return xp.asarray(values, dtype=dtype)
+    return values if dtype is None else values.astype(dtype, copy=False)
+
+
+def scatter_add(target, index, values):
+    """``target[index] += values`` with repeated indices accumulated (NumPy's ``add.at``)."""
+    xp = array_module(target)
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+
+
+def as_strided(arr, shape, strides):
+    xp = array_module(arr)
+    return xp.lib.stride_tricks.as_strided(arr, shape=shape, strides=strides)
+
+
+def sliding_window_view(arr, window_shape, axis=None):
+    xp = array_module(arr)
+    return xp.lib.stride_tricks.sliding_window_view(arr, window_shape, axis=axis)
+
+
+def data_ptr(arr):
+    if type(arr) is _ND:
+        return arr.__array_interface__['data'][0]
+    return arr.data.ptr
