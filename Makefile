@@ -25,8 +25,15 @@ test: $(VENV)/.test-installed
 	sh tools/install_graphviz.sh
 	$(BIN)/python -m pytest tests
 
-bench: $(VENV)/.test-installed
-	$(BIN)/python bench/bench_core.py
+# bench/run.py: the whole suite against PyTorch (see README, Performance). threadpoolctl reports
+# and limits NumPy's BLAS threads. `make bench BENCH_ARGS=--quick` for a smoke run.
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: $(VENV)/.test-installed
+	$(BIN)/python -m pip install -q threadpoolctl
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

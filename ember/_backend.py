@@ -83,6 +83,8 @@ def scatter_add(target, index, values):
     xp = array_module(target)
     if xp is np:
         np.add.at(target, index, values)
+    elif hasattr(xp.add, 'at'):         # CuPy >= 13
+        xp.add.at(target, index, values)
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)

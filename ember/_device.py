@@ -44,10 +44,15 @@ class device:
                                f'device string: {s}')
         if idx is not None and idx < 0:
             raise RuntimeError(f'Device index must not be negative')
+        d = _interned.get((typ, idx))      # 'cuda:0' and ('cuda', 0) are one object: ops compare with `is`
+        if d is not None:
+            _interned[key] = d
+            return d
         d = object.__new__(cls)
         object.__setattr__(d, 'type', typ)
         object.__setattr__(d, 'index', idx)
         _interned[key] = d
+        _interned[(typ, idx)] = d
         return d
 
     def __setattr__(self, k, v):

@@ -149,6 +149,12 @@ def summary(model, input_size=None, batch_size=-1, device=None, dtypes=None, inp
         depth_of.setdefault(id(m), name.count('.') + 1)
 
     rng = _random.get_rng_state()
+    from ._device import device as _dev
+    dev = device if isinstance(device, _dev) else _dev(device)
+    cuda_rng = None
+    if dev.type == 'cuda':              # the dummy input is drawn from the device's generator
+        from . import cuda as _cuda
+        cuda_rng = (_cuda.get_rng_state(dev), dev)
     if input_data is not None:
         xs = list(input_data) if isinstance(input_data, (list, tuple)) else [input_data]
         shown_batch = batch_size if batch_size != -1 else None
@@ -211,6 +217,8 @@ def summary(model, input_size=None, batch_size=-1, device=None, dtypes=None, inp
         for b, saved in buffers:
             b._data[...] = saved
         _random.set_rng_state(rng)
+        if cuda_rng is not None:
+            _cuda.set_rng_state(*cuda_rng)
 
     run_batch = xs[0].shape[0] if xs and xs[0].dim() else 1
     n = 1 if batch_size == -1 else batch_size

@@ -153,6 +153,9 @@ def solve(A, B, *, left=True, out=None):
     _square(A, 'solve')
     if not left:
         return _finish(_T(solve(_T(A), _T(B))), out)
+    if A._device is not B._device:
+        from ._core import check_device
+        check_device(A, B)
     if A.dtype is not B.dtype:
         raise RuntimeError(f'linalg.solve: Expected A and B to have the same dtype, but found A of type '
                            f'{_cap(A.dtype)} and B of type {_cap(B.dtype)} instead')

@@ -622,4 +622,6 @@ def einsum(equation, *operands):
     for o in operands:
         if not isinstance(o, Tensor):
             raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(o).__name__}")
+        if o._device is not operands[0]._device:
+            check_device(operands[0], o)
     return _einsum(equation, list(operands))

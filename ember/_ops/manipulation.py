@@ -17,7 +17,7 @@ from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, parse_size, broadcast_shapes_or_raise, grad_for
 from ._core import type_name as _cap
 from .shape import make_view, permute
-from .._backend import array_module as _xp, as_strided as _as_strided, asarray_like as _like
+from .._backend import array_module as _xp, as_strided as _as_strided, asarray_like as _like, is_device_array as _is_dev
 
 __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'tile', 'movedim', 'moveaxis', 'gather',
            'scatter', 'scatter_add', 'scatter_reduce', 'index_select', 'index_add', 'index_copy', 'index_fill',
@@ -30,13 +30,14 @@ from ._core import needs_grad as _ng  # noqa: E402  (grad mode on and some tenso
 
 def _c(a, dtype=None):
     """``a`` as a C-contiguous array owning its memory (0-d stays 0-d, unlike np.ascontiguousarray)."""
-    if type(a) is not np.ndarray:
-        if isinstance(a, (np.generic, int, float, bool, complex)):
-            a = np.asarray(a, dtype=dtype)
-        elif dtype is not None:                 # a device array (CuPy has no implicit conversion)
+    if type(a) is np.ndarray:
+        if dtype is not None:
             a = a.astype(dtype, copy=False)
-    elif dtype is not None:
-        a = a.astype(dtype, copy=False)
+    elif _is_dev(a):                            # a device array (CuPy has no implicit conversion)
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+    else:
+        a = np.asarray(a, dtype=dtype)
     return a if a.flags.c_contiguous and a.flags.owndata else a.copy(order='C')
 
 
@@ -191,8 +192,12 @@ def repeat(self, *sizes):
     return t
 
 
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, *args, **kwargs):
+    """``tile(x, dims)``; as a method also ``x.tile(2, 1)`` (dims as separate ints)."""
+    dims = kwargs.pop('dims') if 'dims' in kwargs else (args[0] if len(args) == 1 else args)
+    if kwargs:
+        raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    dims = (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(dims)
     nd = input._data.ndim
     if len(dims) < nd:
         dims = (1,) * (nd - len(dims)) + dims
@@ -208,7 +213,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError('repeats has to be Long or Int tensor')
         if r.size and r.min() < 0:
             raise RuntimeError('repeats can not be negative')
-        return _wrap(np.repeat(_xp(r).arange(r.size, dtype=r.dtype), r.reshape(-1)), input.dtype, input._device)
+        return _wrap(_repeat_arange(r.reshape(-1), r.size).astype(r.dtype, copy=False), input.dtype, input._device)
     x = input
     if dim is None:
         x = x.reshape(-1)
@@ -235,8 +240,19 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if r.size and r.min() < 0:
         raise RuntimeError('repeats can not be negative')
     _same_device(input, repeats)
-    idx = _wrap(np.repeat(_xp(r).arange(n), r), D.int64, input._device)
+    idx = _wrap(_repeat_arange(r, n).astype(np.int64, copy=False), D.int64, input._device)
     return index_select(x, d, idx)
+
+
+def _repeat_arange(r, n):
+    """``repeat(arange(n), r)``: CuPy's repeat takes no array of repeats, so on the device each
+    output position finds its source by a search in the running total."""
+    if type(r) is np.ndarray:
+        return np.repeat(np.arange(n, dtype=r.dtype), r)
+    xp = _xp(r)
+    c = xp.cumsum(r)
+    total = int(c[-1]) if n else 0              # the output's length (one synchronisation)
+    return xp.searchsorted(c, xp.arange(total), side='right')
 
 
 def movedim(input, source, destination):

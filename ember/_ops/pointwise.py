@@ -247,7 +247,11 @@ def _rtruediv(self, other):
 
 
 def _device_of(a, b):
-    return a._device if isinstance(a, Tensor) else b._device
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor) and b._device is not a._device and a._device.type == 'cpu':
+            return b._device        # a 0-d CPU tensor joined b's CUDA op as a number
+        return a._device
+    return b._device
 
 
 # ---------------------------------------------------------------- mul / div

@@ -278,7 +278,9 @@ def orthogonal_(tensor, gain=1, generator=None):
         if rows < cols:
             q = q.T
         from .._ops.creation import as_tensor
-        tensor.view_as(flattened).copy_(as_tensor(np.ascontiguousarray(q), dtype=tensor.dtype))
+        from .._backend import array_module
+        tensor.view_as(flattened).copy_(as_tensor(array_module(q).ascontiguousarray(q), dtype=tensor.dtype,
+                                                   device=tensor.device))
         tensor.mul_(gain)
     return tensor
 

@@ -629,8 +629,15 @@ class Optimizer:
             state = state_of[p]
             if len(state) == 0:
                 self._new_state(group, p, state, names)
+            dev = p._device
             for lst, name in zip(lists, names):
-                lst.append(state[name])
+                v = state[name]
+                vd = getattr(v, '_device', dev)
+                if vd is not dev and vd != dev and v._data.ndim:   # (0-d CPU scalars, e.g. NAdam's mu_product,
+                    # stay on the CPU as in torch); e.g. the model was moved after its state was made
+                    raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two '
+                                       f'devices, {dev} and {vd}!')
+                lst.append(v)
             steps.append(state['step'])
         if group.get('capturable'):
             for p in params:

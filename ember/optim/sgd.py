@@ -78,6 +78,9 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
                 buf = _wrap(g.copy(), param.dtype, param._device)
                 momentum_buffer_list[i] = buf
             else:
+                if buf._device is not param._device and buf._device != param._device:
+                    raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two '
+                                       f'devices, {param._device} and {buf._device}!')
                 b = buf._data
                 b *= momentum
                 _add_alpha_(b, g, 1 - dampening)

@@ -73,11 +73,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
     bias = None
     if is_causal:
-        keep = C.ones(L, S, dtype=D.bool_).tril(diagonal=0)
-        bias = C.zeros(L, S, dtype=query.dtype).masked_fill_(keep.logical_not(), float('-inf'))
+        keep = C.ones(L, S, dtype=D.bool_, device=query.device).tril(diagonal=0)
+        bias = C.zeros(L, S, dtype=query.dtype, device=query.device).masked_fill_(keep.logical_not(), float('-inf'))
     if attn_mask is not None:
         if attn_mask.dtype is D.bool_:
-            m = C.zeros(attn_mask.shape, dtype=query.dtype).masked_fill_(attn_mask.logical_not(), float('-inf'))
+            m = C.zeros(attn_mask.shape, dtype=query.dtype, device=query.device).masked_fill_(attn_mask.logical_not(), float('-inf'))
         else:
             m = attn_mask
         bias = m if bias is None else m + bias       # with is_causal, both apply (as torch)
@@ -246,8 +246,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         v = static_v
     if add_zero_attn:
         zero_attn_shape = (bsz * num_heads, 1, head_dim)
-        k = cat([k, C.zeros(zero_attn_shape, dtype=k.dtype)], dim=1)
-        v = cat([v, C.zeros(zero_attn_shape, dtype=v.dtype)], dim=1)
+        k = cat([k, C.zeros(zero_attn_shape, dtype=k.dtype, device=k.device)], dim=1)
+        v = cat([v, C.zeros(zero_attn_shape, dtype=v.dtype, device=v.device)], dim=1)
         if attn_mask is not None:
             attn_mask = pad(attn_mask, (0, 1))
         if key_padding_mask is not None:

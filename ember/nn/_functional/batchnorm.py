@@ -15,7 +15,7 @@ Example:
 import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
-from ._util import need_tensor, not_implemented, xp_of, contig, arr
+from ._util import need_tensor, not_implemented, contig
 
 __all__ = ['batch_norm', 'instance_norm', 'group_norm']
 

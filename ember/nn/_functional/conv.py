@@ -19,7 +19,7 @@ from ..._backend import sliding_window_view
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
-from ._util import need_tensor, not_implemented, xp_of, contig, arr
+from ._util import need_tensor, not_implemented, xp_of, contig
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
            'unfold', 'fold']

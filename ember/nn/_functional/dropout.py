@@ -27,7 +27,7 @@ def _check_p(p):
 def _mask(input, p, shape):
     """The scaled keep-mask (0 or 1/(1-p)) of ``shape``, in the input's dtype."""
     dt = input._data.dtype
-    keep = _gen(None).random(shape, dtype=np.float32) >= np.float32(p)
+    keep = _gen(None, input._device).random(shape, dtype=np.float32) >= np.float32(p)
     m = keep.astype(dt)
     m *= dt.type(1.0 / (1.0 - p))
     return _wrap(m, input.dtype, input._device)
@@ -41,7 +41,7 @@ def _apply(input, p, training, inplace, shape):
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_cap(input.dtype)}")
     if p == 1:
-        m = _wrap(np.zeros(shape, dtype=input._data.dtype), input.dtype, input._device)
+        m = _wrap(np.zeros_like(input._data, shape=shape), input.dtype, input._device)
     else:
         m = _mask(input, p, shape)
     return input.mul_(m) if inplace else P.mul(input, m)
@@ -129,7 +129,7 @@ def _alpha(input, p, training, inplace, shape):
         return input
     if p == 1:
         return input.mul_(0) if inplace else input * 0
-    keep = _wrap((_gen(None).random(shape, dtype=np.float32) >= np.float32(p)).astype(input._data.dtype),
+    keep = _wrap((_gen(None, input._device).random(shape, dtype=np.float32) >= np.float32(p)).astype(input._data.dtype),
                  input.dtype, input._device)
     a = 1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p)) ** 0.5
     b = keep.add(-1).mul_(_ALPHA * a).add_(_ALPHA * a * p)     # (keep - 1) * alpha' + alpha' * p, alpha' = alpha*a

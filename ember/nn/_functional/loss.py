@@ -17,7 +17,8 @@ from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, as_array, sum_to, broadcast_shapes_or_raise
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P, softmax as SM
-from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, xp_of, contig, arr
+from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, \
+    xp_of, arr
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']

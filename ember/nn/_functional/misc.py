@@ -71,8 +71,8 @@ _MODES = ('nearest', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area', 'near
 _LINEAR = {'linear': 3, 'bilinear': 4, 'trilinear': 5}
 
 
-def _index(n):
-    return C.tensor(np.asarray(n, dtype=np.int64))
+def _index(n, x):
+    return C.tensor(np.asarray(n, dtype=np.int64), device=x.device)
 
 
 def _resample_nearest(x, dim, out, scale, exact):
@@ -81,7 +81,7 @@ def _resample_nearest(x, dim, out, scale, exact):
     s = np.float32(scale)
     src = np.floor(((j + 0.5) * s) if exact else (j * s)).astype(np.int64)
     src = np.minimum(src, n_in - 1)
-    return x.index_select(dim, _index(src))
+    return x.index_select(dim, _index(src, x))
 
 
 def _resample_linear(x, dim, out, scale, align_corners):
@@ -99,9 +99,9 @@ def _resample_linear(x, dim, out, scale, align_corners):
     lam = (src - i0).astype(f)
     shape = [1] * x.dim()
     shape[dim] = out
-    l1 = C.tensor(lam.reshape(shape), dtype=x.dtype)
-    l0 = C.tensor((f(1) - lam).reshape(shape), dtype=x.dtype)
-    return x.index_select(dim, _index(i0)) * l0 + x.index_select(dim, _index(i1)) * l1
+    l1 = C.tensor(lam.reshape(shape), dtype=x.dtype, device=x.device)
+    l0 = C.tensor((f(1) - lam).reshape(shape), dtype=x.dtype, device=x.device)
+    return x.index_select(dim, _index(i0, x)) * l0 + x.index_select(dim, _index(i1, x)) * l1
 
 
 def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
@@ -212,7 +212,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     need_tensor('rrelu', input)
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    a = C.empty(input.shape, dtype=input.dtype).uniform_(lower, upper)
+    a = C.empty(input.shape, dtype=input.dtype, device=input.device).uniform_(lower, upper)
     out = P.where(input >= 0, input, input * a)
     if inplace:
         with grad_mode.no_grad():

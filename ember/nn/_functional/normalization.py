@@ -11,7 +11,7 @@ import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, result_dtype
 from ..._ops import pointwise as P
-from ._util import need_tensor, not_implemented, xp_of, contig, arr
+from ._util import need_tensor, not_implemented, arr
 
 __all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance']
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._backend import asarray_like, scatter_add
-from ._util import need_tensor, xp_of, contig, arr
+from ._util import need_tensor, xp_of, contig
 
 __all__ = ['pad']
 

@@ -19,18 +19,18 @@ from ..._ops._core import record, backward_op
 from ..._ops import pointwise as P
 from ..._ops import linalg as L
 from ..._ops.creation import tensor as _tensor
-from ._util import need_tensor, not_implemented, xp_of, contig, arr
-
-def _like(a, like):
-    """Host array ``a`` (an index or divisor made from the geometry) on ``like``'s device."""
-    return a if type(like) is np.ndarray else asarray_like(a, like)
-
+from ._util import need_tensor, not_implemented, xp_of, contig
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
            'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
            'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d', 'adaptive_max_pool2d',
            'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
            'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d']
+
+
+def _like(a, like):
+    """Host array ``a`` (an index or divisor made from the geometry) on ``like``'s device."""
+    return a if type(like) is np.ndarray else asarray_like(a, like)
 
 
 def _tup(v, k, name, fname):

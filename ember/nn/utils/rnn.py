@@ -156,7 +156,7 @@ def _pack_padded(input, lengths, batch_first):
                            f'but got {lens[0]}')
     batch_sizes = [sum(1 for n in lens if n > t) for t in range(lens[0])]
     data = E.cat([input[t, :bs] for t, bs in enumerate(batch_sizes)], 0)
-    return data, E.tensor(batch_sizes, dtype=E.int64)
+    return data, E.tensor(batch_sizes, dtype=E.int64, device="cpu")     # always on the CPU, as in torch
 
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
@@ -211,7 +211,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         steps.append(parts[0] if len(parts) == 1 else E.cat(parts, 0))
         off += bs
     padded = E.stack(steps, 1 if batch_first else 0)
-    lengths = E.tensor([sum(1 for bs in batch_sizes if bs > b) for b in range(batch)], dtype=E.int64)
+    lengths = E.tensor([sum(1 for bs in batch_sizes if bs > b) for b in range(batch)], dtype=E.int64, device="cpu")
     unsorted_indices = sequence.unsorted_indices
     if unsorted_indices is not None:
         batch_dim = 0 if batch_first else 1

@@ -46,14 +46,26 @@ def _wrap(r):
         return ndarray._of(_np.asarray(r))
     if t is tuple or t is list:
         return t(_wrap(v) for v in r)
+    if isinstance(r, tuple):            # NumPy's named results (SlogdetResult, QRResult, ...)
+        return t(*[_wrap(v) for v in r])
     return r
+
+
+def _root(a):
+    """The array that owns ``a``'s memory (through views and as_strided's DummyArray bases)."""
+    while True:
+        b = a.base
+        if isinstance(b, _np.ndarray):
+            a = b
+        elif b is not None and isinstance(getattr(b, 'base', None), _np.ndarray):
+            a = b.base
+        else:
+            return a
 
 
 def _account(a):
     """Charge the array's root buffer to the installed allocator once, for as long as it lives."""
-    root = a
-    while isinstance(root.base, _np.ndarray):
-        root = root.base
+    root = _root(a)
     key = id(root)
     held = _owners.get(key)
     if held is not None and held[0]() is root:
@@ -111,9 +123,7 @@ class ndarray(_Mixin):
     @property
     def data(self):
         """The allocator's pointer plus this view's offset into its root buffer."""
-        root = self._a
-        while isinstance(root.base, _np.ndarray):
-            root = root.base
+        root = _root(self._a)
         off = self._a.__array_interface__['data'][0] - root.__array_interface__['data'][0]
         mem = self._mem
         return cuda.memory.MemoryPointer(mem.mem, off) if mem is not None else None
