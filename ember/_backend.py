@@ -78,11 +78,33 @@ def asarray_like(values, like, dtype=None):
     return values if dtype is None else values.astype(dtype, copy=False)
 
 
+# the dtypes CuPy's atomic scatter kernels take (cupy.add.at / cupyx.scatter_*)
+_SCATTER_DTYPES = {'add': {'int32', 'int64', 'uint32', 'uint64', 'float16', 'float32', 'float64'},
+                   'max': {'int32', 'int64', 'uint32', 'uint64', 'float32', 'float64'}}
+
+
+def widened_scatter(kind, target, index, values, fn):
+    """Run ``fn(target, index, values)`` (a CuPy scatter of ``kind`` 'add' or 'max'/'min') on a
+    dtype CuPy's atomics take: bool/int8/uint8/int16 go through int64, float16 (for max/min)
+    through float32, and the result is cast back into ``target``. Returns True when it did."""
+    if target.dtype.name in _SCATTER_DTYPES['add' if kind == 'add' else 'max']:
+        return False
+    wide = target.astype(np.float32 if target.dtype.kind == 'f' else np.int64)
+    v = values.astype(wide.dtype) if hasattr(values, 'astype') else values
+    fn(wide, index, v)
+    if target.dtype.kind == 'b':
+        wide = wide != 0
+    target[...] = wide.astype(target.dtype)
+    return True
+
+
 def scatter_add(target, index, values):
     """``target[index] += values`` with repeated indices accumulated (NumPy's ``add.at``)."""
     xp = array_module(target)
     if xp is np:
         np.add.at(target, index, values)
+    elif widened_scatter('add', target, index, values, scatter_add):
+        return
     elif hasattr(xp.add, 'at'):         # CuPy >= 13
         xp.add.at(target, index, values)
     else:
@@ -104,3 +126,18 @@ def data_ptr(arr):
     if type(arr) is _ND:
         return arr.__array_interface__['data'][0]
     return arr.data.ptr
+
+
+def accumulate(ufunc, x, axis):
+    """``ufunc.accumulate(x, axis)`` for maximum/minimum. CuPy has no ufunc.accumulate, so on the
+    device it is a log-step scan: ceil(log2 n) passes, each combining every element with the one
+    2**k places before it (the right-hand side is computed in full before it is stored)."""
+    if type(x) is np.ndarray:
+        return ufunc.accumulate(x, axis=axis)
+    xp = array_module(x)
+    r = xp.ascontiguousarray(xp.moveaxis(x, axis, -1))
+    n, k = r.shape[-1], 1
+    while k < n:
+        r[..., k:] = ufunc(r[..., k:], r[..., :-k])
+        k *= 2
+    return xp.moveaxis(r, -1, axis)

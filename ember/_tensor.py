@@ -371,13 +371,13 @@ class Tensor:
 
     def numpy(self, *, force=False):
         """The tensor's NumPy array, sharing memory with it."""
-        if self._rg and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        if self._device.type != 'cpu':
+        if self._device.type != 'cpu':      # (torch checks the device first)
             if not force:
                 raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
                                 'copy the tensor to host memory first.')
             return self._host()
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def _host(self):

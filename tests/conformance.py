@@ -17,6 +17,9 @@ torch = pytest.importorskip('torch')
 import ember  # noqa: E402
 
 LIBS = (torch, ember)
+# tests of what PyTorch's CPU build answers ("Torch not compiled with CUDA enabled", ...)
+cpu_build_only = pytest.mark.skipif(torch.cuda.is_available() or ember.cuda.is_available(),
+                                    reason="PyTorch CPU-build behaviour; this machine has CUDA")
 DEVICE = ['cpu']        # the device test bodies run on (set per test by conftest's ember_device)
 if hasattr(torch.backends, 'cuda'):     # on a GPU: compare exact float32 arithmetic, not TF32
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -122,7 +125,13 @@ def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=No
         rtol, atol = max(rtol, 2e-5), max(atol, 2e-5)
     # (with tests/fake_cupy and no real GPU, torch runs on the CPU as the reference)
     tdev = dev if dev == 'cpu' or torch.cuda.is_available() else 'cpu'
-    out = {torch: _run_on(torch, tdev, body, args, kwargs), ember: _run_on(ember, dev, body, args, kwargs)}
+    tcpu = None
+    if tdev != 'cpu':
+        # torch on the CPU first: a body that fails there is compared with that error, not run on
+        # the GPU, where torch reports bad indices as a device-side assert that poisons the process
+        tcpu = _run_on(torch, 'cpu', body, args, kwargs)
+    out = {torch: tcpu if tcpu is not None and _bad_index(tcpu) else _run_on(torch, tdev, body, args, kwargs),
+           ember: _run_on(ember, dev, body, args, kwargs)}
     (tk, tv), (ek, ev) = out[torch], out[ember]
     if tk == 'err' and 'not compiled with CUDA' in str(tv) and ember.cuda.is_available():
         pytest.skip('the body asks torch for CUDA, which this torch build lacks (fake CuPy run)')
@@ -139,12 +148,30 @@ def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=No
     if tdev != dev:
         tplain = _on_device_type(tplain, 'any')
     _compare(tplain, _to_plain(ev, ember), rtol, atol, check_grad_flag=check_grad_flag)
-    if dev != 'cpu':
+    if dev != 'cpu' and (tcpu is None or _same_on_both(tcpu, tplain, rtol, atol)):
+        # (only where torch itself answers the same on both devices: is_cuda, type strings and
+        # isinstance checks legitimately differ)
         ck, cv = _run_on(ember, 'cpu', body, args, kwargs)
         if ck == 'ok':
             _compare(_on_device_type(_to_plain(cv, ember), 'any'), _to_plain(ev, ember), rtol, atol,
                      path='ember on cpu vs ember on ' + dev, check_grad_flag=check_grad_flag)
     return tv, ev
+
+
+def _bad_index(result):
+    """torch on the CPU refused an out-of-range index (which torch on CUDA turns into an assert)."""
+    kind, v = result
+    return kind == 'err' and (isinstance(v, IndexError) or 'out of bounds' in str(v) or 'out of range' in str(v))
+
+
+def _same_on_both(tcpu, tplain_dev, rtol, atol):
+    if tcpu[0] != 'ok':
+        return False
+    try:
+        _compare(_on_device_type(_to_plain(tcpu[1], torch), 'any'), tplain_dev, rtol, atol)
+        return True
+    except AssertionError:
+        return False
 
 
 def _on_device_type(plain, dev):

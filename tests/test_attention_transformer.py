@@ -36,7 +36,7 @@ def compare_module(make, call, inputs, rtol=1e-4, atol=1e-5, eval_mode=True):
         if eval_mode:
             m.eval()
         if lib is torch:
-            ref['sd'] = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+            ref['sd'] = {k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
         else:
             res = m.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
             assert repr(res) == '<All keys matched successfully>'
@@ -342,7 +342,7 @@ def test_transformer_encoder_trains_like_torch(both):
             warnings.simplefilter('ignore')
             model = Model()
         if lib is torch:
-            ref['sd'] = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+            ref['sd'] = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
         else:
             model.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
         opt = lib.optim.Adam(model.parameters(), lr=1e-2)
@@ -381,8 +381,8 @@ def test_inference_under_no_grad_matches_torch_fast_path(both):
         mha.eval()
         enc.eval()
         if lib is torch:
-            ref['a'] = {k: v.numpy().copy() for k, v in mha.state_dict().items()}
-            ref['e'] = {k: v.numpy().copy() for k, v in enc.state_dict().items()}
+            ref['a'] = {k: v.cpu().numpy().copy() for k, v in mha.state_dict().items()}
+            ref['e'] = {k: v.cpu().numpy().copy() for k, v in enc.state_dict().items()}
         else:
             mha.load_state_dict({k: ember.tensor(v) for k, v in ref['a'].items()})
             enc.load_state_dict({k: ember.tensor(v) for k, v in ref['e'].items()})

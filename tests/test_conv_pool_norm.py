@@ -45,7 +45,7 @@ def run_layer(make, *inputs, dtype=np.float32, train_steps=1, extra=None):
     def body(lib):
         m = make(lib)
         if lib is torch:
-            ref['sd'] = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+            ref['sd'] = {k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
         else:
             res = m.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
             assert repr(res) == '<All keys matched successfully>'

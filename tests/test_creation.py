@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conformance import run_both, torch
+from conformance import run_both, torch, cpu_build_only
 import ember
 
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
@@ -805,6 +805,7 @@ def test_seed_S08_factory_cpu_device(both, fn):
     both(lambda lib: (getattr(lib, fn)(2, device='cpu').device, getattr(lib, fn)(2, device=lib.device('cpu')).is_cuda))
 
 
+@cpu_build_only
 @pytest.mark.parametrize('make', [
     lambda lib: lib.zeros(2, device='cuda'), lambda lib: lib.tensor([1.], device='cuda'),
     lambda lib: lib.ones(2, device='cuda:0'), lambda lib: lib.arange(3, device='cuda'),

@@ -36,7 +36,7 @@ MODES = {
 
 def copy_weights(ref, lib, m):
     if lib is torch:
-        ref['sd'] = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+        ref['sd'] = {k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
     else:
         res = m.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
         assert repr(res) == '<All keys matched successfully>'

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conformance import run_both, torch
+from conformance import run_both, torch, cpu_build_only
 import ember
 
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
@@ -301,6 +301,7 @@ def test_to_requires_grad_tracks(both):
     both(body)
 
 
+@cpu_build_only
 @pytest.mark.parametrize('make', [
     lambda lib: lib.zeros(2).to('cuda'), lambda lib: lib.zeros(2).cuda(), lambda lib: lib.zeros(2).to('cuda:0'),
     lambda lib: lib.zeros(2).to(lib.device('cuda')), lambda lib: lib.zeros(2).to(device='cuda', dtype=lib.int64),
@@ -312,6 +313,7 @@ def test_seed_S08_cuda_conversion_raises(both, make):
     assert isinstance(e, AssertionError) and str(e) == 'Torch not compiled with CUDA enabled'
 
 
+@cpu_build_only
 @pytest.mark.parametrize('make', [lambda lib: lib.zeros(2).to(0), lambda lib: lib.device(1),
                                   lambda lib: lib.zeros(2).cuda(0)], ids=['to', 'device', 'cuda'])
 def test_int_device_without_accelerator(both, make):
@@ -319,6 +321,7 @@ def test_int_device_without_accelerator(both, make):
     assert str(e) == 'Cannot access accelerator device when none is available.'
 
 
+@cpu_build_only
 def test_type_to_cuda_legacy_string(both):
     _, e = run_both(lambda lib: lib.zeros(2).type('torch.cuda.FloatTensor'))
     assert str(e).startswith('Cannot initialize CUDA without ATen_cuda library.')

@@ -242,6 +242,8 @@ def as_tensor(data, dtype=None, device=None):
     dev = as_device(device) if device is not None else None
     if isinstance(data, Tensor):
         return data.to(device=dev, dtype=dt) if (dt or dev) else data
+    if dev is None and _default_dev[0] is not CPU:     # set_default_device applies to non-tensor data
+        dev = _default_dev[0]
     if isinstance(data, np.ndarray) and (dev is None or dev is CPU):
         t = from_numpy(data)
         return t if dt is None or dt is t.dtype else t.to(dt)
@@ -769,8 +771,8 @@ def _to_type(self, t):
         return to(self, dev, dt)
     if isinstance(t, D.dtype):
         return to(self, t)
-    if isinstance(t, _LegacyMeta):
-        return to(self, t._dtype)
+    if isinstance(t, _LegacyMeta):            # torch.FloatTensor names a CPU type
+        return to(self, CPU, t._dtype)
     raise TypeError(f'type(): invalid type {t!r}')
 
 
@@ -818,7 +820,7 @@ def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
         if want.type != devtype:
             raise RuntimeError(f'legacy constructor expects device type: {devtype} but device type: {want.type} '
                                f'was passed')
-    dev = as_device(device)
+    dev = as_device(device) if device is not None else CPU    # legacy types are CPU types
     if len(args) == 0:
         return _wrap(_on(np.empty((0,), dt.np), dev), dt, dev)
     if len(args) == 1 and isinstance(args[0], Tensor):

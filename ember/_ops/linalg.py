@@ -224,9 +224,19 @@ def _record(cls, t, a, b):
 
 
 def _np_product(xa, xb):
+    if type(xa) is not np.ndarray and xa.dtype.kind in 'biu':
+        _no_integer_gemm(xa, xb)
     if xa.dtype == np.float16:
         return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)
     return np.matmul(xa, xb)
+
+
+def _no_integer_gemm(xa, xb):
+    """torch's CUDA build has no integer matrix products (cuBLAS has none): the same refusal."""
+    from .. import _dtype as _D
+    kernel = ('dot' if xa.ndim == 1 and xb.ndim == 1 else 'addmv_impl_cuda' if xb.ndim == 1 else
+              'baddbmm_cuda' if xa.ndim >= 3 else 'addmm_cuda')
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{_D._FROM_NP[xa.dtype]._legacy[:-6]}\'')
 
 
 # ---------------------------------------------------------------- the ops

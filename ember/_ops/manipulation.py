@@ -12,6 +12,7 @@ Example:
 """
 import warnings
 import numpy as np
+from .._backend import widened_scatter
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, parse_size, broadcast_shapes_or_raise, grad_for
@@ -64,6 +65,9 @@ def _ufunc_at(ufunc, r, idx, v):
         return
     import cupyx
     v = np.broadcast_to(v, r[idx].shape) if hasattr(v, 'shape') else v
+    if ufunc is not np.multiply and widened_scatter('add' if ufunc is np.add else 'max', r, idx, v,
+                                                    lambda w, i, x: _ufunc_at(ufunc, w, i, x)):
+        return
     if ufunc is np.add:
         cupyx.scatter_add(r, idx, v)
     elif ufunc is np.maximum:

@@ -377,6 +377,8 @@ def _div_rounded(input, other, mode, out, name=None):
 
 
 def _int_zero_check(xb):
+    if is_device_array(xb):     # torch's CUDA kernels do not check (and a check would synchronise)
+        return
     if bool(np.any(xb == 0)):
         raise RuntimeError('ZeroDivisionError')
 
@@ -419,11 +421,22 @@ def remainder(input, other, *, out=None):
         if rt is D.bool_:
             raise _not_implemented('remainder_cpu', rt)
         _int_zero_check(xb)
-    r = as_array(_compute(np.remainder, input, other, xa, xb)).astype(rt.np, copy=False)
+    if rt._cat == 2 and is_device_array(xa if is_array(xa) else xb):
+        r = _device_float_remainder(input, other, xa, xb)
+    else:
+        r = as_array(_compute(np.remainder, input, other, xa, xb)).astype(rt.np, copy=False)
     t = _wrap(r, rt, _device_of(input, other))
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
         _record_rem(t, input, other, rt, _rem_bw, _rem_scalar_bw, 'floor')
     return _finish(t, out)
+
+
+def _device_float_remainder(input, other, xa, xb):
+    """Python's modulus from fmod, which is exact: CuPy's float remainder computes
+    a - b * floor(a / b), which loses the answer for large |a| (torch's CUDA kernel is exact)."""
+    r = _compute(np.fmod, input, other, xa, xb)
+    fix = (r != 0) & ((r < 0) != (xb < 0))
+    return np.where(fix, r + xb, r).astype(r.dtype, copy=False)
 
 
 def fmod(input, other, *, out=None):

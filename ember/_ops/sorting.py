@@ -13,6 +13,7 @@ Example:
     indices=tensor([1, 2, 0]))
 """
 import numpy as np
+from .._backend import accumulate
 from .. import _dtype as D
 from .. import return_types as _rt
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
@@ -351,12 +352,12 @@ def _cumext(input, dim, is_max, out):
     if x.ndim == 0 or x.size == 0:
         v, i = x.copy(), _xp(x).zeros(x.shape, np.int64)
     else:
-        v = (np.fmax if False else (np.maximum if is_max else np.minimum)).accumulate(x, axis=d)
+        v = accumulate(np.maximum if is_max else np.minimum, x, d)
         mask = x == v
         if x.dtype.kind == 'f':
             mask |= np.isnan(x)
         ar = _xp(x).arange(x.shape[d]).reshape([-1 if k == d else 1 for k in range(x.ndim)])
-        i = np.maximum.accumulate(np.where(mask, ar, 0), axis=d)
+        i = accumulate(np.maximum, np.where(mask, ar, 0), d)
     vt = _wrap(_c(v), input.dtype, input._device)
     it = _wrap(_c(i, dtype=np.int64), D.int64, input._device)
     if _ng(input):
@@ -456,8 +457,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     start[..., 1:] = s[..., 1:] != s[..., :-1]
     end = xp.ones(s.shape, bool)
     end[..., :-1] = start[..., 1:]
-    first = np.maximum.accumulate(np.where(start, ar, 0), axis=-1)
-    last = np.flip(np.minimum.accumulate(np.flip(np.where(end, ar, n), -1), axis=-1), -1)
+    first = accumulate(np.maximum, np.where(start, ar, 0), -1)
+    last = np.flip(accumulate(np.minimum, np.flip(np.where(end, ar, n), -1), -1), -1)
     length = last - first + 1
     best = np.argmax(length, axis=-1)[..., None]
     pos_last = np.take_along_axis(last, best, -1)
