@@ -25,6 +25,10 @@ timeout 150 python3 -m pytest -p no:cacheprovider -rfEs tests/test_cuda.py tests
   "tests/test_seed_autograd.py::test_seed_S19_gpu_case" $(ls tests/test_cuda_*.py 2>/dev/null | grep -v allocator) \
   2>&1 | tee "$OUT/cuda_tests.txt" | tail -25
 
+echo "== the demo and the quickstart on cuda"
+timeout 90 python3 -m ember demo --device cuda --plot "$OUT/demo_loss.png" 2>&1 | tail -4 | tee "$OUT/demo.txt"
+timeout 120 python3 -m pytest -p no:cacheprovider tests/test_run_script.py 2>&1 | tail -3 | tee -a "$OUT/demo.txt"
+
 echo "== GPU benchmark"
 timeout 100 python3 bench/bench_gpu.py 2>&1 | tee "$OUT/bench_gpu.txt" | tail -8
 
