@@ -135,7 +135,7 @@ def accumulate(ufunc, x, axis):
     if type(x) is np.ndarray:
         return ufunc.accumulate(x, axis=axis)
     xp = array_module(x)
-    r = xp.ascontiguousarray(xp.moveaxis(x, axis, -1))
+    r = xp.moveaxis(x, axis, -1).copy()         # a copy: the scan writes in place
     n, k = r.shape[-1], 1
     while k < n:
         r[..., k:] = ufunc(r[..., k:], r[..., :-k])

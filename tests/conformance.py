@@ -159,9 +159,11 @@ def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=No
 
 
 def _bad_index(result):
-    """torch on the CPU refused an out-of-range index (which torch on CUDA turns into an assert)."""
-    kind, v = result
-    return kind == 'err' and (isinstance(v, IndexError) or 'out of bounds' in str(v) or 'out of range' in str(v))
+    """torch on the CPU refused the body. On CUDA, torch checks many such inputs (indices out of
+    range, BCE inputs outside [0, 1], bad multinomial weights, one_hot classes) inside kernels,
+    as device-side asserts that poison the process for every later test: compare with the CPU's
+    error instead."""
+    return result[0] == 'err'
 
 
 def _same_on_both(tcpu, tplain_dev, rtol, atol):

@@ -200,6 +200,11 @@ def _rebuild(a):
     return ndarray._of(a)
 
 
+def _same(a):
+    """A fake array over ``a`` that shares its memory accounting (the same device buffer)."""
+    return ndarray._of(a)
+
+
 class _Function:
     """A NumPy function used as a CuPy one: fake arrays unwrapped, NumPy arrays refused."""
     __slots__ = ('_f', '_convert')
@@ -210,10 +215,13 @@ class _Function:
 
     def __call__(self, *args, **kwargs):
         if self._convert:
+            host = bool(args) and type(args[0]) is _np.ndarray
             args = tuple(a._a if type(a) is ndarray else a for a in args)
             r = self._f(*args, **kwargs)
-            if type(r) is _np.ndarray and args and r is args[0]:
+            if host and r is args[0]:
                 r = r.copy()          # a host array handed over is copied to the "device"
+            elif type(r) is _np.ndarray and args and r is args[0]:
+                return _same(r)       # CuPy returns the same device array, no copy
             return _wrap(r)
         return _wrap(self._f(*_unwrap(args), **_unwrap(kwargs)))
 
