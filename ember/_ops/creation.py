@@ -720,7 +720,10 @@ def to(self, *args, **kwargs):
     if dt is self.dtype and dev is self._device and not copy:
         return self
     if dev is self._device:
-        arr = self._data.astype(dt.np, copy=True)
+        src = self._data
+        if dev is not CPU and src.dtype.kind == 'f' and dt._cat == 1 and dt.itemsize < 8:
+            src = src.astype(np.int64)      # the GPU saturates float -> small int; torch wraps, as the CPU does
+        arr = src.astype(dt.np, copy=True)
     elif dev is CPU:
         arr = self._host().astype(dt.np, copy=True)
     else:

@@ -109,6 +109,10 @@ def _check_bounds(a, np_idx):
         if _is_arr(i) and i.dtype == bool:
             ax += max(i.ndim, 1)
             continue
+        if type(i) is int and ax < a.ndim and not -a.shape[ax] <= i < a.shape[ax]:
+            # (CuPy raises too, with its own wording and axis count: raise NumPy's, mapped to torch's)
+            raise _index_error(IndexError(f'index {i} is out of bounds for axis {ax} with size {a.shape[ax]}'),
+                               a.shape, np_idx)
         if _is_arr(i) and i.size and ax < a.ndim:
             n = a.shape[ax]
             if bool(((i < -n) | (i >= n)).any()):
@@ -126,7 +130,7 @@ def _index_error(e, shape, np_idx=()):
     m = re.match(r'too many indices for array: array is (\d+)-dimensional', msg)
     if m:
         return IndexError(f'too many indices for tensor of dimension {m.group(1)}')
-    m = re.match(r'index (-?\d+) is out of bounds for axis (\d+) with size (\d+)', msg)
+    m = re.match(r'[Ii]ndex (-?\d+) is out of bounds for axis (\d+) with size (\d+)', msg)
     if m:
         bad, axis, size = int(m.group(1)), int(m.group(2)), m.group(3)
         dim = axis
@@ -241,7 +245,7 @@ def getitem(self, idx):
         # an int splits the index arrays from each other for NumPy (their dims go first), not for torch
         first, second = _basic_first(np_idx)
         return getitem(getitem(self, first), second)
-    if not basic and type(self._data) is not np.ndarray:
+    if type(self._data) is not np.ndarray:
         _check_bounds(self._data, np_idx)
     try:
         r = self._data[np_idx]
@@ -339,7 +343,7 @@ def setitem(self, idx, value):
     if not isinstance(value, (Tensor, int, float, bool, np.number, np.bool_)):
         t = type(value)
         name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
-        raise TypeError(f"can't assign a {name} to a {self.type()}")
+        raise TypeError(f"can't assign a {name} to a torch.{self.dtype._legacy}")     # (the CPU name, on CUDA too)
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self.dtype)
     np_idx, basic = _convert(idx, self._data)
@@ -354,6 +358,12 @@ def setitem(self, idx, value):
     check_inplace(self)
     if isinstance(value, Tensor) and value._device is not self._device and (basic or value._data.ndim == 0):
         value = value.to(self._device)      # torch: a write through a view copies across devices
+    if (not basic and isinstance(value, Tensor) and value.dtype is not self.dtype and self._device.type == 'cuda'
+            and any(_is_arr(i) and i.dtype == bool for i in np_idx)):
+        # torch's CUDA masked write takes no cast (its CPU one does)
+        from ._core import type_name
+        raise RuntimeError(f'Index put requires the source and destination dtypes match, got '
+                           f'{type_name(self.dtype)} for the destination and {type_name(value.dtype)} for the source.')
     if _gm.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         if basic:
             # a write through a view: the base's history becomes CopySlices, as in torch

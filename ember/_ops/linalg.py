@@ -224,7 +224,7 @@ def _record(cls, t, a, b):
 
 
 def _np_product(xa, xb):
-    if type(xa) is not np.ndarray and xa.dtype.kind in 'biu':
+    if type(xa) is not np.ndarray and xa.dtype.kind in 'biu' and xa.size and xb.size:
         _no_integer_gemm(xa, xb)
     if xa.dtype == np.float16:
         return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)
