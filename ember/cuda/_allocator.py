@@ -618,26 +618,23 @@ class CachingAllocator:
 # ---------------------------------------------------------------------------------------- summary table
 def _summary(stats, device, abbreviated=False):
     """torch.cuda.memory_summary's table (torch/cuda/memory.py), with ember in the title."""
-    def fmt_size(sz, pref_sz):
-        prefixes = ['B  ', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+    def scaled(n, pref, prefixes, limit, base):
+        """n in the unit that keeps ``pref`` (the column's peak) under ``limit``."""
         prefix = prefixes[0]
         for new_prefix in prefixes[1:]:
-            if pref_sz < 768 * 1024:
+            if pref < limit:
                 break
             prefix = new_prefix
-            sz //= 1024
-            pref_sz /= 1024
+            n //= base
+            pref /= base
+        return n, prefix
+
+    def fmt_size(sz, pref_sz):
+        sz, prefix = scaled(sz, pref_sz, ['B  ', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 768 * 1024, 1024)
         return f'{sz:6d} {prefix}'
 
     def fmt_count(cnt, pref_cnt):
-        prefixes = [' ', 'K', 'M']
-        prefix = prefixes[0]
-        for new_prefix in prefixes[1:]:
-            if pref_cnt < 750 * 1000:
-                break
-            prefix = new_prefix
-            cnt //= 1000
-            pref_cnt /= 1000
+        cnt, prefix = scaled(cnt, pref_cnt, [' ', 'K', 'M'], 750 * 1000, 1000)
         return f'{cnt:7d} {prefix} '
 
     metrics = [('allocated_bytes', 'Allocated memory', fmt_size), ('active_bytes', 'Active memory', fmt_size),
