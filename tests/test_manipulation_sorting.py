@@ -66,12 +66,15 @@ VALUE_CASES = {
                             lib.diag_embed(x, -1, 0, 2), x.diagonal(), x.diagonal(1), x.diagonal(-1, 1, 0),
                             lib.diagonal(x.reshape(2, 3, 2), 0, 0, 2), x.trace()),
     'tri': lambda lib, x: (x.tril(), x.triu(1), lib.tril(x, -1), lib.triu(x.reshape(2, 2, 3), -1)),
-    'sort': lambda lib, x: (x.sort(), lib.sort(x, 0, descending=True), x.argsort(1, True), x.msort(),
-                            lib.sort(x, stable=True, dim=0)),
+    # (ties: torch documents their order as unspecified unless stable=True, and its CUDA sort differs
+    # from its CPU one there, so the unstable calls get distinct keys as topk does)
+    'sort': lambda lib, x: _distinct(lib, x, lambda y: (y.sort(), lib.sort(y, 0, descending=True), y.argsort(1, True),
+                                                       y.msort())) + (lib.sort(x, stable=True, dim=0),),
     'topk': lambda lib, x: _distinct(lib, x, lambda x: (x.topk(2), lib.topk(x, 2, 0, largest=False), x.kthvalue(2), x.kthvalue(3, 0, True))),
     'cum': lambda lib, x: (x.cumprod(1), lib.cummax(x, 0), x.cummin(1)),
-    'median': lambda lib, x: (x.median(), x.median(1), lib.median(x, 0, True), x.mode(1),
-                              lib.aminmax(x), lib.aminmax(x, dim=1, keepdim=True)),
+    # (median/mode indices among equal values are unspecified in torch's docs)
+    'median': lambda lib, x: _distinct(lib, x, lambda y: (y.median(), y.median(1), lib.median(y, 0, True))) +
+                             (x.mode(1).values, lib.aminmax(x), lib.aminmax(x, dim=1, keepdim=True)),
     'count': lambda lib, x: (lib.count_nonzero(x), x.count_nonzero(0), x.count_nonzero((0, 1))),
     'diff': lambda lib, x: (x.diff(), lib.diff(x, 2, 0), x.diff(prepend=x[:, :1], append=x[:, -1:])),
     'unique': lambda lib, x: (lib.unique(x.round()), x.round().unique(return_inverse=True, return_counts=True),
@@ -171,8 +174,9 @@ def test_bool_and_uint8():
     def body(lib):
         b = lib.tensor([[True, False, True], [False, False, True]])
         u = lib.tensor([[3, 1, 2], [1, 1, 0]], dtype=lib.uint8)
-        return (b.flip(0), b.roll(1), b.gather(1, _i(lib, [[2, 0]])), u.sort(), u.topk(2), b.tril(), u.cumprod(1),
-                b.count_nonzero(), u.unique(return_counts=True), b.diff(), u.diag(), u.trace(), b.argsort(1))
+        return (b.flip(0), b.roll(1), b.gather(1, _i(lib, [[2, 0]])), u.sort(stable=True), u.topk(2).values, b.tril(),
+                u.cumprod(1), b.count_nonzero(), u.unique(return_counts=True), b.diff(), u.diag(), u.trace(),
+                b.argsort(stable=True, dim=1))
     run_both(body)
 
 
