@@ -50,6 +50,8 @@ def test_seed_S01_cpu_build_answers():
                  lambda lib: lib.cuda.get_device_capability(),
                  lambda lib: lib.cuda.mem_get_info()):
         run_both(call, match='Torch not compiled with CUDA enabled')
+    run_both(lambda lib: lib.ones(2).pin_memory(), match='Cannot access accelerator device when none is available')
+    run_both(lambda lib: lib.ones(2).is_pinned())
 
 
 def test_cuda_module_has_torch_api():
@@ -114,6 +116,11 @@ def test_seed_S08_tensors_move_between_devices():
         s = g * lib.tensor(2.)                  # a 0-d CPU tensor joins a CUDA op as a number
         assert s.is_cuda and s.tolist() == [6., 8.]
         assert float(g.sum()) == 7.0 and g.sum().item() == 7.0
+        p = c.pin_memory()
+        assert p.is_pinned() and not c.is_pinned() and p is not c and p.tolist() == c.tolist()
+        assert p.to('cuda', non_blocking=True).is_cuda
+        with pytest.raises(RuntimeError, match='only dense CPU tensors can be pinned'):
+            g.pin_memory()
 
 
 @needs_cuda

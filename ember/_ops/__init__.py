@@ -134,6 +134,8 @@ def _restride(self, v):
 # creation and conversion
 _T.to = C.to
 _T.cpu = C.cpu
+_T.pin_memory = C.pin_memory
+_T.is_pinned = C.is_pinned
 _T.cuda = C.cuda
 _T.clone = C.clone
 _T.contiguous = C.contiguous

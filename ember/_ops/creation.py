@@ -744,6 +744,26 @@ def cpu(self, memory_format=None):
     return to(self, CPU)
 
 
+def pin_memory(self, device=None):
+    """A copy in page-locked host memory, for fast copies to the GPU. (ember's host arrays are
+    NumPy's; the copy is marked pinned, as torch's answers say, but the memory is ordinary.)"""
+    from .. import cuda as _cuda
+    if not _cuda.is_available():
+        raise RuntimeError('Cannot access accelerator device when none is available.')
+    if self._device.type != 'cpu':
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    t = _wrap(self._data.copy(), self.dtype, CPU)
+    t._ex()['pinned'] = True
+    if _gm.enabled and self._rg:
+        record(_clone_bw, t, (self,))
+    return t
+
+
+def is_pinned(self, device=None):
+    e = self._extra
+    return bool(e and e.get('pinned'))
+
+
 def cuda(self, device=None, non_blocking=False, memory_format=None):
     # an int index goes through ember.device, which refuses it without an accelerator as torch does
     return to(self, as_device('cuda' if device is None else device if not isinstance(device, int) else
