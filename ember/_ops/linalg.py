@@ -182,6 +182,8 @@ def _product_bw(node, g):
                 n, k = sa
                 rows = _prod(sb[:-2]) * sb[-1]
                 ga = matmul(g.mT.reshape(rows, n).mT, b.mT.reshape(rows, k))
+            elif d1 == 2 and d2 == 2:              # mm: the gradient in a's layout, as torch
+                ga = _mat1_grad(g, b, a is not None and _col_major(a._data))
             else:
                 ga = sum_to(matmul(g, b.mT), sa)
         if want_b:
@@ -189,6 +191,8 @@ def _product_bw(node, g):
                 k, p = sb
                 rows = _prod(sa[:-1])
                 gb = matmul(a.reshape(rows, k).mT, g.reshape(rows, p))
+            elif d1 == 2 and d2 == 2:
+                gb = _mat2_grad(g, a, b is not None and _col_major(b._data))
             else:
                 gb = sum_to(matmul(a.mT, g), sb)
     return ga, gb
@@ -343,7 +347,7 @@ ger = outer
 @backward_op('AddmmBackward0')
 def _addmm_bw(node, g):
     m1, m2 = node.saved()
-    s_in, d_in, beta, alpha = node._args
+    s_in, d_in, beta, alpha, col1, col2 = node._args
     n_in, n1, n2 = node.next_functions
     gi = g1 = g2 = None
     if n_in[0] is not None:
@@ -351,14 +355,36 @@ def _addmm_bw(node, g):
         if gi.dtype is not d_in:
             gi = gi.to(d_in)
     if n1[0] is not None:
-        g1 = matmul(g, m2.mT)
+        g1 = _mat1_grad(g, m2, col1)
         if alpha != 1:
             g1 = g1 * alpha
     if n2[0] is not None:
-        g2 = matmul(m1.mT, g)
+        g2 = _mat2_grad(g, m1, col2)
         if alpha != 1:
             g2 = g2 * alpha
     return gi, g1, g2
+
+
+def _col_major(x):
+    """Whether a 2-D array is laid out column-major, by torch's test (strides (1, rows) in
+    elements): a transposed view such as ``linear``'s ``weight.t()``."""
+    st = x.strides
+    it = x.itemsize
+    return st[0] == it and st[1] == x.shape[0] * it
+
+
+def _mat1_grad(g, m2, col):
+    """d(m1 @ m2)/d(m1) given g, in m1's layout as torch's mm_mat1_backward: a column-major m1
+    gets ``(m2 @ g^T)^T``, so that the gradient of a transposed view is contiguous once
+    transposed back."""
+    return matmul(m2, g.mT).mT if col else matmul(g, m2.mT)
+
+
+def _mat2_grad(g, m1, col):
+    """d(m1 @ m2)/d(m2) in m2's layout (torch's mm_mat2_backward): for linear's ``weight.t()``
+    the product is computed as ``(g^T @ m1)^T``, whose transpose back to the weight is
+    contiguous (the plain ``m1^T @ g`` made ``.grad`` a transposing copy: ~20x a plain copy)."""
+    return matmul(g.mT, m1).mT if col else matmul(m1.mT, g)
 
 
 def _expand_check(shape, target, dt):
@@ -410,7 +436,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if alpha != 1:
         r = r * dt.np.type(alpha)
     if beta != 0:
-        r = r + (xi if beta == 1 else xi * dt.np.type(beta))
+        xb = xi if beta == 1 else xi * dt.np.type(beta)
+        if r.shape == target and r.dtype == xb.dtype:
+            r += xb             # r is the product's fresh array: no second (n, m) allocation
+        else:
+            r = r + xb
     elif r.shape != target:
         r = np.broadcast_to(r, target)
     r = np.ascontiguousarray(r, dtype=dt.np) if type(r) is np.ndarray else \
@@ -418,7 +448,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     t = _wrap(r, dt, input._device)
     if _gm.enabled and (input._rg or mat1._rg or mat2._rg):
         record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),
-               (xi.shape, input.dtype, beta, alpha))
+               (xi.shape, input.dtype, beta, alpha, mat1._rg and _col_major(x1), mat2._rg and _col_major(x2)))
     return _finish(t, out)
 
 
