@@ -124,6 +124,18 @@ def test_seed_S08_tensors_move_between_devices():
 
 
 @needs_cuda
+def test_cpu_scalar_tensor_in_cuda_ops_gets_its_gradient_on_the_cpu():
+    for lib in _libs():
+        s = lib.tensor(2., requires_grad=True)
+        x = lib.ones(3, device='cuda', requires_grad=True)
+        y = (s * x) + (x / s) - s ** x
+        assert y.is_cuda
+        y.sum().backward()
+        assert s.grad.device.type == 'cpu' and x.grad.is_cuda
+        assert abs(s.grad.item() - (3. - 3 / 4. - 3.)) < 1e-5     # x - x / s**2 - x * s**(x-1), summed
+
+
+@needs_cuda
 def test_seed_S08_factories_and_default_device():
     for lib in _libs():
         for t in (lib.zeros(2, device='cuda'), lib.ones(2, 3, device='cuda:0'), lib.rand(4, device='cuda'),

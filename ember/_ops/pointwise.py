@@ -168,6 +168,8 @@ def add(input, other, *, alpha=1, out=None):
             return t if out is None else _finish(t, out)
     t = _fast(input, other, _operator.add) if alpha == 1 else None
     if t is None:
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
@@ -199,6 +201,8 @@ def sub(input, other, *, alpha=1, out=None, _rsub=None):
                                    'Use the `^` or `logical_xor()` operator instead.')
             raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not supported. '
                                'If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.')
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
@@ -281,6 +285,8 @@ def mul(input, other, *, out=None):
     """input * other, broadcast."""
     t = _fast(input, other, _operator.mul)
     if t is None:
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         r = as_array(_compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb))
         if r.dtype is not rt.np:
@@ -311,6 +317,8 @@ def div(input, other, *, rounding_mode=None, out=None):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
         return _div_rounded(input, other, rounding_mode, out)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         # (a number operand divides as itself, not wrapped into the tensor's integer type)
@@ -354,6 +362,8 @@ def _record_not_implemented(t, name, *inputs):
 
 def _div_rounded(input, other, mode, out, name=None):
     _check_shapes(input, other)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, other)
     if rt is D.bool_:
         raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
@@ -416,6 +426,8 @@ def _record_rem(t, input, other, rt, cls, scalar_cls, mode):
 
 def remainder(input, other, *, out=None):
     """Python's modulus: the result has the sign of ``other``."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         if rt is D.bool_:
@@ -442,6 +454,8 @@ def _device_float_remainder(input, other, xa, xb):
 def fmod(input, other, *, out=None):
     """C's fmod: the result has the sign of ``input``."""
     _need_tensor('fmod', input, other)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         if rt is D.bool_:
@@ -506,6 +520,8 @@ def pow(input, exponent, *, out=None):
         if _gm.enabled and input._rg:
             record(_pow_scalar_bw, t, (input,), (input,), e)
         return _finish(t, out)
+    if isinstance(input, Tensor) and isinstance(exponent, Tensor) and input._device is not exponent._device:
+        input, exponent = check_device(input, exponent, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, exponent)
     if rt is D.bool_:
         raise _not_implemented('pow', rt)
@@ -585,6 +601,8 @@ def _maxmin(input, other, ufunc, cls, is_max, out):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
     xa, xb, rt = _operands(input, other)
     r = as_array(_compute(ufunc, input, other, xa, xb))
     t = _wrap(r, rt, input._device)
@@ -616,6 +634,8 @@ def _cmp(ufunc, name):
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(name, input, other)
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         r = as_array(_compute(ufunc, input, other, xa, xb))
         return _finish(_wrap(r, D.bool_, input._device), out)
@@ -662,6 +682,8 @@ def logical_not(input, *, out=None):
 
 def _bitwise(ufunc, name):
     def op(input, other, *, out=None):
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         if rt._cat == 2:
             raise _not_implemented(name + '_cpu', rt)
@@ -714,6 +736,8 @@ def where(condition, input=None, other=None, *, out=None):
         warnings.warn('where received a uint8 condition tensor. This behavior is deprecated and will be removed in a '
                       'future version of PyTorch. Use a boolean condition instead.', UserWarning, stacklevel=2)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         if rt._cat == 1:
             for v in (input, other):
@@ -1452,6 +1476,8 @@ def _binary(name, f, backward=None, kernel=None, to_float=True, node=None):
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(name, input, other)
+        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
+            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
         xa, xb, rt = _operands(input, other)
         if rt._cat < 2:
             if kernel is not None:

@@ -191,6 +191,9 @@ def _accumulate(var, g, create_graph, hooks=True):
         g = _leaf_hooks(var, g)
     if g.dtype is not var.dtype:
         g = g.to(var.dtype)
+    if g._device is not var._device:
+        # a 0-d CPU tensor that joined a CUDA op as a number gets its gradient on the CPU, as in torch
+        g = g.to(var._device)
     cur = var._grad
     if cur is None:
         if create_graph:
