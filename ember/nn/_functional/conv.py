@@ -6,6 +6,9 @@ primitives over that geometry (im2col through a strided view, one matrix product
 positions only) and ``_bwd_weight`` (x, gy -> gw). A transposed convolution is the same
 geometry read backwards: its forward is ``_bwd_input``, its input gradient ``_fwd``.
 
+For stride 1 and groups 1 (float32/64) a "flat-span" layout replaces the three primitives
+(``_fs_*``: long contiguous column runs and one big GEMM each; see the comment above them).
+
 Both record one ``ConvolutionBackward0`` node, as torch does. Its backward runs the
 primitives on the arrays when no graph is being built, and otherwise the same formulas written
 with ember ops (``unfold_nd``/``fold_nd`` -- Im2ColBackward0/Col2ImBackward0, each the other's
@@ -15,7 +18,7 @@ Example:
     >>> F.conv2d(ember.ones(1, 1, 4, 4), ember.ones(2, 1, 3, 3), padding=1).shape   # [1, 2, 4, 4]
 """
 import numpy as np
-from ..._backend import sliding_window_view
+from ..._backend import sliding_window_view, as_strided
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
@@ -105,6 +108,159 @@ def _bwd_weight(x, gy, g, G, wshape, cols=None):
     N, Cout = gy.shape[:2]
     gyg = gy.reshape(N, G, Cout // G, _prod(g.O))
     return np.matmul(gyg, cols.transpose(0, 1, 3, 2)).sum(0).reshape(wshape)
+
+
+# ---------------------------------------------------------------- the flat-span fast path (stride 1, groups 1)
+# Each sample's padded input is flattened (N, C, P), P = prod(Sp). For stride 1 the outputs of a
+# sample sit at flat offsets o . st (st: the strides of Sp in elements) and kernel position kk
+# adds kk . d . st: so one kernel position's inputs for all outputs of a sample are ONE
+# contiguous run of Lp = (O - 1) . st + 1 elements (the span of the outputs, with the
+# "garbage" positions between output rows that wrap into the padding). The columns
+# (C, *K, N, Lp) are then a copy of long contiguous runs (near memcpy speed; the
+# (N, C, *K, *O) layout copies runs of OW elements, ~5x slower per element), and
+#   forward          y  = W (Cout, C*K) @ cols (C*K, N*Lp)       one GEMM, garbage dropped
+#   weight gradient  gw = gl (Cout, N*Lp) @ cols.T                one GEMM (gl: gy, zeros at garbage)
+#   input gradient   z  = W.T @ gl, then prod(K) adds of contiguous runs (col2im)
+# Chosen when the garbage is small (Lp <= 1.6 prod(O)); float32/float64 only (BLAS GEMMs).
+_FS_GEOM = {}
+
+
+def _fs_geom(g):
+    key = (g.K, g.d, g.lo, g.hi, g.S, g.O)
+    r = _FS_GEOM.get(key)
+    if r is None:
+        k = len(g.K)
+        Sp = tuple(g.S[i] + g.lo[i] + g.hi[i] for i in range(k))
+        st = [1] * k
+        for i in range(k - 2, -1, -1):
+            st[i] = st[i + 1] * Sp[i + 1]
+        Lp = sum((g.O[i] - 1) * st[i] for i in range(k)) + 1
+        offs = tuple(sum(kk[i] * g.d[i] * st[i] for i in range(k)) for kk in np.ndindex(*g.K))
+        if len(_FS_GEOM) > 64:
+            _FS_GEOM.clear()
+        r = _FS_GEOM[key] = (Sp, tuple(st), Lp, _prod(Sp), offs)
+    return r
+
+
+# Scratch buffers for the big temporaries (columns, GEMM outputs). Allocating them fresh each
+# call costs more than the work: glibc hands blocks this size out through mmap, and the page
+# faults on first touch made L1's forward+backward ~3x slower (6.5 ms vs 2.3 ms with
+# MALLOC_MMAP_THRESHOLD_ raised). Host arrays only (CuPy has its own memory pool); a buffer is
+# given back only where nothing else can hold it; at most one per (shape, dtype), 128 MB in all.
+_POOL = {}
+_POOL_MAX = 128 << 20
+
+
+def _take(xp, shape, dtype):
+    if xp is np:
+        a = _POOL.pop((shape, dtype), None)
+        if a is not None:
+            return a
+    return xp.empty(shape, dtype=dtype)
+
+
+def _give(a):
+    if type(a) is not np.ndarray or a.base is not None or a.nbytes > _POOL_MAX // 2:
+        return
+    key = (a.shape, a.dtype)
+    _POOL[key] = a
+    if sum(v.nbytes for v in _POOL.values()) > _POOL_MAX:
+        for k in list(_POOL)[:-1]:
+            del _POOL[k]
+
+
+def _fs_ok(g, G, dtype):
+    if G != 1 or any(v != 1 for v in g.s) or dtype not in (np.float32, np.float64):
+        return False
+    return _fs_geom(g)[2] <= 1.6 * _prod(g.O)
+
+
+def _fs_pad(x, g):
+    """The zero-padded input flattened per sample: (N, C, P)."""
+    N, C = x.shape[:2]
+    k = len(g.K)
+    Sp, _, _, P, _ = _fs_geom(g)
+    if not (any(g.lo) or any(g.hi)):
+        return contig(x).reshape(N, C, P)
+    out = xp_of(x).zeros((N, C) + Sp, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(g.lo[i], g.lo[i] + g.S[i]) for i in range(k))] = x
+    return out.reshape(N, C, P)
+
+
+def _fs_cols(x, g):
+    """The columns (C*prod(K), N*Lp) of x (N, C, *S) in the flat-span layout (a pool buffer)."""
+    N, C = x.shape[:2]
+    Sp, st, Lp, P, offs = _fs_geom(g)
+    xpd = _fs_pad(x, g)
+    it = xpd.itemsize
+    k = len(g.K)
+    v = as_strided(xpd, (C,) + tuple(g.K) + (N, Lp),
+                   (P * it,) + tuple(g.d[i] * st[i] * it for i in range(k)) + (C * P * it, it))
+    cols = _take(xp_of(x), (C * len(offs), N * Lp), x.dtype)
+    cols.reshape(v.shape)[...] = v
+    return cols
+
+
+def _fs_fwd(x, w, g, bias=None, cols=None):
+    """y (N, Cout, *O) (+ bias) and the columns: one GEMM on the flat-span columns."""
+    N = x.shape[0]
+    Cout = w.shape[0]
+    if cols is None:
+        cols = _fs_cols(x, g)
+    _, st, Lp, _, _ = _fs_geom(g)
+    xp = xp_of(cols)
+    y = _take(xp, (Cout, cols.shape[1]), cols.dtype)
+    xp.matmul(w.reshape(Cout, -1), cols, out=y)                      # (Cout, N*Lp)
+    it = y.itemsize
+    yv = as_strided(y, (N, Cout) + tuple(g.O), (Lp * it, N * Lp * it) + tuple(s_ * it for s_ in st))
+    out = xp.empty((N, Cout) + tuple(g.O), dtype=y.dtype)
+    out[...] = yv                     # a plain copy, then the bias in place: 2x faster than one add
+    del yv
+    _give(y)
+    if bias is not None:
+        out += bias.reshape((Cout,) + (1,) * len(g.O))
+    return out, cols
+
+
+def _fs_gy(gy, g):
+    """gy (N, Cout, *O) spread into the flat-span layout (Cout, N*Lp), zeros at the garbage."""
+    N, Cout = gy.shape[:2]
+    _, st, Lp, _, _ = _fs_geom(g)
+    gl = _take(xp_of(gy), (Cout, N * Lp), gy.dtype)
+    gl.fill(0)
+    it = gl.itemsize
+    gv = as_strided(gl, (N, Cout) + tuple(g.O), (Lp * it, N * Lp * it) + tuple(s_ * it for s_ in st))
+    gv[...] = gy
+    return gl
+
+
+def _fs_bwd_weight(gl, cols, wshape):
+    return xp_of(gl).matmul(gl, cols.T).reshape(wshape)
+
+
+def _fs_bwd_input(gl, w, g, N):
+    """gx (N, C, *S): the adjoint of ``_fs_fwd`` in x -- one GEMM to flat-span columns, then
+    prod(K) adds of contiguous runs into the padded (C, N, P) buffer."""
+    k = len(g.K)
+    C = w.shape[1]
+    Sp, st, Lp, P, offs = _fs_geom(g)
+    xp = xp_of(gl)
+    z = _take(xp, (w.shape[1] * len(offs), gl.shape[1]), gl.dtype)
+    xp.matmul(w.reshape(w.shape[0], -1).T, gl, out=z)                   # (C*prod(K), N*Lp)
+    z4 = z.reshape(C, len(offs), N, Lp)
+    acc = _take(xp, (C, N, P), z.dtype)
+    acc.fill(0)
+    for j, off in enumerate(offs):
+        acc[:, :, off:off + Lp] += z4[:, j]
+    del z4
+    _give(z)
+    av = acc.reshape((C, N) + Sp)[(slice(None), slice(None)) +
+                                  tuple(slice(g.lo[i], g.lo[i] + g.S[i]) for i in range(k))]
+    gx = xp.empty((N, C) + tuple(g.S), dtype=acc.dtype)
+    gx[...] = av.swapaxes(0, 1)
+    del av
+    _give(acc)
+    return gx
 
 
 # ---------------------------------------------------------------- unfold_nd / fold_nd as ember ops
@@ -197,10 +353,23 @@ def _conv_bw(node, g):
             if want_w:
                 gw = _bwd_weight(ga, xa, geo, G, wa.shape)
         else:
-            if want_x:
-                gx = _bwd_input(ga, wa, geo, G, xa.shape[1])
-            if want_w:
-                gw = _bwd_weight(xa, ga, geo, G, wa.shape, cols)
+            if isinstance(cols, tuple) or (cols is None and _fs_ok(geo, G, ga.dtype)):   # flat-span path
+                gl = _fs_gy(ga, geo)
+                if want_x:
+                    gx = _fs_bwd_input(gl, wa, geo, ga.shape[0])
+                if want_w:
+                    c = cols[0] if cols is not None else _fs_cols(xa, geo)
+                    cols = None
+                    gw = _fs_bwd_weight(gl, c, wa.shape)
+                    _give(c)                          # nothing else holds the columns now
+                    del c
+                _give(gl)
+                del gl
+            else:
+                if want_x:
+                    gx = _bwd_input(ga, wa, geo, G, xa.shape[1])
+                if want_w:
+                    gw = _bwd_weight(xa, ga, geo, G, wa.shape, cols)
         if want_b:
             gb = ga.sum(axis=(0,) + tuple(range(2, ga.ndim)))
         gx, gw, gb = [None if r is None else _wrap(contig(r, dtype=dt.np), dt, dev)
@@ -300,10 +469,14 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
                                f'input size')
         geo = _Geom(K, s, d, lo, hi, S, O)
         x = input._data if not squeeze else input._data[None]
-        cols = _im2col(x, geo, G)
-        y = _fwd(x, weight._data, geo, G, cols)
-        if bias is not None:
-            y += bias._data.reshape((Cout,) + (1,) * k)
+        if _fs_ok(geo, G, x.dtype):
+            y, cols = _fs_fwd(x, weight._data, geo, None if bias is None else bias._data)
+            cols = (cols,)                            # tagged: the flat-span layout
+        else:
+            cols = _im2col(x, geo, G)
+            y = _fwd(x, weight._data, geo, G, cols)
+            if bias is not None:
+                y += bias._data.reshape((Cout,) + (1,) * k)
     else:
         op = _tuple(output_padding, k, 'output_padding')
         if C != ws[0]:
@@ -333,9 +506,12 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
     if squeeze:
         y = y[0]
     t = _wrap(contig(y, dtype=input.dtype.np), input.dtype, input._device)
-    if _gm.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
+    rec = _gm.enabled and (input._rg or weight._rg or (bias is not None and bias._rg))
+    if rec:
         record(_conv_bw, t, (input, weight, bias) if bias is not None else (input, weight), (input, weight),
                (geo, G, transposed, bias is not None, squeeze, cols if weight._rg else None))
+    if isinstance(cols, tuple) and not (rec and weight._rg):
+        _give(cols[0])                                # flat-span columns not kept: back to the pool
     return t
 
 
