@@ -52,7 +52,6 @@ from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones,
 from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
 from . import cuda
 from . import accelerator, backends  # noqa: E402  (torch.accelerator, torch.backends: used by scripts to pick a device)
-from . import viz  # noqa: E402  (ember.viz.make_dot, ember.viz.explain)
 from ._ops.pointwise import _operands as _unused  # noqa: F401
 
 from . import return_types
@@ -124,10 +123,28 @@ preserve_format = 'torch.preserve_format'
 channels_last = 'torch.channels_last'
 
 from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decompositions)
-from . import nn  # noqa: E402  (ember.nn: Module, layers, functional, init)
-from . import utils  # noqa: E402  (ember.utils.data: Dataset, DataLoader)
-from . import optim  # noqa: E402  (ember.optim: optimizers, lr_scheduler)
-from .serialization import save, load  # noqa: E402  (ember.save / ember.load: safe checkpoint files)
-from .summary import summary  # noqa: E402  (ember.summary(model, input_size): torchsummary-style table)
+
+# nn, optim, utils (data loading), viz, save/load and summary are imported on first use, as a
+# fraction of scripts need them and they are half of ember's import time:
+#   ember.nn (Module, layers, functional, init), ember.optim (optimizers, lr_scheduler),
+#   ember.utils.data (Dataset, DataLoader), ember.viz (make_dot, explain),
+#   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table)
+_LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization')
+_LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary'}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module('.' + name, __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module('.' + _LAZY_NAMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
