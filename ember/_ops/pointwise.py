@@ -42,6 +42,14 @@ def _operands(a, b):
     raise TypeError(f'expected at least one Tensor argument, got {type(a).__name__} and {type(b).__name__}')
 
 
+def _join_devices(a, b):
+    """A binary op's operands with a 0-d CPU tensor moved (differentiably) to the other's CUDA
+    device, as torch treats it as a number; other device mixes raise torch's error."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._device is not b._device:
+        return check_device(a, b, allow_cpu_scalar=True)
+    return a, b
+
+
 def _with_scalar(t, s, swapped):
     ts = type(s)
     if (ts is float or ts is int) and t.dtype._cat == 2:
@@ -168,8 +176,7 @@ def add(input, other, *, alpha=1, out=None):
             return t if out is None else _finish(t, out)
     t = _fast(input, other, _operator.add) if alpha == 1 else None
     if t is None:
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
@@ -201,8 +208,7 @@ def sub(input, other, *, alpha=1, out=None, _rsub=None):
                                    'Use the `^` or `logical_xor()` operator instead.')
             raise RuntimeError('Subtraction, the `-` operator, with a bool tensor is not supported. '
                                'If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.')
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
@@ -285,8 +291,7 @@ def mul(input, other, *, out=None):
     """input * other, broadcast."""
     t = _fast(input, other, _operator.mul)
     if t is None:
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         r = as_array(_compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb))
         if r.dtype is not rt.np:
@@ -317,8 +322,7 @@ def div(input, other, *, rounding_mode=None, out=None):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
         return _div_rounded(input, other, rounding_mode, out)
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+    input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         # (a number operand divides as itself, not wrapped into the tensor's integer type)
@@ -362,8 +366,7 @@ def _record_not_implemented(t, name, *inputs):
 
 def _div_rounded(input, other, mode, out, name=None):
     _check_shapes(input, other)
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+    input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
     if rt is D.bool_:
         raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
@@ -426,8 +429,7 @@ def _record_rem(t, input, other, rt, cls, scalar_cls, mode):
 
 def remainder(input, other, *, out=None):
     """Python's modulus: the result has the sign of ``other``."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+    input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         if rt is D.bool_:
@@ -454,8 +456,7 @@ def _device_float_remainder(input, other, xa, xb):
 def fmod(input, other, *, out=None):
     """C's fmod: the result has the sign of ``input``."""
     _need_tensor('fmod', input, other)
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+    input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
     if rt._cat < 2:
         if rt is D.bool_:
@@ -520,8 +521,7 @@ def pow(input, exponent, *, out=None):
         if _gm.enabled and input._rg:
             record(_pow_scalar_bw, t, (input,), (input,), e)
         return _finish(t, out)
-    if isinstance(input, Tensor) and isinstance(exponent, Tensor) and input._device is not exponent._device:
-        input, exponent = check_device(input, exponent, allow_cpu_scalar=True)   # (differentiably)
+    input, exponent = _join_devices(input, exponent)
     xa, xb, rt = _operands(input, exponent)
     if rt is D.bool_:
         raise _not_implemented('pow', rt)
@@ -601,8 +601,7 @@ def _maxmin(input, other, ufunc, cls, is_max, out):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-        input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+    input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
     r = as_array(_compute(ufunc, input, other, xa, xb))
     t = _wrap(r, rt, input._device)
@@ -634,8 +633,7 @@ def _cmp(ufunc, name):
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(name, input, other)
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         r = as_array(_compute(ufunc, input, other, xa, xb))
         return _finish(_wrap(r, D.bool_, input._device), out)
@@ -682,8 +680,7 @@ def logical_not(input, *, out=None):
 
 def _bitwise(ufunc, name):
     def op(input, other, *, out=None):
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         if rt._cat == 2:
             raise _not_implemented(name + '_cpu', rt)
@@ -736,8 +733,7 @@ def where(condition, input=None, other=None, *, out=None):
         warnings.warn('where received a uint8 condition tensor. This behavior is deprecated and will be removed in a '
                       'future version of PyTorch. Use a boolean condition instead.', UserWarning, stacklevel=2)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         if rt._cat == 1:
             for v in (input, other):
@@ -1476,8 +1472,7 @@ def _binary(name, f, backward=None, kernel=None, to_float=True, node=None):
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(name, input, other)
-        if isinstance(input, Tensor) and isinstance(other, Tensor) and input._device is not other._device:
-            input, other = check_device(input, other, allow_cpu_scalar=True)   # (differentiably)
+        input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
         if rt._cat < 2:
             if kernel is not None:

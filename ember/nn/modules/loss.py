@@ -259,28 +259,26 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 # ---------------------------------------------------------------- more losses
-class MarginRankingLoss(_Loss):
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and a +-1 target with a margin; ``_fn`` names its functional form."""
+    __constants__ = ['margin', 'reduction']
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return getattr(F, self._fn)(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairMarginLoss):
     r"""max(0, -y (x1 - x2) + margin)."""
-    __constants__ = ['margin', 'reduction']
-
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction='mean'):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+    _fn = 'margin_ranking_loss'
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     r"""1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1."""
-    __constants__ = ['margin', 'reduction']
-
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction='mean'):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+    _fn = 'cosine_embedding_loss'
 
 
 class TripletMarginLoss(_Loss):

@@ -600,6 +600,23 @@ class RNNCellBase(Module):
             self.register_parameter('bias_hh', None)
         self.reset_parameters()
 
+    def _batch(self, input, hx):
+        """RNNCell's and GRUCell's checks in torch's order, then a batch of one for unbatched input
+        and zeros for a missing hidden state: (input, hx, is_batched)."""
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f'{name}: Expected input to be 1D or 2D, got {input.dim()}D instead')
+        if hx is not None and hx.dim() not in (1, 2):
+            raise ValueError(f'{name}: Expected hidden to be 1D or 2D, got {hx.dim()}D instead')
+        is_batched = input.dim() == 2
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = _E().zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
+        elif not is_batched:
+            hx = hx.unsqueeze(0)
+        return input, hx, is_batched
+
     def extra_repr(self):
         s = '{input_size}, {hidden_size}'
         if 'bias' in self.__dict__ and self.bias is not True:
@@ -630,17 +647,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         E = _E()
-        if input.dim() not in (1, 2):
-            raise ValueError(f'RNNCell: Expected input to be 1D or 2D, got {input.dim()}D instead')
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f'RNNCell: Expected hidden to be 1D or 2D, got {hx.dim()}D instead')
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = E.zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
-        else:
-            hx = hx.unsqueeze(0) if not is_batched else hx
+        input, hx, is_batched = self._batch(input, hx)
         if self.nonlinearity == 'tanh':
             act = E.tanh
         elif self.nonlinearity == 'relu':
@@ -701,18 +708,7 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
-        E = _E()
-        if input.dim() not in (1, 2):
-            raise ValueError(f'GRUCell: Expected input to be 1D or 2D, got {input.dim()}D instead')
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f'GRUCell: Expected hidden to be 1D or 2D, got {hx.dim()}D instead')
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = E.zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
-        else:
-            hx = hx.unsqueeze(0) if not is_batched else hx
+        input, hx, is_batched = self._batch(input, hx)
         ret = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
         if not is_batched:
             ret = ret.squeeze(0)
