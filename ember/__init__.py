@@ -128,9 +128,10 @@ from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decomposition
 # fraction of scripts need them and they are half of ember's import time:
 #   ember.nn (Module, layers, functional, init), ember.optim (optimizers, lr_scheduler),
 #   ember.utils.data (Dataset, DataLoader), ember.viz (make_dot, explain),
-#   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table)
+#   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table),
+#   ember.compile (record a call once, replay it without per-op overhead: ember/_compile)
 _LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization')
-_LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary'}
+_LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile'}
 
 
 def __getattr__(name):

@@ -33,13 +33,23 @@ def cupy():
 
 def array_module(arr):
     """``numpy`` for host arrays (and scalars), ``cupy`` for device arrays."""
-    if type(arr) is _ND or _cupy is None or _cupy is False:
+    if type(arr) is _ND:
+        return np
+    if type(arr) is _traced_value:        # ember.compile is recording: array making is recorded
+        return _traced_namespace(arr)
+    if _cupy is None or _cupy is False:
         return np
     return _cupy if isinstance(arr, _cupy.ndarray) else np
 
 
+_traced_value = None        # ember._compile.trace.Value, once ember.compile is used
+_traced_namespace = None
+
+
 def module_for(device):
     """The namespace that makes arrays on ``device``."""
+    if _traced_namespace is not None:       # ember.compile is recording: array making is recorded
+        return _traced_namespace(None, np if device.type == 'cpu' else cupy())
     if device.type == 'cpu':
         return np
     cp = cupy()

@@ -62,6 +62,7 @@ class RemovableHandle:
         self.remove()
 
 
+_seen_by_compile = None       # set by ember.compile while it records a call
 _global_optimizer_pre_hooks = OrderedDict()
 _global_optimizer_post_hooks = OrderedDict()
 
@@ -410,6 +411,8 @@ class Optimizer:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             self, *_ = args
+            if _seen_by_compile is not None:    # ember.compile is recording: it guards on optimizers
+                _seen_by_compile(self)
             for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
                 result = pre_hook(self, args, kwargs)
                 if result is not None:

@@ -154,8 +154,10 @@ def _nll(input, target, weight, ignore_index, reduction, fname):
         t = t.astype(np.int64)
     m = t.shape[0]
     if m:
-        lo, hi = int(t.min()), int(t.max())
-        if lo >= 0 and hi < c and not lo <= ignore_index <= hi:
+        # one boolean read from the data (ember.compile guards on it: it holds batch after batch,
+        # where the minimum and maximum themselves change)
+        lo, hi = t.min(), t.max()
+        if (lo >= 0) & (hi < c) & ((lo > ignore_index) | (hi < ignore_index)):
             rows = xp_of(t).arange(m)                 # every target counts and is in range
             tv = t
         else:

@@ -78,6 +78,8 @@ def _typename(obj):
     return f'{module}.{qualname}'
 
 
+_seen_by_compile = None       # set by ember.compile while it records a call
+_attr_version = [0]           # counts attribute changes of any module (ember.compile's guards)
 _global_buffer_registration_hooks = OrderedDict()
 _global_module_registration_hooks = OrderedDict()
 _global_parameter_registration_hooks = OrderedDict()
@@ -288,6 +290,7 @@ class Module:
     def register_buffer(self, name, tensor, persistent=True):
         """Add a buffer (state that is not a parameter, e.g. BatchNorm's ``running_mean``).
         ``persistent=False`` keeps it out of :meth:`state_dict`."""
+        _attr_version[0] += 1
         if '_buffers' not in self.__dict__:
             raise AttributeError('cannot assign buffer before Module.__init__() call')
         elif not isinstance(name, str):
@@ -314,6 +317,7 @@ class Module:
 
     def register_parameter(self, name, param):
         """Add a parameter (a :class:`Parameter` or None), reachable as an attribute ``name``."""
+        _attr_version[0] += 1
         if '_parameters' not in self.__dict__:
             raise AttributeError('cannot assign parameter before Module.__init__() call')
         elif not isinstance(name, str):
@@ -342,6 +346,7 @@ class Module:
 
     def add_module(self, name, module):
         """Add a child module, reachable as an attribute ``name``."""
+        _attr_version[0] += 1
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f'{_typename(module)} is not a Module subclass')
         elif not isinstance(name, str):
@@ -719,6 +724,8 @@ class Module:
     def _wrapped_call_impl(self, *args, **kwargs):
         if self._compiled_call_impl is not None:
             return self._compiled_call_impl(*args, **kwargs)
+        if _seen_by_compile is not None:        # ember.compile is recording: it guards on modules
+            _seen_by_compile(self)
         return self._call_impl(*args, **kwargs)
 
     __call__ = _wrapped_call_impl
@@ -759,6 +766,8 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
+        _attr_version[0] += 1       # lets ember.compile's guards skip unchanged modules cheaply
+
         def remove_from(*dicts_or_sets):
             for d in dicts_or_sets:
                 if name in d:
@@ -824,6 +833,7 @@ class Module:
                     object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
+        _attr_version[0] += 1
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
@@ -1191,5 +1201,6 @@ class Module:
         return replica
 
     def compile(self, *args, **kwargs):
-        """torch.compile has no ember counterpart: the module runs eagerly."""
-        return None
+        """Compile this module's calls in place with :func:`ember.compile` (same arguments)."""
+        from ... import _compile
+        self._compiled_call_impl = _compile.compile(self._call_impl, *args, **kwargs)

@@ -1,0 +1,268 @@
+"""From a recorded tape to a straight-line Python function over backend arrays.
+
+The tape (see trace.py) lists every array operation of the recorded call. ``build`` keeps the
+instructions that the wanted results depend on (guards, random draws and writes are always kept),
+gives each kept value a local variable, and writes one Python function:
+
+    def program(inputs):
+        v0, v1 = inputs
+        v2 = F0(v0, v1)                     # np.matmul
+        if not _eq(v3, C1): raise GuardFailed
+        F2(v2, C3, out=(B0,))               # a ufunc into a buffer made once
+        return (v2,)
+
+Replaying it costs the NumPy calls themselves and nothing of ember's per-op work (argument
+checks, dtype promotion, tensor wrapping, graph recording, the backward engine's bookkeeping).
+
+Buffers: a ufunc whose result lives only inside the program (every reader is an elementwise
+ufunc, it is no output and is not saved) writes into a buffer allocated once for that
+instruction; when its input dies at that instruction and has the same shape and dtype, the
+result is written over the input instead (an elementwise chain runs in place in one buffer).
+
+Example:
+    >>> run = build(tape, inputs=[0, 1], outputs=[5]); (out,) = run([x, w])
+"""
+import math
+import operator
+
+import numpy as np
+
+from .trace import Ref, Instr, GuardFailed, _Method, _Attr, _identity
+
+_ND = np.ndarray
+
+
+def _eq(a, b):
+    if a == b:
+        return True
+    return a != a and b != b        # nan recorded, nan now
+
+
+def _dce(tape, wanted):
+    """The instructions needed for ``wanted`` value ids, in order."""
+    live = set(wanted)
+    keep = []
+    for ins in reversed(tape):
+        if ins.kind in ('guard', 'source') or ins.writes or any(o in live for o in ins.outs()):
+            keep.append(ins)
+            live.update(ins.uses)
+    keep.reverse()
+    return keep
+
+
+def _write_targets(ins):
+    """The value ids whose memory instruction ``ins`` writes into."""
+    if ins.kind != 'call' or not ins.writes:
+        return ()
+    out = ins.kwargs.get('out')
+    if out is not None:
+        acc = []
+        _collect(out, acc)
+        return acc
+    first = ins.args[0] if ins.args else None
+    return (first.id,) if type(first) is Ref else ()
+
+
+def _collect(x, acc):
+    if type(x) is Ref:
+        acc.append(x.id)
+    elif type(x) in (tuple, list):
+        for y in x:
+            _collect(y, acc)
+
+
+def inputs_written_before_guard(tape, input_ids):
+    """The input value ids whose memory (directly or through a view) an instruction writes into
+    before the last guard of ``tape``: a replay that fails that guard must put them back."""
+    inputs = set(input_ids)
+    roots = {i: {i} for i in inputs}
+    written, before_guard = set(), set()
+    for ins in tape:
+        if ins.kind == 'guard':
+            before_guard |= written
+            continue
+        for t in _write_targets(ins):
+            written |= roots.get(t, set()) & inputs
+        if ins.kind == 'call' and not _fresh_ufunc(ins):
+            # the result may be a view of any array argument: it shares their roots
+            r = set()
+            for u in ins.uses:
+                r |= roots.get(u, set())
+            for o in ins.outs():
+                roots[o] = roots.get(o, set()) | r
+    return before_guard
+
+
+def free_values(tape, outputs):
+    """The value ids that ``tape`` (pruned to what ``outputs`` need) reads but does not make, in
+    order of first use: what a program over that tape must be given."""
+    tape = _dce(tape, outputs)
+    made, free = set(), {}
+    for ins in tape:
+        for u in ins.uses:
+            if u not in made:
+                free.setdefault(u, None)
+        made.update(ins.outs())
+    for o in outputs:
+        if o not in made:
+            free.setdefault(o, None)
+    return list(free)
+
+
+def _fresh_ufunc(ins):
+    """A ufunc call (or reduction) without out=: its result is a new array, never a view."""
+    fn = ins.fn
+    if ins.kind != 'call' or 'out' in ins.kwargs or type(ins.out) is not int:
+        return False
+    if type(fn) is np.ufunc:
+        return True
+    return getattr(fn, '__name__', None) == 'reduce' and type(getattr(fn, '__self__', None)) is np.ufunc
+
+
+def _plan_buffers(tape, keep_out, values):
+    """{instruction index: ('buf', value id) or ('over', input id)} for ufuncs whose results stay
+    inside the program. ``keep_out``: ids that leave the program (outputs, saved, effects)."""
+    readers = {}
+    last_use = {}
+    for i, ins in enumerate(tape):
+        for u in ins.uses:
+            readers.setdefault(u, []).append(i)
+            last_use[u] = i
+    plan = {}
+    owned = set()           # values living in a buffer of the program (safe to overwrite once dead)
+    for i, ins in enumerate(tape):
+        if type(ins.fn) is not np.ufunc or not _fresh_ufunc(ins) or ins.fn.nout != 1:
+            continue
+        o = ins.out
+        a = values[o].a
+        if type(a) is not _ND or a.ndim == 0 or o in keep_out:
+            continue
+        rs = readers.get(o, ())
+        if not rs or not all(_fresh_ufunc(tape[j]) for j in rs):
+            continue
+        # overwrite an input that dies here (same shape and dtype, itself a buffer of ours)
+        over = None
+        for u in ins.uses:
+            if u in owned and last_use.get(u) == i and ins.uses.count(u) >= 1:
+                b = values[u].a
+                if b.shape == a.shape and b.dtype == a.dtype:
+                    over = u
+                    break
+        plan[i] = ('over', over) if over is not None else ('buf', o)
+        owned.add(o)
+    return plan
+
+
+class _Emitter:
+    def __init__(self):
+        self.consts = {}
+        self.glob = {'GuardFailed': GuardFailed, '_eq': _eq, 'slice': slice, 'Ellipsis': Ellipsis}
+        self._ids = {}
+
+    def const(self, x):
+        k = id(x)
+        name = self._ids.get(k)
+        if name is None:
+            name = f'C{len(self._ids)}'
+            self._ids[k] = name
+            self.glob[name] = x
+            self.consts[k] = x          # keeps x alive so that its id stays its own
+        return name
+
+    def expr(self, x):
+        t = type(x)
+        if t is Ref:
+            return f'v{x.id}'
+        if x is None or t is bool or t is int or t is str:
+            return repr(x)
+        if t is float:
+            return repr(x) if math.isfinite(x) else self.const(x)
+        if x is Ellipsis:
+            return '...'
+        if t is tuple:
+            return '(' + ''.join(self.expr(y) + ', ' for y in x) + ')'
+        if t is list:
+            return '[' + ', '.join(self.expr(y) for y in x) + ']'
+        if t is dict and all(type(k) is str for k in x):
+            return '{' + ', '.join(f'{k!r}: {self.expr(y)}' for k, y in x.items()) + '}'
+        if t is slice:
+            return f'slice({self.expr(x.start)}, {self.expr(x.stop)}, {self.expr(x.step)})'
+        return self.const(x)
+
+    def call(self, fn, args, kwargs):
+        parts = [self.expr(a) for a in args]
+        parts += [f'{k}={self.expr(v)}' for k, v in kwargs.items()]
+        return f'{self.const(fn)}({", ".join(parts)})'
+
+
+def _target(out):
+    if type(out) is int:
+        return f'v{out}'
+    return ', '.join(f'v{o}' if o is not None else '_' for o in out) + (',' if len(out) == 1 else '')
+
+
+def build(tape, inputs, outputs, values, buffers=True, name='program'):
+    """A function ``run(arrays) -> tuple`` replaying ``tape``: ``inputs`` are the value ids bound
+    to ``arrays`` in order, ``outputs`` the ids returned (an id may also be an input)."""
+    tape = _dce(tape, outputs)
+    em = _Emitter()
+    lines = [f'def {name}(inputs):']
+    if inputs:
+        lines.append('    ' + ''.join(f'v{i}, ' for i in inputs) + '= inputs')
+    plan = _plan_buffers(tape, set(outputs), values) if buffers else {}
+    bufs = []
+    for i, ins in enumerate(tape):
+        k = ins.kind
+        if k == 'guard':
+            (arg,) = ins.args
+            val = em.expr(arg) if ins.fn is _identity else f'{em.const(ins.fn)}({em.expr(arg)})'
+            lines.append(f'    if not _eq({val}, {em.const(ins.expected)}): raise GuardFailed')
+            continue
+        if k == 'copy':
+            lines.append(f'    v{ins.out} = {em.const(ins.fn)}({em.const(ins.args[0])})')
+            continue
+        p = plan.get(i)
+        if p is not None:
+            how, ref = p
+            if how == 'buf':
+                a = values[ins.out].a
+                buf = np.empty_like(a)
+                bufs.append(buf)
+                dest = em.const(buf)
+            else:
+                dest = f'v{ref}'
+            kw = dict(ins.kwargs)
+            kw['out'] = Ref(-1)      # placeholder, spelled below
+            c = em.call(ins.fn, ins.args, kw).replace('out=v-1', f'out={dest}')
+            lines.append(f'    v{ins.out} = {c}')
+            continue
+        fn = ins.fn
+        if fn is operator.getitem:
+            x, idx = ins.args
+            rhs = f'{em.expr(x)}[{em.expr(idx)}]'
+        elif fn is operator.setitem:
+            x, idx, val = ins.args
+            lines.append(f'    {em.expr(x)}[{em.expr(idx)}] = {em.expr(val)}')
+            continue
+        elif type(fn) is _Method and not fn.args:
+            x, *rest = ins.args
+            parts = [em.expr(a) for a in rest] + [f'{kk}={em.expr(v)}' for kk, v in ins.kwargs.items()]
+            rhs = f'{em.expr(x)}.{fn.name}({", ".join(parts)})'
+        elif type(fn) is _Attr:
+            rhs = f'{em.expr(ins.args[0])}.{fn.name}'
+        else:
+            rhs = em.call(fn, ins.args, ins.kwargs)
+        if ins.out is None:
+            lines.append(f'    {rhs}')
+        else:
+            lines.append(f'    {_target(ins.out)} = {rhs}')
+    lines.append('    return (' + ''.join(f'v{o}, ' for o in outputs) + ')')
+    src = '\n'.join(lines) + '\n'
+    code = compile(src, f'<ember.compile {name}>', 'exec')
+    ns = dict(em.glob)
+    exec(code, ns)
+    fn = ns[name]
+    fn.source = src
+    fn.buffers = bufs
+    fn.n_instructions = len(tape)
+    return fn
