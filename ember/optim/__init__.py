@@ -17,9 +17,15 @@ from .adagrad import Adagrad
 from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
+from .adadelta import Adadelta
+from .rprop import Rprop
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from ._adafactor import Adafactor
 
-__all__ = ['Adagrad', 'Adam', 'Adamax', 'AdamW', 'lr_scheduler', 'NAdam', 'Optimizer', 'RAdam', 'RMSprop', 'SGD']
+__all__ = ['Adafactor', 'Adadelta', 'Adagrad', 'Adam', 'Adamax', 'AdamW', 'ASGD', 'LBFGS', 'lr_scheduler', 'NAdam',
+           'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD']
 
 # torch.optim drops its submodule names (``torch.optim.adam`` is an AttributeError there; the
 # modules stay importable as ``torch.optim.adam``)
-del adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam  # noqa: F821
+del adadelta, adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam, rprop, asgd, lbfgs  # noqa: F821
