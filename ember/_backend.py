@@ -62,6 +62,12 @@ def is_device_array(arr):
     return type(arr) is not _ND and bool(_cupy) and isinstance(arr, _cupy.ndarray)
 
 
+def is_host(x):
+    """True for a NumPy array, also while ember.compile records it (as a traced value): for code
+    that picks a CPU-only algorithm, so that a recorded call computes what the eager one does."""
+    return type(x) is _ND or (type(x) is _traced_value and type(x.a) is _ND)
+
+
 def is_array(x):
     return type(x) is _ND or is_device_array(x)
 

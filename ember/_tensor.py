@@ -378,7 +378,10 @@ class Tensor:
             return self._host()
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self._data
+        d = self._data
+        if type(d) is not np.ndarray:       # (ember.compile recording: the array leaves ember; run eagerly)
+            raise AttributeError('Tensor.numpy() inside a compiled call')
+        return d
 
     def _host(self):
         d = self._data

@@ -46,7 +46,7 @@ __all__ = ['compile', 'OptimizedModule', 'reset', 'RECOMPILE_LIMIT']
 RECOMPILE_LIMIT = 8
 _UNDO_LIMIT = 1 << 20        # bytes copied per replay so that a failed guard can be undone
 _GUARD_FAILURE_LIMIT = 3
-_MODES = ('default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
+_MODES = ('default', 'lite', 'reduce-overhead', 'max-autotune-no-cudagraphs', 'max-autotune')
 _ALL = []               # every compiled callable (weakly), for reset()
 
 
@@ -64,7 +64,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend='inductor', mo
     if mode is not None and mode not in _MODES:
         raise RuntimeError(f'Unrecognized mode={mode}, should be one of: {", ".join(_MODES)}')
     if not callable(model):
-        raise RuntimeError('torch.compile() expects a callable (a function or an nn.Module)')
+        raise AssertionError(f'A callable function is expected, but {type(model)} is provided.')
     if disable:
         return model
     from ..nn import Module
@@ -276,6 +276,7 @@ def _activate(tr):
     _backend._traced_namespace = T.namespace_for
     Tensor._data = T._DATA_PROP
     Tensor._grad = T._GRAD_PROP
+    T.patch_numpy(True)
     T._ACTIVE = tr
 
 
@@ -284,6 +285,7 @@ def _deactivate(tr):
     from ..optim import optimizer as O
     from ..autograd import engine as E
     T._ACTIVE = None
+    T.patch_numpy(False)
     Tensor._data = T._SLOT
     Tensor._grad = T._GRAD_SLOT
     (E._run, M._seen_by_compile, O._seen_by_compile, _random._tracing, _backend._traced_value,

@@ -294,6 +294,7 @@ class Tracer:
     def __init__(self):
         self.tape = []              # list of Instr
         self.nvalues = 0
+        self.depth = 0
         self.values = {}            # id -> Value, for every value (the real arrays of the recording)
         self.inputs = []            # value ids bound at replay: ('arg', path) or ('ext', tensor)
         self.ext = {}               # id(tensor) -> _Ext
@@ -373,7 +374,11 @@ class Tracer:
         full = fn is not operator.setitem and kwargs.get('out') is not None and 'where' not in kwargs
         rargs = _unwrap(args, self)
         rkw = _unwrap(kwargs, self) if kwargs else {}
-        r = fn(*rargs, **rkw)
+        self.depth += 1             # NumPy's own calls inside fn are not recorded
+        try:
+            r = fn(*rargs, **rkw)
+        finally:
+            self.depth -= 1
         # a plain array (a constant of the program) that this call changed with traced data must be
         # made afresh at every replay: it is "lifted" to a value copied from its contents before
         for p, s in snaps:
@@ -424,7 +429,11 @@ class Tracer:
 
     def source(self, fn, args, kwargs):
         """A random draw: a fresh one at every replay."""
-        r = fn(*args, **kwargs)
+        self.depth += 1
+        try:
+            r = fn(*args, **kwargs)
+        finally:
+            self.depth -= 1
         out = self._wrap_result(r, [], [])
         self.tape.append(Instr('source', fn, args, kwargs, _out_ids(out), writes=True))
         return out
@@ -579,24 +588,68 @@ class _Namespace:
         self._mod = mod
 
     def __getattr__(self, name):
-        a = getattr(self._mod, name)
-        if isinstance(a, types.ModuleType):
-            r = _Namespace(a)
-        elif isinstance(a, (types.FunctionType, types.BuiltinFunctionType)) or \
-                type(a).__name__ == '_ArrayFunctionDispatcher':
-            force = name in _MAKERS
-
-            def r(*args, **kwargs):
-                return _tracer().call(a, args, kwargs, force=force, writes=a in _WRITING_FUNCTIONS)
-            r.__name__ = name
-        else:
+        a = _ORIGINAL.get(name, _NONE) if self._mod is np else _NONE
+        if a is _NONE:
+            a = getattr(self._mod, name)
+        if isinstance(a, type) or a is None or type(a) in (int, float, bool, str, np.dtype):
             r = a
+        elif callable(a):
+            r = _Recorder(a, name in _MAKERS)
+        else:                   # a submodule (np.lib, np.linalg) or a namespace-like object
+            r = _Namespace(a)
         setattr(self, name, r)
         return r
 
 
+class _Recorder:
+    """A function (or ufunc) of a backend namespace whose calls are recorded; its attributes
+    (``xp.add.at``) are recorders too."""
+    __slots__ = ('_f', '_force')
+
+    def __init__(self, f, force=False):
+        self._f, self._force = f, force
+
+    def __call__(self, *args, **kwargs):
+        tr = _tracer()
+        f = self._f
+        if tr.depth:
+            return f(*args, **kwargs)
+        return tr.call(f, args, kwargs, force=self._force, writes=f in _WRITING_FUNCTIONS or
+                       kwargs.get('out') is not None or getattr(f, '__name__', '') == 'at')
+
+    def __getattr__(self, name):
+        a = getattr(self._f, name)
+        return _Recorder(a) if callable(a) and not isinstance(a, type) else a
+
+
 _MAKERS = {'zeros', 'ones', 'empty', 'full', 'arange', 'eye', 'identity', 'array', 'asarray',
-           'ascontiguousarray', 'asanyarray', 'linspace', 'tri', 'indices', 'frombuffer'}
+           'ascontiguousarray', 'asanyarray', 'asfortranarray', 'linspace', 'tri', 'indices', 'frombuffer'}
+_NONE = object()
+# NumPy's own functions that make arrays do not dispatch on their arguments (np.asarray(value)
+# would turn a traced value into a plain array): while recording, numpy's attributes of these
+# names are recorders (patch_numpy), and the originals are kept here
+_ORIGINAL = {name: getattr(np, name) for name in sorted(_MAKERS)}
+
+
+def _numpy_recorder(name):
+    a = _ORIGINAL[name]
+
+    def make(*args, **kwargs):
+        tr = _ACTIVE
+        if tr is None or tr.depth:
+            return a(*args, **kwargs)
+        return tr.call(a, args, kwargs, force=True)
+    make.__name__ = name
+    return make
+
+
+_RECORDERS = {name: _numpy_recorder(name) for name in _ORIGINAL}
+
+
+def patch_numpy(on):
+    src = _RECORDERS if on else _ORIGINAL
+    for name, f in src.items():
+        setattr(np, name, f)
 _NS = {}
 
 
@@ -604,6 +657,8 @@ def namespace_for(v, mod=None):
     """The recording namespace for value ``v``'s backend (or for module ``mod``)."""
     if mod is None:
         mod = np if type(v.a) is _ND or isinstance(v.a, np.generic) else _backend.array_module(v.a)
+    if type(mod) is _Namespace:
+        return mod
     ns = _NS.get(mod)
     if ns is None:
         ns = _NS[mod] = _Namespace(mod)

@@ -1,0 +1,432 @@
+"""ember.compile: a compiled call gives eager ember's results, step after step, and never runs
+stale code (guards, eager fallback). The API is checked against torch.compile (backend='eager',
+which needs no C compiler)."""
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+torch = pytest.importorskip('torch')
+
+DEVICE_AXIS = False
+
+
+# ------------------------------------------------------------------ models and training loops
+def mlp():
+    return nn.Sequential(nn.Linear(3, 64), nn.ReLU(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def lenet():
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
+                         nn.ReLU(), nn.Linear(84, 10))
+
+
+def bn_dropout():
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Dropout(0.3),
+                         nn.Linear(4 * 10 * 10, 10))
+
+
+def encoder():
+    return nn.Sequential(nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True), nn.Flatten(),
+                         nn.Linear(16 * 6, 10))
+
+
+MODELS = {'mlp': (mlp, (16, 3)), 'lenet': (lenet, (4, 1, 28, 28)), 'bn_dropout': (bn_dropout, (4, 1, 12, 12)),
+          'encoder': (encoder, (3, 6, 16))}
+OPTIMIZERS = {'sgd_momentum': (ember.optim.SGD, dict(lr=0.05, momentum=0.9, weight_decay=1e-4)),
+              'adamw': (ember.optim.AdamW, dict(lr=1e-3))}
+
+
+def train(model_name, opt_name, compiled, steps=50):
+    """Losses and final state after ``steps`` training steps; ``compiled``: None, 'module' or 'step'."""
+    make, xshape = MODELS[model_name]
+    ember.manual_seed(0)
+    model = make()
+    opt_cls, kw = OPTIMIZERS[opt_name]
+    opt = opt_cls(model.parameters(), **kw)
+    crit = nn.CrossEntropyLoss()
+    net = ember.compile(model) if compiled == 'module' else model
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = crit(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    if compiled == 'step':
+        step = ember.compile(step)
+    rng = np.random.default_rng(1)
+    ember.manual_seed(5)            # the dropout masks: the same draws in the same order
+    losses = []
+    for _ in range(steps):
+        x = ember.tensor(rng.standard_normal(xshape).astype(np.float32))
+        y = ember.tensor(rng.integers(0, 10, xshape[0]))
+        losses.append(step(x, y).item())
+    state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    compiled_fn = net._compiled if compiled == 'module' else step if compiled == 'step' else None
+    return losses, state, grads, compiled_fn
+
+
+@pytest.mark.parametrize('model_name', list(MODELS))
+@pytest.mark.parametrize('opt_name', list(OPTIMIZERS))
+@pytest.mark.parametrize('compiled', ['module', 'step'])
+def test_training_equals_eager(model_name, opt_name, compiled):
+    ref_losses, ref_state, ref_grads, _ = train(model_name, opt_name, None)
+    losses, state, grads, fn = train(model_name, opt_name, compiled)
+    assert losses == ref_losses
+    for k in ref_state:
+        np.testing.assert_array_equal(state[k], ref_state[k], err_msg=k)
+    for a, b in zip(grads, ref_grads):
+        np.testing.assert_array_equal(a, b)
+    stats = fn.stats
+    if compiled == 'step' and opt_name == 'adamw':
+        # AdamW reads its step count as a Python number after updating parameters: eager, as designed
+        assert stats['eager'] >= 45
+    else:
+        assert stats['replayed'] >= 45, stats
+        assert stats['recorded'] <= 2, stats        # a first step with momentum creates state: recorded again
+
+
+def test_seed_mlp_step_records_then_replays():
+    """The seed's training step, compiled whole: SGD without momentum records once."""
+    ember.manual_seed(0)
+    model = mlp()
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    crit = nn.CrossEntropyLoss()
+
+    @ember.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = crit(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    x, y = ember.randn(8, 3), ember.randint(0, 10, (8,))
+    losses = [step(x, y).item() for _ in range(5)]
+    assert step.stats == {'recorded': 1, 'replayed': 4, 'eager': 0}
+    assert losses == sorted(losses, reverse=True)     # training on one batch: the loss falls
+    assert all(p.grad is not None for p in model.parameters())
+
+
+# ------------------------------------------------------------------ gradients through a compiled forward
+def test_compiled_forward_gradients_to_inputs_and_params():
+    ember.manual_seed(0)
+    model = lenet()
+    cm = ember.compile(model)
+    for i in range(3):
+        a = ember.randn(2, 1, 28, 28, requires_grad=True)
+        x = a * 2                          # an input with history: the gradient flows on to ``a``
+        out = cm(x)
+        assert out.grad_fn.name() == 'CompiledFunctionBackward'
+        g = ember.randn(*out.shape)
+        out.backward(g)
+        ga, gp = a.grad.numpy().copy(), [p.grad.numpy().copy() for p in model.parameters()]
+        a.grad = None
+        model.zero_grad()
+        model(a * 2).backward(g)
+        np.testing.assert_array_equal(ga, a.grad.numpy())
+        for u, p in zip(gp, model.parameters()):
+            np.testing.assert_array_equal(u, p.grad.numpy())
+        model.zero_grad()
+    assert cm._compiled.stats['replayed'] == 2
+
+
+def test_backward_twice_and_double_backward_raise():
+    model = nn.Linear(3, 2)
+    cm = ember.compile(model)
+    x = ember.randn(4, 3)
+    cm(x)
+    out = cm(x).sum()
+    out.backward()
+    with pytest.raises(RuntimeError, match='backward through the graph a second time'):
+        out.backward()
+    y = ember.randn(4, 3, requires_grad=True)
+    cm(y)
+    (g,) = ember.autograd.grad(cm(y).pow(2).sum(), y, create_graph=False)
+    eager = ember.autograd.grad(model(y).pow(2).sum(), y)[0]
+    np.testing.assert_array_equal(g.numpy(), eager.numpy())
+    with pytest.raises(RuntimeError, match='double backward'):
+        ember.autograd.grad(cm(y).pow(2).sum(), y, create_graph=True)
+
+
+def test_no_grad_inference():
+    model = mlp()
+    cm = ember.compile(model)
+    x = ember.randn(5, 3)
+    with ember.no_grad():
+        for _ in range(3):
+            out = cm(x)
+            assert not out.requires_grad and out.grad_fn is None
+            np.testing.assert_array_equal(out.numpy(), model(x).detach().numpy())
+    assert cm._compiled.stats['replayed'] == 2
+
+
+# ------------------------------------------------------------------ guards
+def test_guards_shapes_dtypes_and_requires_grad_record_again():
+    f = ember.compile(lambda x, w: (x @ w).relu().sum(0))
+    w = ember.randn(3, 4)
+    for shape in [(2, 3), (2, 3), (5, 3), (2, 3)]:
+        x = ember.randn(*shape)
+        np.testing.assert_array_equal(f(x, w).numpy(), (x @ w).relu().sum(0).numpy())
+    assert f.stats['recorded'] == 2 and f.stats['replayed'] == 2
+    xd = ember.randn(2, 3, dtype=ember.float64)
+    r = f(xd, w.double())
+    assert r.dtype == ember.float64
+    wg = w.clone().requires_grad_()
+    r = f(ember.randn(2, 3), wg)
+    assert r.requires_grad
+    assert f.stats['recorded'] == 4
+
+
+def test_guard_on_module_training_flag():
+    ember.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    cm = ember.compile(model)
+    x = ember.randn(3, 4)
+    a = cm(x)
+    model.eval()
+    b, c = cm(x), cm(x)
+    np.testing.assert_array_equal(b.detach().numpy(), c.detach().numpy())
+    np.testing.assert_array_equal(b.detach().numpy(), model(x).detach().numpy())
+    model.train()
+    ember.manual_seed(3)
+    d = cm(x).detach().numpy()
+    ember.manual_seed(3)
+    np.testing.assert_array_equal(d, model(x).detach().numpy())
+    assert a.shape == b.shape
+    assert cm._compiled.stats['recorded'] == 3
+
+
+def test_guard_on_learning_rate_schedule():
+    ember.manual_seed(0)
+    ref_model = mlp()
+    model = mlp()
+    model.load_state_dict(ref_model.state_dict())
+    results = []
+    for m, compiled in ((ref_model, False), (model, True)):
+        opt = ember.optim.SGD(m.parameters(), lr=0.1)
+        sched = ember.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = crit(m(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        if compiled:
+            step = ember.compile(step)
+        rng = np.random.default_rng(0)
+        losses = []
+        for _ in range(8):
+            x = ember.tensor(rng.standard_normal((6, 3)).astype(np.float32))
+            y = ember.tensor(rng.integers(0, 10, 6))
+            losses.append(step(x, y).item())
+            sched.step()
+        results.append((losses, [p.detach().numpy().copy() for p in m.parameters()]))
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert step.stats['recorded'] == 4          # one recording per learning rate
+
+
+def test_replaced_parameter_and_frozen_parameter():
+    model = nn.Linear(3, 2)
+    cm = ember.compile(model)
+    x = ember.randn(4, 3)
+    cm(x)
+    cm(x)
+    model.weight = nn.Parameter(ember.randn(2, 3))
+    np.testing.assert_array_equal(cm(x).detach().numpy(), model(x).detach().numpy())
+    model.weight.requires_grad_(False)
+    out = cm(x)
+    out.sum().backward()
+    assert model.weight.grad is None and model.bias.grad is not None
+    with ember.no_grad():                 # an in-place change of a parameter is seen by the replay
+        model.bias.add_(1.0)
+    np.testing.assert_array_equal(cm(x).detach().numpy(), model(x).detach().numpy())
+    model.bias.data = ember.zeros(2)       # so is a new array of the same shape
+    np.testing.assert_array_equal(cm(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_data_dependent_branch_is_guarded():
+    @ember.compile
+    def f(x):
+        if x.sum() > 0:
+            return x * 2
+        return x - 1
+    pos, neg = ember.ones(3), -ember.ones(3)
+    for x in [pos, pos, neg, pos, neg, neg, pos]:
+        np.testing.assert_array_equal(f(x).numpy(), (x * 2 if x.sum() > 0 else x - 1).numpy())
+    assert f._entries and all(e.eager or e.failures for e in f._entries.values())
+
+
+def test_python_number_from_data_and_fullgraph():
+    def f(x):
+        return x * x.max().item()
+    cf = ember.compile(f)
+    for v in (1.0, 2.0, 3.0, 4.0, 5.0):
+        x = ember.full((2,), v)
+        np.testing.assert_array_equal(cf(x).numpy(), f(x).numpy())
+
+    def g(x):
+        return ember.tensor(x.numpy() * 2)       # leaves ember: cannot be recorded
+    cg = ember.compile(g)
+    x = ember.ones(2)
+    np.testing.assert_array_equal(cg(x).numpy(), g(x).numpy())
+    assert cg.stats['eager'] == 1
+    with pytest.raises(RuntimeError, match='fullgraph=True'):
+        ember.compile(g, fullgraph=True)(x)
+
+
+def test_random_draws_are_fresh_at_every_replay():
+    @ember.compile
+    def f(x):
+        return x + ember.rand(3) + ember.nn.functional.dropout(ember.ones(3), 0.5)
+    ember.manual_seed(7)
+    got = [f(ember.zeros(3)).numpy() for _ in range(4)]
+    ember.manual_seed(7)
+    ref = [(ember.zeros(3) + ember.rand(3) + ember.nn.functional.dropout(ember.ones(3), 0.5)).numpy()
+           for _ in range(4)]
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(got[1], got[2])
+
+
+def test_failed_guard_undoes_in_place_updates():
+    """BatchNorm updates its statistics before the branch reads data: a failing replay puts them back."""
+    bn = nn.BatchNorm1d(3)
+    ref = nn.BatchNorm1d(3)
+
+    def make(m):
+        def f(x):
+            y = m(x)
+            return y * 2 if y.sum() > -1e9 and x[0, 0] > 0 else y
+        return f
+    f, g = ember.compile(make(bn)), make(ref)
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        x = ember.tensor(rng.standard_normal((4, 3)).astype(np.float32))
+        np.testing.assert_array_equal(f(x).detach().numpy(), g(x).detach().numpy())
+    np.testing.assert_array_equal(bn.running_mean.numpy(), ref.running_mean.numpy())
+    np.testing.assert_array_equal(bn.running_var.numpy(), ref.running_var.numpy())
+    assert bn.num_batches_tracked.item() == ref.num_batches_tracked.item() == 8
+
+
+def test_hooks_run_eagerly():
+    model = nn.Linear(3, 2)
+    seen = []
+    model.register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    cm = ember.compile(model)
+    for _ in range(3):
+        cm(ember.randn(4, 3))
+    assert len(seen) == 3
+    assert cm._compiled.stats['eager'] == 3
+
+
+def test_arguments_and_outputs_structures():
+    @ember.compile
+    def f(d, scale=1.0):
+        a, b = d['a'], d['b']
+        a.mul_(2)                          # an in-place change of an argument is replayed on the new one
+        return {'sum': a + b, 'both': (a, b * scale), 'n': 3}
+    for i in range(3):
+        a, b = ember.ones(2) * i, ember.ones(2)
+        out = f({'a': a, 'b': b}, scale=2.0)
+        assert out['n'] == 3
+        assert out['both'][0] is a
+        np.testing.assert_array_equal(a.numpy(), np.full(2, 2.0 * i, np.float32))
+        np.testing.assert_array_equal(out['sum'].numpy(), a.numpy() + 1)
+        np.testing.assert_array_equal(out['both'][1].numpy(), np.full(2, 2.0, np.float32))
+    assert f.stats['replayed'] == 2
+
+
+# ------------------------------------------------------------------ API, against torch.compile
+def test_compiled_module_api_matches_torch():
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+    tm, em = torch.nn.Linear(2, 3), ember.nn.Linear(2, 3)
+    tc, ec = torch.compile(tm, backend='eager'), ember.compile(em)
+    assert type(ec).__name__ == type(tc).__name__ == 'OptimizedModule'
+    assert list(ec.state_dict()) == list(tc.state_dict())
+    assert [n for n, _ in ec.named_parameters()] == [n for n, _ in tc.named_parameters()]
+    assert ec._orig_mod is em and ec.weight is em.weight
+    assert repr(ec) == repr(tc)
+    assert isinstance(ec, ember.nn.Module)
+    assert ember.compile(em, disable=True) is em
+
+
+@pytest.mark.parametrize('kwargs', [dict(mode='bogus'), dict(mode='default', options={}),
+                                    dict(mode='reduce-overhead'), dict(mode='max-autotune', fullgraph=True),
+                                    dict(dynamic=True), dict(backend='eager')])
+def test_compile_arguments_like_torch(kwargs):
+    def call(lib):
+        try:
+            f = lib.compile(lambda x: x + 1, **kwargs)
+        except Exception as e:
+            return type(e), str(e).split(',')[0]
+        return 'ok', f(lib.ones(2)).tolist()
+    assert call(ember) == call(torch)
+
+
+def test_decorator_forms_and_module_compile_in_place():
+    @ember.compile(mode='reduce-overhead')
+    def f(x):
+        return x * 3
+    assert f(ember.ones(2)).tolist() == [3.0, 3.0]
+    assert f.__name__ == 'f'
+    with pytest.raises(AssertionError, match='callable'):
+        ember.compile(3)
+    m = nn.Linear(2, 2)
+    assert m.compile() is None
+    x = ember.randn(3, 2)
+    m(x)
+    out = m(x)
+    assert out.grad_fn.name() == 'CompiledFunctionBackward'
+    assert m._compiled_call_impl.stats['replayed'] == 1
+    np.testing.assert_array_equal(out.detach().numpy(), (x @ m.weight.t() + m.bias).detach().numpy())
+
+
+def test_recompile_limit_falls_back_to_eager():
+    f = ember.compile(lambda x: x.sum())
+    from ember import _compile
+    with pytest.warns(UserWarning, match='recompile'):
+        for n in range(1, _compile.RECOMPILE_LIMIT + 3):
+            assert f(ember.ones(n)).item() == n
+    _compile.reset()
+    assert not f._entries
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason='needs a CUDA device (or EMBER_FAKE_CUDA=1)')
+def test_training_on_cuda_equals_eager():
+    results = []
+    for compiled in (False, True):
+        ember.manual_seed(0)
+        model = bn_dropout().cuda()
+        opt = ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = crit(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        if compiled:
+            step = ember.compile(step)
+        rng = np.random.default_rng(1)
+        ember.manual_seed(5)
+        losses = []
+        for _ in range(10):
+            x = ember.tensor(rng.standard_normal((4, 1, 12, 12)).astype(np.float32), device='cuda')
+            y = ember.tensor(rng.integers(0, 10, 4), device='cuda')
+            losses.append(step(x, y).item())
+        results.append((losses, [p.detach().cpu().numpy() for p in model.parameters()]))
+        assert all(p.device.type == 'cuda' for p in model.parameters())
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert step.stats['replayed'] >= 8, step.stats
