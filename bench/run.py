@@ -3,7 +3,7 @@
 Run from the repository root:  ``make bench``  or  ``.venv/bin/python bench/run.py``.
 Options: ``--threads N`` (default: the number of CPUs), ``--quick`` (a smoke run: short blocks,
 3 repetitions, fewer memory steps), ``--only NAME[,NAME]`` (seed_mlp, mnist_mlp, lenet, transformer,
-add, add_grad, chain, matmul, import), ``--reps R`` (default 7), ``--no-mem`` (skip the per-workload
+add, add_grad, chain, matmul, import), ``--no-compiled`` (skip the ember.compile rows of the models), ``--reps R`` (default 7), ``--no-mem`` (skip the per-workload
 memory children).
 
 Method. Both libraries run in this process with the same thread count: OMP/OpenBLAS/MKL/NumExpr
@@ -24,6 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import set_threads  # noqa: E402
 
 NAMES_MODELS = ('seed_mlp', 'mnist_mlp', 'lenet', 'transformer')
+# the same training steps through ember.compile (the whole step: forward, backward, optimizer),
+# against torch's eager step; targets from issue #7
+COMPILED_TARGETS = {'seed_mlp': 0.35, 'mnist_mlp': 0.9, 'lenet': 1.2, 'transformer': 1.0}
 NAMES_CORE = ('add', 'add_grad', 'chain', 'matmul')
 
 
@@ -34,6 +37,7 @@ def parse():
     ap.add_argument('--only', default='')
     ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--no-mem', action='store_true')
+    ap.add_argument('--no-compiled', action='store_true', help='skip the ember.compile rows')
     ap.add_argument('--max-wait', type=float, default=None,
                     help='before each workload, wait up to this many seconds for the CPUs to be idle '
                          '(other processes under 15%% busy); default 30, 0 with --quick')
@@ -169,6 +173,24 @@ def main():
                   f'(rel. diff {max(abs(a - b) / abs(b) for a, b in zip(le, lt)):.1e})', flush=True)
             fe, ft = make(ember)[0], make(torch)[0]
             te, tt, number = time_pair(fe, ft, warmup=1 if QUICK else 5)
+            if not ARGS.no_compiled:
+                rows.append((name, label, te, tt, target))
+                print(f'{name:12s} ember {fmt_time(te):>11s}  torch {fmt_time(tt):>11s}  ratio {te / tt:5.2f}'
+                      f'   ({number} calls/block; other load before: '
+                      f'{"?" if load is None else f"{load * 100:.0f}%"})', flush=True)
+                fc = ember.compile(make(ember)[0])
+                lc = [float(fc().item()) for _ in range(3)]
+                fe3 = make(ember)[0]
+                le3 = [float(fe3().item()) for _ in range(3)]
+                print(f'{name}: compiled step, first three losses {" ".join(f"{v:.6f}" for v in lc)} '
+                      f'({"equal to" if lc == le3 else "DIFFERENT from"} eager ember\'s)', flush=True)
+                te, tt, number = time_pair(fc, ft, warmup=1 if QUICK else 5)
+                st = fc.stats
+                how = 'replayed' if st['replayed'] > st['eager'] else 'ran eagerly: ' + '; '.join(
+                    e.reason for e in fc._entries.values() if e.eager)
+                name, label, target = name + '+compile', label.split(':')[0] + ' (ember.compile, whole step)', \
+                    COMPILED_TARGETS[name]
+                print(f'{name}: the compiled step {how}', flush=True)
         else:
             make, label, unit, target = CORE[name]
             fe, ft = make(ember), make(torch)

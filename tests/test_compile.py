@@ -430,3 +430,19 @@ def test_training_on_cuda_equals_eager():
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
     assert step.stats['replayed'] >= 8, step.stats
+
+
+def test_compiler_namespace():
+    seen = []
+
+    @ember.compile
+    def f(x):
+        seen.append(ember.compiler.is_compiling())
+        return x + 1
+    f(ember.ones(2))
+    f(ember.ones(2))
+    assert seen == [True] and not ember.compiler.is_compiling()
+    ember.compiler.reset()
+    f(ember.ones(2))
+    assert seen == [True, True]
+    assert hasattr(torch.compiler, 'reset') and hasattr(torch.compiler, 'is_compiling')

@@ -71,6 +71,42 @@ def _collect(x, acc):
             _collect(y, acc)
 
 
+def _roots(tape, input_ids):
+    """For each value, the values whose memory it may share (itself, or the arrays it views)."""
+    roots = {i: {i} for i in input_ids}
+    for ins in tape:
+        if ins.kind in ('call', 'make') and not _fresh_ufunc(ins) and ins.kind != 'make':
+            r = set()
+            for u in ins.uses:
+                r |= roots.get(u, {u})
+            for o in ins.outs():
+                roots[o] = roots.get(o, set()) | r | {o}
+        else:
+            for o in ins.outs():
+                roots.setdefault(o, {o})
+    return roots
+
+
+def hoist_constants(tape, input_ids, outputs, values):
+    """Arrays made from constants (``np.arange(64)``, ``np.zeros(shape)``) that nothing writes
+    into and that do not leave the program are made once, at recording: the tape with those
+    instructions turned into 'const' ones."""
+    roots = _roots(tape, input_ids)
+    written = set()
+    for ins in tape:
+        for t in _write_targets(ins):
+            written |= roots.get(t, {t})
+    leaving = set()
+    for o in outputs:
+        leaving |= roots.get(o, {o})
+    out = []
+    for ins in tape:
+        if ins.kind == 'make' and type(ins.out) is int and ins.out not in written and ins.out not in leaving:
+            ins = Instr('const', None, (values[ins.out].a,), {}, ins.out)
+        out.append(ins)
+    return out
+
+
 def inputs_written_before_guard(tape, input_ids):
     """The input value ids whose memory (directly or through a view) an instruction writes into
     before the last guard of ``tape``: a replay that fails that guard must put them back."""
@@ -201,10 +237,12 @@ def _target(out):
     return ', '.join(f'v{o}' if o is not None else '_' for o in out) + (',' if len(out) == 1 else '')
 
 
-def build(tape, inputs, outputs, values, buffers=True, name='program'):
+def build(tape, inputs, outputs, values, buffers=True, name='program', hoist=True):
     """A function ``run(arrays) -> tuple`` replaying ``tape``: ``inputs`` are the value ids bound
     to ``arrays`` in order, ``outputs`` the ids returned (an id may also be an input)."""
     tape = _dce(tape, outputs)
+    if hoist:
+        tape = hoist_constants(tape, inputs, outputs, values)
     em = _Emitter()
     lines = [f'def {name}(inputs):']
     if inputs:
@@ -220,6 +258,9 @@ def build(tape, inputs, outputs, values, buffers=True, name='program'):
             continue
         if k == 'copy':
             lines.append(f'    v{ins.out} = {em.const(ins.fn)}({em.const(ins.args[0])})')
+            continue
+        if k == 'const':
+            lines.append(f'    v{ins.out} = {em.const(ins.args[0])}')
             continue
         p = plan.get(i)
         if p is not None:

@@ -396,7 +396,8 @@ class Tracer:
                     return v
         guards = []
         out = self._wrap_result(r, values, guards)
-        self.tape.append(Instr('call', fn, targs, tkw, _out_ids(out, guards), writes=writes))
+        kind = 'make' if not values and not writes else 'call'     # an array made from constants
+        self.tape.append(Instr(kind, fn, targs, tkw, _out_ids(out, guards), writes=writes))
         for vid, num in guards:
             self.tape.append(Instr('guard', _identity, (Ref(vid),), {}, None, expected=num))
         return _plain_result(out) if guards else out
