@@ -1,5 +1,7 @@
 """Loss functions: nll_loss, cross_entropy (class indices or probabilities, weights, ignore_index,
-label smoothing, extra dims), mse/l1/smooth_l1/huber, binary_cross_entropy(_with_logits), kl_div.
+label smoothing, extra dims), mse/l1/smooth_l1/huber, binary_cross_entropy(_with_logits), kl_div;
+the margin losses hinge_embedding, soft_margin, multilabel_soft_margin, multi_margin,
+multilabel_margin and triplet_margin_with_distance (compositions of ember ops).
 
 ``nll_loss`` is one NumPy pass with its own node (NllLossBackward0 / NllLoss2DBackward0);
 its backward is another op whose backward is nll_loss again (the two are adjoint linear maps),
@@ -16,12 +18,14 @@ from ... import _dtype as D
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, as_array, sum_to, broadcast_shapes_or_raise
 from ..._ops._core import type_name as cap
-from ..._ops import pointwise as P, softmax as SM
+from ..._ops import pointwise as P, softmax as SM, creation as C
 from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, \
     xp_of, arr
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
-           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']
+           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'hinge_embedding_loss',
+           'soft_margin_loss', 'multilabel_soft_margin_loss', 'multi_margin_loss', 'multilabel_margin_loss',
+           'triplet_margin_with_distance_loss']
 
 
 def _not_differentiable(fname, arg, t):
@@ -542,3 +546,159 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     if reduction == 'batchmean' and input.dim() != 0:
         out = out / input.shape[0]
     return out
+
+
+# ---------------------------------------------------------------- margin losses
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction='mean'):
+    """``input`` where target is 1, ``max(0, margin - input)`` where it is -1 (both terms where
+    the target is neither), reduced."""
+    need_tensor('hinge_embedding_loss', input)
+    need_tensor('hinge_embedding_loss', target, 'target', 2)
+    reduction = reduction_string(size_average, reduce, reduction)
+    zeros = input * 0
+    margin_clamp = (margin - input).clamp_min(0)
+    output_margin = P.where(target != 1, margin_clamp, zeros)
+    output_self = P.where(target != -1, input, zeros)
+    return apply_reduction(output_margin + output_self, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """The two-class logistic loss ``log(1 + exp(-target * input))``, reduced."""
+    need_tensor('soft_margin_loss', input)
+    need_tensor('soft_margin_loss', target, 'target', 2)
+    reduction = reduction_string(size_average, reduce, reduction)
+    return apply_reduction((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
+    """The multi-label one-versus-all loss ``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))``
+    (times ``weight``), averaged over the classes (the last dim), then reduced over samples."""
+    from .activation import logsigmoid
+    if size_average is not None or reduce is not None:
+        reduction = reduction_string(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    c = input.size(class_dim)
+    loss = loss.sum(dim=class_dim) / c
+    if reduction == 'none':
+        return loss
+    if reduction == 'mean':
+        return loss.mean()
+    if reduction == 'sum':
+        return loss.sum()
+    raise ValueError(reduction + ' is not valid')
+
+
+def _margin_frames(input, fname):
+    """(nframe, dim) of a multi-class margin loss's input: () / (C,) are one frame."""
+    nd = input.dim()
+    xs = tuple(input.shape)
+    if not ((nd == 2 and xs[1] != 0) or (nd == 1 and xs[0] != 0) or nd == 0):
+        raise RuntimeError(f'Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(xs)}')
+    if nd <= 1:
+        return 1, (1 if nd == 0 else xs[0])
+    return xs[0], xs[1]
+
+
+def _need_long(target):
+    if target.dtype is not D.int64:
+        raise RuntimeError(f'expected scalar type Long but found {cap(target.dtype)}')
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction='mean'):
+    """The multi-class hinge loss: for each sample, ``sum_{i != y} max(0, margin - x[y] + x[i])^p``
+    (times ``weight[y]``) over the number of classes; ``p`` is 1 or 2."""
+    need_tensor('multi_margin_loss', input)
+    need_tensor('multi_margin_loss', target, 'target', 2)
+    reduction = reduction_string(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError('only p == 1 and p == 2 supported')
+    if weight is not None and weight.dim() != 1:
+        raise ValueError('weight must be one-dimensional')
+    nframe, dim = _margin_frames(input, 'multi_margin_loss')
+    if target.dim() > 1 or target.numel() != nframe:
+        raise RuntimeError(f'multi_margin_loss: target tensor should be 1-D with size equal to the number of input '
+                           f'samples (batch size). Expected target size [{nframe}], but got {list(target.shape)}. '
+                           f'Input has shape {list(input.shape)}.')
+    if weight is not None:
+        if weight.dim() > 1 or weight.numel() != dim:
+            raise RuntimeError(f'inconsistent weight size, expected {dim} but got {list(weight.shape)}')
+        _not_differentiable('multi_margin_loss', 'weight', weight)
+    if input.dtype._cat < 2:
+        raise not_implemented('multi_margin_loss_cpu_kernel', input.dtype)
+    _need_long(target)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f'expected scalar type {cap(input.dtype)} but found {cap(weight.dtype)}')
+    t = target.reshape(nframe, 1)
+    if nframe and (int(t.min().item()) < 0 or int(t.max().item()) >= dim):
+        raise RuntimeError('target out of range')
+    x = input.reshape(nframe, dim)
+    z = margin - x.gather(1, t) + x
+    keep = (z > 0) & (C.arange(dim, device=input.device) != t)
+    h = P.where(keep, z if p == 1 else z * z, z * 0)
+    if weight is not None:
+        h = h * weight[t]
+    loss = h.sum(1) / dim
+    if reduction == 'none':
+        return loss if target.dim() > 0 else loss.reshape(())
+    return apply_reduction(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
+    """The multi-label hinge loss: ``target`` holds each sample's class indices, ended by the
+    first -1; ``sum_{j target} sum_{i not target} max(0, 1 - (x[j] - x[i]))`` over the number of classes."""
+    need_tensor('multilabel_margin_loss', input)
+    need_tensor('multilabel_margin_loss', target, 'target', 2)
+    reduction = reduction_string(size_average, reduce, reduction)
+    nframe, dim = _margin_frames(input, 'multilabel_margin_loss')
+    nd = input.dim()
+    ok = (target.dim() <= 1 and target.numel() == dim) if nd <= 1 else \
+        (target.dim() == 2 and tuple(target.shape) == (nframe, dim))
+    if not ok:
+        raise RuntimeError(f'inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}')
+    if input.dtype._cat < 2:
+        raise not_implemented('multilabel_margin_loss_forward_out_frame', input.dtype)
+    _need_long(target)
+    t = target.reshape(nframe, dim)
+    if t.numel() and (int(t.min().item()) < -1 or int(t.max().item()) >= dim):
+        raise RuntimeError("argument #2 'target' is out of range")
+    x = input.reshape(nframe, dim)
+    valid = (t < 0).to(D.int64).cumsum(1) == 0                        # the targets before the first -1
+    tc = t.clamp_min(0)
+    classes = C.arange(dim, device=input.device)
+    is_target = ((tc.unsqueeze(2) == classes) & valid.unsqueeze(2)).any(1)        # (nframe, dim)
+    z = 1 - x.gather(1, tc).unsqueeze(2) + x.unsqueeze(1)              # [n, j, i]: 1 - x[t_j] + x[i]
+    keep = valid.unsqueeze(2) & ~is_target.unsqueeze(1) & (z > 0)
+    loss = P.where(keep, z, z * 0).sum((1, 2)) / dim
+    if reduction == 'none':
+        return loss if nd == 2 else loss.reshape(())
+    return apply_reduction(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction='mean'):
+    """``max(0, d(a, p) - d(a, n) + margin)`` with any ``distance_function`` (default:
+    ``pairwise_distance``); ``swap``: d(a, n) -> min(d(a, n), d(p, n))."""
+    if reduction not in ('mean', 'sum', 'none'):
+        raise ValueError(f'{reduction} is not a valid value for reduction')
+    if margin <= 0:
+        raise ValueError(f'margin must be greater than 0, got {margin}')
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not (a_dim == p_dim and p_dim == n_dim):
+        raise RuntimeError(f'The anchor, positive, and negative tensors are expected to have the same number of '
+                           f'dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs')
+    if distance_function is None:
+        from .normalization import pairwise_distance as distance_function
+    dist_pos = distance_function(anchor, positive)
+    dist_neg = distance_function(anchor, negative)
+    if swap:
+        dist_neg = P.minimum(dist_neg, distance_function(positive, negative))
+    loss = (margin + dist_pos - dist_neg).clamp_min(0)
+    if reduction == 'sum':
+        return loss.sum()
+    if reduction == 'mean':
+        return loss.mean()
+    return loss

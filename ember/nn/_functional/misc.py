@@ -20,7 +20,24 @@ from .normalization import pairwise_distance
 
 __all__ = ['interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear', 'pixel_shuffle', 'pixel_unshuffle',
            'prelu', 'rrelu', 'rrelu_', 'hardshrink', 'softshrink', 'margin_ranking_loss', 'cosine_embedding_loss',
-           'triplet_margin_loss', 'poisson_nll_loss', 'gaussian_nll_loss']
+           'triplet_margin_loss', 'poisson_nll_loss', 'gaussian_nll_loss', 'channel_shuffle']
+
+
+# ---------------------------------------------------------------- channel shuffle
+def channel_shuffle(input, groups):
+    """(N, g * c, *) -> (N, c * g, *): the channels split into ``groups`` groups, interleaved."""
+    need_tensor('channel_shuffle', input)
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"channel_shuffle(): argument 'groups' (position 2) must be int, not {type(groups).__name__}")
+    if groups <= 0:
+        raise RuntimeError(f'Number of groups to divide channels in must be positive. Value of groups:{groups}')
+    if input.dim() <= 2:
+        raise RuntimeError(f'channel_shuffle expects input with > 2 dims, but got input with sizes '
+                           f'{list(input.shape)}')
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f'Number of channels must be divisible by groups. Got {c} channels and {groups} groups.')
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
 
 
 # ---------------------------------------------------------------- pixel shuffle

@@ -1,4 +1,5 @@
-"""Normalisation and distances: layer_norm, normalize, cosine_similarity, pairwise_distance.
+"""Normalisation and distances: layer_norm, normalize, cosine_similarity, pairwise_distance,
+local_response_norm.
 
 ``layer_norm`` is one NumPy pass and one node (NativeLayerNormBackward0) whose backward is the
 standard formula, written with ember ops when a graph is being built (double backward) and on
@@ -13,7 +14,7 @@ from ..._ops._core import record, backward_op, result_dtype
 from ..._ops import pointwise as P
 from ._util import need_tensor, not_implemented, arr
 
-__all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance']
+__all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance', 'local_response_norm']
 
 
 # ---------------------------------------------------------------- layer_norm
@@ -193,3 +194,30 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if d == 0:
         return diff.abs() if p != 0 else (diff != 0).to(diff.dtype)
     return diff.norm(p, d - 1, keepdim)
+
+
+# ---------------------------------------------------------------- local_response_norm
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """input / (k + alpha * mean of input^2 over ``size`` neighbouring channels) ** beta;
+    the channel window is zero-padded (size // 2 before, (size - 1) // 2 after), as torch does."""
+    from .padding import pad
+    from .pooling import avg_pool2d, avg_pool3d
+    need_tensor('local_response_norm', input)
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f'Expected 3D or higher dimensionality                          input (got {dim} dimensions)')
+    if input.numel() == 0:
+        return input
+    div = input * input
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = (div * alpha + k) ** beta
+    return input / div

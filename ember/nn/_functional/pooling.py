@@ -1,5 +1,5 @@
 """Pooling: max_pool1d/2d/3d (with indices), avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d,
-adaptive_max_pool1d/2d/3d.
+adaptive_max_pool1d/2d/3d; max_unpool1d/2d/3d (the inverse of max pooling, from its indices).
 
 Windows are strided views of the padded input (no Python loop over them): max pooling takes an
 argmax over each window, the gradient goes back through the flat indices with one bincount.
@@ -25,7 +25,8 @@ __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 
            'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
            'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d', 'adaptive_max_pool2d',
            'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
-           'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d']
+           'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d', 'max_unpool1d', 'max_unpool2d',
+           'max_unpool3d']
 
 
 def _like(a, like):
@@ -542,3 +543,111 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 _unused = math
+
+
+# ---------------------------------------------------------------- max_unpool
+def _unpool_tuple(v, k):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * k
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """torch's F._unpool_output_size: the default size, or ``output_size`` checked against it."""
+    input_size = input.size()
+    k = len(kernel_size)
+    default_size = [(input_size[-k + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(k)]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == k + 2:
+            output_size = output_size[2:]
+        if len(output_size) != k:
+            raise ValueError(f"output_size should be a sequence containing {k} or {k + 2} elements, but it has a "
+                             f"length of '{len(output_size)}'")
+        for d in range(k):
+            min_size = default_size[d] - stride[d]
+            max_size = default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {min_size} and '
+                                 f'{max_size})')
+        ret = output_size
+    for d in range(k):
+        if ret[d] < 0:
+            raise ValueError(f'max_unpooling: output_size must contain non-negative spatial dimensions, but got '
+                             f'output_size[{d}]={ret[d]}')
+    return [int(v) for v in ret]
+
+
+def _max_unpool(k, input, indices, output_size, stride=None):
+    """Scatter ``input`` into zeros of spatial size ``output_size`` at the flat ``indices``
+    (per (N, C) plane); the gradient gathers from the same places."""
+    from ... import _dtype as D
+    from ..._ops import creation as C
+    from ..._ops._core import type_name
+    names = {2: ('two', '(height, width)', '3d or 4d'), 3: ('three', '(depth, height, width)', '4d or 5d')}[k]
+    need_tensor(f'max_unpool{k}d', input)
+    if indices.dtype is not D.int64:
+        raise RuntimeError(f'elements in indices should be type int64 but got: {type_name(indices.dtype)}')
+    if len(output_size) != k:
+        raise RuntimeError(f'There should be exactly {names[0]} elements {names[1]} in output_size, but got '
+                           f'{len(output_size)} elements.')
+    nd = input.dim()
+    if nd not in (k + 1, k + 2):
+        raise RuntimeError(f'Input to max_unpooling{k}d should be a {names[2]} Tensor, but got a tensor with {nd} '
+                           f'dimensions.')
+    xs = tuple(input.shape)
+    if xs != tuple(indices.shape):
+        raise RuntimeError(f'Expected shape of indices to be same as that of the input tensor ({list(xs)}) but got '
+                           f'indices tensor with shape: {list(indices.shape)}')
+    for i in range(1, nd):
+        if xs[i] <= 0:
+            raise RuntimeError(f'max_unpooling{k}d_forward_out_cpu(): Expected input to have non-zero size for '
+                               f'non-batch dimensions, but got {list(xs)} with dimension {i} being empty.')
+    if stride is not None and not all(s > 0 for s in stride):
+        raise RuntimeError(f'strides should be greater than zero, but got stride: {list(stride)}')
+    if input.dtype._cat < 2:
+        raise not_implemented(f'max_unpool{k}d', input.dtype)
+    lead = xs[:nd - k]
+    plane = 1
+    for v in output_size:
+        plane *= v
+    rows = 1
+    for v in lead:
+        rows *= v
+    out = C.zeros((rows, plane), dtype=input.dtype, device=input.device)
+    if rows == 0 or plane == 0:
+        return out.reshape(*lead, *output_size)
+    idx = indices.reshape(rows, -1)
+    bad = (idx < 0) | (idx >= plane)
+    if bool(bad.any()):
+        first = int(idx[bad][0].item())
+        raise RuntimeError(f'Found an invalid max index: {first} (output volumes are of size '
+                           f'{"x".join(str(v) for v in output_size)})')
+    out = out.scatter(1, idx, input.reshape(rows, -1))
+    return out.reshape(*lead, *output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool1d: ``input`` placed at ``indices``, zeros elsewhere."""
+    kernel_size = _unpool_tuple(kernel_size, 1)
+    stride = _unpool_tuple(stride, 1) if stride is not None else kernel_size
+    padding = _unpool_tuple(padding, 1)
+    output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool(2, input.unsqueeze(-1), indices.unsqueeze(-1), output_size + [1]).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: ``input`` placed at ``indices`` (flat per plane), zeros elsewhere."""
+    kernel_size = _unpool_tuple(kernel_size, 2)
+    stride = _unpool_tuple(stride, 2) if stride is not None else kernel_size
+    padding = _unpool_tuple(padding, 2)
+    output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool(2, input, indices, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d: ``input`` placed at ``indices``, zeros elsewhere."""
+    kernel_size = _unpool_tuple(kernel_size, 3)
+    stride = _unpool_tuple(stride, 3) if stride is not None else kernel_size
+    padding = _unpool_tuple(padding, 3)
+    output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    return _max_unpool(3, input, indices, output_size, stride)

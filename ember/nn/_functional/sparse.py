@@ -1,4 +1,5 @@
-"""Index-based functions: embedding (padding_idx, max_norm, scale_grad_by_freq) and one_hot.
+"""Index-based functions: embedding (padding_idx, max_norm, scale_grad_by_freq), one_hot and
+embedding_bag (sums, means or maxima of bags of embeddings, composed of embedding and index ops).
 
 ``embedding`` gathers rows of the weight (EmbeddingBackward0); its backward scatter-adds the
 gradient into the rows (skipping ``padding_idx``, scaled by 1/frequency on request) with another
@@ -14,7 +15,7 @@ from ..._ops._core import record, backward_op
 from ._util import need_tensor
 from ..._backend import array_module, scatter_add
 
-__all__ = ['embedding', 'one_hot']
+__all__ = ['embedding', 'one_hot', 'embedding_bag']
 
 
 class _EmbCtx:
@@ -163,3 +164,123 @@ def one_hot(tensor, num_classes=-1):
     if x.size:
         np.put_along_axis(out, x[..., None], 1, axis=-1)
     return _wrap(out, D.int64, tensor._device)
+
+
+# ---------------------------------------------------------------- embedding_bag
+def _index_dtype_check(t, arg, name):
+    if t.dtype not in (D.int64, D.int32):
+        raise RuntimeError(f"Expected tensor for argument #{arg} '{name}' to have one of the following scalar types: "
+                           f'Long, Int; but got torch.{t.dtype._legacy} instead (while checking arguments for '
+                           'embedding_bag)')
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode='mean',
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums, means or maxima of bags of rows of ``weight``: ``input`` is (B, L) (B bags of L
+    indices) or 1-D with ``offsets`` (the start of each bag; ``include_last_offset``: the last
+    offset ends the last bag). ``per_sample_weights`` (mode 'sum') scale each row; indices equal
+    to ``padding_idx`` are left out (and not counted by 'mean'); empty bags give zeros."""
+    import warnings
+    from ..._ops import creation as C
+    from ...autograd import grad_mode
+    from ..._ops import pointwise as P
+    need_tensor('embedding_bag', input)
+    need_tensor('embedding_bag', weight, 'weight', 2)
+    if weight.dtype is D.int64 and input.is_floating_point():
+        warnings.warn('Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, '
+                      'input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.',
+                      stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(f'embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it '
+                         f'must have the same shape as the input ({input.shape})')
+    if not weight.dim() == 2:
+        raise ValueError(f'weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}')
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError('if input is 2D, then offsets has to be None, as input is treated is a mini-batch of '
+                             'fixed length sequences. However, found offsets of type '
+                             f"<class '{type(offsets).__module__.split('.')[0].replace('ember', 'torch')}."
+                             f"{type(offsets).__name__}'>")
+        offsets = C.arange(0, input.numel(), input.size(1), dtype=input.dtype, device=input.device)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError('offsets has to be a 1D Tensor but got None')
+        if offsets.dim() != 1:
+            raise ValueError('offsets has to be a 1D Tensor')
+    else:
+        raise ValueError(f'input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}')
+    if mode == 'max':
+        if scale_grad_by_freq:
+            raise ValueError('max mode does not support scaling the gradient by the frequency')
+        if sparse:
+            raise ValueError('max mode does not support sparse weights')
+    elif mode not in ('sum', 'mean'):
+        raise ValueError('mode has to be one of sum, mean or max')
+    _index_dtype_check(input, 1, 'indices')
+    _index_dtype_check(offsets, 1, 'offsets')
+    if weight.dtype._cat < 2:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: "
+                           f'Half, BFloat16, Float, Double; but got torch.{weight.dtype._legacy} instead (while '
+                           'checking arguments for embedding_bag)')
+    if max_norm is not None:
+        with grad_mode.no_grad():
+            embedding(input, weight, max_norm=max_norm, norm_type=norm_type)
+    if per_sample_weights is not None and mode != 'sum':
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  f"GitHub.")
+    if per_sample_weights is not None and per_sample_weights.dtype is not weight.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as tensor for argument "
+                           f"#1 'per_sample_weights'; but type torch.{weight.dtype._legacy} does not equal "
+                           f"torch.{per_sample_weights.dtype._legacy} (while checking arguments for embedding_bag)")
+    n_emb = weight.size(0)
+    if padding_idx is not None:
+        if not -n_emb <= padding_idx < n_emb:
+            raise RuntimeError(f'padding_idx must be within the number of embeddings, -{n_emb} through {n_emb - 1}, '
+                               f'but got {padding_idx}')
+        if padding_idx < 0:
+            padding_idx += n_emb
+    idx = input.numpy(force=True).astype(np.int64).reshape(-1)
+    offs = offsets.numpy(force=True).astype(np.int64).reshape(-1)
+    n = idx.shape[0]
+    if offs.size:
+        if offs[0] != 0:
+            raise RuntimeError(f'offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from '
+                               f'position 0. However, got {offs[0]}')
+        if offs[-1] > n:
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of "
+                               f'{offs[-1]}')
+        if (np.diff(offs) < 0).any():
+            raise RuntimeError('Expected i < index_size to be true, but got false.')
+    if n and (idx.min() < 0 or idx.max() >= n_emb):
+        raise RuntimeError('Expected i < index_size to be true, but got false.')
+    nbags = max(offs.size - 1, 0) if include_last_offset else offs.size
+    bag = np.searchsorted(offs, np.arange(n), side='right') - 1
+    keep = bag < nbags
+    if padding_idx is not None:
+        keep &= idx != padding_idx
+    sel = np.flatnonzero(keep)
+    bag_sel = bag[sel]
+    dev = weight.device
+    sel_idx = C.tensor(idx[sel], device=dev)
+    bag_t = C.tensor(bag_sel, device=dev)
+    rows = embedding(sel_idx, weight, scale_grad_by_freq=scale_grad_by_freq)
+    dim = weight.size(1)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1).index_select(0, C.tensor(sel, device=dev)).unsqueeze(1)
+    if mode == 'max':
+        out = C.full((nbags, dim), float('-inf'), dtype=weight.dtype, device=dev)
+        out = out.scatter_reduce(0, bag_t.unsqueeze(1).expand(sel.size, dim), rows, 'amax', include_self=False)
+        counts = np.bincount(bag_sel, minlength=nbags)
+        filled = C.tensor(counts > 0, device=dev).unsqueeze(1)
+        return P.where(filled, out, C.zeros_like(out))
+    out = C.zeros((nbags, dim), dtype=weight.dtype, device=dev).index_add(0, bag_t, rows)
+    if mode == 'mean':
+        counts = np.maximum(np.bincount(bag_sel, minlength=nbags), 1)
+        out = out / C.tensor(counts.astype(weight.dtype.np), device=dev).unsqueeze(1)
+    return out

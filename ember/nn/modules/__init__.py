@@ -49,3 +49,21 @@ from .loss import (MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, Po
 __all__ += ['PReLU', 'RReLU', 'Hardshrink', 'Softshrink', 'PixelShuffle', 'PixelUnshuffle', 'Upsample',
             'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'MarginRankingLoss', 'CosineEmbeddingLoss',
             'TripletMarginLoss', 'PoissonNLLLoss', 'GaussianNLLLoss']
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,  # noqa: E402
+                      ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                      ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .distance import PairwiseDistance, CosineSimilarity  # noqa: E402
+__all__ += ['CircularPad1d', 'CircularPad2d', 'CircularPad3d', 'ConstantPad1d', 'ConstantPad2d', 'ConstantPad3d',
+            'ReflectionPad1d', 'ReflectionPad2d', 'ReflectionPad3d', 'ReplicationPad1d', 'ReplicationPad2d',
+            'ReplicationPad3d', 'ZeroPad1d', 'ZeroPad2d', 'ZeroPad3d', 'PairwiseDistance', 'CosineSimilarity']
+from .loss import (HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,  # noqa: E402
+                   MultiLabelMarginLoss, TripletMarginWithDistanceLoss)
+__all__ += ['HingeEmbeddingLoss', 'SoftMarginLoss', 'MultiLabelSoftMarginLoss', 'MultiMarginLoss',
+            'MultiLabelMarginLoss', 'TripletMarginWithDistanceLoss']
+from .normalization import LocalResponseNorm  # noqa: E402
+from .channelshuffle import ChannelShuffle  # noqa: E402
+__all__ += ['LocalResponseNorm', 'ChannelShuffle']
+from .pooling import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
+__all__ += ['MaxUnpool1d', 'MaxUnpool2d', 'MaxUnpool3d']
+from .sparse import EmbeddingBag  # noqa: E402
+__all__ += ['EmbeddingBag']

@@ -328,3 +328,107 @@ class GaussianNLLLoss(_Loss):
 
 
 __all__ += ['MarginRankingLoss', 'CosineEmbeddingLoss', 'TripletMarginLoss', 'PoissonNLLLoss', 'GaussianNLLLoss']
+
+
+# ---------------------------------------------------------------- margin losses
+class HingeEmbeddingLoss(_Loss):
+    r"""``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1``, reduced; for learning
+    whether two inputs are similar from a distance ``x``.
+
+    Shape:
+        - Input: :math:`(*)`; Target: :math:`(*)`, the same shape, of 1 and -1.
+        - Output: scalar; :math:`(*)` with ``reduction='none'``.
+    """
+    __constants__ = ['margin', 'reduction']
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    r"""The two-class logistic loss :math:`\log(1 + \exp(-y x))` for targets of 1 and -1, reduced."""
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    r"""The multi-label one-versus-all loss from logits: per sample
+    :math:`-\frac{1}{C} \sum_i w_i [y_i \log \sigma(x_i) + (1 - y_i) \log \sigma(-x_i)]`, reduced.
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`; Target: the same shape, of 0 and 1.
+        - Output: scalar; :math:`(N)` with ``reduction='none'``.
+    """
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    r"""The multi-class hinge loss :math:`\frac{1}{C} \sum_{i \neq y} \max(0, w_y (\text{margin} - x_y + x_i))^p`
+    for class indices ``y``; ``p`` is 1 or 2.
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`; Target: :math:`(N)` or :math:`()`, class indices.
+        - Output: scalar; the target's shape with ``reduction='none'``.
+    """
+    __constants__ = ['p', 'margin', 'reduction']
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(weight, size_average, reduce, reduction)
+        if p != 1 and p != 2:
+            raise ValueError('only p == 1 and p == 2 supported')
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f'MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead')
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                   reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    r"""The multi-label hinge loss: ``target`` lists each sample's classes (the list ends at the
+    first -1); :math:`\sum_{j \in y} \sum_{i \notin y} \max(0, 1 - (x_j - x_i)) / C`.
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`; Target: the same shape, class indices padded with -1.
+        - Output: scalar; :math:`(N)` with ``reduction='none'``.
+    """
+    __constants__ = ['reduction']
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    r"""``max(0, d(a, p) - d(a, n) + margin)`` with any distance function ``d`` of two tensors
+    (default: :class:`PairwiseDistance`); ``swap`` uses ``min(d(a, n), d(p, n))``."""
+    __constants__ = ['margin', 'swap', 'reduction']
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction='mean'):
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f'TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} '
+                             f'instead')
+        from .distance import PairwiseDistance
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function, margin=self.margin,
+                                                   swap=self.swap, reduction=self.reduction)
+
+
+__all__ += ['HingeEmbeddingLoss', 'SoftMarginLoss', 'MultiLabelSoftMarginLoss', 'MultiMarginLoss',
+            'MultiLabelMarginLoss', 'TripletMarginWithDistanceLoss']

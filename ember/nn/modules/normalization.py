@@ -14,7 +14,7 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ['LayerNorm', 'RMSNorm']
+__all__ = ['LayerNorm', 'RMSNorm', 'LocalResponseNorm']
 
 
 def _rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -133,3 +133,37 @@ class RMSNorm(Module):
 
     def extra_repr(self):
         return '{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}'.format(**self.__dict__)
+
+
+class LocalResponseNorm(Module):
+    r"""Local response normalisation across channels:
+    :math:`b_c = a_c \left(k + rac{lpha}{n} \sum_{c'} a_{c'}^2ight)^{-eta}`, the sum over
+    ``size`` neighbouring channels.
+
+    Args:
+        size: the number of neighbouring channels
+        alpha: multiplicative factor. Default: 1e-4
+        beta: exponent. Default: 0.75
+        k: additive factor. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C, *)`; Output: the same shape.
+
+    Example::
+
+        >>> nn.LocalResponseNorm(2)(torch.randn(32, 5, 24, 24)).shape     # torch.Size([32, 5, 24, 24])
+    """
+    __constants__ = ['size', 'alpha', 'beta', 'k']
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return '{size}, alpha={alpha}, beta={beta}, k={k}'.format(**self.__dict__)

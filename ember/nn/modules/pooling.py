@@ -9,7 +9,7 @@ from .module import Module
 
 __all__ = ['MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d', 'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool1d',
            'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d',
-           'LPPool1d', 'LPPool2d']
+           'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'MaxUnpool3d']
 
 
 class _MaxPoolNd(Module):
@@ -210,3 +210,51 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     _fn = 'lp_pool2d'
+
+
+# ---------------------------------------------------------------- max unpooling
+def _unpool_ntuple(n):
+    def parse(x):
+        return tuple(x) if isinstance(x, (list, tuple)) else (x,) * n
+    return parse
+
+
+class _MaxUnpoolNd(Module):
+    _k = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        t = _unpool_ntuple(self._k)
+        self.kernel_size = t(kernel_size)
+        self.stride = t(stride if (stride is not None) else kernel_size)
+        self.padding = t(padding)
+
+    def extra_repr(self):
+        return f'kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}'
+
+    def forward(self, input, indices, output_size=None):
+        return getattr(F, f'max_unpool{self._k}d')(input, indices, self.kernel_size, self.stride, self.padding,
+                                                   output_size)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    r"""The partial inverse of :class:`MaxPool1d`: each value put back where ``indices`` (from
+    ``MaxPool1d(return_indices=True)``) says, zeros elsewhere; ``output_size`` picks among the
+    sizes that pool to the input's.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+        >>> unpool(*pool(torch.tensor([[[1., 2, 3, 4, 5, 6, 7, 8]]])))    # tensor([[[0., 2., 0., 4., 0., 6., 0., 8.]]])
+    """
+    _k = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    r"""The partial inverse of :class:`MaxPool2d` (from its indices), zeros elsewhere."""
+    _k = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    r"""The partial inverse of :class:`MaxPool3d` (from its indices), zeros elsewhere."""
+    _k = 3
