@@ -5,6 +5,7 @@ Example:
 """
 import numpy as np
 
+from .. import _backend
 from .._tensor import Tensor
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _addcdiv_, _check_fused_foreach,
                         _check_not_differentiable, _validate, _check_state_steps, _new_step, _incr, _bump, _grad,
@@ -84,6 +85,24 @@ class Adam(Optimizer):
         return loss
 
 
+def _incr_step(step_t):
+    """``state['step'] += 1``; the new step as a Python number, or, while ember.compile records the
+    step, as a float64 0-d array: the bias corrections are then recorded (computed in float64, as
+    with a Python number) instead of being read once as a number that changes every step."""
+    d = step_t._data
+    if type(d) is not _backend._traced_value:
+        return _incr(step_t)
+    d += 1
+    step_t._bump()
+    return d.astype(np.float64)
+
+
+def _weak(s, like):
+    """A recorded scalar (see _incr_step) in ``like``'s dtype: what a Python number becomes when it
+    meets a float32 array (NumPy's weak scalars), so that the recorded step rounds as the eager one."""
+    return s.astype(like.dtype) if type(s) is _backend._traced_value else s
+
+
 def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
          differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
          decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
@@ -95,7 +114,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         p = param._data
         m = exp_avgs[i]._data
         v = exp_avg_sqs[i]._data
-        step = _incr(state_steps[i])
+        step = _incr_step(state_steps[i])
         g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay, decoupled_weight_decay)
         _adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
@@ -109,7 +128,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
             denom = np.sqrt(vmax)
         else:
             denom = np.sqrt(v)
-        denom /= bias_correction2_sqrt
+        denom /= _weak(bias_correction2_sqrt, denom)
         denom += eps
-        _addcdiv_(p, m, denom, -_f(step_size))
+        _addcdiv_(p, m, denom, _weak(-_f(step_size), p))
         _bump(param, exp_avgs[i], exp_avg_sqs[i])

@@ -21,6 +21,8 @@ from itertools import chain
 
 import numpy as np
 
+from .. import _backend
+
 from .._tensor import Tensor, _wrap
 from .. import _dtype as D
 from ..autograd import grad_mode as _grad_mode
@@ -294,7 +296,8 @@ def _addcmul_(a, t1, t2, value):
 
 def _addcdiv_(a, t1, t2, value):
     """``a.addcdiv_(t1, t2, value=v)``: ``a + (v*t1)/t2``."""
-    tmp = t1 * value if value != 1 else t1.copy()
+    # (x * 1 is exact: the copy only saves the multiply; a value ember.compile records is multiplied)
+    tmp = t1 * value if type(value) is _backend._traced_value or value != 1 else t1.copy()
     tmp /= t2
     a += tmp
 
