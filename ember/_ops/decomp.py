@@ -7,6 +7,7 @@ Example:
     >>> A = ember.randn(3, 3, dtype=ember.float64); ember.linalg.solve(A, ember.ones(3))
 """
 import numpy as np
+from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap, _gm
@@ -20,7 +21,7 @@ from .._backend import array_module as _xp
 def _raising(a):
     """CuPy's linalg reports a singular / non-positive-definite input only under
     ``cupyx.errstate(linalg='raise')`` (it returns NaNs otherwise); NumPy always raises."""
-    if type(a) is np.ndarray:
+    if _is_host(a):
         return _NULL
     import cupyx
     es = getattr(cupyx, 'errstate', None)
@@ -208,7 +209,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     kw = {}
     if rtol is not None:
         kw['rcond'] = rtol
-    if type(A._data) is not np.ndarray:
+    if not _is_host(A._data):
         hermitian = False       # cupy.linalg.pinv has no `hermitian` (the SVD route gives the same values)
     if hermitian:
         kw['hermitian'] = True

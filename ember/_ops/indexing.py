@@ -8,6 +8,7 @@ Example:
     >>> x = ember.arange(6.).view(2, 3); x[:, 1]        # tensor([1., 4.])
 """
 import numpy as np
+from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, sum_to, as_array, check_scalar_fits
@@ -85,8 +86,8 @@ def _convert(idx, like=None):
         else:
             raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are '
                              'valid indices (got ' + ti.__name__ + ')')
-    if not basic and like is not None and type(like) is not np.ndarray:
-        out = [asarray_like(i, like) if type(i) is np.ndarray else i for i in out]
+    if not basic and like is not None and not _is_host(like):
+        out = [asarray_like(i, like) if _is_host(i) else i for i in out]
     elif not basic and like is not None:
         for i in out:
             if _is_dev(i):
@@ -245,14 +246,14 @@ def getitem(self, idx):
         # an int splits the index arrays from each other for NumPy (their dims go first), not for torch
         first, second = _basic_first(np_idx)
         return getitem(getitem(self, first), second)
-    if type(self._data) is not np.ndarray:
+    if not _is_host(self._data):
         _check_bounds(self._data, np_idx)
     try:
         r = self._data[np_idx]
     except IndexError as e:
         raise _index_error(e, self._data.shape, np_idx) from None
     if basic:
-        if type(r) is not np.ndarray and (not _is_dev(r) or (r.ndim == 0 and Ellipsis not in np_idx)):
+        if not _is_host(r) and (not _is_dev(r) or (r.ndim == 0 and Ellipsis not in np_idx)):
             # a 0-d view, not a scalar or a copy
             r = self._data[np_idx + (Ellipsis,)] if Ellipsis not in np_idx else as_array(r)
         if None in np_idx and r.size:
@@ -296,13 +297,13 @@ def index_put(input, indices, values, accumulate=False):
         else:
             from ._core import check_device
             check_device(input, values)
-    if type(input._data) is not np.ndarray:
+    if not _is_host(input._data):
         _check_bounds(input._data, np_idx)
     r = input._data.copy()
     v = values._data if values.dtype is input.dtype else values._data.astype(input.dtype.np)
     try:
         if accumulate:
-            if type(r) is np.ndarray:
+            if _is_host(r):
                 np.add.at(r, np_idx, v)
             else:
                 scatter_add(r, np_idx, np.broadcast_to(v, r[np_idx].shape))
@@ -393,7 +394,7 @@ def setitem(self, idx, value):
     else:
         from .creation import tensor
         v = tensor(value)._data
-    if not basic and type(self._data) is not np.ndarray:
+    if not basic and not _is_host(self._data):
         _check_bounds(self._data, np_idx)
     try:
         self._data[np_idx] = v
@@ -462,7 +463,7 @@ def masked_fill(input, mask, value):
             v = value._data.astype(input.dtype.np)
     else:
         v = np.asarray(value).astype(input.dtype.np)
-    if type(input._data) is not np.ndarray and type(v) is np.ndarray:
+    if not _is_host(input._data) and _is_host(v):
         v = v[()]                   # a NumPy scalar: CuPy refuses host arrays
     if mask._device is not input._device:
         from ._core import check_device

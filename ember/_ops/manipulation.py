@@ -12,6 +12,7 @@ Example:
 """
 import warnings
 import numpy as np
+from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from .._backend import widened_scatter
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
@@ -31,7 +32,7 @@ from ._core import needs_grad as _ng  # noqa: E402  (grad mode on and some tenso
 
 def _c(a, dtype=None):
     """``a`` as a C-contiguous array owning its memory (0-d stays 0-d, unlike np.ascontiguousarray)."""
-    if type(a) is np.ndarray:
+    if _is_host(a):
         if dtype is not None:
             a = a.astype(dtype, copy=False)
     elif _is_dev(a):                            # a device array (CuPy has no implicit conversion)
@@ -60,7 +61,7 @@ def _same_device(input, *others):
 
 def _ufunc_at(ufunc, r, idx, v):
     """``ufunc.at(r, idx, v)`` (unbuffered: repeated indices all apply) on either backend."""
-    if type(r) is np.ndarray:
+    if _is_host(r):
         ufunc.at(r, idx, v)
         return
     import cupyx
@@ -251,7 +252,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 def _repeat_arange(r, n):
     """``repeat(arange(n), r)``: CuPy's repeat takes no array of repeats, so on the device each
     output position finds its source by a search in the running total."""
-    if type(r) is np.ndarray:
+    if _is_host(r):
         return np.repeat(np.arange(n, dtype=r.dtype), r)
     xp = _xp(r)
     c = xp.cumsum(r)
@@ -363,7 +364,7 @@ def _scatter_np(x, d, i, v, how):
             v = np.broadcast_to(_like(v, r, r.dtype), i.shape)
         else:
             v = v.reshape(-1)
-    if type(v) is np.ndarray and type(r) is not np.ndarray:
+    if _is_host(v) and not _is_host(r):
         v = _like(v, r)
     if hasattr(v, 'ndim') and v.ndim:
         v = _crop(v, i.shape)
@@ -933,7 +934,7 @@ def trace(input):
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim {x.ndim}')
     dt = D.int64 if input.dtype._cat < 2 else input.dtype
     r = np.trace(x)
-    t = _wrap(np.asarray(r, dtype=dt.np) if type(x) is np.ndarray else r.astype(dt.np), dt, input._device)
+    t = _wrap(np.asarray(r, dtype=dt.np) if _is_host(x) else r.astype(dt.np), dt, input._device)
     if _ng(input):
         record(_trace_bw, t, (input,), (), (x.shape, input.dtype))
     return t

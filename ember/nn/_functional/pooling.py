@@ -13,6 +13,7 @@ Example:
 """
 import math
 import numpy as np
+from ..._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from ..._backend import sliding_window_view, asarray_like
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
@@ -31,7 +32,7 @@ __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 
 
 def _like(a, like):
     """Host array ``a`` (an index or divisor made from the geometry) on ``like``'s device."""
-    return a if type(like) is np.ndarray else asarray_like(a, like)
+    return a if _is_host(like) else asarray_like(a, like)
 
 
 def _tup(v, k, name, fname):

@@ -9,6 +9,7 @@ Example:
     >>> F.one_hot(ember.tensor([0, 2]), 3)       # tensor([[1, 0, 0], [0, 0, 1]])
 """
 import numpy as np
+from ..._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from ... import _dtype as D
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
@@ -36,7 +37,7 @@ def _scatter_rows(g, ctx):
     d = ga.shape[-1]
     flat = ctx.idx.reshape(-1)
     rows = ga.reshape(-1, d)
-    if type(ga) is np.ndarray:
+    if _is_host(ga):
         out = np.zeros((ctx.n, d), dtype=ga.dtype)
     else:
         out = array_module(ga).zeros((ctx.n, d), dtype=ga.dtype)
@@ -157,7 +158,7 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError('Class values must be non-negative.')
         if x.max() >= num_classes:
             raise RuntimeError('Class values must be smaller than num_classes.')
-    if type(x) is not np.ndarray:       # on the device: compare with the class numbers
+    if not _is_host(x):       # on the device: compare with the class numbers
         xp = array_module(x)
         return _wrap((x[..., None] == xp.arange(num_classes)).astype(np.int64), D.int64, tensor._device)
     out = np.zeros(x.shape + (num_classes,), dtype=np.int64)
