@@ -442,3 +442,32 @@ def test_compiler_namespace():
     f(ember.ones(2))
     assert seen == [True, True]
     assert hasattr(torch.compiler, 'reset') and hasattr(torch.compiler, 'is_compiling')
+
+
+def test_returned_loss_and_objects_like_eager():
+    model = nn.Linear(3, 1)
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+
+    class Result:
+        def __init__(self, loss):
+            self.loss = loss
+
+    def step(x, wrap):
+        opt.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return Result(loss) if wrap else loss
+    cstep = ember.compile(step)
+    x = ember.randn(4, 3)
+    for _ in range(3):
+        loss = cstep(x, False)
+        assert loss.requires_grad and loss.grad_fn is not None
+        with pytest.raises(RuntimeError, match='second time'):
+            loss.backward()
+    before = model.weight.detach().clone()
+    for i in range(3):                   # an object a replay could not rebuild: eager, fresh each call
+        r = cstep(x, True)
+        assert isinstance(r, Result) and r.loss.requires_grad
+    assert not np.array_equal(before.numpy(), model.weight.detach().numpy())
+    assert cstep.stats['eager'] == 3

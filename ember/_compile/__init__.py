@@ -188,7 +188,17 @@ def _flatten_out(x, leaves):
         return (dict, [(k, _flatten_out(y, leaves)) for k, y in x.items()])
     if hasattr(x, '_fields') and isinstance(x, tuple):            # a namedtuple (return_types)
         return ('nt', type(x), [_flatten_out(y, leaves) for y in x])
-    return ('C', x)
+    if x is None or t in _CONSTANT_RESULTS or isinstance(x, tuple) and all(type(y) is int for y in x):
+        return ('C', x)         # numbers read from data went through guards; sizes are guarded
+    raise T.TraceError(f'the call returns a {t.__name__}, which a replay could not rebuild')
+
+
+def _constant_results():
+    from .. import _dtype, _device
+    return {bool, int, float, complex, str, bytes, _dtype.dtype, _device.device}
+
+
+_CONSTANT_RESULTS = _constant_results()
 
 
 def _unflatten_out(spec, leaves):
@@ -592,7 +602,7 @@ class _Compiled:
         # outputs
         out_leaves = []
         grad_nr = {}
-        if mode == 'autograd':
+        if mode in ('autograd', 'consumed'):
             for t in graph_outs:
                 grad_nr[id(t)] = len(grad_nr)
         arg_of = {id(e.tensor): e.arg for e in tr.ext.values() if e.arg is not None}
