@@ -71,11 +71,25 @@ def _collect(x, acc):
             _collect(y, acc)
 
 
+# array methods whose result never shares memory with the array
+_COPYING_METHODS = {'copy', 'flatten', 'sum', 'mean', 'prod', 'std', 'var', 'max', 'min', 'any', 'all', 'argmax',
+                    'argmin', 'cumsum', 'cumprod', 'round', 'clip', 'dot', 'repeat', 'take', 'nonzero', 'argsort'}
+
+
+def _fresh_result(ins):
+    if _fresh_ufunc(ins):
+        return True
+    fn = ins.fn
+    if type(fn) is _Method and not fn.args and 'out' not in ins.kwargs:
+        return fn.name in _COPYING_METHODS or fn.name == 'astype' and ins.kwargs.get('copy', True) is not False
+    return False
+
+
 def _roots(tape, input_ids):
     """For each value, the values whose memory it may share (itself, or the arrays it views)."""
     roots = {i: {i} for i in input_ids}
     for ins in tape:
-        if ins.kind in ('call', 'make') and not _fresh_ufunc(ins) and ins.kind != 'make':
+        if ins.kind == 'call' and not _fresh_result(ins):
             r = set()
             for u in ins.uses:
                 r |= roots.get(u, {u})
@@ -104,6 +118,56 @@ def hoist_constants(tape, input_ids, outputs, values):
         if ins.kind == 'make' and type(ins.out) is int and ins.out not in written and ins.out not in leaving:
             ins = Instr('const', None, (values[ins.out].a,), {}, ins.out)
         out.append(ins)
+    return out
+
+
+def elide_copies(tape, input_ids, values):
+    """Drop ``y = x.copy()`` where ``x`` is (a view chain of) a fresh array that nothing else
+    reads or writes, and ``x`` is C-contiguous: ``y`` may then be ``x`` itself. (The engine copies
+    every fresh gradient before storing it as ``.grad``; inside a program nothing else holds it.)"""
+    roots = _roots(tape, input_ids)
+    inputs = set(input_ids)
+    family = {}                 # root -> values sharing its memory
+    for v, rs in roots.items():
+        for r in rs:
+            family.setdefault(r, set()).add(v)
+    readers = {}
+    for i, ins in enumerate(tape):
+        for u in ins.uses:
+            readers.setdefault(u, []).append(i)
+    written = set()
+    for ins in tape:
+        for t in _write_targets(ins):
+            written |= roots.get(t, {t})
+    out = list(tape)
+    for i, ins in enumerate(tape):
+        fn = ins.fn
+        if not (ins.kind == 'call' and type(fn) is _Method and fn.name == 'copy' and not fn.args and
+                len(ins.args) == 1 and not ins.kwargs and type(ins.out) is int):
+            continue
+        x = ins.args[0].id
+        rs = roots.get(x, {x})
+        a = values[x].a
+        if rs & inputs or rs & written or type(a) is not _ND or not a.flags.c_contiguous:
+            continue
+        fam = set()
+        for r in rs:
+            fam |= family.get(r, set())
+        # every reader of the family: this copy, or a view taken on the way to x
+        ok = True
+        for v in fam:
+            for j in readers.get(v, ()):
+                if j == i:
+                    continue
+                rj = tape[j]
+                if not (type(rj.out) is int and rj.out in fam and rj.kind == 'call' and
+                        (type(rj.fn) is _Attr or type(rj.fn) is _Method and rj.fn.name in ('reshape', 'view'))):
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok:
+            out[i] = Instr('alias', None, (Ref(x),), {}, ins.out)
     return out
 
 
@@ -243,6 +307,7 @@ def build(tape, inputs, outputs, values, buffers=True, name='program', hoist=Tru
     tape = _dce(tape, outputs)
     if hoist:
         tape = hoist_constants(tape, inputs, outputs, values)
+        tape = elide_copies(tape, inputs, values)
     em = _Emitter()
     lines = [f'def {name}(inputs):']
     if inputs:
@@ -258,6 +323,9 @@ def build(tape, inputs, outputs, values, buffers=True, name='program', hoist=Tru
             continue
         if k == 'copy':
             lines.append(f'    v{ins.out} = {em.const(ins.fn)}({em.const(ins.args[0])})')
+            continue
+        if k == 'alias':
+            lines.append(f'    v{ins.out} = {em.expr(ins.args[0])}')
             continue
         if k == 'const':
             lines.append(f'    v{ins.out} = {em.const(ins.args[0])}')
