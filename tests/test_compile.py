@@ -471,3 +471,16 @@ def test_returned_loss_and_objects_like_eager():
         assert isinstance(r, Result) and r.loss.requires_grad
     assert not np.array_equal(before.numpy(), model.weight.detach().numpy())
     assert cstep.stats['eager'] == 3
+
+
+def test_numpy_scalar_singletons_are_not_mistaken_for_arguments():
+    """np.True_ is a single object: `(a >= 0) & (b < 10)` on 0-d values gives back an object equal to
+    an argument, and must still be recorded (a target out of range on a replay raises, as eager)."""
+    crit = nn.CrossEntropyLoss()
+    f = ember.compile(lambda x, y: crit(x, y))
+    x = ember.randn(4, 10)
+    for _ in range(2):
+        f(x, ember.tensor([1, 2, 3, 4]))
+    with pytest.raises(IndexError, match='Target 12 is out of bounds'):
+        f(x, ember.tensor([1, 2, 3, 12]))
+    np.testing.assert_array_equal(f(x, ember.tensor([0, 0, 1, 9])).numpy(), crit(x, ember.tensor([0, 0, 1, 9])).numpy())

@@ -390,8 +390,10 @@ class Tracer:
                 targs = _replace(targs, p, Ref(v.id))
                 tkw = _replace(tkw, p, Ref(v.id))
                 writes = True
-        if not writes and not force:
-            for v in values:        # gave back its argument (asarray, astype(copy=False)): a no-op
+        if not writes and not force and not isinstance(r, np.generic):
+            # gave back its argument (asarray, astype(copy=False)): a no-op. (Not for NumPy scalars:
+            # np.True_ is one object, so `a & b` can "give back" its argument and still compute.)
+            for v in values:
                 if v.a is r:
                     return v
         guards = []
@@ -404,9 +406,10 @@ class Tracer:
 
     def _wrap_result(self, r, values, guards):
         if _is_array(r):
-            for v in values:            # the call gave back one of its arguments (out=, asarray)
-                if v.a is r:
-                    return v
+            if not isinstance(r, np.generic):
+                for v in values:        # the call gave back one of its arguments (out=, asarray)
+                    if v.a is r:
+                        return v
             return self.new_value(r)
         t = type(r)
         if t is tuple or t is list:
