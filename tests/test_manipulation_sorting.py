@@ -440,3 +440,14 @@ def test_error_messages():
                     (lambda lib, x: x.take(_i(lib, [12])), 'tried to access index 12 on a tensor of 12 elements'),
                     (lambda lib, x: x.topk(5), 'selected index k out of range')):
         run_both(lambda lib: fn(lib, _x(lib)), match=msg)
+
+
+@pytest.mark.parametrize('call', [
+    lambda lib, x: x.sort(1, stable=True), lambda lib, x: lib.sort(x, 1, stable=True),
+    lambda lib, x: x.argsort(1, stable=True), lambda lib, x: lib.argsort(x, 1, stable=True),
+    lambda lib, x: x.sort(dim=1, stable=True), lambda lib, x: x.sort(stable=True, descending=True),
+    lambda lib, x: x.sort(1, True, stable=True), lambda lib, x: lib.argsort(x, stable=True, dim=1),
+    lambda lib, x: x.argsort(1, True), lambda lib, x: x.sort(1, True), lambda lib, x: x.sort(0, dim=1),
+    lambda lib, x: lib.sort(x, descending=True)])
+def test_sort_signatures(both, call):
+    both(lambda lib: call(lib, lib.tensor([[3., 1, 2, 1]])))

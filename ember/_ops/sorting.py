@@ -73,7 +73,35 @@ def _argsort_np(x, d, descending):
 
 
 # ---------------------------------------------------------------- sort / argsort / msort / topk / kthvalue
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+_UNSET = object()
+
+
+def _sort_args(name, input, args, kwargs):
+    """(dim, descending) from torch's two signatures: (dim=-1, descending=False) positional, or
+    (*, stable, dim=-1, descending=False) all keywords once ``stable`` is given."""
+    stable = kwargs.pop('stable', _UNSET)
+    dim, desc = kwargs.pop('dim', _UNSET), kwargs.pop('descending', _UNSET)
+    if kwargs or len(args) > 2 or (stable is not _UNSET and args):
+        got = ', '.join([type(input).__name__] + [type(a).__name__ for a in args] +
+                        [f'{k}={type(v).__name__}' for k, v in (('stable', stable), ('dim', dim), ('descending', desc),
+                                                               *kwargs.items()) if v is not _UNSET])
+        raise TypeError(f'{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n'
+                        f' * (Tensor input, *, bool stable, int dim = -1, bool descending = False)\n'
+                        f' * (Tensor input, int dim = -1, bool descending = False)')
+    if args:
+        if dim is not _UNSET:
+            raise TypeError(f"{name}() got multiple values for argument 'dim'")
+        dim = args[0]
+        if len(args) == 2:
+            if desc is not _UNSET:
+                raise TypeError(f"{name}() got multiple values for argument 'descending'")
+            desc = args[1]
+    return (-1 if dim is _UNSET else dim), (False if desc is _UNSET else desc)
+
+
+def sort(input, *args, out=None, **kwargs):
+    """Sorted values and their indices along ``dim`` (stable: ties keep their order)."""
+    dim, descending = _sort_args('sort', input, args, kwargs)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
@@ -85,7 +113,9 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return _values_indices(input, v, i, _sort_bw, d, True, _rt.sort, out, _rt.sort_out)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, *args, **kwargs):
+    """The indices that sort ``input`` along ``dim`` (stable)."""
+    dim, descending = _sort_args('argsort', input, args, kwargs)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     i = _xp(x).zeros((), np.int64) if x.ndim == 0 else _argsort_np(x, d, descending)
