@@ -130,7 +130,7 @@ from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decomposition
 #   ember.utils.data (Dataset, DataLoader), ember.viz (make_dot, explain),
 #   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table),
 #   ember.compile (record a call once, replay it without per-op overhead: ember/_compile)
-_LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler')
+_LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo')
 _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile'}
 
 

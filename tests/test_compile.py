@@ -484,3 +484,21 @@ def test_numpy_scalar_singletons_are_not_mistaken_for_arguments():
     with pytest.raises(IndexError, match='Target 12 is out of bounds'):
         f(x, ember.tensor([1, 2, 3, 12]))
     np.testing.assert_array_equal(f(x, ember.tensor([0, 0, 1, 9])).numpy(), crit(x, ember.tensor([0, 0, 1, 9])).numpy())
+
+
+def test_dynamo_settings():
+    assert ember._dynamo.config.cache_size_limit == torch._dynamo.config.cache_size_limit
+    old = ember._dynamo.config.recompile_limit
+    try:
+        ember._dynamo.config.cache_size_limit = 2
+        f = ember.compile(lambda x: x * 2)
+        with pytest.warns(UserWarning, match=r'limit \(2 signatures\)'):
+            for n in range(1, 5):
+                assert f(ember.ones(n)).sum().item() == 2 * n
+        assert len(f._entries) == 2
+    finally:
+        ember._dynamo.config.recompile_limit = old
+    assert ember._dynamo.disable(len) is len
+    ember._dynamo.mark_dynamic(ember.ones(2), 0)
+    ember._dynamo.reset()
+    assert isinstance(ember.compile(nn.Linear(1, 1)), ember._dynamo.OptimizedModule)

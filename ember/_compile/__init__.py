@@ -498,11 +498,12 @@ class _Compiled:
                     self.stats['eager'] += 1
                     return self._fn(*args, **kwargs)
             del self._entries[key]
-        if len(self._entries) >= RECOMPILE_LIMIT:
+        limit = globals()['RECOMPILE_LIMIT']        # (ember._dynamo.config.recompile_limit sets it)
+        if len(self._entries) >= limit:
             if not self._warned:
                 self._warned = True
                 warnings.warn(f'ember.compile: {getattr(self._fn, "__name__", "function")} reached the recompile '
-                              f'limit ({RECOMPILE_LIMIT} signatures); new signatures run eagerly')
+                              f'limit ({limit} signatures); new signatures run eagerly')
             self.stats['eager'] += 1
             return self._fn(*args, **kwargs)
         return self._record(key, tensors, args, kwargs)
