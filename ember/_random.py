@@ -150,7 +150,6 @@ def seed_cuda(seed, all_devices):
 def _gen(generator, device=None):
     """The backend generator to draw from for a tensor on ``device`` (default: the CPU)."""
     if _tracing is not None:        # ember.compile is recording: draws become instructions
-        _gen_real(generator, device)
         return _tracing(generator, device)
     return _gen_real(generator, device)
 

@@ -39,13 +39,15 @@ OPTIMIZERS = {'sgd_momentum': (ember.optim.SGD, dict(lr=0.05, momentum=0.9, weig
               'adamw': (ember.optim.AdamW, dict(lr=1e-3))}
 
 
-def train(model_name, opt_name, compiled, steps=50):
-    """Losses and final state after ``steps`` training steps; ``compiled``: None, 'module' or 'step'."""
+def train(model_name, opt_name, compiled, steps=50, device='cpu', schedule=None):
+    """Losses and final state after ``steps`` training steps; ``compiled``: None, 'module' or 'step';
+    ``schedule(opt)``: a learning-rate scheduler stepped after each step."""
     make, xshape = MODELS[model_name]
     ember.manual_seed(0)
-    model = make()
+    model = make().to(device)
     opt_cls, kw = OPTIMIZERS[opt_name]
     opt = opt_cls(model.parameters(), **kw)
+    sched = schedule(opt) if schedule else None
     crit = nn.CrossEntropyLoss()
     net = ember.compile(model) if compiled == 'module' else model
 
@@ -61,27 +63,33 @@ def train(model_name, opt_name, compiled, steps=50):
     ember.manual_seed(5)            # the dropout masks: the same draws in the same order
     losses = []
     for _ in range(steps):
-        x = ember.tensor(rng.standard_normal(xshape).astype(np.float32))
-        y = ember.tensor(rng.integers(0, 10, xshape[0]))
+        x = ember.tensor(rng.standard_normal(xshape).astype(np.float32), device=device)
+        y = ember.tensor(rng.integers(0, 10, xshape[0]), device=device)
         losses.append(step(x, y).item())
-    state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
-    grads = [p.grad.numpy().copy() for p in model.parameters()]
+        if sched:
+            sched.step()
+    assert all(p.device.type == device for p in model.parameters())
+    state = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+    grads = [p.grad.cpu().numpy().copy() for p in model.parameters()]
     compiled_fn = net._compiled if compiled == 'module' else step if compiled == 'step' else None
     return losses, state, grads, compiled_fn
+
+
+def assert_same_training(ref, got):
+    assert got[0] == ref[0]
+    for k in ref[1]:
+        np.testing.assert_array_equal(got[1][k], ref[1][k], err_msg=k)
+    for a, b in zip(got[2], ref[2]):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize('model_name', list(MODELS))
 @pytest.mark.parametrize('opt_name', list(OPTIMIZERS))
 @pytest.mark.parametrize('compiled', ['module', 'step'])
 def test_training_equals_eager(model_name, opt_name, compiled):
-    ref_losses, ref_state, ref_grads, _ = train(model_name, opt_name, None)
-    losses, state, grads, fn = train(model_name, opt_name, compiled)
-    assert losses == ref_losses
-    for k in ref_state:
-        np.testing.assert_array_equal(state[k], ref_state[k], err_msg=k)
-    for a, b in zip(grads, ref_grads):
-        np.testing.assert_array_equal(a, b)
-    stats = fn.stats
+    got = train(model_name, opt_name, compiled)
+    assert_same_training(train(model_name, opt_name, None), got)
+    stats = got[3].stats
     assert stats['replayed'] >= 45, stats
     assert stats['recorded'] <= 2, stats        # a first step that creates optimizer state: recorded again
 
@@ -197,36 +205,11 @@ def test_guard_on_module_training_flag():
 
 
 def test_guard_on_learning_rate_schedule():
-    ember.manual_seed(0)
-    ref_model = mlp()
-    model = mlp()
-    model.load_state_dict(ref_model.state_dict())
-    results = []
-    for m, compiled in ((ref_model, False), (model, True)):
-        opt = ember.optim.SGD(m.parameters(), lr=0.1)
-        sched = ember.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-        crit = nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = crit(m(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        if compiled:
-            step = ember.compile(step)
-        rng = np.random.default_rng(0)
-        losses = []
-        for _ in range(8):
-            x = ember.tensor(rng.standard_normal((6, 3)).astype(np.float32))
-            y = ember.tensor(rng.integers(0, 10, 6))
-            losses.append(step(x, y).item())
-            sched.step()
-        results.append((losses, [p.detach().numpy().copy() for p in m.parameters()]))
-    assert results[0][0] == results[1][0]
-    for a, b in zip(results[0][1], results[1][1]):
-        np.testing.assert_array_equal(a, b)
-    assert step.stats['recorded'] == 4          # one recording per learning rate
+    def schedule(opt):
+        return ember.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    got = train('mlp', 'sgd_momentum', 'step', steps=8, schedule=schedule)
+    assert_same_training(train('mlp', 'sgd_momentum', None, steps=8, schedule=schedule), got)
+    assert got[3].stats['recorded'] == 5        # the first step (momentum state), then one per learning rate
 
 
 def test_replaced_parameter_and_frozen_parameter():
@@ -397,35 +380,11 @@ def test_recompile_limit_falls_back_to_eager():
 
 
 @pytest.mark.skipif(not ember.cuda.is_available(), reason='needs a CUDA device (or EMBER_FAKE_CUDA=1)')
-def test_training_on_cuda_equals_eager():
-    results = []
-    for compiled in (False, True):
-        ember.manual_seed(0)
-        model = bn_dropout().cuda()
-        opt = ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-        crit = nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = crit(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        if compiled:
-            step = ember.compile(step)
-        rng = np.random.default_rng(1)
-        ember.manual_seed(5)
-        losses = []
-        for _ in range(10):
-            x = ember.tensor(rng.standard_normal((4, 1, 12, 12)).astype(np.float32), device='cuda')
-            y = ember.tensor(rng.integers(0, 10, 4), device='cuda')
-            losses.append(step(x, y).item())
-        results.append((losses, [p.detach().cpu().numpy() for p in model.parameters()]))
-        assert all(p.device.type == 'cuda' for p in model.parameters())
-    assert results[0][0] == results[1][0]
-    for a, b in zip(results[0][1], results[1][1]):
-        np.testing.assert_array_equal(a, b)
-    assert step.stats['replayed'] >= 8, step.stats
+@pytest.mark.parametrize('compiled', ['module', 'step'])
+def test_training_on_cuda_equals_eager(compiled):
+    got = train('bn_dropout', 'sgd_momentum', compiled, steps=10, device='cuda')
+    assert_same_training(train('bn_dropout', 'sgd_momentum', None, steps=10, device='cuda'), got)
+    assert got[3].stats['replayed'] >= 8, got[3].stats
 
 
 def test_compiler_namespace():

@@ -537,6 +537,7 @@ class _Compiled:
             entry = _Entry()
             entry.eager = True
             entry.reason = reason
+            entry.error = e             # with its traceback: where the recording stopped
             self._entries[key] = entry
             self.stats['eager'] += 1
             return self._fn(*args, **kwargs)

@@ -319,22 +319,21 @@ class Tracer:
         e = self.ext.get(id(tensor))
         if e is not None:
             return e.value
-        a = _SLOT.__get__(tensor, Tensor)
-        v = self.new_value(a)
-        e = self.ext[id(tensor)] = _Ext(tensor, v, a, key)
-        e.snapshot = _snapshot(a)
-        self.inputs.append((v.id, 'arg', key))
-        _SLOT.__set__(tensor, v)
-        return v
+        return self._register(tensor, _SLOT.__get__(tensor, Tensor), key)
 
     def external(self, tensor, a):
         """The value for tensor ``tensor`` (made before the call) whose array ``a`` is read."""
         if not _is_array(a):
             return a
+        return self._register(tensor, a, None)
+
+    def _register(self, tensor, a, key):
+        """A program input for a tensor that existed before the call: its array is copied (to put
+        back if the recording fails) and, for the call, replaced by a Value."""
         v = self.new_value(a)
-        e = self.ext[id(tensor)] = _Ext(tensor, v, a, None)
+        e = self.ext[id(tensor)] = _Ext(tensor, v, a, key)
         e.snapshot = _snapshot(a)
-        self.inputs.append((v.id, 'ext', tensor))
+        self.inputs.append((v.id, 'ext', tensor) if key is None else (v.id, 'arg', key))
         _SLOT.__set__(tensor, v)
         return v
 
@@ -678,8 +677,7 @@ class _DrawProxy:
     def __getattr__(self, name):
         from .. import _random
         g, d = self._g, self._d
-        real = _random._gen_real(g, d)
-        getattr(real, name)         # AttributeError for what generators do not have
+        getattr(_random._gen_real(g, d), name)      # AttributeError for what generators do not have
 
         def draw(*args, **kwargs):
             if any(type(a) is Value for a in args) or any(type(a) is Value for a in kwargs.values()):
@@ -700,4 +698,11 @@ class _Draw:
 
 
 def draw_proxy(generator, device):
+    from .. import _random
+    tr = _tracer()
+    tr.depth += 1               # (making a generator on first use is NumPy work of its own)
+    try:
+        _random._gen_real(generator, device)        # its errors, and the generator made now
+    finally:
+        tr.depth -= 1
     return _DrawProxy(generator, device)
