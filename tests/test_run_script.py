@@ -208,3 +208,29 @@ def test_torch_alias_leaves_real_torch_and_ember_as_they_were():
         assert type(torch.ones(2)) is ember.Tensor
     assert sys.modules.get('torch') is real
     assert ember.nn is ember_nn and ember.__name__ == 'ember' and ember.__spec__.name == 'ember'
+
+
+def test_script_with_torch_compile(tmp_path):
+    """A script that compiles its model and its training step runs on ember.compile."""
+    write(tmp_path / 'train.py', '''
+        import torch
+        import torch._dynamo
+        torch._dynamo.config.cache_size_limit = 4
+        torch.manual_seed(0)
+        model = torch.compile(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)))
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+
+        @torch.compile(mode='reduce-overhead')
+        def step(x, y):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        x, y = torch.randn(16, 4), (torch.arange(16) % 2)
+        losses = [step(x, y).item() for _ in range(20)]
+        print(type(model).__name__, list(model.state_dict())[0], losses[-1] < losses[0])
+    ''')
+    p = ember_run('train.py', cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ['OptimizedModule', '_orig_mod.0.weight', 'True']
