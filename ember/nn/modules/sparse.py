@@ -14,6 +14,16 @@ from .module import Module
 __all__ = ['Embedding', 'EmbeddingBag']
 
 
+def _padding_index(padding_idx, num_embeddings, word):
+    """``padding_idx`` in range(num_embeddings) (a negative one counts from the end), or None; torch's
+    AssertionError otherwise (Embedding spells it 'Padding_idx', EmbeddingBag 'padding_idx')."""
+    if padding_idx is None:
+        return None
+    if padding_idx >= num_embeddings or padding_idx < -num_embeddings:
+        raise AssertionError(f'{word} must be within num_embeddings')
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
 class Embedding(Module):
     r"""A table of ``num_embeddings`` vectors of size ``embedding_dim``, indexed by integers.
 
@@ -46,15 +56,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                if padding_idx >= self.num_embeddings:
-                    raise AssertionError('Padding_idx must be within num_embeddings')
-            elif padding_idx < 0:
-                if padding_idx < -self.num_embeddings:
-                    raise AssertionError('Padding_idx must be within num_embeddings')
-                padding_idx = self.num_embeddings + padding_idx
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, 'Padding_idx')
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -145,15 +147,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if padding_idx > 0:
-                if padding_idx >= self.num_embeddings:
-                    raise AssertionError('padding_idx must be within num_embeddings')
-            elif padding_idx < 0:
-                if padding_idx < -self.num_embeddings:
-                    raise AssertionError('padding_idx must be within num_embeddings')
-                padding_idx = self.num_embeddings + padding_idx
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, 'padding_idx')
         if _weight is None:
             self.weight = Parameter(empty((num_embeddings, embedding_dim), device=device, dtype=dtype))
             self.reset_parameters()
