@@ -139,6 +139,7 @@ def elide_copies(tape, input_ids, values):
     for ins in tape:
         for t in _write_targets(ins):
             written |= roots.get(t, {t})
+    made_by_call = {o for ins in tape if ins.kind == 'call' for o in ins.outs()}
     out = list(tape)
     for i, ins in enumerate(tape):
         fn = ins.fn
@@ -148,7 +149,10 @@ def elide_copies(tape, input_ids, values):
         x = ins.args[0].id
         rs = roots.get(x, {x})
         a = values[x].a
-        if rs & inputs or rs & written or type(a) is not _ND or not a.flags.c_contiguous:
+        # (the copy may be written into afterwards: its source must be made by this replay, not be a
+        # constant made once, an input or a lifted buffer)
+        if rs & inputs or rs & written or not rs <= made_by_call or type(a) is not _ND or \
+                not a.flags.c_contiguous:
             continue
         fam = set()
         for r in rs:

@@ -8,6 +8,7 @@ Example:
 """
 import warnings
 import numpy as np
+from .. import _backend
 from .. import _dtype as D
 from .._device import CPU, as_device, device as _devcls, _default as _default_dev
 from .._tensor import Tensor, Size, _wrap, _gm
@@ -39,7 +40,7 @@ def _infer(data):
     """A NumPy array and dtype for nested Python data, with torch's dtype inference."""
     if isinstance(data, Tensor):
         return data._host(), data.dtype
-    if isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) or type(data) is _backend._traced_value:   # (or one ember.compile records)
         if any(s < 0 for s in data.strides):
             raise ValueError(_NEG_STRIDES)
         return data, D.from_numpy_dtype(data.dtype)
