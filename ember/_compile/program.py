@@ -27,6 +27,7 @@ import operator
 
 import numpy as np
 
+from .._backend import is_device_array as _is_device
 from .trace import Ref, Instr, GuardFailed, _Method, _Attr, _identity
 
 _ND = np.ndarray
@@ -269,7 +270,9 @@ class _Emitter:
         if name is None:
             name = f'C{len(self._ids)}'
             self._ids[k] = name
-            self.glob[name] = x
+            # an array constant is the program's own copy: the array it came from (a cache or a
+            # scratch buffer of some op) may change after the recording
+            self.glob[name] = x.copy() if type(x) is _ND or _is_device(x) else x
             self.consts[k] = x          # keeps x alive so that its id stays its own
         return name
 
