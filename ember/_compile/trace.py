@@ -399,6 +399,12 @@ class Tracer:
         out = self._wrap_result(r, values, guards)
         kind = 'make' if not values and not writes else 'call'     # an array made from constants
         self.tape.append(Instr(kind, fn, targs, tkw, _out_ids(out, guards), writes=writes))
+        if values and _dynamic_shape(fn, args):
+            # a shape that depends on the data (boolean masks, nonzero, unique, bincount): the
+            # replay checks it, since the code after it (and the program's buffers) assume it
+            for o in (out if type(out) in (tuple, list) else (out,)):
+                if type(o) is Value:
+                    self.tape.append(Instr('guard', _shape_of, (Ref(o.id),), {}, None, expected=o.a.shape))
         for vid, num in guards:
             self.tape.append(Instr('guard', _identity, (Ref(vid),), {}, None, expected=num))
         return _plain_result(out) if guards else out
@@ -440,6 +446,30 @@ class Tracer:
         out = self._wrap_result(r, [], [])
         self.tape.append(Instr('source', fn, args, kwargs, _out_ids(out), writes=True))
         return out
+
+
+_DYNAMIC_SHAPE = {'nonzero', 'flatnonzero', 'argwhere', 'unique', 'compress', 'extract', 'bincount', 'repeat',
+                  'delete', 'insert', 'setdiff1d', 'intersect1d', 'union1d', 'setxor1d', 'trim_zeros',
+                  'unique_values', 'unique_counts', 'unique_inverse', 'unique_all', 'histogram_bin_edges'}
+
+
+def _dynamic_shape(fn, args):
+    """Whether ``fn(*args)`` may give a result whose shape depends on the values of its inputs."""
+    name = fn.name if type(fn) is _Method else getattr(fn, '__name__', '')
+    if name in _DYNAMIC_SHAPE:
+        return True
+    if name == 'where':
+        return len(args) == 1
+    if fn is operator.getitem or fn is operator.setitem:       # an index with a boolean array
+        idx = args[1] if len(args) > 1 else None
+        for i in (idx if type(idx) is tuple else (idx,)):
+            if type(i) is Value and i.a.dtype == np.bool_ and fn is operator.getitem:
+                return True
+    return False
+
+
+def _shape_of(a):
+    return a.shape
 
 
 class _Num:

@@ -1,6 +1,7 @@
 """What every op shares: turning arguments into backend arrays of the promoted dtype,
 recording a graph node, and reducing a broadcast gradient back to an input's shape."""
 import numpy as np
+from .. import _backend
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _new, _gm, Size
 from ..autograd.graph import node_class
@@ -236,6 +237,8 @@ def as_array(r):
     if type(r) is np.ndarray:
         return r
     if isinstance(r, (np.generic, int, float, bool, complex)):
+        return np.asarray(r)
+    if type(r) is _backend._traced_value and isinstance(r.a, np.generic):     # (ember.compile recording)
         return np.asarray(r)
     return r
 
