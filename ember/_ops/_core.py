@@ -19,8 +19,7 @@ def edge(t):
     if fn is not None:
         e = t._extra
         if e is not None and 'view' in e:      # a view: its base may have changed in place since
-            from .inplace import refresh_view
-            fn = refresh_view(t)
+            fn = (_refresh_view or _bind_refresh())(t)
         return (fn, t._out)
     e = t._extra                 # a leaf: its AccumulateGrad, made once and kept in _extra['acc']
     if e is not None:
@@ -28,6 +27,17 @@ def edge(t):
         if acc is not None:
             return (acc, 0)
     return (t._accumulator(), 0)
+
+
+_refresh_view = None
+
+
+def _bind_refresh():
+    # inplace.py imports this module: bound on first use (a function-level import costs ~0.5 us
+    # per call, and every edge to a view, e.g. linear's weight.t(), comes here)
+    global _refresh_view
+    from .inplace import refresh_view as _refresh_view
+    return _refresh_view
 
 
 def needs_grad(*ts):
@@ -50,6 +60,9 @@ def record(cls, out, inputs, saved=(), args=None):
         node.next_functions = (edge(a), edge(b))
     elif n == 1:
         node.next_functions = (edge(inputs[0]),)
+    elif n == 3:
+        a, b, c = inputs
+        node.next_functions = (edge(a), edge(b), edge(c))
     else:
         node.next_functions = tuple([edge(t) for t in inputs])
     node._saved = saved
@@ -61,6 +74,10 @@ def record(cls, out, inputs, saved=(), args=None):
         vx = x._vc if isinstance(x, Tensor) else None
         vy = y._vc if isinstance(y, Tensor) else None
         node._vers = (vx[0] if vx is not None else 0, vy[0] if vy is not None else 0)
+    elif type(saved) is tuple and len(saved) == 1:      # (an output or input: relu, softmax, ...)
+        x = saved[0]
+        vx = x._vc if isinstance(x, Tensor) else None
+        node._vers = (vx[0] if vx is not None else 0,)
     else:
         node._vers = tuple([(t._vc[0] if t._vc is not None else 0) if isinstance(t, Tensor) else 0 for t in saved])
     node._args = args

@@ -122,10 +122,20 @@ def refresh_view(v):
     (through the base or another view): torch regenerates a view's grad_fn from its base's new
     history, else the view's gradient would skip that change."""
     src, how = v._extra['view']
-    if src.grad_fn is not None and src._extra and 'view' in src._extra:
-        refresh_view(src)
     fn = v.grad_fn
-    want = src.grad_fn if src.grad_fn is not None else src._accumulator() if src._rg else None
+    if src.grad_fn is None:
+        # a view of a leaf (linear's weight.t(), on every forward): its AccumulateGrad is made once
+        # and kept in _extra['acc'] (what src._accumulator() returns, without two calls)
+        if not src._rg:
+            return fn
+        se = src._extra
+        want = se.get('acc') if se is not None else None
+        if want is None:
+            want = src._accumulator()
+    else:
+        if src._extra and 'view' in src._extra:
+            refresh_view(src)
+        want = src.grad_fn if src.grad_fn is not None else src._accumulator() if src._rg else None
     nf = fn.next_functions
     if want is None or (nf and nf[0][0] is want):
         return fn

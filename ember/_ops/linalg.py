@@ -18,6 +18,7 @@ from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
 from ._core import type_name as _cap, finish as _finish
 from .._backend import array_module
+from .shape import make_view as _make_view, _view_array
 
 __all__ = ['matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm']
 
@@ -349,6 +350,13 @@ def _addmm_bw(node, g):
     m1, m2 = node.saved()
     s_in, d_in, beta, alpha, col1, col2 = node._args
     n_in, n1, n2 = node.next_functions
+    if not _gm.enabled and beta == 1 and alpha == 1 and g.dtype is d_in and type(g) is Tensor:
+        # no graph is being built (the engine's usual case): the same NumPy products and the
+        # same view tensors as the ember ops below, without their dispatch and checks
+        r = _addmm_bw_arrays(g, m1, m2, s_in, n_in[0] is not None, n1[0] is not None, n2[0] is not None,
+                             col1, col2)
+        if r is not None:
+            return r
     gi = g1 = g2 = None
     if n_in[0] is not None:
         gi = sum_to(g if beta == 1 else g * beta, s_in)
@@ -362,6 +370,61 @@ def _addmm_bw(node, g):
         g2 = _mat2_grad(g, m1, col2)
         if alpha != 1:
             g2 = g2 * alpha
+    return gi, g1, g2
+
+
+def _addmm_bw_arrays(g, m1, m2, s_in, want_in, want1, want2, col1, col2):
+    """``_addmm_bw`` (beta = alpha = 1, grad mode off) on the arrays: the values, dtypes, layouts
+    and views that ``sum_to``, ``_mat1_grad`` and ``_mat2_grad`` give, or None for a case it does
+    not cover (the ember ops then run). The operands are 2-D: ``.T`` is their ``.mT``."""
+    gd = g._data
+    dt, dev = g.dtype, g._device
+    gs = gd.shape
+    if len(gs) != 2:
+        return None
+    gi = g1 = g2 = None
+    if want_in:
+        if gs == s_in:
+            gi = g
+        elif len(s_in) == 1 and s_in[0] == gs[1]:
+            # sum_to: g.sum([0], keepdim=True).reshape(s_in), as reduction.sum and shape.reshape
+            acc = np.float32 if dt.np == np.float16 else dt.np
+            # (ndarray.sum is np.add.reduce behind a Python wrapper)
+            r = np.add.reduce(gd, (0,), acc, None, True) if type(gd) is np.ndarray else \
+                gd.sum(axis=(0,), dtype=acc, keepdims=True)
+            if type(r) is not np.ndarray:
+                r = as_array(r)
+            if r.dtype is not dt.np:
+                r = r.astype(dt.np)
+            sm = _wrap(r, dt, dev)
+            isz = r.itemsize
+            if s_in[0] != 1 and r.strides == (s_in[0] * isz, isz):
+                v = r.reshape(s_in)     # what _view_array gives for standard strides
+            else:
+                v = _view_array(sm, s_in)
+                if v is None:
+                    return None
+            gi = _make_view(sm, v, None, None, ('view', s_in))
+        else:
+            return None
+    if want1:
+        if m2.dtype is not dt or m2._device is not dev:
+            return None
+        xb = m2._data
+        if col1:                # matmul(m2, g.mT).mT
+            r = _wrap(_np_product(xb, gd.T), dt, dev)
+            g1 = _make_view(r, r._data.T, None, None, ('transpose', (0, 1)))
+        else:                   # matmul(g, m2.mT)
+            g1 = _wrap(_np_product(gd, xb.T), dt, dev)
+    if want2:
+        if m1.dtype is not dt or m1._device is not dev:
+            return None
+        xa = m1._data
+        if col2:                # matmul(g.mT, m1).mT
+            r = _wrap(_np_product(gd.T, xa), dt, dev)
+            g2 = _make_view(r, r._data.T, None, None, ('transpose', (0, 1)))
+        else:                   # matmul(m1.mT, g)
+            g2 = _wrap(_np_product(xa.T, gd), dt, dev)
     return gi, g1, g2
 
 
@@ -404,6 +467,10 @@ def _expand_check(shape, target, dt):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape.
     With ``beta=0`` the input is ignored (its NaNs do not propagate)."""
+    if beta == 1 and alpha == 1 and out is None and type(mat1) is Tensor:
+        t = _addmm_plain(input, mat1, mat2, beta, alpha)      # linear's case, else None
+        if t is not None:
+            return t
     _need_tensor('addmm', input, 'input', 1)
     _need_tensor('addmm', mat1, 'mat1', 2)
     _need_tensor('addmm', mat2, 'mat2', 3)
@@ -450,6 +517,36 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),
                (xi.shape, input.dtype, beta, alpha, mat1._rg and _col_major(x1), mat2._rg and _col_major(x2)))
     return _finish(t, out)
+
+
+def _addmm_plain(input, mat1, mat2, beta, alpha):
+    """``addmm`` with beta = alpha = 1 and no ``out`` for operands that pass all of its checks: one
+    floating dtype, one device, 2-D matrices that multiply, ``input`` of the product's shape or of
+    its last dim (a bias). The same product, in-place bias add, tensor and node as the general
+    path, without its checks one by one; None for anything else."""
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):
+        return None
+    dt = mat1.dtype
+    dev = mat1._device
+    if input.dtype is not dt or mat2.dtype is not dt or dt._cat != 2 or input._device is not dev or \
+            mat2._device is not dev:
+        return None
+    x1, x2, xi = mat1._data, mat2._data, input._data
+    if x1.ndim != 2 or x2.ndim != 2 or x1.shape[1] != x2.shape[0]:
+        return None
+    target = (x1.shape[0], x2.shape[1])
+    si = xi.shape
+    if si != target and si != target[1:]:
+        return None
+    r = _np_product(x1, x2)
+    if r.shape != target or r.dtype != xi.dtype or not r.flags.c_contiguous or r.dtype != dt.np:
+        return None             # (never for a product of this dtype: then the general path decides)
+    r += xi                     # r is the product's fresh array: no second (n, m) allocation
+    t = _wrap(r, dt, dev)
+    if _gm.enabled and (input._rg or mat1._rg or mat2._rg):
+        record(_addmm_bw, t, (input, mat1, mat2), (mat1 if mat2._rg else None, mat2 if mat1._rg else None),
+               (si, dt, beta, alpha, mat1._rg and _col_major(x1), mat2._rg and _col_major(x2)))
+    return t
 
 
 # ================================================================ more products (compositions of ember ops,

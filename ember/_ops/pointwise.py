@@ -1023,13 +1023,44 @@ def _threshold_bw_bw(node, gg):
     return _threshold_backward(gg, node._args), _wrap(np.zeros_like(gg._data), gg.dtype, gg._device)
 
 
+_ZEROS_MAX = 1 << 20
+_zeros_bufs = {}        # dtype -> a flat read-only array of zeros
+_zeros_views = {}       # (shape, dtype) -> a view of it
+
+
+def _zeros_like_host(x):
+    """A read-only C-contiguous array of zeros of ``x``'s shape and dtype (a view of one shared
+    buffer per dtype), or None past _ZEROS_MAX elements. NumPy's ``maximum`` against a Python
+    scalar does not take its SIMD loop (3.1 us for 64x128 float32) but against an array does
+    (1.0 us), with the same result bits (NaN passed through, -0.0 -> 0.0)."""
+    key = (x.shape, x.dtype)
+    z = _zeros_views.get(key)
+    if z is None:
+        n = x.size
+        if n > _ZEROS_MAX:
+            return None
+        buf = _zeros_bufs.get(x.dtype)
+        if buf is None or buf.size < n:
+            buf = np.zeros(max(n, 4096), x.dtype)
+            buf.flags.writeable = False
+            _zeros_bufs[x.dtype] = buf
+        if len(_zeros_views) >= 256:
+            _zeros_views.clear()
+        z = _zeros_views[key] = buf[:n].reshape(x.shape)
+    return z
+
+
 def relu(input):
     """max(input, 0). Example: ``ember.relu(ember.tensor([-1., 2.]))`` is ``tensor([0., 2.])``."""
     _need_input('relu', input)
     x = input._data
     if input.dtype is D.bool_:
         raise RuntimeError('Boolean inputs not supported for relu')
-    r = np.maximum(x, 0, dtype=x.dtype) if x.ndim else as_array(np.maximum(x, 0)).astype(x.dtype)
+    z = _zeros_like_host(x) if type(x) is np.ndarray and x.ndim and x.flags.c_contiguous else None
+    if z is not None:
+        r = np.maximum(x, z)        # the same values as below, ~3x faster (see _zeros_like_host)
+    else:
+        r = np.maximum(x, 0, dtype=x.dtype) if x.ndim else as_array(np.maximum(x, 0)).astype(x.dtype)
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_relu_bw, t, (input,), (t,))

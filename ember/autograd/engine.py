@@ -1,8 +1,20 @@
 """The backward engine: walk the graph from the outputs in dependency order, summing the
 gradients that reach each node, calling its backward, and accumulating into leaves."""
 import warnings
+import numpy as np
 from . import grad_mode
+from . import graph as _graph
 from .graph import AccumulateGrad, node_class
+
+_gm = grad_mode.state
+# ember._tensor imports this package, so its names are bound on first use (a function-level
+# ``from .._tensor import _wrap`` runs the import machinery on every call: ~0.5 us)
+_wrap = _ones_like_data = None
+
+
+def _bind():
+    global _wrap, _ones_like_data
+    from .._tensor import _wrap, _ones_like_data
 
 __all__ = ['backward', 'grad']
 
@@ -22,18 +34,26 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     """roots: list of (node, output_nr, grad). targets: {(node, nr): index} to capture, or None.
     Returns the captured gradients by index (None where nothing flowed)."""
     # 1. every node reachable from the roots, counting each node's incoming edges on the way
-    order, seen, deps = [], set(), {}
-    stack = list(dict.fromkeys(n for n, _, _ in roots))    # two roots may share a node
-    seen.update(stack)
+    order, deps = [], {}
+    # two roots may share a node (one root: the usual loss.backward())
+    stack = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _, _ in roots))
+    rootnodes = stack[:]
+    rootset = set(stack)
+    push_, get_ = stack.append, deps.get
+    # (a node is pushed once: as a root, or the first time it is met as a child, i.e. when it is
+    # not yet in deps)
     while stack:
         n = stack.pop()
         order.append(n)
         for child, _ in n.next_functions:
             if child is not None:
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+                d = get_(child)
+                if d is None:
+                    deps[child] = 1
+                    if child not in rootset:
+                        push_(child)
+                else:
+                    deps[child] = d + 1
     # 2. with targets, run only the nodes that lead to one (as torch does)
     needed = None
     if targets is not None:
@@ -67,12 +87,22 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     for n, nr, g in roots:
         _add_to(buffers, n, nr, g)
     captured = [None] * (len(targets) if targets else 0)
-    ready = [n for n in dict.fromkeys(n for n, _, _ in roots) if deps.get(n, 0) == 0]
+    ready = [n for n in rootnodes if deps.get(n, 0) == 0]
     # the loop runs once per node: names it uses are bound to locals (a measurable share of a
     # backward pass over small tensors is this bookkeeping)
     pop, push, take, get = ready.pop, ready.append, buffers.pop, buffers.get
     pruned = needed is not None
-    with grad_mode.set_grad_enabled(create_graph):
+    has_targets = targets is not None
+    acc_cls, accum = AccumulateGrad, _accumulate
+    if _wrap is None:
+        _bind()
+    # set_grad_enabled(create_graph) without building the context manager (it only raises, for
+    # a create_graph that is not a bool)
+    if create_graph is not True and create_graph is not False:
+        grad_mode.set_grad_enabled(create_graph)
+    prev_mode = _gm.enabled
+    _gm.enabled = create_graph
+    try:
         while ready:
             node = pop()
             grads = take(node, None) or [None]
@@ -81,8 +111,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
             pre = getattr(node, '_pre_hooks', None)
             if pre:
                 grads = _run_pre_hooks(node, grads)
-            if targets is not None:
-                if type(node) is AccumulateGrad and grads[0] is not None and node.variable._extra and \
+            if has_targets:
+                if type(node) is acc_cls and grads[0] is not None and node.variable._extra and \
                         'hooks' in node.variable._extra:
                     # a leaf's hooks shape what autograd.grad returns for it, as in torch
                     grads[0] = _leaf_hooks(node.variable, grads[0])
@@ -92,9 +122,9 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                         captured[k] = g
                 if pruned and node not in needed:
                     continue
-            if type(node) is AccumulateGrad:
+            if type(node) is acc_cls:
                 if accumulate and grads[0] is not None:
-                    _accumulate(node.variable, grads[0], create_graph)
+                    accum(node.variable, grads[0], create_graph)
                 continue
             nf = node.next_functions
             if node._multi_output:
@@ -116,7 +146,7 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                 raise RuntimeError(f'function {node.name()} returned an incorrect number of gradients '
                                    f'(expected {len(nf)}, got {len(outs)})')
             for (child, nr), g in zip(nf, outs):
-                if child is None or (pruned and child not in needed):
+                if child is None or pruned and child not in needed:
                     continue
                 if g is not None:
                     if nr == 0 and get(child) is None:
@@ -127,6 +157,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                 deps[child] = d
                 if d == 0:
                     push(child)
+    finally:
+        _gm.enabled = prev_mode
     return captured
 
 
@@ -185,7 +217,8 @@ def _checked_hook_result(fn, g, r):
 
 
 def _accumulate(var, g, create_graph, hooks=True):
-    from .._tensor import _wrap
+    if _wrap is None:
+        _bind()
     extra = var._extra
     if extra and hooks and 'hooks' in extra:
         g = _leaf_hooks(var, g)
@@ -228,7 +261,9 @@ _warned_create_graph = [False]
 
 
 def _make_grads(outputs, grad_tensors, is_grads_batched=False):
-    from .._tensor import Tensor, _ones_like_data, _wrap
+    if _wrap is None:
+        _bind()
+    Tensor = _graph._Tensor
     res = []
     for out, g in zip(outputs, grad_tensors):
         if g is None:
@@ -236,7 +271,11 @@ def _make_grads(outputs, grad_tensors, is_grads_batched=False):
                 raise RuntimeError('grad can be implicitly created only for scalar outputs')
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f'grad can be implicitly created only for real scalar outputs but got {out.dtype}')
-            g = _wrap(_ones_like_data(out._data), out.dtype, out._device)
+            a = out._data
+            # (np.ones_like is a Python function around empty_like and copyto: ~1 us for the 0-d
+            # array of a loss; np.array(1, dtype) is the same array)
+            ones = np.array(1, dtype=a.dtype) if type(a) is np.ndarray and a.ndim == 0 else _ones_like_data(a)
+            g = _wrap(ones, out.dtype, out._device)
         elif not isinstance(g, Tensor):
             raise TypeError(f'gradients can be either Tensors or None, but got {type(g).__name__}')
         else:
@@ -263,10 +302,9 @@ def _check_requires_grad(tensors):
 
 
 def _as_seq(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, _graph._Tensor):
         return (x,)
     return tuple(x)
 

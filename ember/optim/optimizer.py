@@ -235,8 +235,12 @@ def _fma(x, s, y, out=None):
         return np.add(y, r, out=out if out is not None else r)
     if not hasattr(s, 'shape'):
         s = float(dt.type(s))
-        if out is not None and y.size > _CHUNK and type(y) is np.ndarray:
-            return _fma_chunked(x, s, y, out)
+        if out is not None and type(y) is np.ndarray:
+            if y.size > _CHUNK:
+                return _fma_chunked(x, s, y, out)
+            if type(x) is np.ndarray and type(out) is np.ndarray and x.shape == y.shape == out.shape and \
+                    y.size <= np.getbufsize():
+                return _fma_small(x, s, y, out)
     if type(y) is np.ndarray:
         r = _f64_scratch(y.shape, y.size)
         np.multiply(x, s, out=r, dtype=np.float64)
@@ -251,6 +255,47 @@ def _fma(x, s, y, out=None):
 
 
 _CHUNK = 1 << 15
+
+
+_PAIRS_MAX = 1 << 20
+
+
+def _pairs(shape, n):
+    """Two float64 work arrays of ``shape``, kept per shape and thread (an optimizer meets the
+    same few parameter shapes every step; slicing and reshaping a shared scratch costs ~0.7 us a
+    call), at most _PAIRS_MAX elements in all, then shared scratch."""
+    d = getattr(_scratch, 'pairs', None)
+    if d is None:
+        d = _scratch.pairs = {}
+        _scratch.pairs_size = 0
+    p = d.get(shape)
+    if p is None:
+        if _scratch.pairs_size + 2 * n > _PAIRS_MAX:
+            buf = _f64_scratch((2 * n,), 2 * n)
+            return buf[:n].reshape(shape), buf[n:].reshape(shape)
+        p = d[shape] = (np.empty(shape, np.float64), np.empty(shape, np.float64))
+        _scratch.pairs_size += 2 * n
+    return p
+
+
+def _fma_small(x, s, y, out):
+    """``_fma`` with a Python-float ``s`` and an ``out``, all host arrays of one shape with at most
+    _CHUNK elements: the same float64 arithmetic as the general path (x and y widened exactly,
+    ``x*s`` exact, one float64 add, one rounding to out's dtype), written as five single-dtype
+    steps: NumPy's mixed-dtype ufunc calls (``np.multiply(x, s, out=r, dtype=float64)``) cost
+    ~1 us each on small arrays, the plain ones a fraction of that (a parameter of SEED_MLP's SGD
+    step: 4.3 -> ~1.2 us). Both operands are copied before ``out`` is written, so any overlap of
+    ``out`` with ``x`` or ``y`` reads the old values, as the general path does. Only for arrays
+    within NumPy's ufunc buffer (np.getbufsize()): the general path's mixed-dtype calls are
+    buffered, i.e. run in chunks of that size, and where two NaNs meet, which one an add returns
+    depends on the element's place in its chunk (SIMD body or tail): one chunk is one pass, as here."""
+    r, ry = _pairs(y.shape, y.size)
+    r[...] = x                  # exact: float32/float16 -> float64
+    r *= s                      # exact: a float32 product fits a float64
+    ry[...] = y
+    r += ry
+    out[...] = r                # one rounding (unsafe cast, as np.copyto(..., casting='unsafe'))
+    return out
 
 
 def _fma_chunked(x, s, y, out):
@@ -328,6 +373,86 @@ def _adam_moments_(m, v, g, beta1, beta2):
     _lerp_(m, g, _f(1 - beta1))
     v *= _f(beta2)
     _addcmul_(v, g, g, _f(1 - beta2))
+
+
+_FOREACH_MAX = 1 << 18
+
+
+def _add_alpha_foreach_(arrays, others, alpha):
+    """``a.add_(b, alpha=alpha)`` for every pair, as ``_add_alpha_`` on each in turn, computed with
+    one float64 multiply and one add over all of them (torch's foreach kernels): for models of
+    many small parameters the per-array ufunc calls, not the arithmetic, are the cost. Returns
+    False, having done nothing, unless: every array is a float32 (or every one a float16) host
+    array that owns its memory (so that no two overlap, and updating one in turn cannot change
+    what a later pair reads), each ``b`` has its ``a``'s shape and dtype, alpha != 1, the
+    total is at most _FOREACH_MAX elements, and no result is NaN. Per element the arithmetic is
+    ``_fma``'s, so the results are bitwise the same."""
+    n = len(arrays)
+    if n < 2 or len(others) != n:
+        return False
+    a0 = arrays[0]
+    if type(a0) is not np.ndarray:
+        return False
+    dt = a0.dtype
+    if dt.kind != 'f' or dt.itemsize >= 8:
+        return False
+    alpha = _f(alpha)
+    if alpha == 1:
+        return False
+    ids = set()
+    for a, b in zip(arrays, others):
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != dt or b.dtype != dt or \
+                a.base is not None or b.base is not None or a.shape != b.shape:
+            return False
+        ids.add(id(a))
+        ids.add(id(b))
+    if len(ids) != 2 * n:
+        return False
+    lay = _foreach_layout(tuple([a.shape for a in arrays]))
+    if lay is None:
+        return False
+    rs, ys, rf, yf = lay
+    for i in range(n):
+        rs[i][...] = others[i]          # exact: float32/float16 -> float64
+        ys[i][...] = arrays[i]
+    rf *= float(dt.type(alpha))         # exact: a float32 product fits a float64
+    rf += yf
+    m = np.minimum.reduce(rf) if rf.size else 0.0
+    if m != m:
+        # a NaN: which operand's NaN (sign, payload) an add of two NaNs returns depends on
+        # whether NumPy's SIMD body or its tail loop met the element, i.e. on its place in the
+        # array; the per-array path keeps those bits as they were (nothing is written yet)
+        return False
+    for i in range(n):
+        arrays[i][...] = rs[i]          # one rounding, as np.copyto(..., casting='unsafe')
+    return True
+
+
+def _foreach_layout(shapes):
+    """Two flat float64 work arrays for ``shapes`` and, per shape, a view of each; kept per list
+    of shapes (an optimizer meets the same one every step), None past _FOREACH_MAX elements."""
+    d = getattr(_scratch, 'layouts', None)
+    if d is None:
+        d = _scratch.layouts = {}
+    lay = d.get(shapes)
+    if lay is None:
+        sizes = []
+        for s in shapes:
+            k = 1
+            for x in s:
+                k *= x
+            sizes.append(k)
+        tot = sum(sizes)
+        if tot > _FOREACH_MAX or len(d) >= 16:
+            return None
+        rf, yf = np.empty(tot, np.float64), np.empty(tot, np.float64)
+        rs, ys, off = [], [], 0
+        for s, k in zip(shapes, sizes):
+            rs.append(rf[off:off + k].reshape(s))
+            ys.append(yf[off:off + k].reshape(s))
+            off += k
+        lay = d[shapes] = (rs, ys, rf, yf)
+    return lay
 
 
 def _add_alpha_(a, b, alpha):
@@ -416,6 +541,14 @@ class Optimizer:
             self, *_ = args
             if _seen_by_compile is not None:    # ember.compile is recording: it guards on optimizers
                 _seen_by_compile(self)
+            if not (_global_optimizer_pre_hooks or self._optimizer_step_pre_hooks):
+                out = func(*args, **kwargs)         # no pre-hook: the loop below would run none
+                self._optimizer_step_code()
+                if not (self._optimizer_step_post_hooks or _global_optimizer_post_hooks):
+                    return out
+                for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+                    post_hook(self, args, kwargs)
+                return out
             for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
                 result = pre_hook(self, args, kwargs)
                 if result is not None:

@@ -4,8 +4,9 @@ Example:
     >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
 """
-from .._tensor import _wrap
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_,
+from .._tensor import _wrap, Tensor
+from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_, _fma,
+                        _add_alpha_foreach_,
                         _check_fused_foreach, _validate, _check_not_differentiable, _grad, _weight_decay)
 
 __all__ = ['SGD', 'sgd']
@@ -63,12 +64,40 @@ class SGD(Optimizer):
         return loss
 
 
+def _arrays(params, d_p_list):
+    """The parameters' and gradients' arrays, or two empty lists if any entry is not a tensor
+    (the loop then meets it in its turn, as before)."""
+    ps, gs = [], []
+    for p, g in zip(params, d_p_list):
+        if not (isinstance(p, Tensor) and isinstance(g, Tensor)):
+            return [], []
+        ps.append(p._data)
+        gs.append(g._data)
+    return ps, gs
+
+
 def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None, grad_scale=None,
         found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
     """Functional SGD: updates ``params`` in place; fills ``momentum_buffer_list`` (None entries are
     created from the gradient)."""
     lr = _f(_to_scalar(lr))
     weight_decay = _f(_to_scalar(weight_decay))
+    if momentum == 0 and weight_decay == 0 and not maximize:
+        # plain SGD: p.add_(g, alpha=-lr) for each parameter, as the loop below does, without its
+        # per-parameter helper calls
+        alpha = -lr
+        if len(d_p_list) == len(params) and _add_alpha_foreach_(*_arrays(params, d_p_list), alpha):
+            for param in params:
+                param._bump()
+            return
+        for i, param in enumerate(params):
+            p = param._data
+            if alpha == 1:
+                p += d_p_list[i]._data
+            else:
+                _fma(d_p_list[i]._data, alpha, p, out=p)
+            param._bump()
+        return
     for i, param in enumerate(params):
         p = param._data
         g = _weight_decay(p, _grad(d_p_list[i], maximize), lr, weight_decay)

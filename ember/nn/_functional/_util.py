@@ -9,6 +9,7 @@ arrays (when no graph is being built: one pass of NumPy calls, no per-op wrappin
 import warnings
 import numpy as np
 from ... import _dtype as D
+from ... import _backend
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op, as_array
 from ..._ops._core import type_name as cap
@@ -24,8 +25,7 @@ def xp_of(a):
     """The array namespace of ``a`` (numpy for host arrays and scalars, cupy for device arrays)."""
     if type(a) is _ND:
         return np
-    from ..._backend import array_module
-    return array_module(a)
+    return _backend.array_module(a)     # (through the module: a function-level import costs ~0.5 us)
 
 
 def contig(a, dtype=None):

@@ -8,6 +8,7 @@ Example:
     >>> F.linear(ember.ones(2, 3), ember.ones(4, 3), ember.zeros(4)).shape     # torch.Size([2, 4])
 """
 from ..._ops import linalg as L
+from ..._tensor import Tensor
 from ._util import need_tensor
 
 __all__ = ['linear', 'bilinear']
@@ -15,6 +16,9 @@ __all__ = ['linear', 'bilinear']
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (*, in_features), weight (out_features, in_features)."""
+    if bias is not None and type(input) is Tensor and isinstance(weight, Tensor) and input._data.ndim == 2 and \
+            weight._data.ndim == 2:
+        return L.addmm(bias, input, weight.t())     # the common case below, without the checks it passes
     need_tensor('linear', input)
     need_tensor('linear', weight, 'weight', 2)
     xi, xw = input._data, weight._data

@@ -80,6 +80,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if type(self) is Linear:
+            # what self.weight and self.bias find (Linear defines neither as a class attribute: the
+            # instance dict, then Module.__getattr__'s _parameters), without the AttributeError that
+            # the plain lookup raises and catches on its way to __getattr__ (~0.35 us each)
+            d = self.__dict__
+            ps = d.get('_parameters')
+            if ps is not None and 'weight' in ps and 'bias' in ps and 'weight' not in d and 'bias' not in d:
+                return F.linear(input, ps['weight'], ps['bias'])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):

@@ -726,6 +726,10 @@ class Module:
             return self._compiled_call_impl(*args, **kwargs)
         if _seen_by_compile is not None:        # ember.compile is recording: it guards on modules
             _seen_by_compile(self)
+        if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks or self._forward_pre_hooks
+                or _global_backward_pre_hooks or _global_backward_hooks or _global_forward_hooks
+                or _global_forward_pre_hooks) and type(self)._call_impl is Module._call_impl:
+            return self.forward(*args, **kwargs)    # _call_impl's own first case, one call less
         return self._call_impl(*args, **kwargs)
 
     __call__ = _wrapped_call_impl
