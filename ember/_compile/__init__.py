@@ -346,6 +346,9 @@ def _value_id(tr, t, tape):
     a = T._SLOT.__get__(t, Tensor)
     if type(a) is T.Value:
         return a.id
+    got = tr.lifted.get(id(a))
+    if got is not None and got[0] is a:     # a plain array the call wrote into: made afresh by the program
+        return got[1].id
     v = tr.new_value(a)
     tape.append(T.Instr('copy', T._fresh_copy, (a.copy(),), {}, v.id))
     return v.id

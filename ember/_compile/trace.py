@@ -85,6 +85,8 @@ class Value:
         return _tracer().call(func, args, kwargs, writes=_function_writes(func, args, kwargs))
 
     def __array__(self, dtype=None, copy=None):
+        if _ACTIVE is None:
+            return self.a if dtype is None else self.a.astype(dtype, copy=False)
         raise TraceError('a traced array was turned into a plain array (an operation ember.compile '
                          'cannot follow)')
 
@@ -299,6 +301,7 @@ class Tracer:
         self.inputs = []            # value ids bound at replay: ('arg', path) or ('ext', tensor)
         self.ext = {}               # id(tensor) -> _Ext
         self.lifted = {}            # id(plain array) -> (array, Value) for constants written with traced data
+        self.frozen = {}            # id(plain array) -> (array, copy): constants as instructions read them
         self.created = []           # weakrefs to tensors made during the call
         self.created_ids = set()
         self.grad_sets = {}         # id(tensor) -> (tensor, old _grad, new _grad) for external tensors
@@ -343,6 +346,10 @@ class Tracer:
         the Values, ``plain`` arrays are collected in found[1] for write detection."""
         t = type(x)
         if t is Value:
+            if self.values.get(x.id) is not x:
+                # a value of an earlier recording that some cache kept: a constant here
+                found[1].append(x.a)
+                return x.a
             found[0].append(x)
             return Ref(x.id)
         if t is _ND or (t is not int and t is not float and t is not bool and t is not str and x is not None
@@ -369,7 +376,7 @@ class Tracer:
         values, plain = found
         if not values and not force:
             return fn(*args, **kwargs)          # constants only: computed now, folded into the program
-        snaps = [(p, _snapshot(p)) for p in plain] if plain else ()
+        snaps = [(p, self._frozen(p)) for p in plain] if plain else ()
         full = fn is not operator.setitem and kwargs.get('out') is not None and 'where' not in kwargs
         rargs = _unwrap(args, self)
         rkw = _unwrap(kwargs, self) if kwargs else {}
@@ -381,7 +388,14 @@ class Tracer:
         # a plain array (a constant of the program) that this call changed with traced data must be
         # made afresh at every replay: it is "lifted" to a value copied from its contents before
         for p, s in snaps:
-            if not _same(p, s):
+            if _same(p, s):
+                # a constant: the program keeps its contents as of this call (the array itself may
+                # change later, in this call or after it)
+                targs = _replace(targs, p, s)
+                tkw = _replace(tkw, p, s)
+            else:
+                if p.base is not None:
+                    raise TraceError('traced data written into a view of a plain array')
                 v = self.new_value(p)
                 # an out= target is overwritten whole: only its shape and dtype matter
                 self.tape.append(Instr('copy', _fresh_empty if full else _fresh_copy, (s,), {}, v.id))
@@ -408,6 +422,15 @@ class Tracer:
         for vid, num in guards:
             self.tape.append(Instr('guard', _identity, (Ref(vid),), {}, None, expected=num))
         return _plain_result(out) if guards else out
+
+    def _frozen(self, p):
+        """A copy of plain array ``p``'s contents now (one per distinct contents of one array)."""
+        got = self.frozen.get(id(p))
+        if got is not None and got[0] is p and _same(p, got[1]):
+            return got[1]
+        c = p.copy()
+        self.frozen[id(p)] = (p, c)
+        return c
 
     def _wrap_result(self, r, values, guards):
         if _is_array(r):
@@ -545,11 +568,27 @@ def _fresh_empty(s):
     return np.empty_like(s) if type(s) is _ND else s.copy()
 
 
+class _Untraced:
+    """Stands in for the tracer when no call is being recorded: a Value kept past its recording
+    (say, in some op's cache) then behaves as the array it wraps."""
+    depth = 1
+
+    def call(self, fn, args, kwargs, writes=False, force=False):
+        return fn(*_unwrap(args, None), **(_unwrap(kwargs, None) if kwargs else {}))
+
+    def convert(self, v, conv):
+        return conv(v.a)
+
+    def source(self, fn, args, kwargs):
+        return fn(*args, **kwargs)
+
+
+_UNTRACED = _Untraced()
+
+
 def _tracer():
     tr = _ACTIVE
-    if tr is None:
-        raise TraceError('a traced array was used after its recording ended')
-    return tr
+    return _UNTRACED if tr is None else tr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,8 +602,11 @@ def _get_data(t):
     if type(a) is Value:
         return a
     tr = _ACTIVE
-    if tr is None or id(t) in tr.created_ids:
-        return a            # a constant array of a tensor made during the call
+    if tr is None:
+        return a
+    if id(t) in tr.created_ids:         # a tensor made during the call, around a plain array:
+        got = tr.lifted.get(id(a))       # one the call wrote into is the program's value,
+        return got[1] if got is not None and got[0] is a else a      # else a constant
     return tr.external(t, a)
 
 
@@ -668,12 +710,25 @@ def _numpy_recorder(name):
     a = _ORIGINAL[name]
 
     def make(*args, **kwargs):
+        # (also with constant arguments: a plain array made here and written into with traced data
+        # later could be read through its own methods, which a recording does not see)
         tr = _ACTIVE
         if tr is None or tr.depth:
             return a(*args, **kwargs)
         return tr.call(a, args, kwargs, force=True)
     make.__name__ = name
     return make
+
+
+def _has_value(x):
+    t = type(x)
+    if t is Value:
+        return True
+    if t is tuple or t is list:
+        return any(_has_value(y) for y in x)
+    if t is dict:
+        return any(_has_value(y) for y in x.values())
+    return False
 
 
 _RECORDERS = {name: _numpy_recorder(name) for name in _ORIGINAL}

@@ -13,6 +13,7 @@ Example:
     >>> (a @ b).shape                       # torch.Size([10, 3, 5])
 """
 import numpy as np
+from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
@@ -229,7 +230,7 @@ def _record(cls, t, a, b):
 
 
 def _np_product(xa, xb):
-    if type(xa) is not np.ndarray and xa.dtype.kind in 'biu' and xa.size and xb.size:
+    if not _is_host(xa) and xa.dtype.kind in 'biu' and xa.size and xb.size:
         _no_integer_gemm(xa, xb)
     if xa.dtype == np.float16:
         return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)

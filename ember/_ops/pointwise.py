@@ -10,6 +10,8 @@ Example:
 import warnings
 import operator as _operator
 import numpy as np
+from .. import _backend
+from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from builtins import abs as builtins_abs
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
@@ -1000,7 +1002,7 @@ def _threshold_backward(g, out):
     gd, od = g._data, out._data
     stop = od <= 0          # torch's rule: 0 where out <= 0, else g (so a NaN output passes g on)
     it = _SAME_WIDTH_INT.get(gd.dtype.itemsize) if gd.dtype.kind == 'f' and gd.shape == od.shape else None
-    if it is not None and type(gd) is np.ndarray and type(stop) is np.ndarray:
+    if it is not None and _is_host(gd) and _is_host(stop):
         # np.where with a data-dependent mask is branchy (about 3 ns an element); the same bits come
         # from an AND with an all-zeros/all-ones integer mask, ~20x faster (NaN -> +0 where stopped,
         # -0.0 kept where not, exactly as np.where and torch's threshold_backward)
@@ -1036,6 +1038,8 @@ def _zeros_like_host(x):
     key = (x.shape, x.dtype)
     z = _zeros_views.get(key)
     if z is None:
+        if _backend._traced_namespace is not None:     # ember.compile is recording: no caching now
+            return None
         n = x.size
         if n > _ZEROS_MAX:
             return None
@@ -1056,7 +1060,7 @@ def relu(input):
     x = input._data
     if input.dtype is D.bool_:
         raise RuntimeError('Boolean inputs not supported for relu')
-    z = _zeros_like_host(x) if type(x) is np.ndarray and x.ndim and x.flags.c_contiguous else None
+    z = _zeros_like_host(x) if _is_host(x) and x.ndim and x.flags.c_contiguous else None
     if z is not None:
         r = np.maximum(x, z)        # the same values as below, ~3x faster (see _zeros_like_host)
     else:
