@@ -8,6 +8,9 @@ geometry read backwards: its forward is ``_bwd_input``, its input gradient ``_fw
 
 For stride 1 and groups 1 (float32/64) a "flat-span" layout replaces the three primitives
 (``_fs_*``: long contiguous column runs and one big GEMM each; see the comment above them).
+For 2-D float32 on the CPU with enough channels (C*KH >= 16, Cout >= 16, 3 <= KW <= 7) the
+forward, the weight gradient and (where it also qualifies) the input gradient use Toom-Cook
+(Winograd) tiles along the width instead (``_tc_*``: ~2.3x fewer multiply-adds for 5x5).
 
 Both record one ``ConvolutionBackward0`` node, as torch does. Its backward runs the
 primitives on the arrays when no graph is being built, and otherwise the same formulas written
@@ -18,6 +21,7 @@ Example:
     >>> F.conv2d(ember.ones(1, 1, 4, 4), ember.ones(2, 1, 3, 3), padding=1).shape   # [1, 2, 4, 4]
 """
 import numpy as np
+from ... import _backend
 from ..._backend import sliding_window_view, as_strided
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
@@ -149,12 +153,16 @@ def _fs_geom(g):
 # given back only where nothing else can hold it; at most one per (shape, dtype), 128 MB in all.
 _POOL = {}
 _POOL_MAX = 128 << 20
+_POOL_HELD = [0]                                      # the bytes in _POOL (kept as we go: ~2 us per call saved)
 
 
 def _take(xp, shape, dtype):
+    if _backend._traced_namespace is not None:      # ember.compile is recording: a recorded array
+        return _backend._traced_namespace(None, xp).empty(shape, dtype=dtype)
     if xp is np:
         a = _POOL.pop((shape, dtype), None)
         if a is not None:
+            _POOL_HELD[0] -= a.nbytes
             return a
     return xp.empty(shape, dtype=dtype)
 
@@ -163,10 +171,12 @@ def _give(a):
     if type(a) is not np.ndarray or a.base is not None or a.nbytes > _POOL_MAX // 2:
         return
     key = (a.shape, a.dtype)
+    old = _POOL.pop(key, None)
     _POOL[key] = a
-    if sum(v.nbytes for v in _POOL.values()) > _POOL_MAX:
+    _POOL_HELD[0] += a.nbytes - (0 if old is None else old.nbytes)
+    if _POOL_HELD[0] > _POOL_MAX:
         for k in list(_POOL)[:-1]:
-            del _POOL[k]
+            _POOL_HELD[0] -= _POOL.pop(k).nbytes
 
 
 def _fs_ok(g, G, dtype):
@@ -263,6 +273,289 @@ def _fs_bwd_input(gl, w, g, N):
     return gx
 
 
+# ---------------------------------------------------------------- Toom-Cook (Winograd) along the width: 2-D, CPU
+# For the LeNet-2 shape (6 -> 16 channels, 5x5, 14x14 input) every im2col GEMM does 15.4M multiply-adds,
+# and OpenBLAS (its Haswell kernels on this machine) cannot reach 2x torch's (AVX-512 oneDNN) time with them
+# (bench/NOTES.md, "Convolution, round 3").
+# Along the width, each output row is a 1-D correlation with a KW-tap filter; a Toom-Cook / Winograd F(m, r)
+# algorithm computes m outputs of it from n = m + r - 1 products of transformed inputs and transformed
+# weights, y = AT @ ((G @ w) * (BT @ x)). The products, summed over (channel, kernel row), are n GEMMs
+# (Cout, C*KH) @ (C*KH, tiles*OH*N): for L2, tiles of F(4,5), F(4,5), F(2,5) give 22 GEMM rows per output row
+# of 10 instead of 50 (6.8M multiply-adds). Data flow: x -> (W, C, Hp, N) (a 2-D transpose, then runs of N;
+# zero rows for the height padding) -> input transform (one small GEMM per tile on the input columns it
+# reads, rows (tile, point); the width padding is folded into it) -> per point, columns (C*KH, tile*OH*N)
+# copied as runs of OH*N (memcpy speed) -> the n GEMMs -> the bias added at the point 1 (AT's column there is
+# all ones) -> output transform (one GEMM per tile class) -> (Cout, OH, OW, N) as runs of N -> a blocked 2-D
+# transpose to (N, Cout, OH, OW). Points 0, +-1, +-2, +-1/2 and infinity (at most 8): m + r <= 9. float32; the
+# rounding error is ~2-3x the direct GEMM's (median, up to ~8x; checked against torch in float64).
+# The backward is the adjoint (``_tc_bwd``: the weight gradient on the forward's point columns, the input
+# gradient through the transposed transforms). Where only the input gradient's convolution qualifies (gy padded
+# by K-1-p, the kernel flipped), it runs as a Toom-Cook forward.
+_TC_PTS = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+_TC_MATS = {}
+_TC_PLAN = {}
+# the plan's constant matrices are made with NumPy's own makers, taken at import: while ember.compile records,
+# np.zeros/np.array/... are recorders, and a first call being recorded would otherwise make traced constants
+_np_zeros, _np_array, _np_arange, _np_contig = np.zeros, np.array, np.arange, np.ascontiguousarray
+
+
+def _tc_mats(m, r):
+    """F(m, r) for correlation (y[j] = sum_k x[j+k] w[k], j < m): AT (m, n), G (n, r), BT (n, n), float64."""
+    key = (m, r)
+    res = _TC_MATS.get(key)
+    if res is None:
+        n = m + r - 1
+        p = _np_array(_TC_PTS[:n - 1])
+        AT = _np_zeros((m, n))
+        AT[:, :n - 1] = p[None, :] ** _np_arange(m)[:, None]
+        AT[m - 1, n - 1] = 1.0
+        G = _np_zeros((n, r))
+        for i in range(n - 1):
+            G[i] = p[i] ** _np_arange(r) / float(np.prod([p[i] - q for j, q in enumerate(p) if j != i]))
+        G[n - 1, r - 1] = 1.0
+        # BT solves sum_i AT[j,i] G[i,k] BT[i,l] = [l == j + k] for all j, k, l
+        M = np.einsum('ji,ik->jki', AT, G).reshape(m * r, n)
+        E = _np_zeros((m, r, n))
+        for j in range(m):
+            for k in range(r):
+                E[j, k, j + k] = 1.0
+        BT = np.linalg.lstsq(M, E.reshape(m * r, n), rcond=None)[0]
+        if np.abs(M @ BT - E.reshape(m * r, n)).max() > 1e-9:
+            raise AssertionError(f'Toom-Cook F({m}, {r}) failed')
+        res = _TC_MATS[key] = (AT, G, BT)
+    return res
+
+
+def _tc_plan(g):
+    """The width tiling of a 2-D geometry, or None where direct GEMMs do fewer products: (Tm (rows, W) float32,
+    classes [(m, tiles, first output column, n, AT float32, G float64, first row of Tm)],
+    blocks [(first row, n, first and end input column read, that block of Tm)] per tile, the products
+    against the direct ones (at most 0.6))."""
+    key = (g.K, g.lo, g.hi, g.S, g.O)
+    if key in _TC_PLAN:
+        return _TC_PLAN[key]
+    KW, OW, W, lo = g.K[1], g.O[1], g.S[1], g.lo[1]
+    best = None
+    for m in range(2, min(9 - KW, OW) + 1):
+        q, rem = divmod(OW, m)
+        cost = q * (m + KW - 1) + (rem + KW - 1 if rem else 0)
+        if best is None or cost < best[0]:
+            best = (cost, m, q, rem)
+    plan = None
+    if best is not None and best[0] <= 0.6 * OW * KW:
+        _, m, q, rem = best
+        classes, rows, ow0, r0 = [], [], 0, 0
+        for mm, cnt in ((m, q), (rem, 1 if rem else 0)):
+            if not cnt:
+                continue
+            AT, G, BT = _tc_mats(mm, KW)
+            n = mm + KW - 1
+            Tm = _np_zeros((cnt, n, W))
+            for t in range(cnt):
+                for l in range(n):
+                    pos = ow0 + t * mm + l - lo
+                    if 0 <= pos < W:
+                        Tm[t, :, pos] = BT[:, l]
+            rows.append(Tm.reshape(cnt * n, W))
+            classes.append((mm, cnt, ow0, n, AT.astype(np.float32), G, r0))
+            ow0 += cnt * mm
+            r0 += cnt * n
+        Tm = _np_contig(np.concatenate(rows).astype(np.float32))
+        blocks = []                                   # per tile: its rows of Tm and the input columns it reads
+        r = 0
+        for mm, cnt, _, n, _, _, _ in classes:
+            for t in range(cnt):
+                nz = np.nonzero(Tm[r:r + n].any(0))[0]
+                a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)     # (all padding: zeros)
+                blocks.append((r, n, a, b, _np_contig(Tm[r:r + n, a:b])))
+                r += n
+        plan = (Tm, classes, blocks, best[0] / (OW * KW))
+    if len(_TC_PLAN) > 64:
+        _TC_PLAN.clear()
+    _TC_PLAN[key] = plan
+    return plan
+
+
+def _tc_ok(g, G, x, C, Cout):
+    """Whether the Toom-Cook forward serves this convolution: 2-D, stride 1, no dilation, groups 1, float32 host
+    arrays, 3 <= KW <= 7, and point GEMMs (Cout, C*KH) big enough to run well: C*KH >= 16 and Cout >= 16 (with
+    Cout = 6, LeNet-2's input gradient as a convolution, 2.2 ms against 1.7 ms flat-span; Cout = 16: 3.0 vs 4.6)."""
+    if len(g.K) != 2 or G != 1 or not _backend.is_host(x) or x.dtype != np.float32 or x.size == 0:
+        return False
+    if g.s != (1, 1) or g.d != (1, 1) or not 3 <= g.K[1] <= 7 or C * g.K[0] < 16 or Cout < 16:
+        return False
+    p = _tc_plan(g)
+    # against flat-span, tiles must save at least half the products: F(2,7) tiles (0.57) lost, e.g.
+    # (4, 3, 64, 64) -> 16, 7x7, pad 3: 1275 us against 1047; against the im2col path 0.6 is enough
+    return p is not None and (p[3] <= 0.5 or not _fs_ok(g, 1, np.float32))
+
+
+def _tc_bwd_geom(g, G, gy, Cout, C):
+    """For a stride-1 convolution whose input gradient the Toom-Cook forward serves: the geometry of that
+    gradient as a convolution (gy padded by K - 1 - padding, the kernel flipped and transposed); else None."""
+    if len(g.K) != 2 or G != 1 or g.s != (1, 1) or g.d != (1, 1):
+        return None
+    lo = tuple(g.K[i] - 1 - g.lo[i] for i in range(2))
+    hi = tuple(g.K[i] - 1 - g.hi[i] for i in range(2))
+    if min(lo + hi) < 0:
+        return None
+    tg = _Geom(g.K, g.s, g.d, lo, hi, g.O, g.S)
+    return tg if _tc_ok(tg, 1, gy, Cout, C) else None
+
+
+def _tc_view(a, start, shape, strides):
+    """A strided view of the contiguous ``a`` from its flat element ``start`` (np.ndarray: 0.6 us; as_strided,
+    which also serves recorded arrays, ~6 us)."""
+    if type(a) is np.ndarray:
+        return np.ndarray(shape, a.dtype, a, start * a.itemsize, strides)
+    return as_strided(a.reshape(-1)[start:], shape, strides)
+
+
+def _tc_cols(x, g):
+    """The point columns of x (N, C, H, W): per tile class (n, C*KH, tiles*OH*N), pool buffers. x is copied to
+    (W, C, Hp, N), transformed by one GEMM to Xt (rows (tile, point), C*Hp*N), then each class's columns are
+    copied from Xt as runs of OH*N."""
+    N, C, H, W = x.shape
+    KH = g.K[0]
+    OH = g.O[0]
+    lo, Hp = g.lo[0], H + g.lo[0] + g.hi[0]
+    Tm, classes, blocks = _tc_plan(g)[:3]
+    dt, it = x.dtype, x.itemsize
+    xp = xp_of(x)
+    xT = _take(xp, (W, C, Hp, N), dt)
+    if Hp != H:
+        xT[:, :, :lo] = 0
+        xT[:, :, lo + H:] = 0
+    t = _take(xp, (C * H * W, N), dt)                # two copies (a 2-D transpose, then runs of N): 16 + 7 us
+    t[...] = x.reshape(N, C * H * W).T                # against 35 for the one 4-d gather (L2)
+    xT[:, :, lo:lo + H] = t.reshape(C, H, W, N).transpose(2, 0, 1, 3)
+    _give(t)
+    CHN = C * Hp * N
+    Xt = _take(xp, (Tm.shape[0], CHN), dt)
+    x2 = xT.reshape(W, CHN)                           # per tile, only the columns it reads: 26 us against 35
+    for r, n, a, b, B in blocks:                      # for one dense GEMM with Tm (L2)
+        xp.matmul(B, x2[a:b], out=Xt[r:r + n])
+    del x2
+    _give(xT)
+    res = []
+    for m, cnt, ow0, n, AT, Gm, r0 in classes:
+        cols = _take(xp, (n, C * KH, cnt * OH * N), dt)
+        v = _tc_view(Xt, r0 * CHN, (n, C, KH, cnt, OH, N), (CHN * it, Hp * N * it, N * it, n * CHN * it, N * it, it))
+        cols.reshape(n, C, KH, cnt, OH, N)[...] = v
+        del v
+        res.append(cols)
+    _give(Xt)
+    return res
+
+
+def _tc_weights(w, n, Gm, dt, xp):
+    """V (n, Cout, C*KH): the weights transformed to the n points of a class (in float64, then rounded)."""
+    Cout, C, KH, KW = w.shape
+    return xp.ascontiguousarray((w.reshape(-1, KW).astype(np.float64) @ Gm.T).T.reshape(n, Cout, C * KH), dtype=dt)
+
+
+def _tc_fwd(x, w, g, bias=None, keep=False):
+    """y (N, Cout, OH, OW) (+ bias) = conv2d(x, w) through Toom-Cook tiles along the width (see above); with
+    keep, also the list of the point columns (pool buffers, one per tile class) for ``_tc_bwd``."""
+    N, C, H, W = x.shape
+    Cout = w.shape[0]
+    OH, OW = g.O
+    classes = _tc_plan(g)[1]
+    dt, it = x.dtype, x.itemsize
+    xp = xp_of(x)
+    kept = _tc_cols(x, g)
+    t = _take(xp, (Cout, OH, OW, N), dt)             # the output, samples last (runs of N from Z)
+    for (m, cnt, ow0, n, AT, Gm, r0), cols in zip(classes, kept):
+        L = cnt * OH * N
+        Y = _take(xp, (n, Cout, L), dt)
+        xp.matmul(_tc_weights(w, n, Gm, dt, xp), cols, out=Y)
+        if not keep:
+            _give(cols)
+        del cols
+        if bias is not None:
+            Y[1] += bias.reshape(Cout, 1)             # the point 1: AT[:, 1] is all ones
+        Z = _take(xp, (m, Cout * L), dt)
+        xp.matmul(AT, Y.reshape(n, Cout * L), out=Z)
+        _give(Y)
+        dst = _tc_view(t, ow0 * N, (Cout, OH, cnt, m, N), (OH * OW * N * it, OW * N * it, m * N * it, N * it, it))
+        dst[...] = Z.reshape(m, Cout, cnt, OH, N).transpose(1, 3, 2, 0, 4)
+        del dst
+        _give(Z)
+    out = xp.empty((N, Cout, OH, OW), dtype=dt)
+    _tc_transpose(t.reshape(-1, N), out.reshape(N, -1))
+    _give(t)
+    return (out, kept) if keep else out
+
+
+def _tc_transpose(a, out):
+    """out[...] = a.T for a (R, N): in blocks of 128 rows of a on the host (32 us against 48 for L2's
+    (1600, 64), the blocks staying in cache)."""
+    if type(a) is not np.ndarray:
+        out[...] = a.T
+        return
+    bs = max(128, 8192 // max(a.shape[1], 1))      # ~32 KiB blocks (few Python steps when N is small)
+    for i in range(0, a.shape[0], bs):
+        out[:, i:i + bs] = a[i:i + bs].T
+
+
+def _tc_bwd(gy, w, g, kept, want_x):
+    """The adjoint of ``_tc_fwd``: (gx or None, gw or None). Per tile class, gy is gathered to the output
+    transform's layout (m, Cout, tile, OH, N) and taken through AT.T to the points (dY); then
+    gw: one GEMM per point against the forward's columns (Cout, L) @ (L, C*KH), then G.T to the kernel columns
+    (only when ``kept``, the columns, is given);
+    gx: V.T @ dY per point (C*KH, L), the KH shifted runs added back into Xt's layout, Tm.T (one GEMM) back to
+    (W, C, Hp, N), one copy to (N, C, H, W)."""
+    N, Cout, OH, OW = gy.shape
+    C, KH, KW = w.shape[1:]
+    H, W = g.S
+    lo, Hp = g.lo[0], H + g.lo[0] + g.hi[0]
+    Tm, classes = _tc_plan(g)[:2]
+    dt, it = gy.dtype, gy.itemsize
+    xp = xp_of(gy)
+    CHN = C * Hp * N
+    gw = None
+    if want_x:
+        gXt = _take(xp, (Tm.shape[0], CHN), dt)
+        gXt.fill(0)
+    gt = _take(xp, (Cout * OH * OW, N), dt)           # gy, samples last
+    gt[...] = gy.reshape(N, -1).T
+    for i, (m, cnt, ow0, n, AT, Gm, r0) in enumerate(classes):
+        L = cnt * OH * N
+        gz = _take(xp, (m, Cout, cnt, OH, N), dt)
+        gz[...] = _tc_view(gt, ow0 * N, (Cout, OH, cnt, m, N),
+                           (OH * OW * N * it, OW * N * it, m * N * it, N * it, it)).transpose(3, 0, 2, 1, 4)
+        dY = _take(xp, (n, Cout, L), dt)
+        xp.matmul(AT.T, gz.reshape(m, Cout * L), out=dY.reshape(n, Cout * L))
+        _give(gz)
+        if kept is not None:
+            dV = xp.matmul(dY, kept[i].transpose(0, 2, 1))          # (n, Cout, C*KH)
+            r = dV.reshape(n, -1).T @ Gm                            # float64 (Cout*C*KH, KW)
+            gw = r if gw is None else gw + r
+        if want_x:
+            gc = _take(xp, (n, C * KH, L), dt)
+            xp.matmul(_tc_weights(w, n, Gm, dt, xp).transpose(0, 2, 1), dY, out=gc)
+            gc6 = gc.reshape(n, C, KH, cnt, OH * N)
+            for kh in range(KH):                                      # runs of OH*N, shifted by kh rows
+                _tc_view(gXt, r0 * CHN + kh * N, (n, C, cnt, OH * N),
+                         (CHN * it, Hp * N * it, n * CHN * it, it))[...] += gc6[:, :, kh]
+            del gc6
+            _give(gc)
+        _give(dY)
+    _give(gt)
+    gx = None
+    if want_x:
+        gxT = _take(xp, (W, C, Hp, N), dt)
+        xp.matmul(Tm.T, gXt, out=gxT.reshape(W, CHN))
+        _give(gXt)
+        t = _take(xp, (C, H, W, N), dt)
+        t[...] = gxT[:, :, lo:lo + H].transpose(1, 2, 0, 3)
+        _give(gxT)
+        gx = xp.empty((N, C, H, W), dtype=dt)
+        _tc_transpose(t.reshape(-1, N), gx.reshape(N, -1))
+        _give(t)
+    return gx, (None if gw is None else gw.reshape(w.shape).astype(dt))
+
+
 # ---------------------------------------------------------------- unfold_nd / fold_nd as ember ops
 @backward_op('Im2ColBackward0')
 def _im2col_bw(node, g):
@@ -353,7 +646,22 @@ def _conv_bw(node, g):
             if want_w:
                 gw = _bwd_weight(ga, xa, geo, G, wa.shape)
         else:
-            if isinstance(cols, tuple) or (cols is None and _fs_ok(geo, G, ga.dtype)):   # flat-span path
+            if isinstance(cols, list) or (cols is None and _tc_ok(geo, G, xa, xa.shape[1], wa.shape[0])):
+                kept = cols if isinstance(cols, list) else (_tc_cols(xa, geo) if want_w else None)
+                if not want_w:
+                    kept = None
+                gx, gw = _tc_bwd(ga, wa, geo, kept, want_x)   # the adjoint of the Toom-Cook forward
+                for c in cols if isinstance(cols, list) else kept or ():
+                    _give(c)
+                cols = None
+                want_x = want_w = False
+            tg = _tc_bwd_geom(geo, G, ga, wa.shape[0], wa.shape[1]) if want_x else None
+            if tg is not None:                        # the input gradient as a Toom-Cook forward
+                gx = _tc_fwd(ga, wa.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], tg)
+                want_x = False
+            if not (want_x or want_w):
+                pass
+            elif isinstance(cols, tuple) or (cols is None and _fs_ok(geo, G, ga.dtype)):   # flat-span path
                 gl = _fs_gy(ga, geo)
                 if want_x:
                     gx = _fs_bwd_input(gl, wa, geo, ga.shape[0])
@@ -469,7 +777,13 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
                                f'input size')
         geo = _Geom(K, s, d, lo, hi, S, O)
         x = input._data if not squeeze else input._data[None]
-        if _fs_ok(geo, G, x.dtype):
+        if _tc_ok(geo, G, x, C, Cout):
+            bd = None if bias is None else bias._data
+            if weight._rg and _gm.enabled:            # cols: a list, tagged, the Toom-Cook point columns
+                y, cols = _tc_fwd(x, weight._data, geo, bd, keep=True)
+            else:
+                y, cols = _tc_fwd(x, weight._data, geo, bd), None
+        elif _fs_ok(geo, G, x.dtype):
             y, cols = _fs_fwd(x, weight._data, geo, None if bias is None else bias._data)
             cols = (cols,)                            # tagged: the flat-span layout
         else:
@@ -512,6 +826,9 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
                (geo, G, transposed, bias is not None, squeeze, cols if weight._rg else None))
     if isinstance(cols, tuple) and not (rec and weight._rg):
         _give(cols[0])                                # flat-span columns not kept: back to the pool
+    elif isinstance(cols, list) and not rec:
+        for c in cols:
+            _give(c)
     return t
 
 
