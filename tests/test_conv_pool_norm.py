@@ -473,3 +473,32 @@ def test_max_pool_double_backward(both):
     x = ember.tensor(np.random.default_rng(0).permutation(60).reshape(1, 2, 5, 6).astype(np.float64) / 10,
                      requires_grad=True)
     assert gradgradcheck(lambda a: ember.nn.functional.max_pool2d(a, 2, 1, 1), (x,))
+
+
+# float32 CPU convolutions with C*KH >= 16 and Cout >= 16 take the Toom-Cook path of conv.py
+# (_tc_fwd, its adjoint for the gradients): LeNet's second layer and wider 3x3 / 5x5 / 7-wide ones
+@pytest.mark.parametrize('shapes,kw', [
+    (((4, 6, 14, 14), (16, 6, 5, 5)), dict()),                      # LeNet layer 2
+    (((2, 16, 9, 11), (16, 16, 3, 3)), dict(padding=1)),
+    (((2, 16, 8, 8), (24, 16, 3, 3)), dict(padding='same')),
+    (((3, 8, 10, 12), (16, 8, 3, 5)), dict(padding=(1, 2))),
+    (((2, 4, 12, 13), (32, 4, 5, 7)), dict(padding=3)),
+    (((16, 7, 9), (16, 16, 3, 3)), dict()),                          # unbatched
+    (((0, 16, 6, 6), (16, 16, 3, 3)), dict()),                       # empty batch
+])
+@pytest.mark.parametrize('bias', [True, False])
+def test_conv2d_toom_cook_path(shapes, kw, bias):
+    xs, ws = shapes
+    arrays = [arr(*xs), arr(*ws, seed=1) * 0.3, arr(ws[0], seed=2) if bias else None]
+    run_fn('conv2d', arrays, dtype=np.float32, **kw)
+
+
+def test_conv2d_toom_cook_noncontiguous_and_double_backward(both):
+    def body(lib):
+        x = lib.tensor(arr(2, 16, 10, 9)).transpose(2, 3).requires_grad_()     # non-contiguous
+        w = lib.tensor(arr(16, 16, 3, 3, seed=1) * 0.3).requires_grad_()
+        y = F(lib).conv2d(x, w, padding=1)
+        (gx,) = lib.autograd.grad(y.pow(2).sum(), x, create_graph=True)
+        gx.sum().backward()
+        return y, gx, w.grad
+    both(body, rtol=1e-4, atol=1e-4)
