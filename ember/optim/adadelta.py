@@ -6,20 +6,14 @@ Example:
 """
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor,
+from .optimizer import (Optimizer, _device_scalar,
+                        _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor,
                         _zeros_like, _addcmul_, _add_alpha_, _validate, _check_not_differentiable,
                         _check_state_steps, _incr, _bump, _grad, _weight_decay)
 
 __all__ = ['Adadelta', 'adadelta']
 
 _CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone']"
-
-
-def _device_scalar(value, p):
-    """``torch.tensor(value, dtype=_get_scalar_dtype(), device=p.device)``."""
-    t = _scalar_tensor(value)
-    return t.to(p.device) if p._device.type != 'cpu' else t
 
 
 def _check_capturable_devices(params, steps):
@@ -60,12 +54,7 @@ class Adadelta(Optimizer):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._setstate_groups(False, foreach=None, maximize=False, differentiable=False, capturable=False)
-        for group in self.param_groups:
-            for p in group['params']:
-                s = self.state.get(p, [])
-                if len(s) != 0 and not isinstance(s['step'], Tensor):
-                    s['step'] = (_device_scalar(float(s['step']), p) if group['capturable']
-                                 else _scalar_tensor(float(s['step'])))
+        self._setstate_scalars()
 
     def _init_group(self, group):
         params, grads, square_avgs, acc_deltas, steps = [], [], [], [], []

@@ -7,17 +7,12 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _scalar_tensor,
+from .optimizer import (Optimizer, _device_scalar,
+                        _use_grad_for_differentiable, _to_scalar, _f, _get_value, _scalar_tensor,
                         _zeros_like, _fma, _addcmul_, _add_alpha, _validate, _check_not_differentiable,
                         _check_state_steps, _incr, _bump, _grad)
 
 __all__ = ['ASGD', 'asgd']
-
-
-def _device_scalar(value, p):
-    """``torch.tensor(value, dtype=_get_scalar_dtype(), device=p.device)``."""
-    t = _scalar_tensor(value)
-    return t.to(p.device) if p._device.type != 'cpu' else t
 
 
 def _set(t, value):
@@ -68,13 +63,7 @@ class ASGD(Optimizer):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._setstate_groups(False, foreach=None, maximize=False, differentiable=False, capturable=False)
-        for group in self.param_groups:
-            for p in group['params']:
-                s = self.state.get(p, [])
-                if len(s) != 0:
-                    for key in ('step', 'eta', 'mu'):
-                        if not isinstance(s[key], Tensor):
-                            s[key] = _device_scalar(float(s[key]), p)
+        self._setstate_scalars(('step', 'eta', 'mu'), always_on_device=True)
 
     def _init_group(self, group):
         params, grads, mus, axs, etas, steps = [], [], [], [], [], []

@@ -190,6 +190,12 @@ def _incr(step_t):
     return _get_value(step_t)
 
 
+def _device_scalar(value, p):
+    """``torch.tensor(value, dtype=_get_scalar_dtype(), device=p.device)``."""
+    t = _scalar_tensor(value)
+    return t.to(p.device) if p._device.type != 'cpu' else t
+
+
 def _as_step_tensor(p_state, group, key='step'):
     """Old checkpoints hold a Python number for the step: make it a tensor (torch's __setstate__)."""
     if len(p_state) != 0 and not isinstance(p_state[key], Tensor):
@@ -777,6 +783,19 @@ class Optimizer:
             if step_tensors:
                 for p in group['params']:
                     _as_step_tensor(self.state.get(p, []), group)
+
+    def _setstate_scalars(self, keys=('step',), always_on_device=False):
+        """torch's ``__setstate__`` for optimizers whose 0-d state tensors (``keys``) live on the
+        parameter's device when ``capturable`` (or always): old checkpoints' Python numbers become them."""
+        for group in self.param_groups:
+            on_device = always_on_device or group['capturable']
+            for p in group['params']:
+                s = self.state.get(p, [])
+                if len(s) != 0:
+                    for key in keys:
+                        if not isinstance(s[key], Tensor):
+                            v = float(s[key])
+                            s[key] = _device_scalar(v, p) if on_device else _scalar_tensor(v)
 
     def _new_state(self, group, p, state, names):
         """Fill a parameter's empty state: a zero ``step``, then zeros like ``p`` for ``names``."""

@@ -6,19 +6,13 @@ Example:
 """
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor, _zeros_like,
+from .optimizer import (Optimizer, _device_scalar,
+                        _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor, _zeros_like,
                         _full_like, _validate, _check_not_differentiable, _check_state_steps, _incr, _bump, _grad)
 
 __all__ = ['Rprop', 'rprop']
 
 _CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
-
-
-def _device_scalar(value, p):
-    """``torch.tensor(value, dtype=_get_scalar_dtype(), device=p.device)``."""
-    t = _scalar_tensor(value)
-    return t.to(p.device) if p._device.type != 'cpu' else t
 
 
 def _sign(x):
@@ -58,12 +52,7 @@ class Rprop(Optimizer):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._setstate_groups(False, foreach=None, maximize=False, differentiable=False, capturable=False)
-        for group in self.param_groups:
-            for p in group['params']:
-                s = self.state.get(p, [])
-                if len(s) != 0 and not isinstance(s['step'], Tensor):
-                    s['step'] = (_device_scalar(float(s['step']), p) if group['capturable']
-                                 else _scalar_tensor(float(s['step'])))
+        self._setstate_scalars()
 
     def _init_group(self, group):
         params, grads, prevs, step_sizes, steps = [], [], [], [], []
