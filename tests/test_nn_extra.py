@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conformance import run_both, torch
+from test_misc_layers import grads_of  # noqa: E402  (the same helper: output and input gradients)
 import ember
 from ember.autograd import gradcheck
 
@@ -28,14 +29,6 @@ def err(fn):
     return None
 
 
-def grads_of(lib, fn, *arrays, seed=7):
-    """``fn(*tensors)`` with the float arrays requiring grad; the output, and every input's
-    gradient under a fixed upstream gradient."""
-    xs = [lib.tensor(a, requires_grad=a.dtype.kind == 'f') if isinstance(a, np.ndarray) else a for a in arrays]
-    out = fn(*xs)
-    g = lib.tensor(np.random.default_rng(seed).standard_normal(tuple(out.shape)).astype(np.float32))
-    (out * g).sum().backward()
-    return out, [x.grad if isinstance(x, (torch.Tensor, ember.Tensor)) and x.requires_grad else None for x in xs]
 
 
 def f64(*shape, seed=0, lo=None, hi=None):
