@@ -67,8 +67,24 @@ class Mixed(nn.Module):
         return ember.where(out > 0, out, out * 0.1) + w.mean()
 
 
+class Recurrent(nn.Module):
+    """Embedding, a 2-layer LSTM and a GRU over the same sequence, the last step classified."""
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.lstm = nn.LSTM(8, 12, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(12, 6, batch_first=True)
+        self.fc = nn.Linear(6, 10)
+
+    def forward(self, x):
+        idx = (x * 10).long().abs() % 20
+        out, (h, c) = self.lstm(self.emb(idx))
+        out, h = self.gru(out)
+        return self.fc(out[:, -1]) + c.mean()
+
+
 MODELS = {'mlp': (mlp, (16, 3)), 'lenet': (lenet, (4, 1, 28, 28)), 'bn_dropout': (bn_dropout, (4, 1, 12, 12)),
-          'encoder': (encoder, (3, 6, 16)), 'mixed': (Mixed, (3, 6))}
+          'encoder': (encoder, (3, 6, 16)), 'mixed': (Mixed, (3, 6)), 'recurrent': (Recurrent, (4, 7))}
 OPTIMIZERS = {'sgd_momentum': (ember.optim.SGD, dict(lr=0.05, momentum=0.9, weight_decay=1e-4)),
               'adamw': (ember.optim.AdamW, dict(lr=1e-3))}
 
