@@ -374,6 +374,10 @@ class _Entry:
                 last[i] = a
             if t._rg is not rg:
                 return False
+        for t, g, same in self.grad_checks:
+            now = t._grad
+            if (now is not g) if same else ((now is None) is not (g is None)):
+                return False
         from ..nn.modules.module import _attr_version
         if _attr_version[0] != self.module_version:     # some module changed: compare ours
             for m, fp in self.module_fps:
@@ -691,6 +695,11 @@ class _Compiled:
         entry.ext_checks = [(e.tensor, e.orig.shape, e.orig.dtype, e.orig.strides, e.tensor._rg)
                             for e in tr.ext.values() if e.arg is None]
         entry.ext_last = [e.orig for e in tr.ext.values() if e.arg is None]
+        if any(k in arg_of for k in tr.grad_reads):
+            raise T.TraceError("the call reads an argument's .grad")
+        # whether each captured tensor had a .grad (zero_grad and the engine branch on it), and which
+        # one where the call used its values (accumulating into it)
+        entry.grad_checks = [(t, g, g is not None and id(g) in tr.ext) for t, g in tr.grad_reads.values()]
         from ..nn.modules.module import _attr_version
         entry.module_version = _attr_version[0]
         entry.module_fps = []

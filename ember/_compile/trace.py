@@ -305,6 +305,7 @@ class Tracer:
         self.created = []           # weakrefs to tensors made during the call
         self.created_ids = set()
         self.grad_sets = {}         # id(tensor) -> (tensor, old _grad, new _grad) for external tensors
+        self.grad_reads = {}        # id(tensor) -> (tensor, its .grad when first read) for external tensors
         self.data_sets = {}         # id(tensor) -> tensor for external tensors whose _data was replaced
         self.modules = {}           # id -> module called during the recording
         self.optimizers = {}        # id -> optimizer stepped during the recording
@@ -635,7 +636,15 @@ def _set_data(t, a):
 
 
 def _get_grad(t):
-    return _GRAD_SLOT.__get__(t, Tensor)
+    g = _GRAD_SLOT.__get__(t, Tensor)
+    tr = _ACTIVE
+    if tr is not None:
+        k = id(t)
+        if k not in tr.grad_reads and k not in tr.grad_sets and k not in tr.created_ids:
+            # the .grad a tensor had when the call first looked (None, or which tensor): the path
+            # taken depends on it (accumulate into it, or make a new one), so the replay checks it
+            tr.grad_reads[k] = (t, g)
+    return g
 
 
 def _set_grad(t, g):
