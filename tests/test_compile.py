@@ -548,3 +548,34 @@ def test_manual_update_and_gradient_accumulation(grads):
     if ref[2] is not None:
         np.testing.assert_array_equal(got[2], ref[2])
     assert got[3].stats['replayed'] >= 8
+
+
+def test_hooks_added_later_and_default_dtype_record_again():
+    model = nn.Linear(3, 2)
+    cm = ember.compile(model)
+    x = ember.randn(4, 3)
+    cm(x)
+    cm(x)
+    seen = []
+    h = model.register_forward_hook(lambda m, i, o: seen.append(1))
+    cm(x)
+    cm(x)
+    assert len(seen) == 2                    # the hook runs: that signature runs eagerly now
+    h.remove()
+    w = ember.randn(3, requires_grad=True)
+    f = ember.compile(lambda a: (a * w).sum())
+    f(ember.ones(3))
+    f(ember.ones(3))
+    calls = []
+    w.register_hook(lambda g: calls.append(g))
+    f(ember.ones(3)).backward()
+    assert len(calls) == 1
+    old = ember.get_default_dtype()
+    try:
+        g = ember.compile(lambda a: a + ember.tensor(1.5))
+        assert g(ember.ones(2, dtype=ember.float64)).dtype == ember.float64
+        ember.set_default_dtype(ember.float64)
+        assert g(ember.ones(2, dtype=ember.float64)).dtype == ember.float64
+        assert g.stats['recorded'] == 2
+    finally:
+        ember.set_default_dtype(old)

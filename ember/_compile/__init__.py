@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .. import _backend, _random
+from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _new, _gm
 from ..autograd.graph import Node, _FREED
 from . import trace as T
@@ -158,7 +159,7 @@ class _Unkeyable(Exception):
 
 
 def _signature(args, kwargs):
-    tensors, acc = [], [_gm.enabled]
+    tensors, acc = [], [_gm.enabled, D._default[0]]
     _key_of(args, tensors, acc)
     if kwargs:
         _key_of(kwargs, tensors, acc)
@@ -229,7 +230,8 @@ def _optimizer_fingerprint(opt):
     # hyperparameters by value (a scheduler changes lr), tensors and params by identity; the state
     # by its dict and size (load_state_dict replaces it; a first step adds to it)
     groups = [[v if type(v) in _PLAIN or type(v) is tuple else id(v) for v in g.values()] for g in opt.param_groups]
-    return groups, [list(map(id, g['params'])) for g in opt.param_groups], id(opt.state), len(opt.state)
+    return groups, [list(map(id, g['params'])) for g in opt.param_groups], id(opt.state), len(opt.state), \
+        len(opt._optimizer_step_pre_hooks) + len(opt._optimizer_step_post_hooks)
 
 
 def _has_module_hooks(m):
@@ -379,11 +381,16 @@ class _Entry:
             if (now is not g) if same else ((now is None) is not (g is None)):
                 return False
         from ..nn.modules.module import _attr_version
-        if _attr_version[0] != self.module_version:     # some module changed: compare ours
+        from ..nn.modules._hooks import RemovableHandle as H
+        version = (_attr_version[0], H.next_id, H.removed)
+        if version != self.module_version:      # some module changed, or hooks came or went
             for m, fp in self.module_fps:
-                if _module_fingerprint(m) != fp:
+                if _module_fingerprint(m) != fp or _has_module_hooks(m):
                     return False
-            self.module_version = _attr_version[0]
+            self.module_version = version
+        for t in self.hook_checks:
+            if _has_tensor_hooks(t):
+                return False
         for o, fp in self.opt_fps:
             if _optimizer_fingerprint(o) != fp:
                 return False
@@ -701,7 +708,9 @@ class _Compiled:
         # one where the call used its values (accumulating into it)
         entry.grad_checks = [(t, g, g is not None and id(g) in tr.ext) for t, g in tr.grad_reads.values()]
         from ..nn.modules.module import _attr_version
-        entry.module_version = _attr_version[0]
+        from ..nn.modules._hooks import RemovableHandle as H
+        entry.module_version = (_attr_version[0], H.next_id, H.removed)
+        entry.hook_checks = [e.tensor for e in tr.ext.values()]
         entry.module_fps = []
         for m, fp in tr.modules.values():
             now = _module_fingerprint(m)

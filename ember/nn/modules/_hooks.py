@@ -19,6 +19,7 @@ __all__ = ['RemovableHandle', 'BackwardHook']
 class RemovableHandle:
     """A handle which provides the capability to remove a hook (``handle.remove()``)."""
     next_id = 0
+    removed = 0         # handles removed so far (with next_id, ember.compile's guard on hooks)
 
     def __init__(self, hooks_dict, *, extra_dict=None):
         self.hooks_dict_ref = weakref.ref(hooks_dict)
@@ -31,6 +32,7 @@ class RemovableHandle:
             self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
 
     def remove(self):
+        RemovableHandle.removed += 1
         hooks_dict = self.hooks_dict_ref()
         if hooks_dict is not None and self.id in hooks_dict:
             del hooks_dict[self.id]
