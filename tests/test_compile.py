@@ -579,3 +579,25 @@ def test_hooks_added_later_and_default_dtype_record_again():
         assert g.stats['recorded'] == 2
     finally:
         ember.set_default_dtype(old)
+
+
+SCALE = 2.0
+
+
+def test_globals_and_closure_variables_are_guarded():
+    global SCALE
+    w = ember.ones(3)
+
+    @ember.compile
+    def f(x):
+        return x * SCALE + w
+    x = ember.ones(3)
+    assert f(x).tolist() == [3.0] * 3 and f(x).tolist() == [3.0] * 3
+    SCALE = 5.0
+    try:
+        assert f(x).tolist() == [6.0] * 3
+    finally:
+        SCALE = 2.0
+    w = ember.zeros(3)                       # the closure now holds another tensor
+    assert f(x).tolist() == [2.0] * 3
+    assert f.stats['recorded'] == 3

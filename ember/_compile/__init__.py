@@ -234,6 +234,60 @@ def _optimizer_fingerprint(opt):
         len(opt._optimizer_step_pre_hooks) + len(opt._optimizer_step_post_hooks)
 
 
+_MISSING = object()
+
+
+def _code_names(code, acc):
+    acc.update(code.co_names)
+    for c in code.co_consts:
+        if hasattr(c, 'co_names'):          # a lambda, comprehension or nested function
+            _code_names(c, acc)
+    return acc
+
+
+def _globals_guard(fn):
+    """What the compiled function reads from its globals and closure, to check before a replay:
+    plain values (numbers, strings, tuples of them) by value, anything else by identity.
+    (torch guards every global a compiled frame reads; ember checks the function's own.)"""
+    f = fn
+    while True:
+        if isinstance(f, functools.partial):
+            f = f.func
+        elif hasattr(f, '__func__'):            # a bound method
+            f = f.__func__
+        elif hasattr(f, '__wrapped__'):
+            f = f.__wrapped__
+        else:
+            break
+    code = getattr(f, '__code__', None)
+    if code is None:
+        return None
+    g = f.__globals__
+    names = tuple(sorted(n for n in _code_names(code, set()) if n in g))
+    cells = tuple(f.__closure__ or ())
+    return g, names, cells
+
+
+def _snapshot_globals(guard):
+    g, names, cells = guard
+    return tuple(_plain_or_id(g.get(n, _MISSING)) for n in names) + \
+        tuple(_plain_or_id(_cell(c)) for c in cells)
+
+
+def _cell(c):
+    try:
+        return c.cell_contents
+    except ValueError:          # an empty cell
+        return _MISSING
+
+
+def _plain_or_id(v):
+    t = type(v)
+    if t in _PLAIN or t is tuple and all(type(y) in _PLAIN for y in v):
+        return (t, v)
+    return id(v)
+
+
 def _has_module_hooks(m):
     from ..nn.modules import module as M
     return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks or
@@ -477,6 +531,7 @@ class _Compiled:
         self._rerecords = {}
         self._warned = False
         self.stats = {'recorded': 0, 'replayed': 0, 'eager': 0}
+        self._globals = _globals_guard(fn)
         functools.update_wrapper(self, fn, updated=())
         import weakref
         _ALL.append(weakref.ref(self))
@@ -495,6 +550,10 @@ class _Compiled:
             self.stats['eager'] += 1
             return self._fn(*args, **kwargs)
         entry = self._entries.get(key)
+        if entry is not None and self._globals is not None and \
+                _snapshot_globals(self._globals) != entry.globals_seen:
+            del self._entries[key]              # a global or closure variable it reads changed
+            entry = None
         if entry is not None:
             if entry.eager:
                 self.stats['eager'] += 1
@@ -536,6 +595,7 @@ class _Compiled:
                     subs[id(t)] = p
         call_args, call_kwargs = (_substitute(args, subs), _substitute(kwargs, subs)) if subs else (args, kwargs)
         rng = _rng_snapshot()
+        seen = _snapshot_globals(self._globals) if self._globals is not None else None
         _activate(tr)
         try:
             for i, t in enumerate(tensors):
@@ -552,6 +612,7 @@ class _Compiled:
             entry.eager = True
             entry.reason = reason
             entry.error = e             # with its traceback: where the recording stopped
+            entry.globals_seen = seen
             self._entries[key] = entry
             self.stats['eager'] += 1
             return self._fn(*args, **kwargs)
@@ -577,9 +638,11 @@ class _Compiled:
                 entry = _Entry()
                 entry.eager = True
                 entry.reason = 'each call leaves new tensors behind (state the replay cannot update)'
+                entry.globals_seen = seen
                 self._entries[key] = entry
             return result
         tr.values = None
+        entry.globals_seen = seen
         self._entries[key] = entry
         return result
 
