@@ -501,4 +501,4 @@ def test_conv2d_toom_cook_noncontiguous_and_double_backward(both):
         (gx,) = lib.autograd.grad(y.pow(2).sum(), x, create_graph=True)
         gx.sum().backward()
         return y, gx, w.grad
-    both(body, rtol=1e-4, atol=1e-4)
+    both(body, rtol=1e-4, atol=1e-3)        # (w.grad reaches ~70: float32 sums of 16*18 products)
