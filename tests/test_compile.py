@@ -601,3 +601,16 @@ def test_globals_and_closure_variables_are_guarded():
     w = ember.zeros(3)                       # the closure now holds another tensor
     assert f(x).tolist() == [2.0] * 3
     assert f.stats['recorded'] == 3
+
+
+def test_output_changed_in_place_does_not_change_gradients():
+    w = ember.randn(3, requires_grad=True)
+    f = ember.compile(lambda x: (x * w).sigmoid())      # sigmoid's backward reads its output
+    x = ember.randn(3)
+    f(x)
+    out = f(x)
+    with ember.no_grad():
+        out.mul_(0)
+    out.backward(ember.ones(3))
+    s = (x * w).sigmoid().detach()
+    np.testing.assert_allclose(w.grad.numpy(), (s * (1 - s) * x).numpy(), rtol=1e-6)

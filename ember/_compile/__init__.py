@@ -502,8 +502,8 @@ class _Entry:
         for how in self.out_leaves:
             kind = how[0]
             if kind == 'new':
-                _, k, dt, dev, nr = how
-                t = _wrap(res[k], dt, dev)
+                _, k, dt, dev, nr, copy = how
+                t = _wrap(res[k].copy() if copy else res[k], dt, dev)
                 if nr is not None:
                     t._rg = True
                     t.grad_fn = node
@@ -692,12 +692,15 @@ class _Compiled:
         for t in leaves:
             if id(t) in tr.created_ids:
                 nr = grad_nr.get(id(t))
-                out_leaves.append(('new', want(_value_id(tr, t, fw_tape)), t.dtype, t._device, nr))
+                vid = _value_id(tr, t, fw_tape)
+                out_leaves.append(('new', want(vid), t.dtype, t._device, nr, vid))
             elif id(t) in arg_of:
                 out_leaves.append(('arg', arg_of[id(t)]))
             else:
                 out_leaves.append(('ext', t))
         entry.out_spec, entry.out_leaves = spec, out_leaves
+        if mode != 'autograd':
+            out_leaves[:] = [h[:5] + (False,) if h[0] == 'new' else h for h in out_leaves]
         # effects on tensors that existed before the call
         if subs and (tr.backward_runs or tr.data_sets or tr.grad_sets):
             raise T.TraceError('a backward pass or an effect on an argument that has autograd history')
@@ -748,6 +751,10 @@ class _Compiled:
             bw_out = [i for i in grad_ids if i is not None]
             saved = [i for i in free_values(bw_tape, bw_out) if i not in gvals]
             entry.saved_idx = [want(i) for i in saved]
+            # an output the backward also reads is handed out as a copy: changing it in place
+            # (which eager autograd would refuse) must not change the gradients
+            saved_set = set(saved)
+            out_leaves[:] = [h[:5] + (h[5] in saved_set,) if h[0] == 'new' else h for h in out_leaves]
             bwfn = build(bw_tape, gvals + saved, bw_out, tr.values, name='backward')
             # grads of unused inputs come back as None
             idx = iter(range(len(bw_out)))
