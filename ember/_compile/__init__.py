@@ -721,7 +721,6 @@ class _Compiled:
         entry.grad_effects = grad_effects
         entry.keep_ids = keep
         # the backward, recorded now (AOT): d(outputs)/d(every captured leaf that requires grad)
-        bw = None
         if mode == 'autograd':
             from ..autograd import grad as autograd_grad
             wrt_ext = []

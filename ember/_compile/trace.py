@@ -20,11 +20,10 @@ during the call are followed so that any that outlives the call without being ac
 Random draws (``ember._random._gen``) are recorded as instructions, so a replay draws fresh
 numbers from the same generator.
 
-Example:
-    >>> tr = Tracer(); with tr.active(): out = fn(x)    # tr.tape holds the instructions
+Example (what ember._compile does around a call):
+    >>> tr = Tracer(); _activate(tr); out = fn(x); _deactivate(tr)    # tr.tape: the instructions
 """
 import operator
-import types
 import weakref
 
 import numpy as np
@@ -81,7 +80,7 @@ class Value:
         fn = ufunc if method == '__call__' else getattr(ufunc, method)
         return _tracer().call(fn, inputs, kwargs, writes=_ufunc_writes(method, kwargs))
 
-    def __array_function__(self, func, types, args, kwargs):
+    def __array_function__(self, func, arg_types, args, kwargs):
         return _tracer().call(func, args, kwargs, writes=_function_writes(func, args, kwargs))
 
     def __array__(self, dtype=None, copy=None):
