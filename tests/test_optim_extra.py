@@ -310,16 +310,7 @@ def test_lbfgs_stops_at_optimum_and_returns_first_loss():
 
 
 # ---------------------------------------------------------------- errors
-def _err(lib, fn):
-    try:
-        fn(lib)
-    except Exception as exc:   # noqa: BLE001
-        return type(exc).__name__, str(exc)
-    return None
-
-
-def _p(lib, v=1.):
-    return lib.tensor([v], requires_grad=True)
+from test_optim import _err, _p  # noqa: E402  (the same helpers)
 
 
 def _step(lib, cls, **kw):
