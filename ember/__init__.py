@@ -134,10 +134,33 @@ _LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_d
 _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile'}
 
 
+# torch.X for these is torch.nn.functional.X (same arguments); the dropouts take ``train``
+_FUNCTIONAL_ALIASES = frozenset((
+    'pairwise_distance', 'cosine_similarity', 'channel_shuffle', 'pixel_shuffle', 'pixel_unshuffle', 'conv1d',
+    'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'max_pool1d', 'max_pool2d',
+    'max_pool3d', 'avg_pool1d', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'prelu', 'rrelu', 'selu', 'celu',
+    'hardshrink', 'threshold', 'layer_norm', 'group_norm', 'bilinear', 'rms_norm'))
+_DROPOUTS = frozenset(('dropout', 'alpha_dropout', 'feature_alpha_dropout'))
+
+
+def _dropout_alias(name):
+    def dropout(input, p, train):
+        from .nn import functional
+        return getattr(functional, name)(input, p, train)
+    dropout.__name__ = dropout.__qualname__ = name
+    dropout.__doc__ = f'``torch.{name}(input, p, train)``: ``nn.functional.{name}`` with ``training=train``.'
+    return dropout
+
+
 def __getattr__(name):
     import importlib
     if name in _LAZY_MODULES:
         return importlib.import_module('.' + name, __name__)
+    if name in _FUNCTIONAL_ALIASES or name in _DROPOUTS:
+        value = getattr(importlib.import_module('.nn.functional', __name__), name) if name in _FUNCTIONAL_ALIASES \
+            else _dropout_alias(name)
+        globals()[name] = value
+        return value
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module('.' + _LAZY_NAMES[name], __name__), name)
         globals()[name] = value
@@ -146,6 +169,6 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | _FUNCTIONAL_ALIASES | _DROPOUTS)
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
