@@ -17,6 +17,9 @@ _np.seterr(all='ignore')
 
 from .version import __version__
 from . import version
+from ._settings import (set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
+                        set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
+                        are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled)
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
@@ -172,3 +175,4 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | _FUNCTIONAL_ALIASES | _DROPOUTS)
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
+from ._ops.extra import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
