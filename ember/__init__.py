@@ -175,4 +175,4 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | _FUNCTIONAL_ALIASES | _DROPOUTS)
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
-from ._ops.extra import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
+from ._ops.composite import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)

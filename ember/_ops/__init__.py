@@ -214,8 +214,8 @@ def _cumprod_(self, dim, *, dtype=None):
 
 _T.cumprod_ = _cumprod_
 
-# aliases and functions written with other ops (ember/_ops/extra.py)
-from . import extra as _EX  # noqa: E402
+# aliases and functions written with other ops (ember/_ops/composite.py)
+from . import composite as _EX  # noqa: E402
 for _n in ('multiply', 'subtract', 'divide'):
     _bind(_n, getattr(_EX, _n))
 _bind_module(_EX, ('nansum', 'nanmean', 'ravel', 'inner', 'vdot'))

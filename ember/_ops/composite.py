@@ -1,4 +1,4 @@
-"""Functions that PyTorch defines on top of others: aliases (multiply, subtract, divide, row_stack),
+"""Composite functions: the ones PyTorch defines on top of others: aliases (multiply, subtract, divide, row_stack),
 NaN-ignoring reductions (nansum, nanmean), the atleast_Nd and stack/split families (column_stack,
 dstack, hsplit, ...), inner/vdot, isin, cdist, block_diag and cartesian_prod.
 
