@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 
 from conformance import run_both, torch
-from test_misc_layers import grads_of  # noqa: E402  (the same helper: output and input gradients)
+from test_misc_layers import arr, grads_of  # noqa: E402  (the same helpers: data, output and input gradients)
 import ember
 from ember.autograd import gradcheck
-
-
-def arr(*shape, seed=0, lo=None, hi=None):
-    rng = np.random.default_rng(seed)
-    a = rng.uniform(lo, hi, shape) if lo is not None else rng.standard_normal(shape)
-    return a.astype(np.float32)
 
 
 def err(fn):
