@@ -234,3 +234,19 @@ def test_script_with_torch_compile(tmp_path):
     p = ember_run('train.py', cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ['OptimizedModule', '_orig_mod.0.weight', 'True']
+
+
+def test_quickstart_with_module_compile(tmp_path):
+    """The quickstart with its model compiled in place (``model.compile()``: state_dict keys stay
+    as they are, so the saved checkpoint loads back into a plain model)."""
+    fashion_tiny(tmp_path)
+    src = open(QUICKSTART).read()
+    anchor = 'model = NeuralNetwork().to(device)\nprint(model)\n'     # the first model (the one trained)
+    assert src.count(anchor) == 1
+    (tmp_path / 'quickstart_compiled.py').write_text(src.replace(anchor, anchor + 'model.compile()\n'))
+    p = ember_run('quickstart_compiled.py', '2', cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    losses = [float(x) for x in re.findall(r'Avg loss: ([0-9.]+)', p.stdout)]
+    assert len(losses) == 2 and losses[-1] < losses[0]
+    assert 'Saved PyTorch Model State to model.pth' in p.stdout
+    assert re.search(r'Predicted: "[^"]+", Actual: "[^"]+"', p.stdout)
