@@ -288,3 +288,15 @@ def test_exported():
               'inner', 'vdot', 'hsplit', 'vsplit', 'dsplit'):
         assert hasattr(ember.Tensor, n), n
     run_both(lambda lib: lib.row_stack([lib.ones(2), lib.zeros(2)]))
+
+
+@pytest.mark.parametrize('dtype', ['int64', 'int32', 'int16', 'int8', 'uint8', 'bool'])
+def test_nanmean_integer_error_message(dtype):
+    import ember
+    from conformance import torch
+    msgs = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as e:
+            lib.nanmean(lib.ones(2, dtype=getattr(lib, dtype)))
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

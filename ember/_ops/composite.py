@@ -11,7 +11,7 @@ Example:
 import builtins
 from .. import _dtype as D
 from .._tensor import Tensor, Size, _wrap, _gm
-from ._core import record, backward_op
+from ._core import record, backward_op, type_name
 from .._backend import array_module
 from . import pointwise as P, shape as S, reduction as R, linalg as L
 
@@ -67,7 +67,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise TypeError(f'nanmean(): argument \'input\' (position 1) must be Tensor, not {_type_name(input)}')
     if input.dtype._cat < 2:
         raise RuntimeError('nanmean(): expected input to have floating point or complex dtype but got '
-                           f'{str(input.dtype)[6:].capitalize().replace("Int64", "Long").replace("Int32", "Int")}')
+                           f'{type_name(input.dtype)}')
     d = _nan_dims(dim)
     keep = P.logical_not(P.isnan(input))
     total = nansum(input, d, keepdim, dtype=dtype)
