@@ -300,3 +300,17 @@ def test_nanmean_integer_error_message(dtype):
             lib.nanmean(lib.ones(2, dtype=getattr(lib, dtype)))
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize('dtypes', [('int64', 'int64'), ('uint8', 'uint8'), ('int16', 'int16'),
+                                    ('float32', 'float64'), ('float64', 'float32')])
+def test_cdist_dtype_error_messages(dtypes):
+    import ember
+    from conformance import torch
+    msgs = []
+    for lib in (torch, ember):
+        a, b = (lib.ones(2, 3, dtype=getattr(lib, d)) for d in dtypes)
+        with pytest.raises(RuntimeError) as e:
+            lib.cdist(a, b)
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

@@ -298,11 +298,9 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
                            f'X2: {x2.shape[-1]}')
     for name, v in (('X1', x1), ('X2', x2)):
         if v.dtype._cat < 2:
-            raise RuntimeError(f'cdist only supports floating-point dtypes, {name} got: '
-                               f'{str(v.dtype)[6:].capitalize().replace("Int64", "Long").replace("Int32", "Int")}')
+            raise RuntimeError(f'cdist only supports floating-point dtypes, {name} got: {type_name(v.dtype)}')
     if x1.dtype is not x2.dtype:
-        raise RuntimeError(f'cdist: X1 and X2 must have the same dtype, but got {str(x1.dtype)[6:]} and '
-                           f'{str(x2.dtype)[6:]}')
+        raise RuntimeError(f'expected scalar type {type_name(x1.dtype)} but found {type_name(x2.dtype)}')
     if p < 0:
         raise RuntimeError('cdist only supports non-negative p values')
     if compute_mode not in ('use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
