@@ -224,6 +224,21 @@ def _fresh_ufunc(ins):
     return getattr(fn, '__name__', None) == 'reduce' and type(getattr(fn, '__self__', None)) is np.ufunc
 
 
+def _keeps_private(ins, o):
+    """Whether instruction ``ins``, a reader of value ``o``, leaves no alias of ``o`` behind: a
+    ufunc making a new array, one writing into ``o`` itself (``out=(o,)``: the result is ``o``
+    again, and its readers are ``o``'s), or ``np.copyto`` (no result)."""
+    if _fresh_ufunc(ins):
+        return True
+    if ins.kind != 'call':
+        return False
+    fn = ins.fn
+    if type(fn) is np.ufunc and fn.nout == 1 and ins.out == o:
+        out = ins.kwargs.get('out')
+        return type(out) is tuple and len(out) == 1 and type(out[0]) is Ref and out[0].id == o
+    return fn is np.copyto and ins.out is None
+
+
 def _plan_buffers(tape, keep_out, values):
     """{instruction index: ('buf', value id) or ('over', input id)} for ufuncs whose results stay
     inside the program. ``keep_out``: ids that leave the program (outputs, saved, effects)."""
@@ -243,7 +258,7 @@ def _plan_buffers(tape, keep_out, values):
         if type(a) is not _ND or a.ndim == 0 or o in keep_out:
             continue
         rs = readers.get(o, ())
-        if not rs or not all(_fresh_ufunc(tape[j]) for j in rs):
+        if not rs or not all(_keeps_private(tape[j], o) for j in rs):
             continue
         # overwrite an input that dies here (same shape and dtype, itself a buffer of ours)
         over = None

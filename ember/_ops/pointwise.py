@@ -1026,6 +1026,7 @@ def _threshold_bw_bw(node, gg):
 
 
 _ZEROS_MAX = 1 << 20
+_np_zeros = np.zeros
 _zeros_bufs = {}        # dtype -> a flat read-only array of zeros
 _zeros_views = {}       # (shape, dtype) -> a view of it
 
@@ -1038,14 +1039,14 @@ def _zeros_like_host(x):
     key = (x.shape, x.dtype)
     z = _zeros_views.get(key)
     if z is None:
-        if _backend._traced_namespace is not None:     # ember.compile is recording: no caching now
-            return None
         n = x.size
         if n > _ZEROS_MAX:
             return None
         buf = _zeros_bufs.get(x.dtype)
         if buf is None or buf.size < n:
-            buf = np.zeros(max(n, 4096), x.dtype)
+            # (NumPy's own zeros, not the one ember.compile records while recording: this buffer is
+            # a constant of the program, never traced data)
+            buf = _np_zeros(max(n, 4096), x.dtype)
             buf.flags.writeable = False
             _zeros_bufs[x.dtype] = buf
         if len(_zeros_views) >= 256:

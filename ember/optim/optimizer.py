@@ -397,6 +397,8 @@ def _add_alpha_foreach_(arrays, others, alpha):
         return False
     a0 = arrays[0]
     if type(a0) is not np.ndarray:
+        if type(a0) is _backend._traced_value:
+            return _add_alpha_foreach_traced_(arrays, others, alpha)
         return False
     dt = a0.dtype
     if dt.kind != 'f' or dt.itemsize >= 8:
@@ -430,6 +432,48 @@ def _add_alpha_foreach_(arrays, others, alpha):
         return False
     for i in range(n):
         arrays[i][...] = rs[i]          # one rounding, as np.copyto(..., casting='unsafe')
+    return True
+
+
+def _add_alpha_foreach_traced_(arrays, others, alpha):
+    """``_add_alpha_foreach_`` while ember.compile records (the arrays are its traced values): the
+    same float64 arithmetic, its work arrays made by the program (``concatenate`` widens every
+    array into one flat float64 array in one call) rather than kept as plain scratch, which the
+    recording could not write traced data into. The NaN test becomes a guard of the program."""
+    dt = arrays[0].dtype
+    if dt.kind != 'f' or dt.itemsize >= 8:
+        return False
+    alpha = _f(alpha)
+    if alpha == 1:
+        return False
+    reals = []
+    total = 0
+    for a, b in zip(arrays, others):
+        if not (_backend.is_host(a) and _backend.is_host(b)) or a.dtype != dt or b.dtype != dt or \
+                a.shape != b.shape:
+            return False
+        reals += (a.a, b.a)
+        total += a.size
+    if total > _FOREACH_MAX:
+        return False
+    # no two arrays may overlap (the eager path asks that each owns its memory; a program's
+    # gradient may be a view of a fresh array): checked once, at recording, on the real arrays,
+    # whose layout every replay repeats
+    for i in range(len(reals)):
+        for j in range(i + 1, len(reals)):
+            if np.may_share_memory(reals[i], reals[j]):
+                return False
+    rf = np.concatenate([b.reshape(-1) for b in others], dtype=np.float64)     # exact widening
+    rf *= float(dt.type(alpha))         # exact: a float32 product fits a float64
+    rf += np.concatenate([a.reshape(-1) for a in arrays], dtype=np.float64)
+    m = np.minimum.reduce(rf)
+    if m != m:                          # (a guard: see _add_alpha_foreach_ on NaNs)
+        return False
+    off = 0
+    for a in arrays:
+        k = a.size
+        np.copyto(a, rf[off:off + k].reshape(a.shape), casting='unsafe')      # one rounding
+        off += k
     return True
 
 
