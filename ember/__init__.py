@@ -176,3 +176,7 @@ def __dir__():
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
 from ._ops.composite import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
+from . import testing, random  # noqa: E402,F401  (ember.testing, ember.random: torch.testing, torch.random)
+_LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
+from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
+from . import special  # noqa: E402,F401  (ember.special: torch.special)

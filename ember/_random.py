@@ -1,12 +1,21 @@
 """Random number generators: ``ember.Generator``, ``manual_seed`` and the default generator.
 
-ember draws from NumPy's PCG64, so the numbers differ from PyTorch's (which uses Mersenne
-Twister with its own transforms), but seeding gives the same reproducibility guarantees.
+On the CPU ember draws PyTorch's numbers: its Mersenne Twister and its transforms
+(ember/_mt19937.py), so ``ember.manual_seed(s)`` followed by the same sampling calls gives what
+``torch.manual_seed(s)`` gives. On a GPU the numbers come from CuPy's generator (cuRAND, as
+torch's do, but not the same stream).
 
 Example:
     >>> g = ember.Generator().manual_seed(0); ember.rand(2, generator=g)
 """
 import numpy as np
+
+from ._mt19937 import TorchCPURandom
+
+
+def D_uint8():
+    from . import _dtype as D
+    return D.uint8
 
 __all__ = ['Generator', 'manual_seed', 'seed', 'initial_seed', 'get_rng_state', 'set_rng_state']
 
@@ -14,8 +23,9 @@ _DEFAULT_SEED = 67280421310721   # torch's default seed: programs are reproducib
 
 
 class Generator:
-    """A source of random numbers for one device: NumPy's PCG64 on the CPU, CuPy's generator
-    (cuRAND) on a GPU, so that random tensors are drawn where they live."""
+    """A source of random numbers for one device: torch's Mersenne Twister on the CPU
+    (ember/_mt19937.py), CuPy's generator (cuRAND) on a GPU, so that random tensors are drawn
+    where they live."""
 
     def __init__(self, device='cpu'):
         from ._device import device as _d, as_device
@@ -27,7 +37,7 @@ class Generator:
     def _source(self, seed):
         if self.device.type == 'cuda':
             return _DeviceRandom(seed, self.device.index)
-        return np.random.Generator(np.random.PCG64(seed))
+        return TorchCPURandom(seed)
 
     def manual_seed(self, seed):
         seed = int(seed)
@@ -50,12 +60,9 @@ class Generator:
             from ._tensor import _wrap
             from . import _dtype as D
             return _wrap(np.array([self._seed, self._np.draws], dtype=np.uint64).view(np.uint8), D.uint8)
-        from ._ops.creation import tensor
-        import pickle
-        from . import _dtype as D
-        raw = np.frombuffer(pickle.dumps((self._seed, self._np.bit_generator.state)), dtype=np.uint8).copy()
         from ._tensor import _wrap
-        return _wrap(raw, D.uint8)
+        from . import _dtype as D
+        return _wrap(np.frombuffer(self._np.state_bytes(), dtype=np.uint8).copy(), D.uint8)
 
     def set_state(self, state):
         if self.device.type == 'cuda':
@@ -63,9 +70,13 @@ class Generator:
             self.manual_seed(int(seed))
             self._np.replay(int(draws))
             return self
-        import pickle
-        self._seed, st = pickle.loads(state._data.tobytes())
-        self._np.bit_generator.state = st
+        from ._tensor import Tensor
+        if not isinstance(state, Tensor):
+            raise TypeError(f'expected a torch.ByteTensor, but got {type(state).__name__}')
+        if state.dtype is not D_uint8():
+            raise TypeError(f'expected a torch.ByteTensor, but got {state.type()}')
+        self._np.set_state_bytes(state._host().tobytes())
+        self._seed = self._np.seed
         return self
 
 

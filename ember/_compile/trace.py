@@ -765,7 +765,10 @@ class _DrawProxy:
     """``_random._gen(...)`` while recording: draws become 'source' instructions."""
 
     def __init__(self, generator, device):
+        from .. import _random
         self._g, self._d = generator, device
+        # (torch's CPU generator's methods take torch's arguments: ember/_mt19937.py)
+        self.torch_cpu = getattr(_random._gen_real(generator, device), 'torch_cpu', False)
 
     def __getattr__(self, name):
         from .. import _random

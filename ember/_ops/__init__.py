@@ -221,3 +221,21 @@ for _n in ('multiply', 'subtract', 'divide'):
 _bind_module(_EX, ('nansum', 'nanmean', 'ravel', 'inner', 'vdot'))
 for _n in ('hsplit', 'vsplit', 'dsplit'):
     setattr(_T, _n, _EX._split_method(getattr(_EX, _n)))
+
+# Tensor methods of real scripts (composite.py): type_as, unfold, new, the *_scatter family, put_, ...
+_bind_module(_EX, ('type_as', 'unfold', 'new', 'new_empty_strided', 'sum_to_size', 'split_with_sizes', 'is_same_size',
+                   'isreal', 'conj', 'conj_physical', 'resolve_conj', 'resolve_neg', 'is_conj', 'is_neg', 'addr',
+                   'addr_', 'dist', 'diagflat', 'cov', 'corrcoef', 'fill_diagonal_', 'select_scatter', 'slice_scatter',
+                   'diagonal_scatter', 'renorm', 'put', 'put_', 'logcumsumexp', 'frexp', 'ldexp', 'ldexp_', 'gcd',
+                   'gcd_', 'lcm', 'lcm_', 'nextafter'))
+_T.renorm_ = IP.make_inplace(_EX.renorm)
+_T.conj_physical_ = lambda self: self
+
+# special functions (ember/_ops/special.py): methods and in-place forms; polygamma takes n first
+from . import special as _SP  # noqa: E402
+for _n in ('lgamma', 'digamma', 'i0', 'sinc'):
+    _bind(_n, getattr(_SP, _n))
+_T.polygamma = lambda self, n: _SP.polygamma(n, self)
+_T.polygamma_ = IP.make_inplace(_T.polygamma)
+_T.mvlgamma = lambda self, p: _SP.mvlgamma(self, p)
+_T.mvlgamma_ = IP.make_inplace(_T.mvlgamma)

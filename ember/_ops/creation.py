@@ -447,12 +447,25 @@ def _rand_factory(size, generator, dtype, device, requires_grad, draw, fname):
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
 
 
+def _torch_cpu(g):
+    """Whether ``g`` draws PyTorch's CPU numbers (ember/_mt19937.py; also while ember.compile
+    records its draws), whose sampling methods take torch's arguments."""
+    return getattr(g, 'torch_cpu', False)
+
+
 def _draw_uniform(g, shape, dt):
     return g.random(shape, dtype=np.float64 if dt is D.float64 else np.float32).astype(dt.np, copy=False)
 
 
 def _draw_normal(g, shape, dt):
     return g.standard_normal(shape, dtype=np.float64 if dt is D.float64 else np.float32).astype(dt.np, copy=False)
+
+
+def _draw_normal_ms(g, shape, dt, mean, std):
+    """torch's ``normal_(mean, std)`` for a tensor of ``shape`` and ``dt``."""
+    if _torch_cpu(g):
+        return g.normal(mean, std, shape, np.float64 if dt is D.float64 else np.float32)
+    return mean + std * _draw_normal(g, shape, dt)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -531,6 +544,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError('normal expects all elements of std >= 0.0')
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         dt = ref.dtype
+        if _torch_cpu(g):
+            # torch: out.normal_(0, 1), then out.mul_(std).add_(mean), in the tensor's dtype
+            z = _draw_normal(g, shape, dt)
+            return _out(_wrap(as_array(z * s + m).astype(dt.np, copy=False), dt, ref._device), out)
         z = g.standard_normal(shape).astype(dt.np)
         return _out(_wrap(as_array(m + s * z).astype(dt.np, copy=False), dt, ref._device), out)
     if std < 0:
@@ -540,13 +557,17 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     shape = parse_size((size,), 'normal')
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     dev = as_device(device)
-    arr = (mean + std * _draw_normal(_gen(generator, dev), shape, dt)).astype(dt.np)
+    arr = _draw_normal_ms(_gen(generator, dev), shape, dt, mean, std).astype(dt.np)
     return _out(_finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad), out)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     pr = input._data if p is None else p
-    arr = (_gen(generator, input._device).random(input._data.shape) < pr).astype(input.dtype.np)
+    g = _gen(generator, input._device)
+    if _torch_cpu(g):
+        keep = g.bernoulli_tensor(pr) if p is None else g.bernoulli(p, input._data.shape)
+        return _out(_wrap(keep.astype(input.dtype.np), input.dtype, input._device), out)
+    arr = (g.random(input._data.shape) < pr).astype(input.dtype.np)
     return _out(_wrap(arr, input.dtype, input._device), out)
 
 
@@ -567,7 +588,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError('invalid multinomial distribution (encountering probability entry = infinity or NaN)')
     if (rows.sum(-1) <= 0).any():
         raise RuntimeError('invalid multinomial distribution (sum of probabilities <= 0)')
-    if replacement:
+    if _torch_cpu(g):
+        rows_t = (input._host() if p.ndim > 1 else input._host()[None]).reshape(rows.shape)
+        res = g.multinomial(rows_t if rows_t.dtype.kind == 'f' else rows, num_samples, replacement)
+    elif replacement:
         res = np.stack([g.choice(r.shape[0], num_samples, replace=True, p=r / r.sum()) for r in rows])
     else:   # torch's way: the largest p / Exp(1) keys (zero-weight entries come last, in any order)
         keys = rows / g.exponential(size=rows.shape)
@@ -578,28 +602,50 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 
 # in-place random fills, used by nn.init (they run under no_grad there)
+def _host_float(dt):
+    return np.float64 if dt is D.float64 else np.float32
+
+
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    arr = _gen(generator, self._device).random(self._data.shape)
+    g = _gen(generator, self._device)
+    if _torch_cpu(g) and self.dtype._cat == 2:
+        return _fill_from(self, g.uniform(a, b, self._data.shape, _host_float(self.dtype)))
+    arr = g.random(self._data.shape)
     return _fill_from(self, a + (b - a) * arr)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    return _fill_from(self, mean + std * _gen(generator, self._device).standard_normal(self._data.shape))
+    g = _gen(generator, self._device)
+    if _torch_cpu(g) and self.dtype._cat == 2:
+        return _fill_from(self, g.normal(mean, std, self._data.shape, _host_float(self.dtype)))
+    return _fill_from(self, mean + std * g.standard_normal(self._data.shape))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     pr = p._data if isinstance(p, Tensor) else p
-    return _fill_from(self, _gen(generator, self._device).random(self._data.shape) < pr)
+    g = _gen(generator, self._device)
+    if _torch_cpu(g):
+        if isinstance(p, Tensor):
+            return _fill_from(self, g.bernoulli_tensor(np.broadcast_to(p._host(), self._data.shape)))
+        return _fill_from(self, g.bernoulli(p, self._data.shape))
+    return _fill_from(self, g.random(self._data.shape) < pr)
 
 
 def random_(self, from_=0, to=None, *, generator=None):
+    g = _gen(generator, self._device)
+    if to is None and not from_ and _torch_cpu(g):      # random_(): torch's full range
+        return _fill_from(self, g.random_full(self._data.shape, self._data.dtype))
     if to is None:
         from_, to = 0, (from_ if from_ else 2 ** 24 if self.dtype._cat == 2 else np.iinfo(self.dtype.np).max)
-    return _fill_from(self, _gen(generator, self._device).integers(from_, to, self._data.shape))
+    return _fill_from(self, g.integers(from_, to, self._data.shape))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    return _fill_from(self, _gen(generator, self._device).exponential(1.0 / lambd, self._data.shape))
+    g = _gen(generator, self._device)
+    if _torch_cpu(g):       # (-1/lambd) * log1p(-u), as torch: no 1/(1/lambd) round trip
+        u = g.random(self._data.shape, np.float64)
+        return _fill_from(self, (-1.0 / lambd) * np.log1p(-u))
+    return _fill_from(self, g.exponential(1.0 / lambd, self._data.shape))
 
 
 def geometric_(self, p, *, generator=None):
@@ -607,7 +653,10 @@ def geometric_(self, p, *, generator=None):
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    return _fill_from(self, np.exp(mean + std * _gen(generator, self._device).standard_normal(self._data.shape)))
+    g = _gen(generator, self._device)
+    if _torch_cpu(g):
+        return _fill_from(self, g.log_normal(mean, std, self._data.shape))
+    return _fill_from(self, np.exp(mean + std * g.standard_normal(self._data.shape)))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):

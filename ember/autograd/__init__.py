@@ -33,3 +33,4 @@ class detect_anomaly:
 class _Anomaly(detect_anomaly):
     def __init__(self, mode):
         pass
+from . import functional  # noqa: E402,F401  (ember.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp)

@@ -67,3 +67,66 @@ from ._functional.pooling import max_unpool1d, max_unpool2d, max_unpool3d  # noq
 __all__ += ['max_unpool1d', 'max_unpool2d', 'max_unpool3d']
 from ._functional.sparse import embedding_bag  # noqa: E402
 __all__ += ['embedding_bag']
+from ._functional.vision import grid_sample, affine_grid  # noqa: E402
+__all__ += ['grid_sample', 'affine_grid']
+from ._functional.ctc import ctc_loss  # noqa: E402
+__all__ += ['ctc_loss']
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    r"""A sample from the Gumbel-Softmax distribution over ``dim``: ``softmax((logits + g) / tau)``
+    with Gumbel noise ``g`` drawn from ember's generator; ``hard=True`` returns the one-hot of the
+    argmax with the soft sample's gradient (straight-through). Same shape as ``logits``.
+
+    Example::
+
+        >>> F.gumbel_softmax(torch.randn(20, 32), tau=0.5, hard=True).sum(-1)     # all ones
+    """
+    if eps != 1e-10:
+        import warnings
+        warnings.warn('`eps` parameter is deprecated and has no effect.', stacklevel=2)
+    from .._ops.creation import empty_like, zeros_like
+    gumbels = -empty_like(logits).exponential_().log()      # ~Gumbel(0, 1)
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+    # the hard value forward, the soft sample's gradient backward
+    return y_hard - y_soft.detach() + y_soft
+
+
+__all__ += ['gumbel_softmax']
+from ._functional.pooling import (lp_pool3d, fractional_max_pool2d, fractional_max_pool3d,  # noqa: E402
+                                  fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)
+__all__ += ['lp_pool3d', 'fractional_max_pool2d', 'fractional_max_pool3d', 'fractional_max_pool2d_with_indices',
+            'fractional_max_pool3d_with_indices']
+
+
+def pdist(input, p=2):
+    r"""The p-norm distances between all pairs of rows of ``input`` (N, M): the upper triangle of
+    the distance matrix, row by row, shape (N * (N - 1) / 2,).
+
+    Example::
+
+        >>> F.pdist(torch.tensor([[0., 0], [3, 4], [6, 8]]))       # tensor([ 5., 10.,  5.])
+    """
+    from .._ops.manipulation import triu_indices
+    from .. import _dtype
+    if input.dim() != 2:
+        raise RuntimeError(f'pdist only supports 2D tensors, got: {input.dim()}D')
+    if not input.dtype.is_floating_point:
+        raise RuntimeError('pdist only supports floating-point dtypes')
+    if p < 0:
+        raise RuntimeError('pdist only supports non-negative p values')
+    i, j = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    diff = input[i] - input[j]
+    if p == 0:      # a count, with the zero gradient torch gives (not None)
+        from .._ops.pointwise import where
+        from .._ops.creation import zeros_like
+        never = zeros_like(diff, dtype=_dtype.bool_)
+        return (diff != 0).sum(1).to(diff.dtype) + where(never, diff, 0.0).sum(1)
+    return diff.norm(p, dim=1)
+
+
+__all__ += ['pdist']

@@ -3,8 +3,8 @@
 Every function runs under ``no_grad`` and returns its tensor. The fan of a weight is
 ``size(1) * receptive field`` in, ``size(0) * receptive field`` out
 (:func:`_calculate_fan_in_and_fan_out`); :func:`calculate_gain` gives the recommended gain of a
-nonlinearity. ember's generator is not torch's, so the drawn values differ from torch's while
-following the same distributions.
+nonlinearity. The draws are torch's (ember/_mt19937.py): after the same ``manual_seed`` a layer
+starts with the weights torch gives it.
 
 Example:
     >>> w = ember.empty(3, 5)

@@ -1,10 +1,10 @@
 """Dropout: dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout-free basics.
 
 In training, each element (or, for the feature forms, each whole channel) is zeroed with
-probability ``p`` and the survivors are scaled by ``1 / (1 - p)``; the mask comes from ember's
-default generator, so ``ember.manual_seed`` makes it reproducible (the draws differ from
-torch's, whose generator is another algorithm). The result is ``input * mask`` (MulBackward0,
-as in torch). Out of training, or with ``p == 0``, the input itself is returned.
+probability ``p`` and the survivors are scaled by ``1 / (1 - p)``; the mask is torch's
+``bernoulli_(1 - p)`` on ember's default generator, so after ``ember.manual_seed(s)`` it is the
+mask torch draws on the CPU after ``torch.manual_seed(s)``. The result is ``input * mask``
+(MulBackward0, as in torch). Out of training, or with ``p == 0``, the input itself is returned.
 
 Example:
     >>> F.dropout(ember.ones(4), 0.5)           # e.g. tensor([2., 0., 2., 2.])
@@ -27,10 +27,17 @@ def _check_p(p):
 def _mask(input, p, shape):
     """The scaled keep-mask (0 or 1/(1-p)) of ``shape``, in the input's dtype."""
     dt = input._data.dtype
-    keep = _gen(None, input._device).random(shape, dtype=np.float32) >= np.float32(p)
-    m = keep.astype(dt)
-    m *= dt.type(1.0 / (1.0 - p))
+    m = _keep(input, p, shape).astype(dt)
+    m /= dt.type(1.0 - p)         # (torch: noise.div_(1 - p), in the input's dtype)
     return _wrap(m, input.dtype, input._device)
+
+
+def _keep(input, p, shape):
+    """torch's ``bernoulli_(1 - p)`` mask of ``shape`` (True: kept)."""
+    g = _gen(None, input._device)
+    if hasattr(g, 'bernoulli'):
+        return g.bernoulli(1.0 - p, shape)
+    return g.random(shape, dtype=np.float64) < 1.0 - p
 
 
 def _apply(input, p, training, inplace, shape):
@@ -129,8 +136,7 @@ def _alpha(input, p, training, inplace, shape):
         return input
     if p == 1:
         return input.mul_(0) if inplace else input * 0
-    keep = _wrap((_gen(None, input._device).random(shape, dtype=np.float32) >= np.float32(p)).astype(input._data.dtype),
-                 input.dtype, input._device)
+    keep = _wrap(_keep(input, p, shape).astype(input._data.dtype), input.dtype, input._device)
     a = 1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p)) ** 0.5
     b = keep.add(-1).mul_(_ALPHA * a).add_(_ALPHA * a * p)     # (keep - 1) * alpha' + alpha' * p, alpha' = alpha*a
     keep = keep.mul_(a)

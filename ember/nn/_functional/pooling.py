@@ -27,7 +27,8 @@ __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 
            'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d', 'adaptive_max_pool2d',
            'adaptive_max_pool3d', 'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
            'adaptive_max_pool3d_with_indices', 'lp_pool1d', 'lp_pool2d', 'max_unpool1d', 'max_unpool2d',
-           'max_unpool3d']
+           'max_unpool3d', 'lp_pool3d', 'fractional_max_pool2d', 'fractional_max_pool3d',
+           'fractional_max_pool2d_with_indices', 'fractional_max_pool3d_with_indices']
 
 
 def _like(a, like):
@@ -543,6 +544,12 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
 
 
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
 _unused = math
 
 
@@ -652,3 +659,108 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     padding = _unpool_tuple(padding, 3)
     output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
     return _max_unpool(3, input, indices, output_size, stride)
+
+
+# ---------------------------------------------------------------- fractional max pooling
+def _frac_intervals(u, S, O, K):
+    """The window starts of fractional max pooling (ATen's generate_intervals), from samples u
+    (N, C) in [0, 1): pseudo-random steps of alpha = (S - K) / (O - 1), computed in u's float type
+    (so that the int truncations agree with torch's), the last window flush with the end."""
+    seq = np.empty(u.shape + (O,), np.int64)
+    if O > 1:
+        alpha = u.dtype.type(S - K) / u.dtype.type(O - 1)
+        i = np.arange(O - 1).astype(u.dtype)
+        seq[..., :-1] = (((i + u[..., None]) * alpha).astype(np.int64) -
+                         (u[..., None] * alpha).astype(np.int64))
+    seq[..., -1] = S - K
+    return seq
+
+
+def _fractional_max_pool(k, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
+    fname = f'fractional_max_pool{k}d'
+    need_tensor(fname, input)
+    if output_size is None and output_ratio is None:
+        raise ValueError(f'{fname} requires specifying either an output_size or an output_ratio')
+    xs = tuple(input.shape)
+    if _random_samples is None and input.dim() < k + 1:      # torch sizes the samples by input.size(-k - 1)
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], '
+                         f'but got {-k - 1})')
+    if input.dim() not in (k + 1, k + 2) or any(v == 0 for v in xs[-k - 1:]):
+        raise RuntimeError(f'{fname}(): Expected {k + 1}D or {k + 2}D tensor, but got: {list(xs)}')
+    K = _tup(kernel_size, k, 'kernel_size', fname)
+    S = xs[-k:]
+    if output_size is None:
+        # (torch's 2-D functional takes len() of the ratio: a bare float is a TypeError there too)
+        if k == 2 and len(output_ratio) > k:
+            raise ValueError(f'{fname} requires output_ratio to either be a single Int or tuple of Ints.')
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (list, tuple)) else (output_ratio,) * k
+        O = tuple(int(S[-k + i] * ratio[i]) for i in range(k))
+    else:
+        O = _tup(output_size, k, 'output_size', fname)
+    batched = input.dim() == k + 2
+    x = input if batched else input.unsqueeze(0)
+    N, Cc = x.shape[0], x.shape[1]
+    if _random_samples is None:
+        from ..._ops.creation import rand
+        _random_samples = rand(N, Cc, k, dtype=input.dtype, device=input.device)
+    if not input.dtype.is_floating_point:
+        raise not_implemented(fname + '_out_frame', input.dtype)
+    rs = tuple(_random_samples.shape)
+    if len(rs) != 3 or rs[0] < N or rs[1] != Cc or rs[2] != k:
+        raise RuntimeError(f'{fname}(): Expected _random_samples to have shape ({N}, {Cc}, {k}), but got '
+                           f'{list(rs)}')
+    for i in range(k):
+        if O[i] + K[i] - 1 > S[i]:
+            nm = ('time', 'height', 'width')[i + 3 - k]
+            raise RuntimeError(f'{fname}_out(): pool {nm} {K[i]} too large relative to input {nm} {S[i]}')
+    u = np.asarray(_random_samples.detach().cpu()._data)[:N]
+    # torch's sample order: [0] -> W, [1] -> H for 2-D; [0] -> T, [1] -> H, [2] -> W for 3-D
+    order = (1, 0) if k == 2 else (0, 1, 2)
+    seqs = [_frac_intervals(u[..., order[i]], S[i], O[i], K[i]) for i in range(k)]
+    # flat input index of each (output position, window offset): (N, C, *O, prod(K))
+    flat = np.zeros((N, Cc) + O + (1,), np.int64)
+    for i in range(k):
+        shp = (N, Cc) + tuple(O[j] if j == i else 1 for j in range(k))
+        starts = seqs[i].reshape(shp + (1,))
+        offs = np.arange(K[i]).reshape((1,) * (k + 2) + (K[i],))
+        flat = (flat[..., :, None] * S[i] + (starts + offs)[..., None, :]).reshape((N, Cc) + O + (-1,))
+    xd = np.asarray(x.detach().cpu()._data).reshape(N, Cc, -1)
+    vals = np.take_along_axis(xd, flat.reshape(N, Cc, -1), 2).reshape(flat.shape)
+    # the first max of each window, or its last NaN, as ATen's ``val > max || isnan(val)``
+    nan = np.isnan(vals)
+    am = np.where(nan.any(-1), flat.shape[-1] - 1 - np.argmax(nan[..., ::-1], -1), np.argmax(vals, -1))
+    idx = np.take_along_axis(flat, am[..., None], -1)[..., 0]
+    it = _tensor(idx, device=input.device)
+    out = x.reshape(N, Cc, -1).gather(2, it.reshape(N, Cc, -1)).reshape((N, Cc) + O)
+    if not batched:
+        out, it = out.squeeze(0), it.squeeze(0)
+    return (out, it) if return_indices else out
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    r"""Max over windows of (N, C, H, W) or (C, H, W) input at pseudo-random steps (Graham, 2014),
+    giving ``output_size`` (or ``input size * output_ratio``) outputs; ``_random_samples``
+    (N, C, 2) in [0, 1) fixes the steps.
+
+    Example::
+
+        >>> F.fractional_max_pool2d(torch.randn(20, 16, 50, 32), 3, output_ratio=0.5).shape   # (20, 16, 25, 16)
+    """
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W) input; ``_random_samples`` (N, C, 3)."""
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, True, _random_samples)

@@ -67,3 +67,13 @@ from .pooling import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
 __all__ += ['MaxUnpool1d', 'MaxUnpool2d', 'MaxUnpool3d']
 from .sparse import EmbeddingBag  # noqa: E402
 __all__ += ['EmbeddingBag']
+from .loss import CTCLoss  # noqa: E402
+__all__ += ['CTCLoss']
+from .pooling import LPPool3d, FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+__all__ += ['LPPool3d', 'FractionalMaxPool2d', 'FractionalMaxPool3d']
+from .lazy import (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,  # noqa: E402
+                   LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d,
+                   LazyInstanceNorm2d, LazyInstanceNorm3d)
+__all__ += ['LazyConv1d', 'LazyConv2d', 'LazyConv3d', 'LazyConvTranspose1d', 'LazyConvTranspose2d',
+            'LazyConvTranspose3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'LazyInstanceNorm1d',
+            'LazyInstanceNorm2d', 'LazyInstanceNorm3d']

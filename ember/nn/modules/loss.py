@@ -432,3 +432,27 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 __all__ += ['HingeEmbeddingLoss', 'SoftMarginLoss', 'MultiLabelSoftMarginLoss', 'MultiMarginLoss',
             'MultiLabelMarginLoss', 'TripletMarginWithDistanceLoss']
+
+
+class CTCLoss(_Loss):
+    r"""The Connectionist Temporal Classification loss of (T, N, C) or (T, C) log-probabilities
+    against unaligned targets (see :func:`ember.nn.functional.ctc_loss` for the shapes).
+
+    Example::
+
+        >>> ctc = nn.CTCLoss()
+        >>> ctc(torch.randn(50, 16, 20).log_softmax(2), torch.randint(1, 20, (16, 30)), (50,) * 16, (30,) * 16)
+    """
+    __constants__ = ['blank', 'reduction']
+
+    def __init__(self, blank=0, reduction='mean', zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
+
+
+__all__ += ['CTCLoss']

@@ -9,7 +9,8 @@ from .module import Module
 
 __all__ = ['MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d', 'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool1d',
            'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d',
-           'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'MaxUnpool3d']
+           'LPPool1d', 'LPPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'MaxUnpool3d', 'LPPool3d', 'FractionalMaxPool2d',
+           'FractionalMaxPool3d']
 
 
 class _MaxPoolNd(Module):
@@ -212,6 +213,17 @@ class LPPool2d(_LPPoolNd):
     _fn = 'lp_pool2d'
 
 
+class LPPool3d(_LPPoolNd):
+    r"""The power-average ``(sum over the window of x ** p) ** (1 / p)`` of (N, C, D, H, W) or
+    (C, D, H, W) input.
+
+    Example::
+
+        >>> nn.LPPool3d(2, 3, stride=2)(torch.randn(20, 16, 50, 44, 31)).shape     # (20, 16, 24, 21, 15)
+    """
+    _fn = 'lp_pool3d'
+
+
 # ---------------------------------------------------------------- max unpooling
 def _unpool_ntuple(n):
     def parse(x):
@@ -257,4 +269,53 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 class MaxUnpool3d(_MaxUnpoolNd):
     r"""The partial inverse of :class:`MaxPool3d` (from its indices), zeros elsewhere."""
+    _k = 3
+
+
+# ---------------------------------------------------------------- fractional max pooling
+class _FractionalMaxPoolNd(Module):
+    _k = None
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        k = self._k
+        t = _unpool_ntuple(k)
+        self.kernel_size = t(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer('_random_samples', _random_samples)
+        self.output_size = t(output_size) if output_size is not None else None
+        self.output_ratio = t(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f'FractionalMaxPool{k}d requires specifying either an output size, or a pooling ratio')
+        if output_size is not None and output_ratio is not None:
+            raise ValueError('only one of output_size and output_ratio may be specified')
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f'output_ratio must be between 0 and 1 (got {output_ratio})')
+
+    def forward(self, input):
+        return getattr(F, f'fractional_max_pool{self._k}d')(
+            input, self.kernel_size, self.output_size, self.output_ratio, return_indices=self.return_indices,
+            _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    r"""Max over windows of (N, C, H, W) or (C, H, W) input placed at pseudo-random steps, to
+    ``output_size`` or ``output_ratio`` of the input size (Graham, "Fractional Max-Pooling").
+
+    Example::
+
+        >>> m = nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))
+        >>> m(torch.randn(20, 16, 50, 32)).shape                              # (20, 16, 25, 16)
+    """
+    _k = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    r"""Fractional max pooling of (N, C, T, H, W) or (C, T, H, W) input.
+
+    Example::
+
+        >>> nn.FractionalMaxPool3d(3, output_size=(13, 12, 11))(torch.randn(20, 16, 50, 32, 16)).shape
+    """
     _k = 3

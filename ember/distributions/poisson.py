@@ -1,0 +1,56 @@
+"""``Poisson(rate)``: counts with mean and variance ``rate``.
+
+Example:
+    >>> d = Poisson(ember.tensor([1.0, 4.0]))
+    >>> d.log_prob(ember.tensor([0.0, 2.0]))       # shape (2,)
+"""
+from numbers import Number
+
+import ember
+from . import constraints
+from .distribution import Distribution
+from .utils import broadcast_all, lgamma, _from_host, _host_rng
+
+__all__ = ['Poisson']
+
+
+class Poisson(Distribution):
+    arg_constraints = {'rate': constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        self.rate, = broadcast_all(rate)
+        batch_shape = ember.Size() if isinstance(rate, Number) else self.rate.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Poisson, _instance)
+        batch_shape = ember.Size(batch_shape)
+        new.rate = self.rate.expand(batch_shape)
+        super(Poisson, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def mode(self):
+        return self.rate.floor()
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=ember.Size()):
+        shape = self._extended_shape(sample_shape)
+        with ember.no_grad():
+            rate = self.rate.detach().expand(shape).cpu().numpy()
+            return _from_host(_host_rng(self.rate.device).poisson(rate), self.rate)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        rate, value = broadcast_all(self.rate, value)
+        return value.xlogy(rate) - rate - lgamma(value + 1)

@@ -1,0 +1,280 @@
+"""``ember.utils.checkpoint`` (``torch.utils.checkpoint``): trade compute for memory.
+
+``checkpoint(fn, *args)`` runs ``fn`` without keeping its intermediate activations and runs it
+again during backward to get them back, with the RNG state of the first run restored so that
+dropout draws the same masks. The gradients equal those of a plain ``fn(*args)``.
+
+- ``use_reentrant=True`` (torch's default when the argument is left out, with a warning): a
+  custom Function whose backward re-runs ``fn`` and calls ``autograd.backward`` inside. As in
+  torch, the output needs an input that requires grad (parameters alone are not enough).
+- ``use_reentrant=False``: the leaves ``fn`` uses (its parameters) become inputs of the node,
+  so ``autograd.grad`` and keyword arguments work too.
+
+Example:
+    >>> y = checkpoint(block, x, use_reentrant=False)     # block's activations are not kept
+    >>> y = checkpoint_sequential(model, 2, x, use_reentrant=False)
+"""
+import warnings
+
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from ..autograd.graph import AccumulateGrad
+
+__all__ = ['checkpoint', 'checkpoint_sequential', 'CheckpointFunction', 'detach_variable',
+           'check_backward_validity', 'get_device_states', 'set_device_states', 'noop_context_fn']
+
+
+def _ember():
+    import ember
+    return ember
+
+
+def noop_context_fn():
+    import contextlib
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+def detach_variable(inputs):
+    """The tensors of a tuple detached, each keeping its ``requires_grad``; other items as they are."""
+    if not isinstance(inputs, tuple):
+        raise RuntimeError(f'Only tuple of tensors is supported. Got Unsupported input type: {type(inputs).__name__}')
+    Tensor = _ember().Tensor
+    return tuple(x.detach().requires_grad_(x.requires_grad) if isinstance(x, Tensor) else x for x in inputs)
+
+
+def check_backward_validity(inputs):
+    if not any(inp.requires_grad for inp in inputs if isinstance(inp, _ember().Tensor)):
+        warnings.warn('None of the inputs have requires_grad=True. Gradients will be None', stacklevel=2)
+
+
+def get_device_states(*args):
+    """(CUDA device indices the tensor arguments live on, each device's generator state)."""
+    Tensor = _ember().Tensor
+    devices = sorted({a.device.index or 0 for a in args if isinstance(a, Tensor) and a.device.type == 'cuda'})
+    cuda = _ember().cuda
+    return devices, [cuda.get_rng_state(d) for d in devices]
+
+
+def set_device_states(devices, states, *, device_type=None):
+    cuda = _ember().cuda
+    for d, s in zip(devices, states):
+        cuda.set_rng_state(s, d)
+
+
+class _RngStash:
+    """The RNG states at forward time, put back (inside a fork_rng) for the recomputation."""
+
+    def __init__(self, preserve, tensors):
+        self.preserve = preserve
+        if preserve:
+            self.cpu = _ember().get_rng_state()
+            self.devices, self.device_states = get_device_states(*tensors)
+
+    def replay(self):
+        from .. import random
+        if not self.preserve:
+            import contextlib
+            return contextlib.nullcontext()
+        fork = random.fork_rng(devices=self.devices, enabled=True)
+        outer = self
+
+        class _Ctx:
+            def __enter__(self):
+                fork.__enter__()
+                _ember().set_rng_state(outer.cpu)
+                set_device_states(outer.devices, outer.device_states)
+
+            def __exit__(self, *exc):
+                return fork.__exit__(*exc)
+        return _Ctx()
+
+
+class CheckpointFunction(Function):
+    """The reentrant checkpoint: ``apply(run_function, preserve_rng_state, *args)``."""
+
+    @staticmethod
+    def forward(ctx, run_function, preserve_rng_state, *args):
+        check_backward_validity(args)
+        Tensor = _ember().Tensor
+        ctx.run_function = run_function
+        ctx.rng = _RngStash(preserve_rng_state, args)
+        # non-tensor arguments stay in ctx; tensors are saved (and version-checked) for backward
+        ctx.inputs = [None if isinstance(a, Tensor) else a for a in args]
+        ctx.tensor_indices = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx.save_for_backward(*(args[i] for i in ctx.tensor_indices))
+        with grad_mode.no_grad():
+            return run_function(*args)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        E = _ember()
+        inputs = list(ctx.inputs)
+        for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
+            inputs[i] = t
+        with ctx.rng.replay():
+            detached = detach_variable(tuple(inputs))
+            with grad_mode.enable_grad():
+                outputs = ctx.run_function(*detached)
+        if isinstance(outputs, E.Tensor):
+            outputs = (outputs,)
+        pairs = [(o, g) for o, g in zip(outputs, grads) if isinstance(o, E.Tensor) and o.requires_grad]
+        if not pairs:
+            raise RuntimeError('none of output has requires_grad=True, this checkpoint() is not necessary')
+        # (the reentrant call: parameters inside run_function get their .grad here)
+        E.autograd.backward([o for o, _ in pairs], [g for _, g in pairs])
+        return (None, None) + tuple(x.grad if isinstance(x, E.Tensor) else None for x in detached)
+
+
+def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, determinism_check='default',
+               debug=False, early_stop=True, **kwargs):
+    """``function(*args, **kwargs)`` without keeping its activations; they are recomputed in backward."""
+    if use_reentrant is None:
+        warnings.warn('torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting '
+                      'in PyTorch 2.9, calling checkpoint without use_reentrant will raise an exception. '
+                      'use_reentrant=False is recommended, but if you need to preserve the current default '
+                      'behavior, you can pass use_reentrant=True. Refer to docs for more details on the '
+                      'differences between the two variants.', stacklevel=2)
+        use_reentrant = True
+    preserve = kwargs.pop('preserve_rng_state', True)
+    if kwargs and use_reentrant:
+        raise ValueError('Unexpected keyword arguments: ' + ','.join(arg for arg in kwargs))
+    if use_reentrant:
+        if context_fn is not noop_context_fn or debug is not False:
+            raise ValueError('Passing `context_fn` or `debug` is only supported when use_reentrant=False.')
+        return CheckpointFunction.apply(function, preserve, *args)
+    return _checkpoint_leaves(function, preserve, context_fn, args, kwargs)
+
+
+# ---------------------------------------------------------------- use_reentrant=False
+class _Run:
+    """What the non-reentrant node needs to recompute: the function, its non-tensor arguments,
+    where the tensors go, the RNG states, and the structure of the output."""
+
+    def __init__(self, function, args, kwargs, rng, context_fn):
+        self.function, self.args, self.kwargs, self.rng, self.context_fn = function, args, kwargs, rng, context_fn
+
+    def call(self, tensors):
+        """function(*args, **kwargs) with the top-level tensor arguments replaced by ``tensors``."""
+        it = iter(tensors)
+        Tensor = _ember().Tensor
+        args = [next(it) if isinstance(a, Tensor) else a for a in self.args]
+        kwargs = {k: next(it) if isinstance(v, Tensor) else v for k, v in self.kwargs.items()}
+        return self.function(*args, **kwargs)
+
+
+class _CheckpointLeaves(Function):
+    """apply(run, flat_outputs, n_inputs, *inputs, *leaves) -> flat_outputs, recorded as one node."""
+
+    @staticmethod
+    def forward(ctx, run, flat_outputs, n_inputs, *tensors):
+        ctx.run, ctx.n_inputs = run, n_inputs
+        ctx.save_for_backward(*tensors[:n_inputs])
+        ctx.leaves = tensors[n_inputs:]
+        return tuple(flat_outputs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        E = _ember()
+        saved = ctx.saved_tensors
+        needs = ctx.needs_input_grad[3:]
+        with ctx.run.rng.replay():
+            _, recompute_ctx = ctx.run.context_fn()
+            with grad_mode.enable_grad(), recompute_ctx:
+                # views, not detached copies: under create_graph the gradients then stay connected to
+                # the inputs' history (double backward); the gradient is taken at the views
+                detached = tuple(t.view_as(t) if t.requires_grad else t for t in saved)
+                flat, _ = _flatten(ctx.run.call(detached))
+        targets = [t for t, n in zip(detached + tuple(ctx.leaves), needs) if n and t.requires_grad]
+        pairs = [(o, g) for o, g in zip(flat, grads) if isinstance(o, E.Tensor) and o.requires_grad and g is not None]
+        got = iter(E.autograd.grad([o for o, _ in pairs], targets, [g for _, g in pairs], allow_unused=True,
+                                   retain_graph=True, create_graph=grad_mode.is_grad_enabled())
+                   if pairs and targets else [None] * len(targets))
+        res = [next(got) if n and t.requires_grad else None for t, n in zip(detached + tuple(ctx.leaves), needs)]
+        return (None, None, None) + tuple(res)
+
+
+def _checkpoint_leaves(function, preserve, context_fn, args, kwargs):
+    E = _ember()
+    Tensor = E.Tensor
+    tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
+    rng = _RngStash(preserve, tensors)
+    run = _Run(function, args, kwargs, rng, context_fn)
+    if not grad_mode.is_grad_enabled():
+        return function(*args, **kwargs)
+    detached = [t.detach().requires_grad_(t.requires_grad) for t in tensors]
+    forward_ctx, _ = context_fn()
+    with forward_ctx:
+        out = run.call(detached)
+    flat, rebuild = _flatten(out)
+    # the leaves the function reached other than its own inputs (its parameters, captured tensors):
+    # the node gets an edge to each, so their gradients flow through it
+    leaves = _leaves([o for o in flat if isinstance(o, Tensor)], {id(d) for d in detached})
+    flat = [o.detach() if isinstance(o, Tensor) else o for o in flat]     # the graph of this run is dropped
+    res = _CheckpointLeaves.apply(run, flat, len(tensors), *tensors, *leaves)
+    return rebuild(list(res))
+
+
+def _leaves(outputs, exclude):
+    seen, found, stack = set(), [], [o.grad_fn for o in outputs if o.grad_fn is not None]
+    while stack:
+        n = stack.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, AccumulateGrad):
+            if id(n.variable) not in exclude:
+                found.append(n.variable)
+            continue
+        stack.extend(c for c, _ in n.next_functions)
+    return found
+
+
+def _flatten(out):
+    """(flat list of leaves of a tensor / tuple / list / dict structure, function rebuilding it)."""
+    if isinstance(out, (tuple, list)):
+        parts = [_flatten(o) for o in out]
+        sizes = [len(p[0]) for p in parts]
+
+        def rebuild(flat):
+            items, i = [], 0
+            for (_, rb), n in zip(parts, sizes):
+                items.append(rb(flat[i:i + n]))
+                i += n
+            return type(out)(items) if type(out) in (tuple, list) else type(out)(*items)
+        return [x for p in parts for x in p[0]], rebuild
+    if isinstance(out, dict):
+        keys = list(out)
+        flat, rb = _flatten([out[k] for k in keys])
+        return flat, lambda f: type(out)(zip(keys, rb(f)))
+    return [out], lambda f: f[0]
+
+
+def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
+    """Run ``functions`` (a list or an nn.Sequential) in ``segments`` chunks, each but the last checkpointed."""
+    if use_reentrant is None:
+        warnings.warn('torch.utils.checkpoint.checkpoint_sequential: the use_reentrant parameter should be passed '
+                      'explicitly. In version 2.9 we will raise an exception if use_reentrant is not passed. '
+                      'use_reentrant=False is recommended, but if you need to preserve the current default '
+                      'behavior, you can pass use_reentrant=True. Refer to docs for more details on the '
+                      'differences between the two variants.', stacklevel=2)
+        use_reentrant = True
+    preserve = kwargs.pop('preserve_rng_state', True)
+    if kwargs:
+        raise ValueError('Unexpected keyword arguments: ' + ','.join(arg for arg in kwargs))
+
+    def run_function(start, end, functions):
+        def forward(input):
+            for j in range(start, end + 1):
+                input = functions[j](input)
+            return input
+        return forward
+
+    if isinstance(functions, _ember().nn.Sequential):
+        functions = list(functions.children())
+    segment_size = len(functions) // segments
+    end = -1                        # the last chunk runs plainly: its output is needed now
+    for start in range(0, segment_size * (segments - 1), segment_size):
+        end = start + segment_size - 1
+        input = checkpoint(run_function(start, end, functions), input, use_reentrant=use_reentrant,
+                           preserve_rng_state=preserve)
+    return run_function(end + 1, len(functions) - 1, functions)(input)
