@@ -189,6 +189,36 @@ def test_compiled_forward_gradients_to_inputs_and_params():
     assert cm._compiled.stats['replayed'] == 2
 
 
+def test_backward_through_some_outputs_of_a_compiled_forward():
+    """A forward returning (logits, (h, c)) whose loss uses the logits only: the state outputs get
+    no gradient, and the engine hands the node fewer gradients than it has outputs."""
+    class RNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True)
+            self.head = nn.Linear(5, 4)
+
+        def forward(self, x):
+            h, state = self.lstm(x)
+            return self.head(h), state
+
+    ember.manual_seed(0)
+    model = RNN()
+    cm = ember.compile(model)
+    for i in range(3):
+        x = ember.randn(2, 6, 3)
+        logits, (h, c) = cm(x)
+        logits.sum().backward()
+        got = [p.grad.numpy().copy() for p in model.parameters()]
+        model.zero_grad()
+        model(x)[0].sum().backward()
+        for u, p in zip(got, model.parameters()):
+            np.testing.assert_array_equal(u, p.grad.numpy())
+        model.zero_grad()
+        assert h.shape == (2, 2, 5) and c.shape == (2, 2, 5)
+    assert cm._compiled.stats['replayed'] == 2
+
+
 def test_backward_twice_and_double_backward_raise():
     model = nn.Linear(3, 2)
     cm = ember.compile(model)

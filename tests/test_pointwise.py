@@ -822,3 +822,16 @@ def test_positive():
         i = lib.tensor([3, -4])
         return (+x) is x, lib.positive(i) is i, +i, x.positive() is x
     run_both(body)
+
+
+def test_xlogy_gradient_at_zero(both):
+    """d/dx xlogy(x, y) at x == 0 is log(y) for y > 0 (torch: xlogy(grad, y), zeroed where x == 0
+    and y <= 0), not 0."""
+    def body(lib):
+        x = lib.tensor([0., 0., 0., 0., 1., 2.], requires_grad=True)
+        y = lib.tensor([2., 0., float('nan'), -1., -1., 3.], requires_grad=True)
+        lib.xlogy(x, y).sum().backward()
+        x2 = lib.tensor([0., 1.], requires_grad=True)
+        lib.xlogy(x2, 0.).sum().backward()
+        return x.grad, y.grad, x2.grad
+    both(body)

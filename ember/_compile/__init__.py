@@ -100,7 +100,9 @@ class CompiledFunctionBackward(Node):
             raise RuntimeError('ember.compile does not support double backward (create_graph=True through a '
                                'compiled function)')
         arrays = []
-        for g, (shape, dt, dev) in zip(grads, self._shapes):
+        n = len(grads)          # (the engine may pass fewer grads than outputs: the rest got none)
+        for i, (shape, dt, dev) in enumerate(self._shapes):
+            g = grads[i] if i < n else None
             if g is None:
                 arrays.append(_backend.module_for(dev).zeros(shape, dt.np))
             else:

@@ -1555,8 +1555,11 @@ def _xlogy_np(a, b):
 def _xlogy_bw(g, a, b, o, na, nb):
     ga = gb = None
     if na:
-        lb = log(b) if isinstance(b, Tensor) else float(np.log(b)) if b > 0 else float('nan') if b < 0 else float('-inf')
-        ga = g * where(a != 0, lb, 0.) if isinstance(a, Tensor) else g * lb
+        # torch: xlogy(grad, other), zeroed where self == 0 and other <= 0 (so d/dself at self == 0 is
+        # log(other) for other > 0)
+        stop = (a == 0) & (b <= 0) if isinstance(b, Tensor) else a == 0 if b <= 0 else None
+        gb_ = xlogy(g, b)
+        ga = gb_ if stop is None else where(stop, 0., gb_)
     if nb:
         gb = g * a / b
     return ga, gb
