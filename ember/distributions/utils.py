@@ -5,7 +5,6 @@ Example:
     >>> loc, scale = broadcast_all(ember.zeros(3), 1.0)    # both shape (3,)
     >>> logits = probs_to_logits(ember.tensor([0.2, 0.8]))
 """
-import math
 from functools import update_wrapper
 from numbers import Number
 
@@ -98,106 +97,22 @@ def vec_to_tril_matrix(vec, diag=0):
 
 
 # ---------------------------------------------------------------- special functions
-# ember.lgamma / ember.digamma are being added in ember/_ops/special.py; until they exist these
-# host implementations (float64 inside, then the input's dtype) stand in, with their gradients.
-def _np(x):
-    return np.asarray(x._host() if hasattr(x, '_host') else x._data, dtype=np.float64)
-
-
-def _digamma_np(x):
-    x = np.array(x, dtype=np.float64)
-    out = np.zeros_like(x)
-    neg = x < 0.5               # reflection: psi(1-x) - psi(x) = pi cot(pi x)
-    xr = np.where(neg, 1.0 - x, x)
-    acc = np.zeros_like(xr)
-    while True:                 # recurrence up to x >= 6, where the asymptotic series is accurate
-        small = xr < 6
-        if not small.any():
-            break
-        acc = acc - np.where(small, 1.0 / np.where(small, xr, 1.0), 0.0)
-        xr = np.where(small, xr + 1, xr)
-    inv2 = 1.0 / (xr * xr)
-    series = np.log(xr) - 0.5 / xr - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
-        1 / 240 - inv2 * (1 / 132)))))
-    out = acc + series
-    with np.errstate(divide='ignore', invalid='ignore'):
-        out = np.where(neg, out - np.pi / np.tan(np.pi * x), out)
-        out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
-    return out
-
-
-def _trigamma_np(x):
-    x = np.array(x, dtype=np.float64)
-    neg = x < 0.5               # reflection: psi1(1-x) + psi1(x) = pi^2 / sin^2(pi x)
-    xr = np.where(neg, 1.0 - x, x)
-    acc = np.zeros_like(xr)
-    while True:
-        small = xr < 6
-        if not small.any():
-            break
-        acc = acc + np.where(small, 1.0 / np.where(small, xr, 1.0) ** 2, 0.0)
-        xr = np.where(small, xr + 1, xr)
-    inv = 1.0 / xr
-    inv2 = inv * inv
-    series = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (1 / 30))))
-    out = acc + series
-    with np.errstate(divide='ignore', invalid='ignore'):
-        out = np.where(neg, np.pi ** 2 / np.sin(np.pi * x) ** 2 - out, out)
-    return out
-
-
-_lgamma_np = np.vectorize(math.lgamma, otypes=[np.float64])
-
-
-def _like(arr, x):
-    return ember.tensor(arr.astype(x.dtype.np), dtype=x.dtype, device=x.device)
-
-
-class _Trigamma(ember.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return _like(_trigamma_np(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError('the second derivative of digamma is not implemented in ember')
-
-
-class _Digamma(ember.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_digamma_np(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * _Trigamma.apply(x)
-
-
-class _Lgamma(ember.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        a = _np(x)
-        with np.errstate(all='ignore'):
-            out = np.where(np.isfinite(a), _lgamma_np(np.where(np.isfinite(a), a, 1.0)), np.inf)
-        return _like(out, x)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * digamma(x)
-
-
 def lgamma(x):
     """log|Gamma(x)|, elementwise, differentiable (``torch.lgamma``)."""
-    return ember.lgamma(x) if hasattr(ember, 'lgamma') else _Lgamma.apply(x)
+    return ember.lgamma(x)
 
 
 def digamma(x):
     """d/dx lgamma(x), elementwise, differentiable (``torch.digamma``)."""
-    return ember.digamma(x) if hasattr(ember, 'digamma') else _Digamma.apply(x)
+    return ember.digamma(x)
+
+
+def _np(x):
+    return np.asarray(x._host() if hasattr(x, '_host') else x._data, dtype=np.float64)
+
+
+def _like(arr, x):
+    return ember.tensor(arr.astype(x.dtype.np), dtype=x.dtype, device=x.device)
 
 
 def _host_rng(device):
@@ -257,11 +172,5 @@ def _uniform(shape, like, low=0.0, high=1.0):
 
 
 def _xlogy(x, y):
-    """``ember.xlogy`` whose gradient in x is log(y) also where x == 0, as torch's is (ember's core
-    xlogy answers 0 there, which would drop d log_prob / d concentration at concentration 1)."""
-    xd = x.detach() if isinstance(x, ember.Tensor) else x
-    out = ember.xlogy(xd, y)
-    if isinstance(x, ember.Tensor) and x.requires_grad:
-        ly = ember.where(y > 0, y, ember.ones_like(y)).log().detach()
-        out = out + (x - xd) * ly
-    return out
+    """``ember.xlogy`` (its gradient in x is log(y) also where x == 0, as torch's)."""
+    return ember.xlogy(x, y)
