@@ -250,3 +250,24 @@ def test_quickstart_with_module_compile(tmp_path):
     assert len(losses) == 2 and losses[-1] < losses[0]
     assert 'Saved PyTorch Model State to model.pth' in p.stdout
     assert re.search(r'Predicted: "[^"]+", Actual: "[^"]+"', p.stdout)
+
+
+def test_version_checks_see_the_torch_api_level(tmp_path):
+    """Scripts gate features on ``torch.__version__``: under the run it is the PyTorch API level
+    ember follows (a TorchVersion, comparable with strings and tuples), with ember's version as
+    the local label; ``import ember`` itself keeps ember's version."""
+    script = write(tmp_path / 'v.py', '''
+        import torch, torch.version
+        from torch.torch_version import TorchVersion
+        v = torch.__version__
+        print(type(v).__name__, v.split('+')[0], v >= "2.0", v >= (2, 0), v < (3,), v > "1.13.1",
+              torch.version.__version__ == v, TorchVersion('1.10.0') < (1, 2), TorchVersion('2.1') >= '2.1.0')
+    ''')
+    r = ember_run(script, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['TorchVersion', '2.13.0', 'True', 'True', 'True', 'True', 'True', 'False', 'True']
+    r = python(str(script), cwd=tmp_path)          # real torch answers the same
+    assert r.returncode == 0 and r.stdout.split() == ['TorchVersion', '2.13.0', 'True', 'True', 'True', 'True',
+                                                      'True', 'False', 'True']
+    import ember.torch_version as tv
+    assert ember.__version__ == '0.1.0' and tv.__version__ == f'{tv.TORCH_API}+ember{ember.__version__}'

@@ -68,6 +68,10 @@ class TorchModule(types.ModuleType):
 
     def __getattr__(self, name):        # only called when the name is not in this module's dict
         target = self.__dict__['_ember_module']
+        if name == '__version__' and target.__name__ in ('ember', 'ember.version'):
+            # the PyTorch API level ember follows, so that a script's version checks pass
+            from ..torch_version import __version__ as v
+            return v
         value = getattr(target, name, _MISSING)
         if name.startswith('__') and name.endswith('__'):
             if value is _MISSING:
