@@ -19,7 +19,10 @@ def D_uint8():
 
 __all__ = ['Generator', 'manual_seed', 'seed', 'initial_seed', 'get_rng_state', 'set_rng_state']
 
-_DEFAULT_SEED = 67280421310721   # torch's default seed: programs are reproducible without seeding
+# the seed before any manual_seed: fixed, so that an unseeded program gives the same numbers every
+# run (torch 2.13 seeds its default CPU generator from the OS's entropy at start-up instead;
+# 67280421310721 is the constant its generators used to start from)
+_DEFAULT_SEED = 67280421310721
 
 
 class Generator:
