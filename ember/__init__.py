@@ -20,7 +20,7 @@ from . import version
 from ._settings import (set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
                         set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
                         are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled)
-from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types,
+from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo,
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
 from ._device import device, set_default_device, get_default_device
@@ -180,3 +180,14 @@ from . import testing, random  # noqa: E402,F401  (ember.testing, ember.random: 
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
+from ._ops import _npnames  # noqa: E402  (axis=/keepdims= for dim=/keepdim=, as torch's argument parser)
+_npnames.apply(globals(), Tensor)
+from . import amp  # noqa: E402  (ember.amp and ember.autocast: mixed precision; ember/amp/autocast_mode.py)
+from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enabled,  # noqa: E402,F401
+                                get_autocast_dtype, set_autocast_dtype, is_autocast_cache_enabled,
+                                set_autocast_cache_enabled, clear_autocast_cache, autocast_increment_nesting,
+                                autocast_decrement_nesting, is_autocast_cpu_enabled, get_autocast_cpu_dtype,
+                                get_autocast_gpu_dtype)
+_LAZY_MODULES += ('jit', 'distributed', 'multiprocessing')  # noqa: E305  (loaded on first use, as nn)
+from . import func  # noqa: E402,F401  (ember.func: grad, vmap, jacrev, functional_call, ...: torch.func)
+from .func import vmap  # noqa: E402,F401

@@ -6,7 +6,7 @@ Example:
 """
 import numpy as np
 
-__all__ = ['dtype', 'get_default_dtype', 'set_default_dtype', 'promote_types']
+__all__ = ['dtype', 'get_default_dtype', 'set_default_dtype', 'promote_types', 'finfo', 'iinfo']
 
 
 class dtype:
@@ -56,6 +56,54 @@ _NAMES = {d.name: d for d in ALL}
 _ALIASES = {'float': float32, 'double': float64, 'half': float16, 'long': int64, 'int': int32,
             'short': int16, 'bool': bool_}
 _FROM_NP = {d.np: d for d in ALL}
+
+
+class finfo:
+    """``torch.finfo(dtype)``: the limits of a floating dtype (the default dtype without one), as
+    Python floats; printed as torch prints it."""
+
+    def __init__(self, type=None):
+        d = _default[0] if type is None else type
+        if not isinstance(d, dtype) or d._cat != 2:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        f = np.finfo(d.np)
+        self.bits = d.itemsize * 8
+        self.eps, self.max, self.min = float(f.eps), float(f.max), float(f.min)
+        self.tiny = self.smallest_normal = float(f.smallest_normal)
+        self.resolution = float(10.0 ** -f.precision)
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(('finfo', self.dtype))
+
+    def __repr__(self):
+        return (f'finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, '
+                f'smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})')
+
+
+class iinfo:
+    """``torch.iinfo(dtype)``: the limits of an integer dtype, as Python ints."""
+
+    def __init__(self, type):
+        if isinstance(type, dtype) and type._cat == 0:
+            raise TypeError('torch.bool is not supported by torch.iinfo')
+        if not isinstance(type, dtype) or type._cat != 1:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        i = np.iinfo(type.np)
+        self.bits, self.min, self.max, self.dtype = type.itemsize * 8, int(i.min), int(i.max), type.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(('iinfo', self.dtype))
+
+    def __repr__(self):
+        return f'iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})'
 
 
 def _by_name(name):

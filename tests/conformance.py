@@ -21,6 +21,14 @@ LIBS = (torch, ember)
 cpu_build_only = pytest.mark.skipif(torch.cuda.is_available() or ember.cuda.is_available(),
                                     reason="PyTorch CPU-build behaviour; this machine has CUDA")
 DEVICE = ['cpu']        # the device test bodies run on (set per test by conftest's ember_device)
+
+
+def cpu_random_only():
+    """Skip a test on the cuda axis when its body draws random numbers on the default device and
+    compares them with torch's: ember's CPU draws are torch's, its GPU draws (CuPy's cuRAND) are
+    not torch's CUDA ones. Call it at the top of the test function."""
+    if DEVICE[0] != 'cpu':
+        pytest.skip("the body draws random numbers on the device: torch's CUDA generator is not ember's")
 if hasattr(torch.backends, 'cuda'):     # on a GPU: compare exact float32 arithmetic, not TF32
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

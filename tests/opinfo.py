@@ -809,7 +809,10 @@ NN_FUNCTIONAL = [
     _F('interpolate', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4), 6), _s(_x(rng, dt, 1, 2, 3, 3), scale_factor=2),
                                        _s(_x(rng, dt, 1, 2, 3, 4), (5, 6), mode='bilinear'),
                                        _s(_x(rng, dt, 1, 2, 3, 4), (5, 6), mode='bilinear', align_corners=True),
-                                       _s(_x(rng, dt, 1, 2, 5), 3, mode='linear')]),   # (mode='area': not in ember)
+                                       _s(_x(rng, dt, 1, 2, 5), 3, mode='linear'),
+                                       _s(_x(rng, dt, 1, 2, 5, 7), (3, 4), mode='area'),
+                                       _s(_x(rng, dt, 1, 2, 4, 5), (6, 7), mode='bicubic'),
+                                       _s(_x(rng, dt, 1, 2, 6, 8), (3, 5), mode='bilinear', antialias=True)]),
     _F('pixel_shuffle', lambda rng, dt: [_s(_x(rng, dt, 1, 8, 2, 3), 2)], dtypes=ALL),
     _F('pixel_unshuffle', lambda rng, dt: [_s(_x(rng, dt, 1, 2, 4, 6), 2)], dtypes=ALL),
     # (eval mode: running statistics given, training=False; they are not differentiated)

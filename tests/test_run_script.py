@@ -180,7 +180,7 @@ def test_feature_checks_work(tmp_path):
     """hasattr() and try/except around missing parts behave as the script expects."""
     write(tmp_path / 'probe.py', '''
         import torch
-        print(hasattr(torch, 'vmap'), hasattr(torch, 'tensor'), torch.backends.mps.is_available())
+        print(hasattr(torch, 'fft'), hasattr(torch, 'tensor'), torch.backends.mps.is_available())
         try:
             import torch.fft
         except ImportError as e:

@@ -1209,3 +1209,48 @@ __all__ += ['isreal', 'conj', 'conj_physical', 'resolve_conj', 'resolve_neg', 'i
             'diagflat', 'cov', 'corrcoef', 'select_scatter', 'slice_scatter', 'diagonal_scatter', 'renorm',
             'logcumsumexp', 'frexp', 'ldexp', 'ldexp_', 'gcd', 'gcd_', 'lcm', 'lcm_', 'nextafter', 'combinations',
             'chain_matmul', 'fill', 'put', 'split_with_sizes', 'is_same_size'] + list(_TORCH_INPLACE)
+
+
+# ---------------------------------------------------------------- trapezoid rule (AUC of ROC / PR curves)
+def _trapezoid_args(fname, y, x, dx, dim):
+    _check_tensor(fname, 'y', y, 1)
+    d = _wrap_dim(dim, y.dim())
+    n = y.shape[d]
+    if x is None:
+        return d, n, 1.0 if dx is None else dx
+    if x.dim() == 1:
+        if x.shape[0] != n:
+            raise RuntimeError(f'{fname}: There must be one `x` value for each sample point')
+        shape = [1] * y.dim()
+        shape[d] = n
+        x = x.view(shape)
+    elif x.dim() < y.dim():
+        x = x.view((1,) * (y.dim() - x.dim()) + tuple(x.shape))
+    return d, n, x.narrow(d, 1, n - 1) - x.narrow(d, 0, n - 1) if n else x
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along ``dim``: with sample points ``x`` (1-D or broadcastable) or spacing ``dx``."""
+    d, n, dx = _trapezoid_args('trapezoid', y, x, dx, dim)
+    if n == 0:
+        return C.zeros_like(R.sum(y, d))
+    if isinstance(dx, Tensor):
+        return R.sum(dx * (y.narrow(d, 1, n - 1) + y.narrow(d, 0, n - 1)), d) / 2.
+    return (R.sum(y, d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * dx
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """``torch.trapz``: the old name of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral along ``dim`` (one element fewer than ``y``)."""
+    d, n, dx = _trapezoid_args('cumulative_trapezoid', y, x, dx, dim)
+    left, right = y.narrow(d, 0, max(n - 1, 0)), y.narrow(d, min(1, n), max(n - 1, 0))
+    if isinstance(dx, Tensor):
+        return R.cumsum((dx * (left + right)) / 2., d)
+    return R.cumsum(dx / 2. * (left + right), d)
+
+
+__all__ += ['trapezoid', 'trapz', 'cumulative_trapezoid']

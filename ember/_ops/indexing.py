@@ -50,6 +50,9 @@ def _convert(idx, like=None):
                 i = slice(*(int(x) if isinstance(x, Tensor) else x for x in (i.start, i.stop, i.step)))
             out.append(i)
         elif isinstance(i, Tensor):
+            if i._data.ndim == 0 and i.dtype._cat == 1 and i.dtype is not D.uint8:
+                out.append(int(i))      # torch: a 0-d integer tensor selects, as an int (a view)
+                continue
             if i.dtype is D.bool_ or i.dtype is D.uint8:
                 if i.dtype is D.uint8:
                     import warnings
@@ -411,6 +414,8 @@ def setitem(self, idx, value):
 
 def _check_overlap(dst, src):
     """torch refuses a copy between dense tensors whose memory partly overlaps (x[1:] = x[:-1])."""
+    if isinstance(dst, np.generic):     # a single element (N[i, j] += 1): a copy, not a view
+        return
     if dst.shape == src.shape and dst.strides == src.strides and \
             data_ptr(dst) == data_ptr(src):
         return
@@ -452,7 +457,8 @@ def _masked_fill_tensor_bw(node, g):
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` is True (mask broadcasts)."""
     if mask.dtype is not D.bool_:
-        raise RuntimeError(f'masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}')
+        from .pointwise import _MMN         # (torch names the C++ type: 'long int', 'float')
+        raise RuntimeError(f'masked_fill_ only supports boolean masks, but got mask with dtype {_MMN[mask.dtype.name]}')
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with '

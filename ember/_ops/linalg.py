@@ -20,6 +20,7 @@ from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum
 from ._core import type_name as _cap, finish as _finish
 from .._backend import array_module
 from .shape import make_view as _make_view, _view_array
+from ..amp import autocast_mode as _amp
 
 __all__ = ['matmul', 'mm', 'bmm', 'dot', 'mv', 'outer', 'ger', 'addmm']
 
@@ -250,6 +251,8 @@ def matmul(input, other, *, out=None):
     """Matrix product with torch.matmul's broadcasting rules; ``a @ b``.
 
     Example: ``ember.ones(2, 3) @ ember.ones(3)`` is ``tensor([3., 3.])``."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, other = _amp.lower(input, other)
     _need_tensor('matmul', input, 'input', 1)
     _need_tensor('matmul', other, 'other', 2)
     xa, xb = input._data, other._data
@@ -313,11 +316,15 @@ def _mv_ndim(na, nb):
 
 def mm(input, mat2, *, out=None):
     """Product of two matrices (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, mat2 = _amp.lower(input, mat2)
     return _fixed_product('mm', input, mat2, ('input', 'mat2'), _mm_ndim, _mm_check, _mm_bw, out)
 
 
 def bmm(input, mat2, *, out=None):
     """Batched product of 3-D tensors with equal batch sizes: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, mat2 = _amp.lower(input, mat2)
     return _fixed_product('bmm', input, mat2, ('input', 'mat2'), _bmm_ndim, _bmm_check, _bmm_bw, out)
 
 
@@ -468,6 +475,8 @@ def _expand_check(shape, target, dt):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape.
     With ``beta=0`` the input is ignored (its NaNs do not propagate)."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, mat1, mat2 = _amp.lower(input, mat1, mat2)
     if beta == 1 and alpha == 1 and out is None and type(mat1) is Tensor:
         t = _addmm_plain(input, mat1, mat2, beta, alpha)      # linear's case, else None
         if t is not None:
@@ -575,6 +584,8 @@ def _add_scaled(input, p, beta, msg):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (batch1 @ batch2), batched; beta == 0 ignores input (NaN too)."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, batch1, batch2 = _amp.lower(input, batch1, batch2)
     p = _scaled(bmm(batch1, batch2), alpha)
     return _finish(_add_scaled(input, p, beta, f'The expanded size of the tensor ({p.shape[-1]}) must match the '
                                                f'existing size ({input.shape[-1] if input.dim() else 1}) at '
@@ -590,6 +601,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b(batch1[b] @ batch2[b])."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, batch1, batch2 = _amp.lower(input, batch1, batch2)
     p = _scaled(bmm(batch1, batch2).sum(0), alpha)
     return _finish(_add_scaled(input, p, beta, f'The expanded size of the tensor ({p.shape[-1]}) must match the '
                                                f'existing size ({input.shape[-1] if input.dim() else 1}) at '
@@ -753,8 +766,23 @@ def _einsum(eq, ops):
     return t
 
 
+def _einsum_sublists(args):
+    """(equation, operands) from einsum's sublist form: operand, sublist, ..., [output sublist]."""
+    def letters(sub):
+        return ''.join('...' if i is Ellipsis else 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[i]
+                       for i in sub)
+    ops, subs = args[0::2], args[1::2]
+    eq = ','.join(letters(s) for s in subs[:len(ops)])
+    if len(args) % 2:
+        ops, eq = ops[:-1], ','.join(letters(s) for s in subs) + '->' + letters(args[-1])
+    return eq, tuple(ops)
+
+
 def einsum(equation, *operands):
-    """Sums of products over named subscripts, e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    """Sums of products over named subscripts, e.g. ``einsum('bij,bjk->bik', a, b)``; also the
+    sublist form ``einsum(a, [0, 1], b, [1], [0])`` (subscripts as ints, Ellipsis for ...)."""
+    if isinstance(equation, Tensor):
+        equation, operands = _einsum_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     for o in operands:

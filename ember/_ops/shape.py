@@ -25,8 +25,11 @@ def make_view(src, arr, cls, args, how):
     b = src._base
     v._base = src if b is None else b
     v._extra = {'view': (src, how)}
-    if _gm.enabled and src._rg:
-        record(cls, v, (src,), (), args)
+    if src._rg:
+        if _gm.enabled:
+            record(cls, v, (src,), (), args)
+        else:       # (torch: a view made under no_grad of a tensor that requires grad still requires grad)
+            v._rg = True
     return v
 
 

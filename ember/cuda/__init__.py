@@ -404,3 +404,10 @@ def _to_device(arr, dev):
     """A host (or other-device) array copied onto CUDA device ``dev``."""
     _lazy_init()
     return _backend.to_device(arr, dev)
+
+
+def __getattr__(name):
+    if name == 'amp':           # ember.cuda.amp (torch.cuda.amp), imported on first use
+        import importlib
+        return importlib.import_module('.amp', __name__)
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

@@ -11,3 +11,5 @@ from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedB
 from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401
 from . import init, utils  # noqa: F401
+from . import parallel  # noqa: F401,E402  (nn.parallel: DataParallel, DistributedDataParallel)
+from .parallel import DataParallel  # noqa: F401,E402

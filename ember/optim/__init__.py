@@ -29,3 +29,4 @@ __all__ = ['Adafactor', 'Adadelta', 'Adagrad', 'Adam', 'Adamax', 'AdamW', 'ASGD'
 # torch.optim drops its submodule names (``torch.optim.adam`` is an AttributeError there; the
 # modules stay importable as ``torch.optim.adam``)
 del adadelta, adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam, rprop, asgd, lbfgs  # noqa: F821
+from . import swa_utils  # noqa: E402,F401  (AveragedModel, SWALR, update_bn)

@@ -27,6 +27,7 @@ from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
 from ._util import need_tensor, not_implemented, xp_of, contig
+from ...amp import autocast_mode as _amp
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
            'unfold', 'fold']
@@ -700,6 +701,8 @@ def _tuple(v, k, name):
 
 
 def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, transposed=False, output_padding=0):
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, weight, bias = _amp.lower(input, weight, bias)
     need_tensor(fname, input)
     need_tensor(fname, weight, 'weight', 2)
     if bias is not None:

@@ -10,12 +10,15 @@ Example:
 from ..._ops import linalg as L
 from ..._tensor import Tensor
 from ._util import need_tensor
+from ...amp import autocast_mode as _amp
 
 __all__ = ['linear', 'bilinear']
 
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (*, in_features), weight (out_features, in_features)."""
+    if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
+        input, weight, bias = _amp.lower(input, weight, bias)
     if bias is not None and type(input) is Tensor and isinstance(weight, Tensor) and input._data.ndim == 2 and \
             weight._data.ndim == 2:
         return L.addmm(bias, input, weight.t())     # the common case below, without the checks it passes

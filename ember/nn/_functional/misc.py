@@ -121,10 +121,80 @@ def _resample_linear(x, dim, out, scale, align_corners):
     return x.index_select(dim, _index(i0, x)) * l0 + x.index_select(dim, _index(i1, x)) * l1
 
 
+def _resample_cubic(x, dim, out, scale, align_corners):
+    """Cubic convolution (A = -0.75) along ``dim``, 4 taps clamped at the edges, as torch's bicubic."""
+    n_in = x.shape[dim]
+    f = np.float64 if x.dtype.itemsize == 8 else np.float32
+    j = np.arange(out, dtype=f)
+    if align_corners:
+        src = j * (f((n_in - 1) / (out - 1)) if out > 1 else f(0))
+    else:
+        src = (j + f(0.5)) * f(scale) - f(0.5)          # (not clamped at 0 for cubic)
+    i0 = np.floor(src).astype(np.int64)
+    t = (src - i0).astype(f)
+    a = f(-0.75)
+
+    def near(d):        # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):         # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    shape = [1] * x.dim()
+    shape[dim] = out
+    total = None
+    for k, w in enumerate(weights):
+        idx = np.clip(i0 - 1 + k, 0, n_in - 1)
+        term = x.index_select(dim, _index(idx, x)) * C.tensor(w.astype(f).reshape(shape), dtype=x.dtype,
+                                                              device=x.device)
+        total = term if total is None else total + term
+    return total
+
+
+def _aa_triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0).astype(x.dtype)
+
+
+def _aa_cubic(x):          # (a = -0.5 with antialias, as PIL)
+    x = np.abs(x.astype(np.float64))
+    a = -0.5
+    return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                    np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0))
+
+
+def _resample_aa(x, dim, out, scale, interp_size, filter_fn):
+    """Antialiased resampling along ``dim`` (torch's _compute_weights_aa): the filter widened by the
+    downscale factor, its taps normalised to sum 1."""
+    n_in = x.shape[dim]
+    f = np.float64 if x.dtype.itemsize == 8 else np.float32
+    scale = f(scale)
+    support = f(interp_size * 0.5 * scale if scale >= 1 else interp_size * 0.5)
+    taps = int(math.ceil(support)) * 2 + 1
+    invscale = f(1 / scale) if scale >= 1 else f(1)
+    center = (np.float64(scale) * (np.arange(out) + 0.5)).astype(f)
+    xmin = np.maximum(np.trunc((center - support).astype(f) + 0.5).astype(np.int64), 0)
+    xsize = np.clip(np.minimum(np.trunc((center + support).astype(f) + 0.5).astype(np.int64), n_in) - xmin, 0, taps)
+    j = np.arange(taps)[:, None]
+    w = filter_fn(((((j + xmin) - center).astype(f) + 0.5) * np.float64(invscale)).astype(f)).astype(f)
+    w = np.where(j < xsize, w, f(0))
+    total = w.sum(0, dtype=f)
+    w = np.where(total != 0, w / np.where(total != 0, total, f(1)), w).astype(f)
+    shape = [1] * x.dim()
+    shape[dim] = out
+    result = None
+    for k in range(taps):
+        idx = np.clip(xmin + k, 0, n_in - 1)
+        term = x.index_select(dim, _index(idx, x)) * C.tensor(w[k].reshape(shape), dtype=x.dtype, device=x.device)
+        result = term if result is None else result + term
+    return result
+
+
 def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, *spatial): ``mode`` 'nearest', 'nearest-exact', 'linear'
-    (3-D), 'bilinear' (4-D) or 'trilinear' (5-D), to ``size`` or by ``scale_factor``."""
+    (3-D), 'bilinear' / 'bicubic' (4-D), 'trilinear' (5-D) or 'area' (adaptive average pooling), to
+    ``size`` or by ``scale_factor``; ``antialias`` (bilinear / bicubic) widens the filter when shrinking."""
     need_tensor('interpolate', input)
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
@@ -166,7 +236,21 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     else:
         raise ValueError('either size or scale_factor should be defined')
     if antialias:
-        raise NotImplementedError('interpolate: antialias=True is not supported by ember')
+        if mode not in ('bilinear', 'bicubic', 'lanczos') or input.dim() != 4:
+            raise ValueError('Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a '
+                             '4-D tensor as input')
+        if mode == 'lanczos':
+            raise NotImplementedError("interpolate: mode 'lanczos' is not supported by ember")
+        x = input
+        for i in (1, 0):        # (width first, as torch)
+            n_in, out = input.shape[i + 2], output_size[i]
+            if align_corners:
+                sc = (n_in - 1) / (out - 1) if out > 1 else 0.0
+            else:
+                sc = 1.0 / scale_factors[i] if scale_factors is not None and scale_factors[i] > 0 else n_in / out
+            x = _resample_aa(x, i + 2, out, sc, 2 if mode == 'bilinear' else 4,
+                             _aa_triangle if mode == 'bilinear' else _aa_cubic)
+        return x
     if mode in ('nearest', 'nearest-exact'):
         x = input
         for i in range(dim):
@@ -183,6 +267,18 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
             n_in, out = input.shape[i + 2], output_size[i]
             sc = 1.0 / scale_factors[i] if scale_factors is not None and scale_factors[i] > 0 else n_in / out
             x = _resample_linear(x, i + 2, out, sc, align_corners)
+        return x
+    if mode == 'area':
+        from . import pooling
+        return getattr(pooling, f'adaptive_avg_pool{dim}d')(input, output_size)
+    if mode == 'bicubic':
+        if input.dim() != 4:
+            raise NotImplementedError(f'Got {input.dim()}D input, but bicubic mode needs 4D input')
+        x = input
+        for i in (1, 0):        # (torch interpolates along the width first)
+            n_in, out = input.shape[i + 2], output_size[i]
+            sc = 1.0 / scale_factors[i] if scale_factors is not None and scale_factors[i] > 0 else n_in / out
+            x = _resample_cubic(x, i + 2, out, sc, align_corners)
         return x
     if mode not in _MODES:
         raise NotImplementedError(f'Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) '

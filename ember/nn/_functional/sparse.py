@@ -279,9 +279,24 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         out = out.scatter_reduce(0, bag_t.unsqueeze(1).expand(sel.size, dim), rows, 'amax', include_self=False)
         counts = np.bincount(bag_sel, minlength=nbags)
         filled = C.tensor(counts > 0, device=dev).unsqueeze(1)
-        return P.where(filled, out, C.zeros_like(out))
+        return _bag_node(P.where(filled, out, C.zeros_like(out)))
     out = C.zeros((nbags, dim), dtype=weight.dtype, device=dev).index_add(0, bag_t, rows)
     if mode == 'mean':
         counts = np.maximum(np.bincount(bag_sel, minlength=nbags), 1)
         out = out / C.tensor(counts.astype(weight.dtype.np), device=dev).unsqueeze(1)
+    return _bag_node(out)
+
+
+_BAG_NODES = {}
+
+
+def _bag_node(out):
+    """``out`` with its last node named as torch's (grad_fn=<EmbeddingBagBackward0>): the node's
+    class becomes a subclass of its own with that name (the same backward)."""
+    fn = out.grad_fn
+    if fn is not None:
+        cls = type(fn)
+        if cls not in _BAG_NODES:
+            _BAG_NODES[cls] = type('EmbeddingBagBackward0', (cls,), {'__slots__': ()})
+        fn.__class__ = _BAG_NODES[cls]
     return out

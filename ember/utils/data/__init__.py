@@ -13,8 +13,9 @@ from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, ran
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
 from ._utils.worker import WorkerInfo
+from .distributed import DistributedSampler
 
-__all__ = ['BatchSampler', 'ChainDataset', 'ConcatDataset', 'DataLoader', 'Dataset', 'IterableDataset',
-           'RandomSampler', 'Sampler', 'SequentialSampler', 'StackDataset', 'Subset', 'SubsetRandomSampler',
-           'TensorDataset', 'WeightedRandomSampler', '_DatasetKind', 'default_collate', 'default_convert',
-           'get_worker_info', 'random_split']
+__all__ = ['BatchSampler', 'ChainDataset', 'ConcatDataset', 'DataLoader', 'Dataset', 'DistributedSampler',
+           'IterableDataset', 'RandomSampler', 'Sampler', 'SequentialSampler', 'StackDataset', 'Subset',
+           'SubsetRandomSampler', 'TensorDataset', 'WeightedRandomSampler', '_DatasetKind', 'default_collate',
+           'default_convert', 'get_worker_info', 'random_split']

@@ -1,0 +1,88 @@
+"""Evaluation metrics: accuracy, confusion matrix with scatter_add/index_put_/bincount, precision,
+recall, F1, top-k, per-class IoU, ROC-like thresholds, calibration bins."""
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(3)
+num_classes = 5
+logits = torch.randn(40, num_classes)
+targets = torch.randint(0, num_classes, (40,))
+logits[torch.arange(40), targets] += 1.0
+preds = logits.argmax(dim=1)
+print('preds', preds)
+print('acc', (preds == targets).float().mean().item(), (preds == targets).sum(), torch.sum(preds == targets).item())
+cm = torch.zeros(num_classes, num_classes, dtype=torch.long)
+cm.index_put_((targets, preds), torch.ones_like(targets), accumulate=True)
+print(cm)
+cm2 = torch.zeros(num_classes * num_classes).scatter_add_(0, targets * num_classes + preds, torch.ones(40))
+print(cm2.view(num_classes, num_classes))
+cm3 = torch.bincount(num_classes * targets + preds, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+print(torch.equal(cm, cm3), cm.sum().item(), cm.trace().item())
+tp = cm.diag().float()
+precision = tp / cm.sum(0).float().clamp(min=1)
+recall = tp / cm.sum(1).float().clamp(min=1)
+f1 = 2 * precision * recall / (precision + recall + 1e-8)
+print('precision', precision)
+print('recall', recall)
+print('f1', f1, 'macro', f1.mean().item())
+print('weighted f1', (f1 * cm.sum(1).float() / cm.sum()).sum().item())
+support = torch.bincount(targets, minlength=num_classes)
+print('support', support, support.tolist())
+for k in (1, 3):
+    topk = logits.topk(k, dim=1, largest=True, sorted=True).indices
+    correct = topk.eq(targets.view(-1, 1).expand_as(topk))
+    print(f'top{k}', correct.any(1).float().mean().mul_(100).item())
+probs = F.softmax(logits, dim=1)
+conf, pred = probs.max(1)
+print(conf[:5], pred[:5])
+bins = torch.linspace(0, 1, 6)
+ids = torch.bucketize(conf, bins)
+print('bucket ids', ids)
+ece = torch.zeros(1)
+for b in range(1, 6):
+    m = ids == b
+    if m.any():
+        ece += m.float().mean() * (conf[m].mean() - (pred[m] == targets[m]).float().mean()).abs()
+print('ece', ece)
+print(torch.histc(conf, bins=5, min=0, max=1))
+one_hot = F.one_hot(targets, num_classes)
+print(one_hot.shape, one_hot.dtype, one_hot.sum(0))
+scatter_oh = torch.zeros(40, num_classes).scatter_(1, targets.unsqueeze(1), 1.0)
+print(torch.equal(scatter_oh.long(), one_hot))
+# binary metrics per threshold
+scores = torch.sigmoid(logits[:, 0])
+labels = (targets == 0).long()
+for th in (0.3, 0.5, 0.7):
+    p = (scores > th).long()
+    tp_ = ((p == 1) & (labels == 1)).sum().item()
+    fp_ = ((p == 1) & (labels == 0)).sum().item()
+    fn_ = ((p == 0) & (labels == 1)).sum().item()
+    print(th, tp_, fp_, fn_)
+order = scores.argsort(descending=True)
+tps = labels[order].cumsum(0).float()
+fps = (1 - labels[order]).cumsum(0).float()
+print('tpr', (tps / tps[-1])[:8])
+print('fpr', (fps / fps[-1])[:8])
+print('auc', torch.trapz(tps / tps[-1], fps / fps[-1]).item())
+# segmentation IoU
+pm = torch.randint(0, 3, (2, 6, 6))
+gm = torch.randint(0, 3, (2, 6, 6))
+inter = torch.stack([((pm == c) & (gm == c)).sum() for c in range(3)])
+union = torch.stack([((pm == c) | (gm == c)).sum() for c in range(3)])
+print('iou', inter.float() / union.float(), (inter.float() / union.float()).mean())
+print(torch.unique(pm, return_counts=True))
+print(torch.unique(targets, sorted=True, return_inverse=True)[1][:10])
+vals, idx = torch.sort(conf, descending=True)
+print(vals[:4], idx[:4])
+print(torch.kthvalue(conf, 3), torch.median(conf), conf.quantile(0.9))
+print(torch.mode(targets).values)   # (the index of a tie over > 16 elements follows std::sort's order)
+neighbours = torch.randint(0, 3, (6, 5))       # k-NN majority vote
+print(neighbours, torch.mode(neighbours, dim=1))
+print(targets.float().var(), targets.float().std(unbiased=False))
+print(torch.max(logits, 1)[0][:3], torch.min(logits, dim=0))
+print(torch.where(preds == targets)[0][:10])
+print(torch.nonzero(cm > 2))
+print(torch.count_nonzero(cm, dim=0), (cm > 0).sum(dim=1))
+print(torch.cumsum(torch.tensor([1, 2, 3]), 0), torch.cumprod(torch.tensor([1., 2, 3]), 0))
+print(logits.log_softmax(1).gather(1, targets[:, None]).squeeze(1)[:4])
+print(F.cross_entropy(logits, targets, reduction='none')[:4])
