@@ -59,6 +59,12 @@ def import_cost(threads, reps):
     """{'ember': (median seconds, median RSS KiB after import, RSS before), 'torch': ...}."""
     res = {'ember': [], 'torch': []}
     env = _child_env(threads)
+    # as a user's install imports: from bytecode caches. (torch's .pyc files were written when pip
+    # installed it; with PYTHONDONTWRITEBYTECODE set, as on some CI machines, ember's sources would
+    # be compiled again at every import.) One import of each first writes the caches.
+    env.pop('PYTHONDONTWRITEBYTECODE', None)
+    for mod in ('ember', 'torch'):
+        subprocess.run([sys.executable, '-c', f'import {mod}'], env=env, cwd=ROOT, capture_output=True, check=True)
     for _ in range(reps):
         for mod in ('ember', 'torch'):
             out = subprocess.run([sys.executable, '-c', _IMPORT_CODE.format(mod=mod)], env=env, cwd=ROOT,

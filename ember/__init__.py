@@ -176,7 +176,8 @@ def __dir__():
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
 from ._ops.composite import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
-from . import testing, random  # noqa: E402,F401  (ember.testing, ember.random: torch.testing, torch.random)
+from . import random  # noqa: E402,F401  (ember.random: torch.random)
+_LAZY_MODULES += ('testing',)  # noqa: E305  (ember.testing: torch.testing, loaded on first use)
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
@@ -189,5 +190,5 @@ from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enab
                                 autocast_decrement_nesting, is_autocast_cpu_enabled, get_autocast_cpu_dtype,
                                 get_autocast_gpu_dtype)
 _LAZY_MODULES += ('jit', 'distributed', 'multiprocessing')  # noqa: E305  (loaded on first use, as nn)
-from . import func  # noqa: E402,F401  (ember.func: grad, vmap, jacrev, functional_call, ...: torch.func)
-from .func import vmap  # noqa: E402,F401
+_LAZY_MODULES += ('func',)  # noqa: E305  (ember.func: grad, vmap, jacrev, functional_call: torch.func)
+_LAZY_NAMES['vmap'] = 'func'

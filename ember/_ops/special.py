@@ -99,8 +99,9 @@ def _lgamma(x):
 
 def _lgamma1p_series(z):
     acc = np.zeros_like(z)
-    for k in range(len(_ZETA_K) + 1, 1, -1):     # Horner, from the smallest terms
-        acc = (acc + _ZETA_K[k - 2] / k) * -z
+    zk = _zeta_k()
+    for k in range(len(zk) + 1, 1, -1):     # Horner, from the smallest terms
+        acc = (acc + zk[k - 2] / k) * -z
     return -(acc + 0.5772156649015329) * z          # (acc = sum_k zeta(k) / k (-z)^(k-1))
 
 
@@ -227,7 +228,13 @@ def _zeta(x, q):
     return np.where(live, s, out)
 
 
-_ZETA_K = [float(_zeta(float(k), 1.)) for k in range(2, 62)]     # zeta(2), ..., zeta(61)
+_ZETA_K = []         # zeta(2), ..., zeta(61): made on first use (60 zeta sums: ~8 ms at import)
+
+
+def _zeta_k():
+    if not _ZETA_K:
+        _ZETA_K.extend(float(_zeta(float(k), 1.)) for k in range(2, 62))
+    return _ZETA_K
 
 
 def _polygamma_np(n, x):

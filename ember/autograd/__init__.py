@@ -33,4 +33,11 @@ class detect_anomaly:
 class _Anomaly(detect_anomaly):
     def __init__(self, mode):
         pass
-from . import functional  # noqa: E402,F401  (ember.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp)
+
+
+def __getattr__(name):
+    # ember.autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp) on first use
+    if name == 'functional':
+        import importlib
+        return importlib.import_module('.functional', __name__)
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
