@@ -157,6 +157,18 @@ class Distribution:
                              f'to be within the support ({support!r}) of the distribution {self!r}, but found '
                              f'invalid values:\n{value}')
 
+    def _expand_params(self, cls, batch_shape, _instance, *names):
+        """``expand`` for a distribution whose parameters ``names`` all have the batch shape: each
+        parameter expanded (a view), the new instance set up without validating again (as each
+        of torch's ``expand`` methods does)."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = ember.Size(batch_shape)
+        for n in names:
+            setattr(new, n, getattr(self, n).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(f'Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom '
