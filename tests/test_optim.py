@@ -508,3 +508,24 @@ def test_skips_params_without_grad_and_no_state():
         a.grad = lib.tensor([1.])
         opt.step()
         assert b.item() == 2.0 and b not in opt.state and a in opt.state
+
+
+def test_sgd_momentum_large_parameters_bitwise_torch():
+    """Parameters past one block (32768 elements) take the blocked momentum step
+    (optimizer._momentum_step_chunked): still torch's numbers bit for bit, also after a NaN."""
+    import torch
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((300, 200)).astype(np.float32)
+    grads = [rng.standard_normal((300, 200)).astype(np.float32) for _ in range(5)]
+    grads[3][7, 9] = np.nan
+    out = []
+    for lib in (torch, ember):
+        w = lib.nn.Parameter(lib.tensor(w0.copy()))
+        opt = lib.optim.SGD([w], lr=0.05, momentum=0.9)
+        for g in grads:
+            w.grad = lib.tensor(g)
+            opt.step()
+        out.append((np.array(w.detach().tolist(), np.float32),
+                    np.array(opt.state[w]['momentum_buffer'].tolist(), np.float32)))
+    for t, e in zip(*out):
+        np.testing.assert_array_equal(e, t)

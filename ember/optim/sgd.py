@@ -6,6 +6,7 @@ Example:
 """
 from .._tensor import _wrap, Tensor
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_, _fma,
+                        _momentum_step_chunked,
                         _add_alpha_foreach_,
                         _check_fused_foreach, _validate, _check_not_differentiable, _grad, _weight_decay)
 
@@ -111,6 +112,10 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
                     raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two '
                                        f'devices, {param._device} and {buf._device}!')
                 b = buf._data
+                if dampening == 0 and not nesterov and _momentum_step_chunked(p, g, b, momentum, -lr):
+                    buf._bump()
+                    param._bump()
+                    continue
                 b *= momentum
                 _add_alpha_(b, g, 1 - dampening)
                 buf._bump()
