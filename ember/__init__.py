@@ -30,6 +30,7 @@ from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, 
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .autograd import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
 from . import _ops
 from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.pointwise import (add, sub, mul, div, true_divide, floor_divide, remainder, fmod, pow, float_power, neg,
@@ -61,6 +62,8 @@ from . import return_types
 from ._ops.reduction import *  # noqa: F401,F403  (rebinds sum, max, min, all, any: builtins are not used below)
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.decomp import inverse, det, slogdet, logdet, matrix_power, pinverse  # noqa: F401
+from ._ops.decomp import (cholesky_solve, cholesky_inverse, matrix_exp, svd_old as svd,  # noqa: F401
+                          cholesky_old as cholesky, vander_old as vander)
 from ._ops.softmax import softmax, log_softmax  # noqa: F401
 
 
@@ -111,6 +114,23 @@ def detach(input):
     return input.detach()
 
 
+def _assert(condition, message):
+    """``assert condition, message`` as a function (torchvision/timm write it so model code traces)."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def _check(cond, message=None):
+    """Raise RuntimeError(``message()``) unless ``cond`` (a Python bool) holds."""
+    if isinstance(cond, Tensor):
+        raise TypeError('cond must be a bool, but got a Tensor. For tensor conditions, use '
+                        'torch._check_tensor_all() to assert that all elements are true.')
+    if not cond:
+        raise RuntimeError(message() if message is not None else
+                           'Expected cond to be True, but got False. (Could this error message be improved? '
+                           'If so, please report an enhancement request to PyTorch.)')
+
+
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
@@ -133,7 +153,7 @@ from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decomposition
 #   ember.utils.data (Dataset, DataLoader), ember.viz (make_dot, explain),
 #   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table),
 #   ember.compile (record a call once, replay it without per-op overhead: ember/_compile)
-_LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo')
+_LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo', 'hub')
 _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile'}
 
 
@@ -177,6 +197,7 @@ from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
 from ._ops.composite import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
 from . import random  # noqa: E402,F401  (ember.random: torch.random)
+from ._ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_add_, _foreach_lerp_, ...: RL target updates)
 _LAZY_MODULES += ('testing',)  # noqa: E305  (ember.testing: torch.testing, loaded on first use)
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)

@@ -114,8 +114,10 @@ def from_numpy_dtype(npd):
     """The ember dtype of a NumPy dtype, or TypeError as torch.from_numpy raises."""
     d = _FROM_NP.get(npd)
     if d is None:
-        raise TypeError(f"can't convert np.ndarray of type numpy.{npd}. The only supported types are: "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+        # (torch names the NumPy scalar type: numpy.object_, numpy.str_ for a DataFrame's .values)
+        raise TypeError(f"can't convert np.ndarray of type numpy.{np.dtype(npd).type.__name__}. The only "
+                        "supported types are: float64, float32, float16, complex64, complex128, int64, int32, "
+                        "int16, int8, uint64, uint32, uint16, uint8, and bool.")
     return d
 
 

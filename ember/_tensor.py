@@ -443,7 +443,7 @@ class Tensor:
         dev = None if self._device.type == 'cpu' else str(self._device)
         gf = self.grad_fn
         return format_tensor(self._host(), dtype_name=self.dtype.name, device_str=dev,
-                             requires_grad=self._rg, grad_fn_name=None if gf is None else gf.name(),
+                             requires_grad=self._rg, grad_fn_name=None if gf is None else gf.name().rsplit('::', 1)[-1],
                              default_dtype_name=D.get_default_dtype().name)
 
     __str__ = __repr__

@@ -142,13 +142,17 @@ def _lift(args, argnums):
         if x.requires_grad and outer:
             keep = True
             return x.view_as(x)     # stays connected to the outer graph
-        return x.detach().requires_grad_()
+        fresh = x.detach().requires_grad_()
+        fresh._extra['func_lifted'] = True      # (detach made _extra: {'root': x})
+        return fresh
 
     args = list(args)
     with enable_grad():
         for a in argnums:
             args[a] = _tree_map(lift, args[a])
-    return args, keep
+    # grad enabled outside: the function may close over tensors that require grad (a module's
+    # parameters), and torch's results then stay differentiable with respect to them: 'outer'
+    return args, keep or ('outer' if outer else False)
 
 
 def _grads(outputs, inputs, cotangents, create_graph):
@@ -161,8 +165,30 @@ def _grads(outputs, inputs, cotangents, create_graph):
     return [_zeros_like(x) if g is None else g for g, x in zip(got, inputs)]
 
 
+def _on_outer_graph(t):
+    """Whether ``t``'s graph reaches a leaf that requires grad other than the transforms' own
+    differentiable copies of their inputs (a captured parameter, say)."""
+    from .autograd.graph import AccumulateGrad
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is AccumulateGrad:
+            e = node.variable._extra
+            if not (e and e.get('func_lifted')):
+                return True
+            continue
+        todo.extend(n for n, _ in node.next_functions)
+    return False
+
+
 def _undiff(tree, keep):
     # results a caller sees are detached unless something outside differentiates through them
+    if keep == 'outer':
+        return _tree_map(lambda t: t.detach() if isinstance(t, Tensor) and t.grad_fn is not None and
+                         not _on_outer_graph(t) else t, tree)
     return tree if keep else _tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, tree)
 
 
@@ -195,12 +221,12 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 leaves, rb = _flatten(args[a])
                 flat.extend(leaves)
                 rebuilds.append((len(leaves), rb))
-            g = _grads([output], flat, [None], create_graph=keep)
+            g = _grads([output], flat, [None], create_graph=bool(keep))
         out, i = [], 0
         for n, rb in rebuilds:
             out.append(rb(g[i:i + n]))
             i += n
-        result = out[0] if isinstance(argnums, int) else tuple(out)
+        result = _undiff(out[0] if isinstance(argnums, int) else tuple(out), keep)
         value = _undiff(output, keep)
         if has_aux:
             return (result, (value, _undiff(aux, keep)))
@@ -260,7 +286,7 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f'Mismatch in shape: grad_output[0] has a shape of {tuple(c.shape)} and output[0] '
                                    f'has a shape of {tuple(o.shape)}.')
         cg = (keep or any(c.requires_grad for c in ct_leaves)) if create_graph is None else create_graph
-        g = _grads(out_leaves, flat_in, ct_leaves, create_graph=cg)
+        g = _grads(out_leaves, flat_in, ct_leaves, create_graph=bool(cg))
         res, i = [], 0
         for lv, rb in in_parts:
             res.append(rb(g[i:i + len(lv)]))
@@ -296,7 +322,7 @@ def _jacobian(func, argnums, has_aux, api):
                 rows = [[] for _ in flat_in]
                 flat_o = o.reshape(-1)
                 for j in range(flat_o.shape[0]):       # one reverse pass per output element
-                    for k, g in enumerate(_grads([flat_o[j]], flat_in, [None], create_graph=keep)):
+                    for k, g in enumerate(_grads([flat_o[j]], flat_in, [None], create_graph=bool(keep))):
                         rows[k].append(g)
                 jacs = []
                 for x, r in zip(flat_in, rows):

@@ -56,3 +56,14 @@ def _device_axis(request):
         yield dev
     finally:
         conformance.DEVICE[0] = 'cpu'
+
+
+@pytest.fixture(autouse=True)
+def _distribution_validation_on():
+    """torch.compile's first use turns torch.distributions' argument validation off for the whole
+    process (torch/_dynamo/eval_frame.py); a test comparing validation errors may run after one
+    that compiled in the same worker. Put torch's default (on, as ``__debug__``) back first."""
+    td = sys.modules.get('torch.distributions')
+    if td is not None:
+        td.Distribution.set_default_validate_args(True)
+    yield

@@ -185,6 +185,11 @@ _T.slogdet = _LD.slogdet
 _T.logdet = lambda self: _LD.logdet(self)
 _T.matrix_power = _LD.matrix_power
 _T.pinverse = lambda self, rcond=1e-15: _LD.pinv(self, rtol=rcond)
+_T.cholesky = _LD.cholesky_old
+_T.cholesky_solve = _LD.cholesky_solve
+_T.cholesky_inverse = _LD.cholesky_inverse
+_T.matrix_exp = _LD.matrix_exp
+_T.svd = _LD.svd_old
 from . import softmax as _SM  # noqa: E402
 _bind_module(_SM, ('softmax', 'log_softmax'))
 _T.__matmul__ = L.matmul
@@ -195,11 +200,11 @@ from . import manipulation as _MP, sorting as _SO  # noqa: E402
 _bind_module(_MP, ('flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat', 'repeat_interleave', 'tile', 'movedim',
                    'moveaxis', 'gather', 'index_select', 'masked_select', 'take', 'take_along_dim', 'diag',
                    'diag_embed', 'diagonal', 'trace'))
-for _n in ('scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_copy', 'index_fill', 'masked_scatter',
-           'tril', 'triu'):
+for _n in ('scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_reduce', 'index_copy', 'index_fill',
+           'masked_scatter', 'tril', 'triu'):
     _bind(_n, getattr(_MP, _n))
 _bind_module(_SO, ('sort', 'argsort', 'msort', 'topk', 'kthvalue', 'unique', 'unique_consecutive', 'bincount', 'histc',
-                   'cummax', 'cummin', 'median', 'nanmedian', 'quantile', 'nanquantile', 'mode', 'count_nonzero',
+                   'histogram', 'cummax', 'cummin', 'median', 'nanmedian', 'quantile', 'nanquantile', 'mode', 'count_nonzero',
                    'aminmax', 'diff'))
 _bind('cumprod', _SO.cumprod)
 _cumprod_ip = _T.cumprod_

@@ -639,7 +639,8 @@ def dist(input, other, p=2):
     if diff.dtype._cat < 2:
         raise RuntimeError(f'norm(): input dtype should be either floating point or complex. Got '
                            f'{type_name(diff.dtype)} instead.')
-    return R.vector_norm(diff, float(p))
+    from ..nn._functional._util import fused_name
+    return fused_name(R.vector_norm(diff, float(p)), 'DistBackward0')
 
 
 def diagflat(input, offset=0):

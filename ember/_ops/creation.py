@@ -62,6 +62,8 @@ def _infer(data):
         if plain:
             items, dt = data, None
         else:
+            if str in leaves and isinstance(_first_leaf(data), str):
+                raise ValueError("too many dimensions 'str'")      # (torch reads a string as a sequence)
             # numpy scalars/arrays or tensors inside: the dtype promotes over the elements' dtypes
             dt = _promote_leaves(data, None)
             if any(isinstance(x, np.ndarray) for x in data):
@@ -176,15 +178,26 @@ def _flatten_item(x):
     return x
 
 
+def _first_leaf(data):
+    while type(data) in (list, tuple) and data:
+        data = data[0]
+    return data
+
+
+def _is_seq(x):
+    # (a NumPy array inside a list is a sequence too: a replay buffer's ragged observations)
+    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
 def _raise_ragged(data, floating=False, dim=0):
     """torch's errors for nested data whose lengths or nesting depths differ."""
-    if not isinstance(data, (list, tuple)) or not data:
+    if not _is_seq(data) or not len(data):
         return
     first = data[0]
-    if isinstance(first, (list, tuple)):
+    if _is_seq(first):
         n = len(first)
         for x in data[1:]:
-            if not isinstance(x, (list, tuple)):
+            if not _is_seq(x):
                 raise TypeError('not a sequence')
             if len(x) != n:
                 raise ValueError(f'expected sequence of length {n} at dim {dim + 1} (got {len(x)})')

@@ -15,7 +15,7 @@ from ._core import record, backward_op, as_array, sum_to, finish as _finish
 from ._core import type_name as _cap
 from .linalg import matmul, linalg_cross as cross  # noqa: F401
 from .reduction import vector_norm
-from .._backend import array_module as _xp
+from .._backend import array_module as _xp, to_host as _to_host, is_device_array as _is_device_array
 
 
 def _raising(a):
@@ -41,6 +41,9 @@ _NULL = _Null()
 
 class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix is singular / not positive-definite."""
+
+
+LinAlgError.__name__ = LinAlgError.__qualname__ = '_LinAlgError'     # (torch's is torch._C._LinAlgError)
 
 
 def _square(A, fname):
@@ -174,7 +177,7 @@ def solve(A, B, *, left=True, out=None):
         with _raising(a):
             r = np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
-        raise LinAlgError('linalg.solve: The solver failed because the input matrix is singular.') from None
+        raise LinAlgError('torch.linalg.solve: The solver failed because the input matrix is singular.') from None
     if vec:
         r = r[..., 0]
     t = _w(r, A)
@@ -231,7 +234,7 @@ def _pinv_bw(node, g):
     return (-matmul(matmul(PT, g), PT) + matmul(matmul(q, gT), matmul(P, PT)) + matmul(matmul(PT, P), matmul(gT, r)),)
 
 
-_lstsq_rt = RT.make('lstsq', ('solution', 'residuals', 'rank', 'singular_values'))
+_lstsq_rt = RT.make('linalg_lstsq', ('solution', 'residuals', 'rank', 'singular_values'))
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
@@ -270,15 +273,16 @@ def cholesky(A, *, upper=False, out=None):
         with _raising(A._data):
             r = np.linalg.cholesky(A._data)
     except np.linalg.LinAlgError:
+        k = int(_cholesky_info(A._data).max())
         raise LinAlgError('linalg.cholesky: The factorization could not be completed because the input is not '
-                          'positive-definite.') from None
+                          f'positive-definite (the leading minor of order {k} is not positive-definite).') from None
     t = _w(r, A)
     if _gm.enabled and A._rg:
         record(_cholesky_bw, t, (A,), (t,))
     return _finish(_T(t) if upper else t, out)
 
 
-_qr_rt = RT.make('qr', ('Q', 'R'))
+_qr_rt = RT.make('linalg_qr', ('Q', 'R'))
 
 
 @backward_op('LinalgQrBackward0', multi_output=True)
@@ -320,7 +324,7 @@ def qr(A, mode='reduced', *, out=None):
     return _qr_rt((tq, tr))
 
 
-_eigh_rt = RT.make('eigh', ('eigenvalues', 'eigenvectors'))
+_eigh_rt = RT.make('linalg_eigh', ('eigenvalues', 'eigenvectors'))
 
 
 @backward_op('LinalgEighBackward0', multi_output=True)
@@ -371,7 +375,7 @@ def _eigvalsh_bw(node, g):
     return (0.5 * (r + _T(r)),)
 
 
-_svd_rt = RT.make('svd', ('U', 'S', 'Vh'))
+_svd_rt = RT.make('linalg_svd', ('U', 'S', 'Vh'))
 
 
 @backward_op('LinalgSvdBackward0', multi_output=True)
@@ -497,3 +501,187 @@ def inverse(A, *, out=None):
 
 def pinverse(A, rcond=1e-15):
     return pinv(A, rtol=rcond)
+
+
+# ---------------------------------------------------------------- composed helpers (differentiable through ember ops)
+def _named(t, name):
+    """``t`` with torch's grad_fn name for the fused op (see nn._functional._util.fused_name)."""
+    from ..nn._functional._util import fused_name
+    return fused_name(t, name)
+
+
+_linalg_slogdet_rt = RT.make('linalg_slogdet', ('sign', 'logabsdet'))
+
+
+def linalg_slogdet(A, *, out=None):
+    """torch.linalg.slogdet (torch.return_types.linalg_slogdet; torch.slogdet's is return_types.slogdet)."""
+    return _linalg_slogdet_rt(tuple(slogdet(A)))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A @ X = B (``left=False``: X @ A = B) for a triangular A (only its triangle is read)."""
+    _float(A, 'solve_triangular')
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        eye = _eye_like(A.shape[-1], A)
+        T = T * (1 - eye) + eye
+    return _finish(_named(solve(T, B, left=left), 'LinalgSolveTriangularBackward0'), out)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with (L @ L.mT) @ X = B (``upper``: (U.mT @ U) @ X = B)."""
+    if upper:
+        L = _T(L)
+    Y = solve_triangular(L, B, upper=False)
+    return _finish(_named(solve_triangular(_T(L), Y, upper=True), 'CholeskySolveBackward0'), out)
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """The inverse of L @ L.mT from its Cholesky factor L."""
+    eye = _eye_like(L.shape[-1], L)
+    return _finish(_named(cholesky_solve(eye.expand(*L.shape) if L.dim() > 2 else eye, L, upper),
+                          'CholeskyInverseBackward0'), out)
+
+
+def _cholesky_info(a):
+    """Per matrix: 0, or the order of the first leading minor that is not positive-definite."""
+    a = _to_host(as_array(a))           # (a host loop over leading minors: a GPU matrix comes over)
+    info = np.zeros(a.shape[:-2], np.int32)
+    for idx in np.ndindex(*a.shape[:-2]):
+        for k in range(1, a.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(a[idx][:k, :k])
+            except np.linalg.LinAlgError:
+                info[idx] = k
+                break
+    return info
+
+
+_cholesky_ex_rt = RT.make('linalg_cholesky_ex', ('L', 'info'))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """(L, info): info 0, or the order of the first leading minor that is not positive-definite."""
+    _square(A, 'cholesky_ex')
+    info = _cholesky_info(A._data)
+    if check_errors and info.any():
+        raise LinAlgError(f'linalg.cholesky_ex: The factorization could not be completed because the input is not '
+                          f'positive-definite (the leading minor of order {int(info.max())} is not positive-definite).')
+    if not info.any():
+        L = cholesky(A, upper=upper)
+    else:       # LAPACK leaves the input's triangle where it stopped
+        L = A.detach().triu() if upper else A.detach().tril()
+    t_info = _wrap(_xp(A._data).asarray(info), D.int32, A._device)
+    return _cholesky_ex_rt((L, t_info))
+
+
+_inv_ex_rt = RT.make('linalg_inv_ex', ('inverse', 'info'))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    try:
+        return _inv_ex_rt((inv(A), _wrap(_xp(A._data).zeros(A.shape[:-2], np.int32), D.int32, A._device)))
+    except LinAlgError:
+        if check_errors:
+            raise
+        r = _wrap(_xp(A._data).full(A.shape, np.nan, A.dtype.np), A.dtype, A._device)
+        return _inv_ex_rt((r, _wrap(_xp(A._data).ones(A.shape[:-2], np.int32), D.int32, A._device)))
+
+
+def _on_host(x):
+    return _to_host(x) if _is_device_array(x) else x
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
+    """The number of singular values above max(atol, rtol * largest) (default rtol: eps * max(m, n))."""
+    _float(A, 'matrix_rank')
+    if tol is not None:
+        atol = tol
+    s = _to_host(svdvals(A.detach())._data)     # (a few numbers per matrix: compared on the host)
+    smax = s.max(axis=-1, initial=0.) if s.shape[-1] else np.zeros(s.shape[:-1], s.dtype)
+    if atol is None and rtol is None:
+        rtol = np.finfo(A.dtype.np).eps * max(A.shape[-2], A.shape[-1])
+    at = 0. if atol is None else (atol._data if isinstance(atol, Tensor) else atol)
+    rt = 0. if rtol is None else (rtol._data if isinstance(rtol, Tensor) else rtol)
+    thr = np.maximum(_on_host(at), _on_host(rt) * smax)
+    r = (s > np.asarray(thr)[..., None]).sum(-1).astype(np.int64)
+    return _finish(_wrap(_xp(A._data).asarray(r), D.int64, A._device), out)
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number in the ``p`` norm (default 2: largest / smallest singular value)."""
+    _float(A, 'cond')
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        r = s.amax(-1) / s.amin(-1) if p != -2 else s.amin(-1) / s.amax(-1)
+        r = _named(r, 'SqueezeBackward1')
+    else:
+        r = matrix_norm(A, p) * matrix_norm(inv(A), p)
+    return _finish(r, out)
+
+
+def matrix_exp(A):
+    """exp(A) by scaling and squaring a Taylor series (ember ops: differentiable)."""
+    _square(A, 'matrix_exp')
+    nrm = float(np.abs(as_array(A.detach()._data)).sum(-2).max()) if A.numel() else 0.
+    sq = max(0, int(np.ceil(np.log2(nrm / 0.5)))) if nrm > 0.5 else 0
+    X = A / (2 ** sq)
+    eye = _eye_like(A.shape[-1], A)
+    r, term = eye + X, X
+    for k in range(2, 20):
+        term = matmul(term, X) / k
+        r = r + term
+    for _ in range(sq):
+        r = matmul(r, r)
+    return _named(r, 'LinalgMatrixExpBackward0')
+
+
+def multi_dot(tensors, *, out=None):
+    """A @ B @ C ...; the first tensor may be 1-D (a row), the last 1-D (a column)."""
+    if len(tensors) < 2:
+        raise RuntimeError(f'multi_dot(): expected at least 2 tensors but got {len(tensors)}')
+    r = tensors[0]
+    for t in tensors[1:]:
+        r = matmul(r, t)
+    return _finish(r, out)
+
+
+def vander(x, *, N=None):
+    """torch.linalg.vander: the columns x**0, x**1, ..., x**(N-1) (increasing powers)."""
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        if n < 1:
+            raise RuntimeError('N must be greater than 1.')
+    cols = [x ** 0] + [x ** k for k in range(1, n)]
+    from .shape import stack
+    return stack(cols, -1)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    return _finish((x * y).sum(dim), out)
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+_svd_old_rt = RT.make('svd', ('U', 'S', 'V'))
+
+
+def svd_old(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: (U, S, V) with V (not Vh); ``some``: the reduced form."""
+    U, S, Vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        U, Vh = U.detach().zero_(), Vh.detach().zero_()
+    return _svd_old_rt((U, S, _T(Vh)))
+
+
+def cholesky_old(input, upper=False, *, out=None):
+    """torch.cholesky (deprecated in torch for torch.linalg.cholesky)."""
+    return cholesky(input, upper=upper, out=out)
+
+
+def vander_old(x, N=None, increasing=False):
+    """torch.vander: decreasing powers x**(N-1) ... x**0 unless ``increasing``."""
+    r = vander(x, N=N)
+    return r if increasing else r.flip(-1)

@@ -351,6 +351,16 @@ def setitem(self, idx, value):
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self.dtype)
     np_idx, basic = _convert(idx, self._data)
+    if isinstance(value, Tensor) and value._data.ndim and value._data.shape[0] == 1:
+        # torch drops the value's leading size-1 dimensions first (dones[t] = torch.Tensor([d])):
+        # only where that changes anything, i.e. the value has more dimensions than the target
+        # (a value the same shape as its target, maybe its own memory, stays as it is)
+        nd = self._data[np_idx].ndim
+        if value._data.ndim > nd:
+            shape = tuple(value.shape)
+            while len(shape) > nd and shape[0] == 1:
+                shape = shape[1:]
+            value = value.reshape(shape)
     if _gm.enabled and self._rg and self.grad_fn is None:
         # torch writes through a view for basic indexing other than x[:] / x[...]: its refusal says so
         if basic and any(not (i is Ellipsis or i == slice(None)) for i in np_idx):

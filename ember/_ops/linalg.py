@@ -729,17 +729,28 @@ def _einsum_bw(node, g):
         if nf[0] is None:
             grads.append(None)
             continue
-        if len(set(s)) != len(s):
-            raise RuntimeError('einsum backward: repeated subscripts in one operand are not supported')
+        full_s, full_shape = s, tuple(ops[i].shape)
+        if len(set(s)) != len(s):       # a repeated subscript ('ii->i'): the gradient of its diagonal
+            first = [k for k, c in enumerate(s) if s.index(c) == k]
+            s = ''.join(s[k] for k in first)
+            shape_i = tuple(full_shape[k] for k in first)
+        else:
+            shape_i = full_shape
         others = [o for j, o in enumerate(ops) if j != i]
         osubs = [t for j, t in enumerate(subs) if j != i]
         keep = ''.join(c for c in s if c in out or any(c in t for t in osubs))
         r = _einsum(','.join([out] + osubs) + '->' + keep, [g] + others)
         if keep != s:        # dims summed away in the forward: the gradient is constant along them
-            shape = [ops[i].shape[k] if c in keep else 1 for k, c in enumerate(s)]
-            r = r.reshape(*[ops[i].shape[k] if c in keep else 1 for k, c in enumerate(s)]) if keep else \
-                r.reshape(*shape)
-            r = r.expand(*ops[i].shape)
+            r = r.reshape(*[shape_i[k] if c in keep else 1 for k, c in enumerate(s)]).expand(*shape_i)
+        if full_s != s:      # put it back on the diagonal: zero where the repeated indices differ
+            r = r.reshape(*[n if full_s.index(c) == k else 1 for k, (c, n) in enumerate(zip(full_s, full_shape))])
+            r = r.expand(*full_shape)
+            for k, c in enumerate(full_s):
+                p = full_s.index(c)
+                if p != k:
+                    n = full_shape[k]
+                    eye = _wrap(array_module(r._data).eye(n, dtype=r.dtype.np), r.dtype, r._device)
+                    r = r * eye.reshape(*[n if d in (p, k) else 1 for d in range(len(full_s))])
         grads.append(r)
     return tuple(grads)
 

@@ -22,7 +22,8 @@ from .shape import make_view, permute
 from .._backend import array_module as _xp, as_strided as _as_strided, asarray_like as _like, is_device_array as _is_dev
 
 __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'tile', 'movedim', 'moveaxis', 'gather',
-           'scatter', 'scatter_add', 'scatter_reduce', 'index_select', 'index_add', 'index_copy', 'index_fill',
+           'scatter', 'scatter_add', 'scatter_reduce', 'index_select', 'index_add', 'index_reduce', 'index_copy',
+           'index_fill',
            'masked_select', 'masked_scatter', 'take', 'take_along_dim', 'meshgrid', 'broadcast_tensors', 'diag',
            'diag_embed', 'diagonal', 'trace', 'tril', 'triu', 'tril_indices', 'triu_indices']
 
@@ -618,6 +619,32 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     if _ng(input, source):
         record(_index_add_bw, t, (input, source), (index,), (d, alpha, source._data.shape))
     return finish(t, out)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    """torch.index_reduce: reduce rows of ``source`` into ``input`` at ``index`` along ``dim`` (GNN max/mean
+    pooling); a scatter_reduce with the index vector spread over source's shape."""
+    if reduce not in ('prod', 'mean', 'amax', 'amin'):
+        raise RuntimeError(f'index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.')
+    _same_device(input, index, source)
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    xs = x if x.ndim else x.reshape(1)
+    i = _idx_vec(index, 'index_reduce_', xs.shape[d], x.ndim)
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f'index_reduce_(): self ({_cap(input.dtype)}) and source ({_cap(source.dtype)}) must have '
+                           'the same scalar type')
+    _index_src_check(x, d, i, source._data, 'index_reduce_')
+    src = source if source._data.ndim == x.ndim else source.reshape(x.shape[:d] + (len(i),) + x.shape[d + 1:])
+    idx = index.reshape((1,) * d + (-1,) + (1,) * (x.ndim - d - 1)).expand(src.shape)
+    t = scatter_reduce(input.detach(), d, idx, src.detach(), reduce, include_self=include_self)
+    if _ng(input, src):
+        record(_index_reduce_bw, t, (input, src), (input, idx, src, t), (d, reduce, include_self))
+    return finish(t, out)
+
+
+from ..autograd.graph import node_class as _node_class  # noqa: E402
+_index_reduce_bw = _node_class('IndexReduceBackward0', _scatter_reduce_bw._backward)
 
 
 @backward_op('IndexCopyBackward0')

@@ -1565,7 +1565,14 @@ def _xlogy_bw(g, a, b, o, na, nb):
     return ga, gb
 
 
-xlogy = _binary('xlogy', _xlogy_np, _xlogy_bw, node='XlogyBackward0')
+_xlogy_t = _binary('xlogy', _xlogy_np, _xlogy_bw, node='XlogyBackward0')
+
+
+def xlogy(input, other, *, out=None):
+    """input * log(other), 0 where input == 0 (unless other is nan); input may be a Number, as in torch."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and type(input) in (int, float, bool):
+        input = _scalar_tensor(input, other)
+    return _xlogy_t(input, other, out=out)
 
 
 def _copysign_bw(g, a, b, o, na, nb):

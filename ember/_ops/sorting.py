@@ -23,8 +23,8 @@ from .manipulation import scatter, scatter_add, gather, _zeros, _cast, _ng, _c
 from .._backend import array_module as _xp
 
 __all__ = ['sort', 'argsort', 'msort', 'topk', 'kthvalue', 'searchsorted', 'bucketize', 'unique',
-           'unique_consecutive', 'bincount', 'histc', 'cumprod', 'cummax', 'cummin', 'median', 'nanmedian',
-           'quantile', 'nanquantile', 'mode', 'count_nonzero', 'aminmax', 'diff']
+           'unique_consecutive', 'bincount', 'histc', 'histogram', 'cumprod', 'cummax', 'cummin', 'median', 'nanmedian',
+           'quantile', 'nanquantile', 'mode', 'count_nonzero', 'aminmax', 'diff', 'gradient']
 
 
 def _out2(res, out, cls_out):
@@ -317,6 +317,31 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     idx = np.minimum(idx, bins - 1)
     r = np.bincount(idx, minlength=bins).astype(x.dtype)
     return finish(_wrap(r, input.dtype, input._device), out)
+
+
+_histogram_rt = _rt.make('histogram', ('hist', 'bin_edges'))
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
+    """torch.histogram: (hist, bin_edges) of a float tensor; ``bins`` a count or the edges."""
+    if input.dtype._cat != 2:
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_cap(input.dtype)}\'')
+    x = np.asarray(_arr(input._data)).reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = np.asarray(_arr(bins._data)).astype(x.dtype)
+    else:
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        else:
+            lo, hi = (float(x.min()), float(x.max())) if x.size else (0., 0.)
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5     # (torch widens an empty range like NumPy does)
+        edges = np.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
+    w = None if weight is None else np.asarray(_arr(weight._data)).reshape(-1)
+    h, _ = np.histogram(x, bins=edges.astype(np.float64), weights=w, density=density)
+    xp = _xp(input._data)
+    return _histogram_rt((_wrap(xp.asarray(h.astype(x.dtype)), input.dtype, input._device),
+                          _wrap(xp.asarray(edges), input.dtype, input._device)))
 
 
 def count_nonzero(input, dim=None):
@@ -638,3 +663,57 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         a, b = narrow(x, d, 1, m - 1), narrow(x, d, 0, m - 1)
         x = logical_xor(a, b) if x.dtype is D.bool_ else a - b
     return finish(x, out)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: central differences inside, one-sided (``edge_order`` 1 or 2) at the ends, along
+    each of ``dim``; ``spacing`` a number, one per dim, or coordinate tensors (uneven grids). Ember ops:
+    differentiable."""
+    from .shape import cat, narrow
+    if edge_order not in (1, 2):
+        raise RuntimeError('torch.gradient only supports edge_order=1 and edge_order=2.')
+    nd = input._data.ndim
+    dims = list(range(nd)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [_wrap_dim(d, nd) for d in dims]
+    sp = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(sp) != len(dims):
+        raise RuntimeError(f'torch.gradient expected spacing to be unspecified, a scalar or it\'s spacing and dim '
+                           f'arguments to have the same length, but got a spacing argument of length {len(sp)} and '
+                           f'a dim argument of length {len(dims)}.')
+    x = input if input.dtype._cat >= 2 else input.to(D.get_default_dtype())
+    res = []
+    for d, h in zip(dims, sp):
+        n = x.shape[d]
+        if n < edge_order + 1:
+            raise RuntimeError('torch.gradient expected each dimension size to be at least edge_order+1')
+
+        def f(start, length=1):
+            return narrow(x, d, start, length)
+        if isinstance(h, Tensor):       # coordinates along d: numpy.gradient's uneven-grid formulas
+            shape = [1] * nd
+            dx = h.to(x.dtype).diff()
+
+            def c(t):
+                shape[d] = t.shape[0]
+                return t.reshape(shape)
+            hl, hr = c(dx[:-1]), c(dx[1:])
+            mid = (hl * hl * f(2, n - 2) - hr * hr * f(0, n - 2) + (hr * hr - hl * hl) * f(1, n - 2)) / \
+                (hl * hr * (hl + hr))
+            if edge_order == 1:
+                left, right = (f(1) - f(0)) / c(dx[:1]), (f(n - 1) - f(n - 2)) / c(dx[-1:])
+            else:
+                a, b = c(dx[:1]), c(dx[1:2])
+                left = (-(2 * a + b) / (a * (a + b)) * f(0) + (a + b) / (a * b) * f(1) - a / (b * (a + b)) * f(2))
+                a, b = c(dx[-2:-1]), c(dx[-1:])
+                right = (b / (a * (a + b)) * f(n - 3) - (a + b) / (a * b) * f(n - 2) +
+                         (2 * b + a) / (b * (a + b)) * f(n - 1))
+        else:
+            h = float(h)
+            mid = (f(2, n - 2) - f(0, n - 2)) / (2 * h)
+            if edge_order == 1:
+                left, right = (f(1) - f(0)) / h, (f(n - 1) - f(n - 2)) / h
+            else:
+                left = (-1.5 * f(0) + 2 * f(1) - 0.5 * f(2)) / h
+                right = (0.5 * f(n - 3) - 2 * f(n - 2) + 1.5 * f(n - 1)) / h
+        res.append(cat([left, mid, right], d))
+    return tuple(res)

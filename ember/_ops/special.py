@@ -92,7 +92,7 @@ def _lgamma(x):
     near1, near2 = np.abs(z1) <= 0.5, np.abs(z2) < 0.5
     if near1.any() or near2.any():
         z = np.where(near1, z1, np.where(near2, z2, 0.))
-        ser = _lgamma1p_series(z)
+        ser = _lgamma1p_series(z) + 0.      # (+0., not -0., at the roots 1 and 2)
         out = np.where(near1, ser, np.where(near2, ser + np.log1p(z), out))
     return np.where(neg & (x == np.floor(x)), np.inf, out)
 

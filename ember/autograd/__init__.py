@@ -1,6 +1,7 @@
 """``ember.autograd``: the graph, the backward engine, grad modes, custom Functions, gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .engine import backward, grad
+from . import engine
 from .graph import Node
 from . import graph, grad_mode
 
@@ -15,24 +16,44 @@ except ImportError:
     pass
 
 
-def set_detect_anomaly(mode, check_nan=True):
-    return _Anomaly(mode)
-
-
 class detect_anomaly:
+    """Within it, a backward node that returns nan raises RuntimeError (``check_nan``), as in torch."""
     def __init__(self, check_nan=True):
-        pass
+        self.prev = list(engine.ANOMALY)
+        self.check_nan = check_nan
+        import warnings
+        warnings.warn('Anomaly Detection has been enabled. This mode will increase the runtime and should only be '
+                      'enabled for debugging.', stacklevel=2)
+
+    def __enter__(self):
+        engine.ANOMALY[:] = [True, self.check_nan]
+        return self
+
+    def __exit__(self, *a):
+        engine.ANOMALY[:] = self.prev
+        return False
+
+
+class set_detect_anomaly:
+    """Anomaly detection on or off from the call (or within a ``with`` block)."""
+    def __init__(self, mode, check_nan=True):
+        self.prev = list(engine.ANOMALY)
+        engine.ANOMALY[:] = [bool(mode), check_nan]
 
     def __enter__(self):
         return self
 
     def __exit__(self, *a):
+        engine.ANOMALY[:] = self.prev
         return False
 
 
-class _Anomaly(detect_anomaly):
-    def __init__(self, mode):
-        pass
+def is_anomaly_enabled():
+    return engine.ANOMALY[0]
+
+
+def is_anomaly_check_nan_enabled():
+    return engine.ANOMALY[1]
 
 
 def __getattr__(name):

@@ -140,6 +140,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                         r = h(tuple(outs), tuple(grads))
                         if r is not None:
                             outs = tuple(r)
+            if ANOMALY[0] and ANOMALY[1]:
+                _check_nan(node, outs)
             if not keep_graph:
                 node._release()
             if len(outs) != len(nf):
@@ -160,6 +162,16 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     finally:
         _gm.enabled = prev_mode
     return captured
+
+
+# torch.autograd.set_detect_anomaly / detect_anomaly: [enabled, check_nan]
+ANOMALY = [False, True]
+
+
+def _check_nan(node, outs):
+    for i, g in enumerate(outs):
+        if g is not None and g.dtype._cat >= 2 and bool(np.isnan(np.asarray(g.detach().cpu()._data)).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _add_to(buffers, node, nr, g):
@@ -368,6 +380,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grad_outputs = _as_seq(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f'grad requires one grad_output per output: got {len(grad_outputs)} and {len(outputs)}')
+    if is_grads_batched:        # each grad_output's first dim is a batch: one backward pass per row, stacked
+        from .._ops.shape import stack
+        n = next(g.shape[0] for g in grad_outputs if g is not None)
+        per = [grad(outputs, inputs, tuple(None if g is None else g[b] for g in grad_outputs),
+                    retain_graph=True if b < n - 1 else retain_graph, create_graph=create_graph,
+                    allow_unused=allow_unused, materialize_grads=materialize_grads) for b in range(n)]
+        return tuple(None if per[0][i] is None else stack([p[i] for p in per]) for i in range(len(inputs)))
     if retain_graph is None:
         retain_graph = create_graph
     _check_requires_grad(outputs)

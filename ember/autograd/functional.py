@@ -210,7 +210,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         if not vectorize:
             raise NotImplementedError('Computing Jacobian using forward-AD or forward-over-reverse Hessian is'
                                       'only implemented for `vectorize=True`.')
-        raise NotImplementedError('ember has no forward-mode AD: use strategy="reverse-mode"')
+        # ember has no forward-mode AD: the same Jacobian comes from the reverse-mode code below
     with grad_mode.enable_grad():
         is_in_tuple, inputs = _as_tuple(inputs, 'inputs', 'jacobian')
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)

@@ -14,28 +14,38 @@ from .bernoulli import Bernoulli
 from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Chi2, Gamma
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .mixture_same_family import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
-from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform, SigmoidTransform,
-                         TanhTransform, Transform)
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, IndependentTransform,
+                         PowerTransform, SigmoidTransform, SoftmaxTransform, StickBreakingTransform, TanhTransform,
+                         Transform)
 from .uniform import Uniform
 
-__all__ = ['AffineTransform', 'Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Chi2', 'ComposeTransform',
-           'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'Gamma', 'Geometric', 'Independent',
-           'Laplace', 'LogNormal', 'MultivariateNormal', 'Normal', 'OneHotCategorical',
-           'OneHotCategoricalStraightThrough', 'Poisson', 'PowerTransform', 'SigmoidTransform', 'StudentT',
-           'TanhTransform', 'Transform', 'TransformedDistribution', 'Uniform', 'constraints', 'kl_divergence',
-           'register_kl', 'transforms']
+__all__ = ['AbsTransform', 'AffineTransform', 'Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Chi2',
+           'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'Gamma', 'Geometric',
+           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'Laplace', 'LogNormal', 'MixtureSameFamily',
+           'Multinomial', 'MultivariateNormal', 'Normal', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
+           'Poisson', 'PowerTransform', 'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'SigmoidTransform',
+           'SoftmaxTransform', 'StickBreakingTransform', 'StudentT', 'TanhTransform', 'Transform',
+           'TransformedDistribution', 'Uniform', 'biject_to', 'constraints', 'kl_divergence', 'register_kl',
+           'transform_to', 'transforms']

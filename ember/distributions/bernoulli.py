@@ -86,6 +86,9 @@ class Bernoulli(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
+        if not value.dtype.is_floating_point:
+            # (torch's binary_cross_entropy_with_logits refuses integer actions/labels: its error)
+            return -ember.nn.functional.binary_cross_entropy_with_logits(logits, value, reduction='none')
         return -_bce_with_logits(logits, value)
 
     def entropy(self):

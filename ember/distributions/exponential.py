@@ -45,10 +45,9 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
-        u = ember.rand(shape, dtype=self.rate.dtype, device=self.rate.device)
-        # -log1p(-u) is Exp(1) for u in [0, 1) (u = 0 gives 0, never inf)
+        # torch: rate.new(shape).exponential_() / rate (the same draws as Tensor.exponential_)
         with ember.no_grad():
-            e = -ember.log1p(-u)
+            e = ember.empty(shape, dtype=self.rate.dtype, device=self.rate.device).exponential_()
         return e / self.rate
 
     def log_prob(self, value):

@@ -16,7 +16,7 @@ from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P
 
 __all__ = ['EM', 'NP', 'pointwise_op', 'need_tensor', 'not_implemented', 'reduction_string', 'apply_reduction',
-           'erf_np', 'erf', 'opmath', 'xp_of', 'contig', 'arr']
+           'erf_np', 'erf', 'opmath', 'xp_of', 'contig', 'arr', 'fused_name']
 
 _ND = np.ndarray
 
@@ -191,3 +191,26 @@ def apply_reduction(loss, reduction):
     if reduction == 'sum':
         return loss.sum()
     return loss.mean()
+
+
+# ---------------------------------------------------------------- torch's node name on a composition
+_PASS_NODES = {}
+
+
+def _pass_bw(node, g):
+    return (g,)
+
+
+def fused_name(out, name):
+    """``out`` under one pass-through graph node called ``name``: torch computes some functions
+    (mse_loss, interpolate, ...) in one fused op, so ``print(out)`` shows grad_fn=<MseLossBackward0>;
+    ember composes them from ops, and names the result as torch does. ``out`` itself when no graph
+    is being built or its node already has that name."""
+    if not (_gm.enabled and out._rg) or type(out.grad_fn).__name__ == name:
+        return out
+    cls = _PASS_NODES.get(name)
+    if cls is None:
+        cls = _PASS_NODES[name] = backward_op(name)(_pass_bw)
+    t = _wrap(out._data, out.dtype, out._device)
+    record(cls, t, (out,))
+    return t

@@ -15,7 +15,7 @@ Example:
 import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
-from ._util import need_tensor, not_implemented, contig
+from ._util import need_tensor, not_implemented, contig, fused_name
 
 __all__ = ['batch_norm', 'instance_norm', 'group_norm']
 
@@ -195,4 +195,4 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return y
+    return fused_name(y, 'NativeGroupNormBackward0')

@@ -33,8 +33,19 @@ def _mask(input, p, shape):
 
 
 def _keep(input, p, shape):
-    """torch's ``bernoulli_(1 - p)`` mask of ``shape`` (True: kept)."""
+    """torch's ``bernoulli_(1 - p)`` mask of ``shape`` (True: kept). torch draws into
+    ``empty_like(input)``, which keeps a permuted dense layout (the batch_first output of
+    MultiheadAttention, a ``.t()``), and fills it in memory order: so does ember."""
     g = _gen(None, input._device)
+    a = input._data
+    if tuple(shape) == a.shape and a.ndim > 1 and not a.flags.c_contiguous:
+        order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+        if a.transpose(order).flags.c_contiguous:
+            return _draw(g, p, tuple(shape[i] for i in order)).transpose(np.argsort(order))
+    return _draw(g, p, shape)
+
+
+def _draw(g, p, shape):
     if hasattr(g, 'bernoulli'):
         return g.bernoulli(1.0 - p, shape)
     return g.random(shape, dtype=np.float64) < 1.0 - p

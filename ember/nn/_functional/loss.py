@@ -12,6 +12,7 @@ formulas, finite where the naive composition is not); the rest are compositions 
 Example:
     >>> F.cross_entropy(ember.tensor([[2., 0.5, -1.]]), ember.tensor([0]))   # tensor(0.2413)
 """
+import functools
 import warnings
 import numpy as np
 from ... import _dtype as D
@@ -20,7 +21,7 @@ from ..._ops._core import record, backward_op, as_array, sum_to, broadcast_shape
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P, softmax as SM, creation as C
 from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, \
-    xp_of, arr
+    xp_of, arr, fused_name
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'hinge_embedding_loss',
@@ -298,6 +299,16 @@ def _float_pair(input, target, kernel):
         raise not_implemented(kernel, rt)
 
 
+def _fused_name(name):
+    """Decorator: the loss's grad_fn is called ``name``, as torch's fused loss op (``_util.fused_name``)."""
+    def deco(f):
+        @functools.wraps(f)
+        def loss_fn(*args, **kwargs):
+            return fused_name(f(*args, **kwargs), name)
+        return loss_fn
+    return deco
+
+
 def _weighted(loss, weight, input, reduction):
     if weight.shape != input.shape:
         raise ValueError('Weights and input must have the same size.')
@@ -311,6 +322,7 @@ def _weighted(loss, weight, input, reduction):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+@_fused_name('MseLossBackward0')
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     """Mean squared error ``(input - target) ** 2``, reduced."""
     _warn_size(input, target)
@@ -339,6 +351,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
     return apply_reduction(loss, reduction)
 
 
+@_fused_name('SmoothL1LossBackward0')
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
     """0.5 * d**2 / beta where d = |input - target| < beta, else d - 0.5 * beta; reduced."""
     _warn_size(input, target)
@@ -353,6 +366,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
     return apply_reduction(loss, reduction)
 
 
+@_fused_name('HuberLossBackward0')
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """0.5 * d**2 where d = |input - target| < delta, else delta * (d - 0.5 * delta); reduced."""
     _warn_size(input, target)
@@ -403,6 +417,7 @@ def _bce_bw(node, g):
             None if gt is None else _wrap(as_array(gt).astype(t.dtype.np, copy=False), t.dtype, g._device))
 
 
+@_fused_name('BinaryCrossEntropyBackward0')
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
     """-(target * log(input) + (1 - target) * log(1 - input)) (logs clamped at -100), weighted, reduced."""
     need_tensor('binary_cross_entropy', input)
@@ -468,6 +483,7 @@ def _sum_to_arr(a, shape):
     return a.sum(axis=dims, keepdims=True).reshape(shape)
 
 
+@_fused_name('BinaryCrossEntropyWithLogitsBackward0')
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction='mean',
                                      pos_weight=None):
     """BCE of sigmoid(input) computed from the logits without overflow; ``pos_weight`` weighs the
@@ -562,6 +578,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return apply_reduction(output_margin + output_self, reduction)
 
 
+@_fused_name('SoftMarginLossBackward0')
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """The two-class logistic loss ``log(1 + exp(-target * input))``, reduced."""
     need_tensor('soft_margin_loss', input)

@@ -12,9 +12,10 @@ import math
 
 import numpy as np
 
+from ... import _dtype as D
 from ..._ops import creation as C, pointwise as P
 from ...autograd import grad_mode
-from ._util import need_tensor, reduction_string, apply_reduction
+from ._util import need_tensor, reduction_string, apply_reduction, fused_name
 from .activation import leaky_relu
 from .normalization import pairwise_distance
 
@@ -58,7 +59,7 @@ def pixel_shuffle(input, upscale_factor):
     n = len(lead)
     x = input.reshape(*lead, oc, r, r, h, w)
     perm = list(range(n)) + [n, n + 3, n + 1, n + 4, n + 2]
-    return x.permute(*perm).reshape(*lead, oc, h * r, w * r)
+    return fused_name(x.permute(*perm).reshape(*lead, oc, h * r, w * r), 'PixelShuffleBackward0')
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -80,7 +81,7 @@ def pixel_unshuffle(input, downscale_factor):
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = list(range(n)) + [n, n + 2, n + 4, n + 1, n + 3]
-    return x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r)
+    return fused_name(x.permute(*perm).reshape(*lead, c * r * r, h // r, w // r), 'PixelUnshuffleBackward0')
 
 
 # ---------------------------------------------------------------- interpolate
@@ -190,11 +191,24 @@ def _resample_aa(x, dim, out, scale, interp_size, filter_fn):
     return result
 
 
+_UPSAMPLE_NODE = {'nearest': 'UpsampleNearest{}D', 'nearest-exact': 'UpsampleNearestExact{}D',
+                  'linear': 'UpsampleLinear1D', 'bilinear': 'UpsampleBilinear2D', 'bicubic': 'UpsampleBicubic2D',
+                  'trilinear': 'UpsampleTrilinear3D'}
+
+
 def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, *spatial): ``mode`` 'nearest', 'nearest-exact', 'linear'
     (3-D), 'bilinear' / 'bicubic' (4-D), 'trilinear' (5-D) or 'area' (adaptive average pooling), to
     ``size`` or by ``scale_factor``; ``antialias`` (bilinear / bicubic) widens the filter when shrinking."""
+    out = _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    if mode in _UPSAMPLE_NODE:      # torch's one node: grad_fn=<UpsampleBilinear2DBackward0>
+        return fused_name(out, _UPSAMPLE_NODE[mode].format(input.dim() - 2) + ('Aa' if antialias else '') +
+                          'Backward0')
+    return out
+
+
+def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):
     need_tensor('interpolate', input)
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
@@ -317,16 +331,21 @@ def prelu(input, weight):
         w = weight.reshape(shape)
     else:
         w = weight.reshape(()) if weight.dim() else weight
-    return P.where(input > 0, input, w * input)
+    return fused_name(P.where(input > 0, input, w * input), 'PreluKernelBackward0')
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU with slope U(lower, upper) per element in training, (lower + upper) / 2 in eval."""
     need_tensor('rrelu', input)
     if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
-    a = C.empty(input.shape, dtype=input.dtype, device=input.device).uniform_(lower, upper)
-    out = P.where(input >= 0, input, input * a)
+        out = leaky_relu(input, (lower + upper) / 2, inplace)
+        return out if inplace else fused_name(out, 'RreluWithNoiseBackward0')
+    # torch draws one double U(lower, upper) per element <= 0, in order (none for the others)
+    neg = input <= 0
+    r = C.empty(int(neg.sum()), dtype=D.float64, device=input.device).uniform_(lower, upper)
+    a = C.ones(input.shape, dtype=input.dtype, device=input.device)
+    a[neg] = r.to(input.dtype)
+    out = fused_name(P.where(neg, input * a, input), 'RreluWithNoiseBackward0')
     if inplace:
         with grad_mode.no_grad():
             input.copy_(out)

@@ -20,7 +20,7 @@ from ..._ops._core import record, backward_op
 from ..._ops import pointwise as P
 from ..._ops import linalg as L
 from ..._ops.creation import tensor as _tensor
-from ._util import need_tensor, not_implemented, xp_of, contig
+from ._util import need_tensor, not_implemented, xp_of, contig, fused_name
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
            'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'adaptive_avg_pool1d',
@@ -437,6 +437,10 @@ def _adaptive_avg(fname, k, input, output_size):
         raise not_implemented(fname, input.dtype)
     S = xs[-k:]
     O = _out_tuple(output_size, k, S)
+    if k == 1:          # torch: unsqueeze, the 2-d pool, squeeze (grad_fn SqueezeBackward1)
+        return _adaptive_avg(fname, 2, input.unsqueeze(-2), (1,) + O).squeeze(-2)
+    if all(o == 1 for o in O):                                   # torch: a mean (grad_fn MeanBackward1)
+        return input.mean(tuple(range(-k, 0)), keepdim=True)
     if all(S[i] % O[i] == 0 for i in range(k)):                  # regular windows: an average pool
         K = tuple(S[i] // O[i] for i in range(k))
         geo = (K, K, (0,) * k, S, O, True, None)
@@ -451,7 +455,7 @@ def _adaptive_avg(fname, k, input, output_size):
         At = _tensor(A.T.copy(), dtype=input.dtype, device=input._device)
         ax = len(xs) - k + i
         out = L.matmul(out.transpose(ax, -1), At).transpose(ax, -1)
-    return out.contiguous()
+    return fused_name(out.contiguous(), 'AdaptiveAvgPool3DBackward0' if k == 3 else 'AdaptiveAvgPool2DBackward0')
 
 
 def adaptive_avg_pool1d(input, output_size):

@@ -1,0 +1,86 @@
+"""torch.func transforms (vmap, jacrev, jacfwd, hessian) and batched linear algebra with printed return types."""
+import torch
+from torch.func import vmap, jacrev, jacfwd, hessian, grad, grad_and_value
+
+torch.manual_seed(9)
+
+
+def energy(x):
+    return (x ** 4).sum() - 2 * (x ** 2).sum() + x.prod()
+
+
+x = torch.randn(3)
+print('grad', grad(energy)(x))
+g, v = grad_and_value(energy)(x)
+print('grad_and_value', g, v)
+print('jacrev', jacrev(torch.sin)(x))
+print('jacfwd == jacrev', torch.allclose(jacfwd(torch.tanh)(x), jacrev(torch.tanh)(x)))
+H = hessian(energy)(x)
+print('hessian', H)
+xs = torch.randn(4, 3)
+print('vmap grad', vmap(grad(energy))(xs))
+print('vmap hessian diag', vmap(lambda p: torch.diagonal(hessian(energy)(p)))(xs))
+w = torch.randn(3, 2)
+print('vmap matmul', vmap(lambda r: r @ w)(xs).shape, vmap(torch.dot, in_dims=(0, None))(xs, x))
+per_sample = vmap(grad(lambda p, t: ((t @ p) ** 2).mean()), in_dims=(None, 0))(w, xs.unsqueeze(1))
+print('per-sample grads', per_sample.shape, per_sample.sum(0))
+
+# batched linear algebra
+B = torch.randn(3, 4, 4, dtype=torch.float64)
+SPD = B @ B.mT + torch.eye(4, dtype=torch.float64)
+print('batched det', torch.linalg.det(B))
+print('batched slogdet', torch.slogdet(B))
+print('batched inv ok', torch.allclose(torch.linalg.inv(SPD) @ SPD, torch.eye(4, dtype=torch.float64).expand(3, 4, 4)))
+L = torch.linalg.cholesky(SPD)
+print('chol diag', L.diagonal(dim1=-2, dim2=-1))
+rhs = torch.randn(3, 4, 1, dtype=torch.float64)
+print('cholesky_solve batched', torch.cholesky_solve(rhs, L).squeeze(-1))
+print('solve batched', torch.linalg.solve(SPD, rhs).squeeze(-1))
+print('eigvalsh batched', torch.linalg.eigvalsh(SPD))
+print(torch.linalg.eigh(SPD[0]))
+print(torch.linalg.qr(B[0, :, :2]))
+# (the full linalg.svd repr is left out: singular-vector signs are LAPACK's choice, NumPy's LAPACK and
+# torch's differ on this 2x3 matrix; print the sign-free parts)
+sv = torch.linalg.svd(B[0, :2, :3], full_matrices=False)
+print(type(sv).__name__, sv.S, sv.U.abs(), sv.Vh.abs())
+print(torch.svd(B[0, :3, :2]))
+res = torch.linalg.lstsq(B[0], rhs[0])
+print(type(res).__name__, res.solution.squeeze(-1), res.rank)
+print(torch.linalg.cholesky_ex(SPD[0]))
+print(torch.linalg.inv_ex(SPD[0]).info)
+print('matrix_rank batched', torch.linalg.matrix_rank(B), torch.linalg.matrix_rank(B[0, :, :2] @ B[0, :2, :]))
+print('cond batched', torch.linalg.cond(SPD))
+print('matrix_exp', torch.matrix_exp(torch.tensor([[0.0, 1.0], [-1.0, 0.0]], dtype=torch.float64)))
+print('matrix_exp big', torch.linalg.matrix_exp(B[0]))
+print('vecdot', torch.linalg.vecdot(B[0], B[1]), torch.linalg.diagonal(B).shape)
+print('multi_dot', torch.linalg.multi_dot([B[0, 0], B[1], B[2], B[0, :, 0]]))
+print('vander', torch.vander(torch.tensor([1, 2, 3]), N=3), torch.vander(torch.tensor([1.0, 2.0]), increasing=True))
+print('solve_triangular left=False', torch.linalg.solve_triangular(L[0], torch.ones(2, 4, dtype=torch.float64), upper=False, left=False))
+print('unitriangular', torch.linalg.solve_triangular(L[0].mT, torch.ones(4, 1, dtype=torch.float64), upper=True, unitriangular=True).squeeze(-1))
+print('cholesky upper', torch.cholesky_inverse(torch.linalg.cholesky(SPD[1], upper=True), upper=True)[0])
+# gradients through the new ops
+Sg = SPD[0].clone().requires_grad_()
+Lg = torch.linalg.cholesky(Sg)
+out = torch.cholesky_solve(rhs[0], Lg).sum() + torch.linalg.matrix_exp(0.1 * Sg).trace() + torch.linalg.cond(Sg)
+out.backward()
+print('grad through cholesky_solve/matrix_exp/cond', Sg.grad)
+print('gradcheck cholesky_solve', torch.autograd.gradcheck(lambda b: torch.cholesky_solve(b, L[0]), (rhs[0].clone().requires_grad_(),)))
+print('gradcheck solve_triangular', torch.autograd.gradcheck(lambda a: torch.linalg.solve_triangular(a, rhs[0], upper=False), (L[0].clone().requires_grad_(),)))
+h = torch.histogram(torch.randn(50), bins=5, range=(-2.0, 2.0))
+print(h.hist, h.bin_edges)
+print(torch.histogram(torch.tensor([1.0, 2.0, 1.0, 4.0]), bins=torch.tensor([0.0, 1.5, 3.0, 5.0]), weight=torch.tensor([1.0, 2.0, 3.0, 4.0])))
+print(torch.histogram(torch.tensor([1.0, 2.0, 1.0, 4.0]), bins=3, density=True).hist)
+
+# a functorch-style PINN: Laplacian of a network with vmap(hessian), trained through it
+net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+pts = torch.rand(16, 2)
+opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+for step in range(6):
+    lap = vmap(lambda p: torch.trace(hessian(lambda z: net(z).squeeze())(p)))(pts)
+    du = vmap(grad(lambda p: net(p).squeeze()))(pts)
+    loss = (lap + 1.0).pow(2).mean() + 0.1 * du.pow(2).sum(1).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    print(f'pinn step {step} loss {loss.item():.6f} lap.requires_grad {lap.requires_grad} du {du.requires_grad}')
+print('first layer grad', net[0].weight.grad[:2])
