@@ -102,6 +102,28 @@ def backward_op(name, multi_output=False):
     return deco
 
 
+_PASS_NODES = {}        # name -> a Node class whose backward passes its gradient on
+
+
+def _pass_bw(node, g):
+    return (g,)
+
+
+def fused_name(out, name):
+    """``out`` under one pass-through graph node called ``name``: torch computes some functions
+    (mse_loss, interpolate, cholesky_solve, ...) in one fused op, so ``print(out)`` shows
+    grad_fn=<MseLossBackward0>; ember composes them from ops, and names the result as torch does.
+    ``out`` itself when no graph is being built or its node already has that name."""
+    if not (_gm.enabled and out._rg) or type(out.grad_fn).__name__ == name:
+        return out
+    cls = _PASS_NODES.get(name)
+    if cls is None:
+        cls = _PASS_NODES[name] = backward_op(name)(_pass_bw)
+    t = _wrap(out._data, out.dtype, out._device)
+    record(cls, t, (out,))
+    return t
+
+
 def check_device(a, b, allow_cpu_scalar=False):
     """Raise torch's error for tensors on two devices. With ``allow_cpu_scalar`` (elementwise ops),
     a 0-d CPU tensor joins a CUDA op as a number does, as in torch: returns (a, b) with it moved."""

@@ -14,7 +14,7 @@ Example:
 import builtins
 from .. import _dtype as D
 from .._tensor import Tensor, Size, _wrap, _gm
-from ._core import record, backward_op, type_name
+from ._core import record, backward_op, type_name, fused_name
 from .._backend import array_module
 from . import pointwise as P, shape as S, reduction as R, linalg as L
 
@@ -639,7 +639,6 @@ def dist(input, other, p=2):
     if diff.dtype._cat < 2:
         raise RuntimeError(f'norm(): input dtype should be either floating point or complex. Got '
                            f'{type_name(diff.dtype)} instead.')
-    from ..nn._functional._util import fused_name
     return fused_name(R.vector_norm(diff, float(p)), 'DistBackward0')
 
 

@@ -11,7 +11,7 @@ from .._backend import is_host as _is_host  # (a recorded host array too: ember.
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap, _gm
-from ._core import record, backward_op, as_array, sum_to, finish as _finish
+from ._core import record, backward_op, as_array, sum_to, finish as _finish, fused_name
 from ._core import type_name as _cap
 from .linalg import matmul, linalg_cross as cross  # noqa: F401
 from .reduction import vector_norm
@@ -504,10 +504,7 @@ def pinverse(A, rcond=1e-15):
 
 
 # ---------------------------------------------------------------- composed helpers (differentiable through ember ops)
-def _named(t, name):
-    """``t`` with torch's grad_fn name for the fused op (see nn._functional._util.fused_name)."""
-    from ..nn._functional._util import fused_name
-    return fused_name(t, name)
+_named = fused_name      # (t with torch's grad_fn name for the fused op: _core.fused_name)
 
 
 _linalg_slogdet_rt = RT.make('linalg_slogdet', ('sign', 'logabsdet'))

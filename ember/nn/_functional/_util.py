@@ -11,7 +11,7 @@ import numpy as np
 from ... import _dtype as D
 from ... import _backend
 from ..._tensor import Tensor, _wrap, _gm
-from ..._ops._core import record, backward_op, as_array
+from ..._ops._core import record, backward_op, as_array, fused_name  # noqa: F401  (fused_name: re-exported)
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P
 
@@ -191,26 +191,3 @@ def apply_reduction(loss, reduction):
     if reduction == 'sum':
         return loss.sum()
     return loss.mean()
-
-
-# ---------------------------------------------------------------- torch's node name on a composition
-_PASS_NODES = {}
-
-
-def _pass_bw(node, g):
-    return (g,)
-
-
-def fused_name(out, name):
-    """``out`` under one pass-through graph node called ``name``: torch computes some functions
-    (mse_loss, interpolate, ...) in one fused op, so ``print(out)`` shows grad_fn=<MseLossBackward0>;
-    ember composes them from ops, and names the result as torch does. ``out`` itself when no graph
-    is being built or its node already has that name."""
-    if not (_gm.enabled and out._rg) or type(out.grad_fn).__name__ == name:
-        return out
-    cls = _PASS_NODES.get(name)
-    if cls is None:
-        cls = _PASS_NODES[name] = backward_op(name)(_pass_bw)
-    t = _wrap(out._data, out.dtype, out._device)
-    record(cls, t, (out,))
-    return t
