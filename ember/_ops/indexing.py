@@ -9,6 +9,7 @@ Example:
 """
 import numpy as np
 from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
+from .._backend import where as _bwhere
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, sum_to, as_array, check_scalar_fits
@@ -488,7 +489,7 @@ def masked_fill(input, mask, value):
     s = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
     if s != input._data.shape:
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(s)}")
-    t = _wrap(np.where(mask._data, v, input._data), input.dtype, input._device)
+    t = _wrap(_bwhere(mask._data, v, input._data), input.dtype, input._device)
     if isinstance(value, Tensor):
         if _gm.enabled and (input._rg or value._rg):
             record(_masked_fill_tensor_bw, t, (input, value), (mask,), value.dtype)

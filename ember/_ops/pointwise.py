@@ -747,7 +747,7 @@ def where(condition, input=None, other=None, *, out=None):
         if isinstance(x, Tensor) and x._device is not condition._device:
             check_device(condition, x)
     try:
-        r = as_array(np.where(condition._data, xa, xb)).astype(rt.np, copy=False)
+        r = as_array(_backend.where(condition._data, xa, xb)).astype(rt.np, copy=False)
     except ValueError:
         s = broadcast_shapes_or_raise(condition.shape, _shape(input))
         broadcast_shapes_or_raise(s, _shape(other))
@@ -1245,27 +1245,47 @@ def _poly(c, z):
 
 _ERFC32 = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
            -0.82215223, 0.17087277)
+# erf near 0 in float32: Eigen's generic_fast_erf, x P(x^2) / Q(x^2) (coefficients highest power first)
+_ERF32_P = (0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861, 0.18520832239976145,
+            1.128379143519084)
+_ERF32_Q = (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885, 0.014070470171167667,
+            0.11098505178285362, 0.49746925110067538, 1.0)
 
 
 def _erf32(x):
     """erf in float32 for float32/float16 input: 1 - erfc(|x|) with the Chebyshev-fitted erfc of
-    Numerical Recipes (fractional error < 1.2e-7), one pass of ~16 array ops."""
-    x = x.astype(np.float32, copy=False)
+    Numerical Recipes (fractional error < 1.2e-7, so the tails keep their precision); near 0, where
+    1 - erfc loses the relative precision, Eigen's rational form (within ~2 ulp there). All in
+    float32 (the float64 series it replaced cost 3/4 of the time)."""
+    f = np.float32
+    x = x.astype(f, copy=False)
     z = np.abs(x)
-    t = 1 / (1 + 0.5 * z)
-    p = np.full_like(t, np.float32(_ERFC32[-1]))
+    t = 1 / (1 + f(0.5) * z)
+    p = np.full_like(t, f(_ERFC32[-1]))
     for a in _ERFC32[-2::-1]:
         p *= t
-        p += np.float32(a)
+        p += f(a)
     p -= z * z
     np.exp(p, out=p)
     p *= t
     np.subtract(1, p, out=p)
     p = np.copysign(p, x, out=p)
-    small = z < 0.84375              # near 0, 1 - erfc loses the relative precision: fdlibm's series
+    small = z < 0.84375
     if small.any():
-        zz = x * x
-        p = np.where(small, x + x * (_poly(_PP, zz) / _poly(_QQ, zz)).astype(np.float32, copy=False), p)
+        x2 = x * x
+        n = x2 * f(_ERF32_P[0])
+        for a in _ERF32_P[1:-1]:
+            n += f(a)
+            n *= x2
+        n += f(_ERF32_P[-1])
+        n *= x
+        q = x2 * f(_ERF32_Q[0])
+        for b in _ERF32_Q[1:-1]:
+            q += f(b)
+            q *= x2
+        q += f(_ERF32_Q[-1])
+        n /= q
+        p = _backend.where(small, n, p)
     return p
 
 

@@ -69,7 +69,7 @@ class NP:
     tanh = staticmethod(np.tanh)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
-    where = staticmethod(np.where)
+    where = staticmethod(_backend.where)
     erf = staticmethod(erf_np)
 
     @staticmethod

@@ -1,0 +1,104 @@
+"""The large-array fast paths give what the plain formulas give: ``_backend.where`` (a bit blend
+in place of ``np.where``, which branches per element) bit for bit against ``np.where``; the ops
+that use it (torch.where, masked_fill, leaky_relu, elu, softplus, threshold) against torch with
+gradients; exact GELU's float32 path (the normal CDF through erfc, not 1 + erf) against torch and
+against a float64 reference; float32 erf within a few ulp of the true erf."""
+import math
+
+import numpy as np
+import pytest
+
+import ember
+from ember import _backend
+
+N = 64 * 129           # above _backend._BLEND_MIN: the blend, not np.where
+
+
+def _specials(dt):
+    return np.array([np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1e-40, -1e-40], dt)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16, np.int32, np.int64, np.int16])
+def test_backend_where_is_np_where_bitwise(dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(N) * 100).astype(dtype)
+    b = (rng.standard_normal(N) * 100).astype(dtype)
+    if np.dtype(dtype).kind == 'f':
+        a[:8] = _specials(dtype)
+        b[8:16] = _specials(dtype)
+        a[20] = np.frombuffer(np.array([0x7fc01234], np.uint32).tobytes(), np.float32)[0] if dtype == np.float32 \
+            else a[20]            # a NaN payload travels unchanged
+    c = rng.random(N) < 0.5
+    cases = [(a, b), (a, 0), (0, a), (a, 0.0), (a, -0.0), (a, 2.5), (a, np.float32(3)), (a, b.astype(np.float64)),
+             (np.int8(3), a), (a.reshape(64, 129)[:, :1], b.reshape(64, 129)), (a.reshape(64, 129)[0], b.reshape(64, 129)),
+             (a.reshape(129, 64).T, b.reshape(64, 129))]
+    for x, y in cases:
+        cond = c.reshape(64, 129) if np.ndim(x) == 2 or np.ndim(y) == 2 else c
+        got, want = _backend.where(cond, x, y), np.where(cond, x, y)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
+    # a condition broadcast against larger operands, and small inputs (np.where itself)
+    got = _backend.where(c.reshape(64, 129)[:, :1], a.reshape(64, 129), b.reshape(64, 129))
+    assert got.tobytes() == np.where(c.reshape(64, 129)[:, :1], a.reshape(64, 129), b.reshape(64, 129)).tobytes()
+    assert _backend.where(c[:10], a[:10], 0).tobytes() == np.where(c[:10], a[:10], 0).tobytes()
+
+
+def _big(lib, scale=3.0):
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((64, 129)) * scale).astype(np.float32)
+    x[0, :6] = [0.0, -0.0, 1e-30, -1e-30, 20.0, -20.0]
+    return lib.tensor(x, requires_grad=True)
+
+
+@pytest.mark.parametrize('name', ['where', 'masked_fill', 'leaky_relu', 'elu', 'softplus', 'threshold', 'hardtanh'])
+def test_ops_on_the_blend_match_torch(both, name):
+    def body(lib):
+        x = _big(lib)
+        F = lib.nn.functional
+        y = {'where': lambda: lib.where(x > 0.5, x * 2, x - 1),
+             'masked_fill': lambda: x.masked_fill(x < 0, -7.5),
+             'leaky_relu': lambda: F.leaky_relu(x, 0.02),
+             'elu': lambda: F.elu(x, 0.7),
+             'softplus': lambda: F.softplus(x, beta=2, threshold=3),
+             'threshold': lambda: F.threshold(x, 0.3, -2.0),
+             'hardtanh': lambda: F.hardtanh(x, -1.5, 2.0)}[name]()
+        g = lib.tensor(np.random.default_rng(2).standard_normal((64, 129)).astype(np.float32))
+        y.backward(g)
+        return y, x.grad
+    both(body)
+
+
+def test_gelu_float32_matches_torch_and_float64(both):
+    def body(lib):
+        x = _big(lib, scale=4.0)
+        y = lib.nn.functional.gelu(x)
+        y.backward(lib.ones_like(y) * 0.5)
+        return y, x.grad
+    both(body)
+    # against the exact value: ember's lower tail keeps its relative precision
+    x = _big(ember, scale=4.0)
+    y = ember.nn.functional.gelu(x).detach().numpy().astype(np.float64)
+    xs = x.detach().numpy().astype(np.float64).ravel()
+    ref = np.array([v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in xs]).reshape(y.shape)
+    big = np.abs(ref) > 1e-6
+    assert np.max(np.abs(y - ref)[big] / np.abs(ref[big])) < 3e-6
+
+
+def test_gelu_float64_gradcheck_and_compile_equal_eager():
+    x = ember.tensor(np.random.default_rng(3).standard_normal(20), dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(ember.nn.functional.gelu, (x,))
+    f = ember.nn.functional.gelu
+    cf = ember.compile(lambda t: f(t) * 2)
+    xb = _big(ember).detach()
+    for _ in range(3):
+        assert np.array_equal(cf(xb).numpy(), (f(xb) * 2).numpy())
+
+
+def test_erf_float32_within_a_few_ulp():
+    xs = np.linspace(-6, 6, 200001).astype(np.float32)
+    got = ember.erf(ember.from_numpy(xs)).numpy().astype(np.float64)
+    ref = np.array([math.erf(float(v)) for v in xs])
+    ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - ref) / ulp) <= 4
+    sp = ember.erf(ember.tensor([np.nan, np.inf, -np.inf, -0.0, 0.0])).numpy()
+    assert np.isnan(sp[0]) and list(sp[1:3]) == [1.0, -1.0] and np.signbit(sp[3]) and not np.signbit(sp[4])
