@@ -237,6 +237,7 @@ def _optimizer_fingerprint(opt):
 
 
 _MISSING = object()
+_NEVER = object()           # an _extra no tensor has: always check that tensor's hooks
 
 
 def _code_names(code, acc):
@@ -436,16 +437,18 @@ class _Entry:
             now = t._grad
             if (now is not g) if same else ((now is None) is not (g is None)):
                 return False
-        from ..nn.modules.module import _attr_version
-        from ..nn.modules._hooks import RemovableHandle as H
-        version = (_attr_version[0], H.next_id, H.removed)
+        av, H = _module_versions or _load_module_versions()
+        version = (av[0], H.next_id, H.removed)
         if version != self.module_version:      # some module changed, or hooks came or went
             for m, fp in self.module_fps:
                 if _module_fingerprint(m) != fp or _has_module_hooks(m):
                     return False
             self.module_version = version
-        for t in self.hook_checks:
-            if _has_tensor_hooks(t):
+        for t, e0, n0 in self.hook_checks:
+            e = t._extra
+            # (hooks live in _extra under keys naming them; keys are never removed: the same dict
+            # with as many keys as when it had none means none since)
+            if (e is not e0 or (e is not None and len(e) != n0)) and _has_tensor_hooks(t):
                 return False
         for o, fp in self.opt_fps:
             if _optimizer_fingerprint(o) != fp:
@@ -518,10 +521,19 @@ class _Entry:
         return _unflatten_out(self.out_spec, leaves)
 
 
-def _edge(t):
-    from .._ops._core import edge
-    return edge(t)
+_module_versions = None      # (module._attr_version, RemovableHandle) once nn is loaded
 
+
+def _load_module_versions():
+    # (bound on first use: an import statement inside check() costs ~1 us a call)
+    global _module_versions
+    from ..nn.modules.module import _attr_version
+    from ..nn.modules._hooks import RemovableHandle
+    _module_versions = (_attr_version, RemovableHandle)
+    return _module_versions
+
+
+from .._ops._core import edge as _edge  # noqa: E402
 
 class _Compiled:
     """A compiled function (see the module docstring)."""
@@ -781,7 +793,8 @@ class _Compiled:
         from ..nn.modules.module import _attr_version
         from ..nn.modules._hooks import RemovableHandle as H
         entry.module_version = (_attr_version[0], H.next_id, H.removed)
-        entry.hook_checks = [e.tensor for e in tr.ext.values()]
+        entry.hook_checks = [(t, t._extra, len(t._extra) if t._extra else 0) if not _has_tensor_hooks(t)
+                             else (t, _NEVER, -1) for t in (e.tensor for e in tr.ext.values())]
         entry.module_fps = []
         for m, fp in tr.modules.values():
             now = _module_fingerprint(m)
