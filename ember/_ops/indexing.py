@@ -202,7 +202,6 @@ def _name_for(idx):
 
 def _putback(node, g):
     shape, idx = node._args
-    from .creation import zeros
     z = zeros(shape, dtype=g.dtype, device=g._device)
     z[idx] = g
     return (z,)
@@ -217,7 +216,6 @@ _alias_bw = backward_op('AliasBackward0')(_putback)
 @backward_op('IndexBackward0')
 def _index_bw(node, g):
     shape, idx = node._args
-    from .creation import zeros
     return (index_put(zeros(shape, dtype=g.dtype, device=g._device), idx, g, accumulate=True),)
 
 
@@ -496,3 +494,6 @@ def masked_fill(input, mask, value):
     elif _gm.enabled and input._rg:
         record(_masked_fill_bw, t, (input, None), (mask,))
     return t
+
+
+from .creation import zeros  # noqa: E402  (for the backward functions; bound once, not per call)

@@ -347,7 +347,6 @@ def unsqueeze(input, dim):
 
 @backward_op('ExpandBackward0')
 def _expand_bw(node, g):
-    from ._core import sum_to
     return (sum_to(g, node._args),)
 
 
@@ -396,7 +395,6 @@ def _slice_bw(node, g):
 
 
 def _slice_scatter(g, shape, dim, start, stop, step):
-    from .creation import zeros
     z = zeros(shape, dtype=g.dtype, device=g._device)
     idx = (slice(None),) * dim + (slice(start, stop, step),)
     z[idx] = g
@@ -422,7 +420,6 @@ def narrow(input, dim, start, length):
 
 @backward_op('SelectBackward0')
 def _select_bw(node, g):
-    from .creation import zeros
     shape, dim, index = node._args
     z = zeros(shape, dtype=g.dtype, device=g._device)
     z[(slice(None),) * dim + (index,)] = g
@@ -448,7 +445,6 @@ def select(input, dim, index):
 
 @backward_op('UnbindBackward0', multi_output=True)
 def _unbind_bw(node, *grads):
-    from .creation import zeros
     shape, dim = node._args
     sub = shape[:dim] + shape[dim + 1:]
     like = next((g for g in grads if g is not None), None)
@@ -474,7 +470,6 @@ def unbind(input, dim=0):
 
 
 def _split_backward(node, *grads):
-    from .creation import zeros
     shape, dim, sizes = node._args
     gs = []
     like = next((g for g in grads if g is not None), None)
@@ -564,7 +559,6 @@ def _cat_bw(node, g):
     outs, start = [], 0
     for s, dt in zip(sizes, dtypes):
         if s is None:       # a skipped legacy empty tensor: an empty gradient of its shape (0,)
-            from .creation import zeros
             outs.append(zeros((0,), dtype=dt, device=g._device))
             continue
         piece = g.narrow(dim, start, s)
@@ -628,7 +622,6 @@ def cat(tensors, dim=0, *, out=None):
 
 def _check_cat_out(res, out):
     if isinstance(out, Tensor) and res.dtype._cat > out.dtype._cat:
-        from ._core import type_name as _cap
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type {_cap(out.dtype)}")
     return res
 
@@ -691,11 +684,9 @@ def vstack(tensors, *, out=None):
 @backward_op('CopyBackwards')
 def _copy_bw(node, g):
     shape, dt, dev = node._args
-    from ._core import sum_to
     gs = sum_to(g, shape)
     if gs.dtype is not dt or gs._device is not dev:
         gs = gs.to(device=dev, dtype=dt)
-    from .creation import zeros_like
     return (zeros_like(g), gs if dt.is_floating_point else None)      # self's old value: overwritten
 
 
@@ -737,7 +728,6 @@ def copy_out(out, result):
         raise RuntimeError('functions with out=... arguments don\'t support automatic differentiation, but one of '
                            'the arguments requires grad.')
     if result.dtype._cat > out.dtype._cat:
-        from ._core import type_name as _cap
         raise RuntimeError(f'result type {_cap(result.dtype)} can\'t be cast to the desired output type '
                            f'{_cap(out.dtype)}')
     if out._data.shape != result._data.shape:
@@ -752,3 +742,9 @@ def copy_out(out, result):
     np.copyto(out._data, result._data, casting='unsafe')
     out._bump()
     return out
+
+
+# (bound after the definitions above, once this module exists: the backward functions used to
+# import these at every call, ~0.5-1 us each)
+from ._core import sum_to, broadcast_shapes_or_raise, type_name as _cap  # noqa: E402
+from .creation import zeros, zeros_like  # noqa: E402
