@@ -569,6 +569,18 @@ def _cat_bw(node, g):
     return tuple(outs)
 
 
+def _joined_dtype(tensors):
+    """The promoted dtype of tensors joined by cat/stack; all must be on the first one's device."""
+    t0 = tensors[0]
+    dt, dev = t0.dtype, t0._device
+    for t in tensors:
+        if t.dtype is not dt:
+            dt = D.promote_types(dt, t.dtype)
+        if t._device is not dev:
+            check_device(t0, t)
+    return dt
+
+
 def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim; dtypes promote. Example: ``cat([a, b], 1)``."""
     if isinstance(tensors, Tensor):
@@ -586,13 +598,7 @@ def cat(tensors, dim=0, *, out=None):
     if nd == 0:
         raise RuntimeError('zero-dimensional tensor (at position 0) cannot be concatenated')
     d = _wrap_dim(dim, nd)
-    t0 = tensors[0]
-    dt, dev = t0.dtype, t0._device
-    for t in tensors:
-        if t.dtype is not dt:
-            dt = D.promote_types(dt, t.dtype)
-        if t._device is not dev:
-            check_device(t0, t)
+    dt = _joined_dtype(tensors)
     rs = ref._data.shape
     pre, post = rs[:d], rs[d + 1:]
     arrays, used = [], []
@@ -648,13 +654,7 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f'stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and '
                                f'{list(t._data.shape)} at entry {i}')
     d = _wrap_dim(dim, len(s0) + 1)
-    t0 = tensors[0]
-    dt, dev = t0.dtype, t0._device
-    for t in tensors:
-        if t.dtype is not dt:
-            dt = D.promote_types(dt, t.dtype)
-        if t._device is not dev:
-            check_device(t0, t)
+    dt = _joined_dtype(tensors)
     arrays = [t._data if t.dtype is dt else t._data.astype(dt.np) for t in tensors]
     if d == 0 and s0 and type(arrays[0]) is np.ndarray:
         # np.stack's own checks and expand_dims cost ~0.4 us an array: along a new first axis the
