@@ -333,6 +333,11 @@ class Tracer:
     def _register(self, tensor, a, key):
         """A program input for a tensor that existed before the call: its array is copied (to put
         back if the recording fails) and, for the call, replaced by a Value."""
+        ex = tensor._extra
+        if ex and any('hook' in k for k in ex):
+            # stop at once: the call then runs eagerly once, its hooks too (a recording finished
+            # before refusing would have run them a second time)
+            raise TraceError('a tensor with hooks')
         v = self.new_value(a)
         e = self.ext[id(tensor)] = _Ext(tensor, v, a, key)
         e.snapshot = _snapshot(a)
