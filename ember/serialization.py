@@ -13,7 +13,10 @@ outside that table, a pickle stream, a PyTorch zip file, or any other foreign co
 :class:`UnsafeFileError` (a ``pickle.UnpicklingError``) before anything is built. Objects the
 manifest cannot express (a whole ``nn.Module``, a custom class) are saved as an embedded pickle
 section (tensors inside still go to the raw-bytes section); such a file loads only with
-``weights_only=False``, which you should pass only for files you trust.
+``weights_only=False``, which you should pass only for files you trust, or, as in torch, with
+``weights_only=True`` once every class and function it names is allowed by
+:func:`add_safe_globals` / :func:`safe_globals` (looked up by name: nothing else is imported or
+called).
 
 Atomicity. Saving to a path serialises everything in memory first, then writes a temporary
 file in the same directory, ``fsync``s it and ``os.replace``s it over the target: an exception
@@ -69,7 +72,8 @@ from . import _dtype as D
 from ._device import device as _device_cls, CPU
 from ._tensor import Tensor, Size, _wrap
 
-__all__ = ['save', 'load', 'SerializationError', 'UnsafeFileError']
+__all__ = ['save', 'load', 'SerializationError', 'UnsafeFileError', 'add_safe_globals', 'get_safe_globals',
+           'clear_safe_globals', 'safe_globals']
 
 MAGIC = b'\x89EMBER\r\n'
 TRAILER = b'EMBEREND'
@@ -467,12 +471,8 @@ class _Reader:
                 raise UnsafeFileError(f"{self.name}: refusing NumPy dtype {v['dtype']!r}")
             return np.frombuffer(bytes.fromhex(v['hex']), npd)[0]
         if tag == 'pickle':
-            if self.weights_only:
-                raise UnsafeFileError(
-                    f'{self.name}: the file holds a pickled Python object (saved because the manifest cannot '
-                    'express it, e.g. a whole nn.Module); ember.load(weights_only=True) refuses to unpickle it. '
-                    'If, and only if, you trust where this file came from, pass weights_only=False.')
             reader = self
+            allowed = _allowed_globals() if self.weights_only else None
 
             class U(pickle.Unpickler):
                 def persistent_load(self, pid):
@@ -480,9 +480,72 @@ class _Reader:
                         raise reader.bad(f'bad persistent id {pid!r}')
                     return reader.tensor(pid[1])
 
+                def find_class(self, module, name):
+                    if allowed is None:
+                        return super().find_class(module, name)
+                    # weights_only: only what add_safe_globals allowed, looked up by name (no import)
+                    full = f"{'builtins' if module == '__builtin__' else module}.{name}"
+                    if full not in allowed:
+                        raise UnsafeFileError(
+                            f'{reader.name}: the file holds a pickled Python object (saved because the manifest '
+                            'cannot express it, e.g. a whole nn.Module); ember.load(weights_only=True) refuses to '
+                            'unpickle it. If, and only if, you trust where this file came from, pass '
+                            f'weights_only=False. Unsupported global: GLOBAL {full} was not an allowed global by '
+                            f'default. Please use `torch.serialization.add_safe_globals([{name}])` or the '
+                            f'`torch.serialization.safe_globals([{name}])` context manager to allowlist this '
+                            'global if you trust this class/function.')
+                    return allowed[full]
+
             return U(io.BytesIO(bytes.fromhex(v['hex']))).load()
         raise UnsafeFileError(f'{self.name}: the manifest names {tag!r}, which is not a type ember.load builds; '
                               'refusing to load it (only tensors, containers and plain values are allowed).')
+
+
+_SAFE_GLOBALS = []      # what add_safe_globals allowed: objects, or (object, 'module.name') pairs
+
+
+def _allowed_globals():
+    """'module.name' -> object: what a weights_only load may unpickle (the containers a pickled
+    module uses, and the user's safe globals)."""
+    out = {'collections.OrderedDict': OrderedDict, 'builtins.set': set, 'builtins.frozenset': frozenset,
+           'builtins.complex': complex, 'builtins.bytearray': bytearray, 'builtins.slice': slice}
+    for g in _SAFE_GLOBALS:
+        if isinstance(g, tuple):
+            out[g[1]] = g[0]
+        else:
+            out[f'{g.__module__}.{g.__qualname__}'] = g
+    return out
+
+
+def add_safe_globals(safe_globals):
+    """Allow these classes/functions (or ``(obj, 'module.name')`` pairs) in the pickled objects
+    ``load(weights_only=True)`` reads (e.g. a whole saved ``nn.Module``'s classes)."""
+    _SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals():
+    """The globals :func:`add_safe_globals` allowed."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals():
+    """Forget every global :func:`add_safe_globals` allowed."""
+    del _SAFE_GLOBALS[:]
+
+
+class safe_globals:
+    """Context manager: :func:`add_safe_globals` for the ``with`` block only."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        self._prev = list(_SAFE_GLOBALS)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc):
+        _SAFE_GLOBALS[:] = self._prev
+        return False
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
@@ -491,9 +554,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     Args:
         map_location: ``None`` (where saved), a device or string, a dict ``{saved: new}`` or a
             callable ``fn(storage, location)``; see the module docstring.
-        weights_only (bool): ``True`` (default) never unpickles; ``False`` also loads the
-            pickled objects :func:`save` embeds for things the manifest cannot express (only for
-            trusted files).
+        weights_only (bool): ``True`` (default) unpickles nothing beyond plain containers and what
+            :func:`add_safe_globals` allowed; ``False`` also loads any pickled objects :func:`save`
+            embeds for things the manifest cannot express (only for trusted files).
     Raises:
         UnsafeFileError: a pickle, zip or other foreign file, or a manifest naming a type outside
             the allowed set. SerializationError: truncated, corrupt or unknown-version files.

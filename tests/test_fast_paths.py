@@ -102,3 +102,80 @@ def test_erf_float32_within_a_few_ulp():
     assert np.max(np.abs(got - ref) / ulp) <= 4
     sp = ember.erf(ember.tensor([np.nan, np.inf, -np.inf, -0.0, 0.0])).numpy()
     assert np.isnan(sp[0]) and list(sp[1:3]) == [1.0, -1.0] and np.signbit(sp[3]) and not np.signbit(sp[4])
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(bidirectional=True), dict(num_layers=2, bidirectional=True, batch_first=False),
+                                dict(bias=False), dict(num_layers=3, dropout=0.0)])
+def test_lstm_layer_node_matches_torch(both, kw):
+    # nn.LSTM on float32 CPU input: one node per layer and direction (nn/_functional/rnn.py)
+    def body(lib):
+        lib.manual_seed(0)
+        bf = kw.get('batch_first', True)
+        m = lib.nn.LSTM(5, 7, **{**kw, 'batch_first': bf})
+        rng = np.random.default_rng(0)
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)) * 0.5, dtype=lib.float32))
+        D = 2 if kw.get('bidirectional') else 1
+        L = kw.get('num_layers', 1)
+        x = lib.tensor(rng.standard_normal((3, 6, 5) if bf else (6, 3, 5)), dtype=lib.float32, requires_grad=True)
+        h0 = lib.tensor(rng.standard_normal((L * D, 3, 7)), dtype=lib.float32, requires_grad=True)
+        c0 = lib.tensor(rng.standard_normal((L * D, 3, 7)), dtype=lib.float32, requires_grad=True)
+        out, (h, c) = m(x, (h0, c0))
+        (out.pow(2).sum() + h.sum() * 0.3 + (c * c).sum() * 0.2).backward()
+        with lib.no_grad():
+            plain = m(x, (h0, c0))[0]
+        return (out, h, c, x.grad, h0.grad, c0.grad, [p.grad for p in m.parameters()], plain,
+                type(out.grad_fn).__name__, type(h.grad_fn).__name__)
+    both(body)
+
+
+def test_lstm_layer_node_double_backward(both):
+    def body(lib):
+        m = lib.nn.LSTM(3, 4)
+        rng = np.random.default_rng(1)
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)) * 0.5, dtype=lib.float32))
+        x = lib.tensor(rng.standard_normal((5, 2, 3)), dtype=lib.float32, requires_grad=True)
+        y = m(x)[0].pow(2).sum()
+        g, = lib.autograd.grad(y, x, create_graph=True)
+        g.pow(2).sum().backward()
+        return g, x.grad, [p.grad for p in m.parameters()]
+    both(body)
+
+
+def test_seeded_mt_is_init_genrand():
+    # ember/_mt19937._seeded_mt uses NumPy's legacy integer seeding: the reference init_genrand
+    from ember._mt19937 import _seeded_mt
+    for seed in (0, 5, 67280421310721, 2 ** 32 - 1, 2 ** 64 - 1):
+        x = seed & 0xffffffff
+        key = [x]
+        for i in range(1, 624):
+            x = (1812433253 * (x ^ (x >> 30)) + i) & 0xffffffff
+            key.append(x)
+        st = _seeded_mt(seed).state['state']
+        assert st['pos'] == 624 and st['key'].tolist() == key
+
+
+def test_compile_sees_a_hook_added_to_a_tensor_with_extras():
+    # the replay's guard compares each tensor's _extra by identity and size (a hook adds a key)
+    lin = ember.nn.Linear(3, 2)
+    opt = ember.optim.SGD(lin.parameters(), lr=0.1)
+    x = ember.randn(4, 3)
+
+    def step():
+        opt.zero_grad()
+        loss = lin(x).pow(2).sum()
+        loss.backward()
+        opt.step()
+        return loss
+    cstep = ember.compile(step)
+    for _ in range(3):
+        cstep()
+    assert cstep.stats['replayed'] >= 1 and lin.weight._extra     # (the leaf's AccumulateGrad lives there)
+    calls = []
+    lin.weight.register_hook(lambda g: calls.append(g.shape))
+    cstep()                 # a new recording stops at the hooked tensor: the step runs eagerly, once
+    cstep()
+    assert calls == [(2, 3), (2, 3)]

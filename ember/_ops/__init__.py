@@ -1,6 +1,6 @@
 """Every op, once. This module binds them onto ``Tensor`` as methods, operators and in-place
 forms, so that ``ember.add(a, b)``, ``a.add(b)``, ``a + b`` and ``a.add_(b)`` are one op."""
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from . import pointwise as P, shape as S, indexing as I, creation as C, inplace as IP, reduction as R, linalg as L
 
 _T = Tensor
@@ -114,19 +114,41 @@ _T.T = property(S.T)
 _T.mT = property(S.mT)
 _T.H = property(S.H)
 _T.mH = property(S.mH)
-_T.transpose_ = lambda self, a, b: _restride(self, S.transpose(self, a, b))
+_T.transpose_ = lambda self, a, b: _restride(self, lambda t: S.transpose(t, a, b), 'TransposeBackward1')
 _T.swapaxes_ = _T.swapdims_ = _T.transpose_
-_T.t_ = lambda self: _restride(self, S.t(self))
-_T.squeeze_ = lambda self, dim=None: _restride(self, S.squeeze(self, dim))
-_T.unsqueeze_ = lambda self, dim: _restride(self, S.unsqueeze(self, dim))
+_T.t_ = lambda self: _restride(self, S.t, 'TBackward1')
+_T.squeeze_ = lambda self, dim=None: _restride(self, lambda t: S.squeeze(t, dim), 'SqueezeBackward3' if dim is None else
+                                               'SqueezeBackward5' if isinstance(dim, (tuple, list)) else
+                                               'SqueezeBackward4')
+_T.unsqueeze_ = lambda self, dim: _restride(self, lambda t: S.unsqueeze(t, dim), 'UnsqueezeBackward1')
 _T.copy_ = S.copy_
+_RESTRIDE_NODES = {}
 
 
-def _restride(self, v):
-    # in-place metadata changes: self takes the view's layout (a change of self, as torch counts it)
+def _restride(self, view, name):
+    # in-place metadata changes: self takes the view's layout (a change of self, as torch counts it,
+    # refused on a leaf that requires grad); torch names these nodes apart (grad_fn=<TransposeBackward1>)
+    IP.check_inplace(self)
+    e = self._extra
+    if e is not None and 'view' in e:
+        # self is a view: its new layout is a view of its old state, so that a later in-place change
+        # of the base replays both (else the gradient would skip this change of layout)
+        old = _wrap(self._data, self.dtype, self._device)
+        old._rg, old.grad_fn, old._out, old._base = self._rg, self.grad_fn, self._out, self._base
+        old._vc = self._shared_vc()
+        old._extra = {'view': e['view']}
+        v = view(old)
+        e['view'] = v._extra['view']
+    else:
+        v = view(self)
     self._data = v._data
-    if v.grad_fn is not None:
-        self.grad_fn, self._out = v.grad_fn, v._out
+    fn = v.grad_fn
+    if fn is not None:
+        cls = _RESTRIDE_NODES.get((type(fn), name))
+        if cls is None:
+            cls = _RESTRIDE_NODES[(type(fn), name)] = type(name, (type(fn),), {'__slots__': ()})
+        fn.__class__ = cls
+        self.grad_fn, self._out = fn, v._out
     self._bump()
     return self
 
@@ -144,7 +166,7 @@ for _n, _d in (('float', 'float32'), ('double', 'float64'), ('half', 'float16'),
     from .. import _dtype as _D
     setattr(_T, _n, C._cast(_D._NAMES[_d]))
 for _n in ('uniform_', 'normal_', 'bernoulli_', 'random_', 'exponential_', 'geometric_', 'log_normal_', 'cauchy_',
-           'fill_', 'zero_'):
+           'fill_', 'zero_', 'resize_', 'resize_as_'):
     setattr(_T, _n, getattr(C, _n))
 _T.bernoulli = C.bernoulli
 _T.multinomial = C.multinomial

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _backend
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _new, _gm, Size
-from ..autograd.graph import node_class
+from ..autograd.graph import node_class, _SAVED_HOOKS, pack_saved
 
 _SCALARS = (int, float, bool)
 
@@ -65,7 +65,7 @@ def record(cls, out, inputs, saved=(), args=None):
         node.next_functions = (edge(a), edge(b), edge(c))
     else:
         node.next_functions = tuple([edge(t) for t in inputs])
-    node._saved = saved
+    node._saved = pack_saved(saved, out, node) if _SAVED_HOOKS and saved else saved
     # the version of each saved tensor now (0 for None / numbers), checked by Node.saved()
     if not saved:
         node._vers = ()

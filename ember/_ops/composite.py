@@ -1200,7 +1200,7 @@ _TORCH_INPLACE = ('abs_', 'acos_', 'acosh_', 'addmv_', 'arccos_', 'arccosh_', 'a
                   'exp_', 'expm1_', 'fill_', 'fix_', 'floor_', 'frac_', 'i0_', 'index_put_', 'log10_', 'log1p_', 'log2_',
                   'log_', 'logit_', 'nan_to_num_', 'neg_', 'negative_', 'rad2deg_', 'reciprocal_', 'relu_',
                   'round_', 'rsqrt_', 'sigmoid_', 'sin_', 'sinc_', 'sinh_', 'sqrt_', 'square_', 'tan_', 'tanh_', 'trunc_',
-                  'xlogy_', 'zero_')
+                  'xlogy_', 'zero_', 'resize_as_')
 for _n in _TORCH_INPLACE:
     globals()[_n] = _torch_inplace(_n)
 

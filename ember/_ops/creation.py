@@ -691,6 +691,51 @@ def zero_(self):
     return _fill_from(self, 0)
 
 
+def resize_(self, *sizes, memory_format=None):
+    """Give self the shape ``sizes``, keeping its elements in order: the first ``numel`` of them
+    when it shrinks (sharing memory, as a view of the same storage), zeros after them when it grows
+    (torch leaves that memory uninitialized). ``t.new().resize_(n, 1).bernoulli_(p)`` is AWD-LSTM's
+    embedding dropout mask."""
+    if self._rg:
+        raise RuntimeError('cannot resize variables that require grad')
+    dims = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if any(isinstance(n, int) and n < 0 for n in dims):
+        raise RuntimeError('numel: integer multiplication overflow')      # (torch's words)
+    shape = tuple(parse_size(sizes))
+    if shape == self._data.shape:
+        return self
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = _storage_from(self._data)
+    if n <= flat.size:
+        new = flat[:n].reshape(shape)
+    else:
+        new = module_for(self._device).zeros(n, dtype=self._data.dtype)
+        new[:flat.size] = flat
+        new = new.reshape(shape)
+    self._data = new
+    self._bump()
+    return self
+
+
+def _storage_from(a):
+    """The memory from ``a``'s first element to the end of the array that owns it (torch's
+    storage from the storage offset on: shrinking keeps the storage, growing again shows it), as
+    one flat array; else ``a``'s own elements in order."""
+    from .._backend import data_ptr
+    owner = a
+    while getattr(owner, 'base', None) is not None and hasattr(owner.base, 'flags'):
+        owner = owner.base
+    if owner.flags.c_contiguous and owner.dtype == a.dtype and all(st >= 0 for st in a.strides):
+        off = (data_ptr(a) - data_ptr(owner)) // a.itemsize
+        if 0 <= off <= owner.size:
+            return owner.reshape(-1)[off:]
+    return a.reshape(-1)
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, the_template.shape, memory_format=memory_format)
+
+
 def _fill_from(self, values):
     from .inplace import check_inplace
     check_inplace(self)

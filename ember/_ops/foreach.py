@@ -35,6 +35,11 @@ def _make(name, inplace):
         out = []
         for i, t in enumerate(self):
             a = [_nth(x, i) for x in args]
+            if name in _NO_METHOD_INPLACE and a and not hasattr(a[0], 'shape'):
+                # a number (``_foreach_maximum(grads, eps)``): torch clamps
+                op = 'clamp_min' if name == 'maximum' else 'clamp_max'
+                out.append(getattr(t, op + ('_' if inplace else ''))(*a, **kwargs))
+                continue
             if not inplace:
                 out.append(getattr(t, name)(*a, **kwargs))
             elif name in _NO_METHOD_INPLACE:

@@ -70,7 +70,7 @@ def _convert(idx, like=None):
             basic = False
         elif isinstance(i, (np.integer,)):
             out.append(int(i))
-        elif isinstance(i, (list, tuple, np.ndarray)):
+        elif isinstance(i, (list, tuple, range, np.ndarray)):
             if isinstance(i, np.ndarray):
                 a = i
             else:

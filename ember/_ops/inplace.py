@@ -14,6 +14,18 @@ from ._core import type_name as _cap
 def check_inplace(t):
     """torch's refusals, raised before anything changes."""
     if _gm.enabled:
+        cv = t._rg and t._extra and t._extra.get('custom_view')
+        if cv:
+            name, i, multi = cv
+            raise RuntimeError(
+                f'Output {i} of {name} is a view and is being modified inplace. ' + (
+                    'This view is the output of a function that returns multiple views. Such functions do not '
+                    'allow the output views to be modified inplace. You should replace the inplace operation by '
+                    'an out-of-place one.' if multi else
+                    'This view was created inside a custom Function (or because an input was returned as-is) and '
+                    'the autograd logic to handle view+inplace would override the custom backward associated with '
+                    'the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix '
+                    'this by cloning the output of the custom Function.'))
         if t._rg and t.grad_fn is None:
             raise RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.')
         b = t._base

@@ -703,14 +703,9 @@ def copy_(self, src, non_blocking=False):
 
 
 def _copy_fn(self, src):
-    try:
-        b = np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
-        b = None
+    b = broadcast_shapes_or_raise(self._data.shape, src._data.shape)      # torch's message names the dim
     if b != self._data.shape:
-        raise RuntimeError(f'The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the '
-                           f'size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension '
-                           f'{max(self._data.ndim - 1, 0)}')
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(b)}")
     data = src._data if src._device is self._device else (src._host() if self._device.type == 'cpu' else
                                                           src.to(self._device)._data)
     r = np.broadcast_to(data, self._data.shape).astype(self.dtype.np, copy=True)

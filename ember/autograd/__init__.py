@@ -4,6 +4,7 @@ from .engine import backward, grad
 from . import engine
 from .graph import Node
 from . import graph, grad_mode
+from .variable import Variable
 
 try:
     from . import function

@@ -22,7 +22,7 @@ import functools
 import inspect
 import warnings
 from . import grad_mode
-from .graph import Node, node_class, _FREED
+from .graph import Node, node_class, _FREED, _SAVED_HOOKS, pack_saved
 
 __all__ = ['FunctionCtx', 'BackwardCFunction', 'FunctionMeta', 'Function', 'once_differentiable',
            'InplaceFunction']
@@ -240,10 +240,12 @@ def _process_outputs(ctx, args, tensor_args, output, executable):
         raise RuntimeError('Some elements marked as dirty during the forward method were not returned as output. '
                            'The inputs that are modified inplace must all be outputs of the Function.')
     metas = []
+    views = []          # differentiable outputs that are views (torch refuses in-place ops on them)
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             metas.append(None)
             continue
+        as_is = False
         if any(o is d for d in dirty):
             if o.grad_fn is None and o._rg:
                 raise RuntimeError('a leaf Variable that requires grad has been used in an in-place operation.')
@@ -252,18 +254,24 @@ def _process_outputs(ctx, args, tensor_args, output, executable):
             # an input returned unchanged: the output is a new alias of it, so that
             # giving it a grad_fn leaves the input's own history alone (torch: a view)
             o = outs[i] = o.detach()
+            as_is = True
         metas.append((tuple(o.shape), o.dtype, o._device))
         # integer outputs and those marked non-differentiable stay out of the graph
         if executable and o.dtype.is_floating_point and not any(o is n for n in nondiff):
             o._rg = True
             o.grad_fn = ctx
             o._out = i
+            if as_is or (o._base is not None and o._extra and 'view' in o._extra):
+                views.append((i, o))
+    n_diff = sum(1 for o in outs if isinstance(o, Tensor) and o.grad_fn is ctx)
+    for i, o in views:      # see ember/_ops/inplace.py check_inplace
+        o._extra['custom_view'] = (ctx._forward_cls.__name__, i, n_diff > 1)
     to_save = ctx.__dict__.pop('to_save', ())
     for i, t in enumerate(to_save):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f'save_for_backward can only save variables, but argument {i} is of type '
                             f'{type(t).__name__}')
-    ctx._saved = tuple(to_save)
+    ctx._saved = tuple(to_save) if not _SAVED_HOOKS else pack_saved(to_save)
     ctx._vers = tuple(t._version if t is not None else 0 for t in to_save)
     ctx._out_meta = metas
     ctx._in_meta = [(tuple(a.shape), a.dtype) if isinstance(a, Tensor) else None for a in args]

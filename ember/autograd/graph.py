@@ -9,7 +9,8 @@ import re
 
 import weakref
 
-__all__ = ['Node', 'AccumulateGrad', 'node_class']
+__all__ = ['Node', 'AccumulateGrad', 'node_class', 'saved_tensors_hooks', 'save_on_cpu',
+           'disable_saved_tensors_hooks']
 
 _METADATA = weakref.WeakKeyDictionary()
 
@@ -73,11 +74,17 @@ class Node:
         if s is None:
             raise RuntimeError(_FREED)
         vers = self._vers
+        packed = False
         for t, v in zip(s, vers):
             # a tensor never changed in place and never viewed has no counter: version 0
+            if type(t) is _Packed:          # saved through a pack hook: torch checks no version then
+                packed = True
+                continue
             vc = t._vc if isinstance(t, _Tensor) else None
             if vc is not None and vc[0] != v:
                 _raise_modified(t, vc[0], v, self)
+        if packed:
+            return tuple(t.get() if type(t) is _Packed else t for t in s)
         return s
 
     def _release(self):
@@ -149,3 +156,108 @@ class AccumulateGrad(Node):
 def node_class(name, backward, multi_output=False):
     """The Node subclass called ``name`` (e.g. 'MulBackward0') whose backward is ``backward``."""
     return type(name, (Node,), {'__slots__': (), '_backward': backward, '_multi_output': multi_output})
+
+
+# ---------------------------------------------------------------- saved-tensor hooks
+_SAVED_HOOKS = []       # the (pack_hook, unpack_hook) of each saved_tensors_hooks open now (innermost last)
+_HOOKS_DISABLED = []    # the messages of the disable_saved_tensors_hooks open now
+
+
+class _Packed:
+    """A saved tensor as its pack hook returned it, with the unpack hook and its place in the
+    graph (``edge``: its node and output number, or its AccumulateGrad; None when it needs no
+    grad). As in torch, an in-place change of the tensor after packing is not checked."""
+    __slots__ = ('packed', 'unpack', 'edge')
+
+    def __init__(self, packed, unpack, edge):
+        self.packed, self.unpack, self.edge = packed, unpack, edge
+
+    def get(self):
+        """unpack_hook(packed), wired into the graph where the saved tensor was (as torch's
+        SavedVariable: a double backward through it reaches the saved tensor's history)."""
+        u = self.unpack(self.packed)
+        e = self.edge
+        if e is None or not isinstance(u, _Tensor):
+            return u
+        a = u.detach()
+        a._rg = True
+        if e[0] is None:
+            a._extra = {'acc': e[1]}
+        else:
+            a.grad_fn, a._out = e
+        return a
+
+
+def _edge_of(t, outs, node):
+    for i, o in enumerate(outs):
+        if o is t:                      # an output of the node being recorded
+            return (node, i) if t.dtype.is_floating_point else None
+    if not t._rg:
+        return None
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._out)
+    return (None, t._accumulator())
+
+
+def pack_saved(saved, out=None, node=None):
+    """``saved`` with each tensor passed through the innermost pack hook (called while recording
+    ``node``, whose output is ``out``, when saved_tensors_hooks are open). A hook's own ops save
+    nothing through hooks."""
+    pack, unpack = _SAVED_HOOKS[-1]
+    hooks = _SAVED_HOOKS[:]
+    del _SAVED_HOOKS[:]
+    outs = out if type(out) in (tuple, list) else () if out is None else (out,)
+    try:
+        return tuple(_Packed(pack(t), unpack, _edge_of(t, outs, node))
+                     if isinstance(t, _Tensor) else t for t in saved)
+    finally:
+        _SAVED_HOOKS[:] = hooks
+
+
+class saved_tensors_hooks:
+    """Within it, every tensor an op saves for the backward is stored as ``pack_hook(tensor)``
+    and given back to the backward as ``unpack_hook(packed)`` (activation offloading,
+    compression). Example::
+
+        with ember.autograd.graph.saved_tensors_hooks(lambda t: t.half(), lambda t: t.float()):
+            y = (x.exp() * x).sum()
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _HOOKS_DISABLED:
+            raise RuntimeError(_HOOKS_DISABLED[-1])
+        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *args):
+        _SAVED_HOOKS.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for the backward."""
+
+    def __init__(self, pin_memory=False, device_type='cuda'):
+        def pack_to_cpu(tensor):
+            return (tensor.device, tensor.cpu())
+
+        def unpack_from_cpu(packed):
+            device, tensor = packed
+            return tensor.to(device, non_blocking=pin_memory)
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+class disable_saved_tensors_hooks:
+    """Within it, opening saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _SAVED_HOOKS:
+            raise RuntimeError(self.error_message)
+        _HOOKS_DISABLED.append(self.error_message)
+
+    def __exit__(self, *args):
+        _HOOKS_DISABLED.pop()

@@ -9,4 +9,4 @@ Example:
     >>> ember.backends.mps.is_available()     # False
     >>> ember.backends.cudnn.benchmark = True  # accepted, no effect
 """
-from . import cuda, cudnn, mps  # noqa: F401
+from . import cuda, cudnn, mha, mps  # noqa: F401

@@ -39,7 +39,7 @@ class Dirichlet(Distribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         # normalized independent Gamma(alpha_i) draws; gradients flow through the gamma draws
-        g = _standard_gamma(self.concentration.expand(shape))
+        g = _standard_gamma(self.concentration.expand(shape), True)     # (torch draws these in double)
         return g / g.sum(-1, keepdim=True)
 
     def log_prob(self, value):

@@ -42,7 +42,8 @@ class Gamma(Distribution):
     def rsample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
         value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
-        return value.clamp(min=finfo(value.dtype).tiny)
+        value.detach().clamp_(min=finfo(value.dtype).tiny)     # (torch: not recorded in the graph)
+        return value
 
     def log_prob(self, value):
         value = ember.as_tensor(value, dtype=self.rate.dtype, device=self.rate.device)

@@ -5,6 +5,7 @@ Example:
     >>> loc, scale = broadcast_all(ember.zeros(3), 1.0)    # both shape (3,)
     >>> logits = probs_to_logits(ember.tensor([0.2, 0.8]))
 """
+import math
 from functools import update_wrapper
 from numbers import Number
 
@@ -128,15 +129,18 @@ class _StandardGamma(ember.autograd.Function):
     (torch differentiates the CDF implicitly instead; both are unbiased in practice)."""
 
     @staticmethod
-    def forward(ctx, alpha):
+    def forward(ctx, alpha, in_double=False):
         a = _np(alpha)
         rng = _host_rng(alpha.device)
         boost = a < 1
         ab = np.where(boost, a + 1, a)
-        y = rng.standard_gamma(ab)
-        u = np.where(boost, rng.random(a.shape), 1.0)
-        with np.errstate(all='ignore'):
-            scale = np.where(boost, u ** (1 / np.where(boost, a, 1.0)), 1.0)
+        if getattr(rng, 'torch_cpu', False):
+            y, u, scale = _torch_cpu_gamma(a, rng, in_double or alpha.dtype is ember.float64)
+        else:
+            y = rng.standard_gamma(ab)
+            u = np.where(boost, rng.random(a.shape), 1.0)
+            with np.errstate(all='ignore'):
+                scale = np.where(boost, u ** (1 / np.where(boost, a, 1.0)), 1.0)
         x = np.maximum(y * scale, np.finfo(alpha.dtype.np).tiny)
         ctx.save_for_backward(alpha)
         ctx.state = (a, ab, y, u, scale, boost, x)
@@ -153,11 +157,66 @@ class _StandardGamma(ember.autograd.Function):
         dy = w ** 3 + d * 3 * w ** 2 * z * (-0.5 * c / d)
         with np.errstate(all='ignore'):
             dx = np.where(boost, scale * dy - x * np.log(u) / np.where(boost, a, 1.0) ** 2, dy)
-        return g * _like(dx, alpha)
+        return g * _like(dx, alpha), None
 
 
-def _standard_gamma(alpha):
-    return _StandardGamma.apply(alpha)
+_F32 = np.float32
+_THIRD = float(_F32(1.0) / _F32(3.0))      # ATen's 1.0f / 3.0f
+_C0331 = float(_F32(0.0331))
+
+
+def _torch_cpu_gamma(a, rng, in_double):
+    """ATen's CPU ``sample_gamma`` (Marsaglia-Tsang, alpha < 1 boosted) element by element in
+    memory order, drawing torch's uniforms and its cached Box-Muller normals (both float64) from
+    torch's stream, so the draws are torch's. ``in_double``: alpha is a double (float64 tensors,
+    and ``_sample_dirichlet``, which draws its gammas in double); else a float, as ATen's float
+    arithmetic on alpha (the boost, d) does. Returns the unboosted draw y, u (scale = u^(1/alpha))
+    and scale, each of a's shape (float64)."""
+    flat = a.ravel()
+    n = flat.size
+    ys, us, scales = np.empty(n), np.ones(n), np.ones(n)
+    for i in range(n):
+        scale = 1.0
+        if in_double:
+            al = float(flat[i])
+            if al < 1.0:
+                if al == 0.0:
+                    ys[i] = 0.0
+                    continue
+                us[i] = 1.0 - float(rng._uniform01(1, np.dtype(np.float64))[0])
+                scale = us[i] ** (1.0 / al)
+                al += 1.0
+            d = al - _THIRD
+        else:
+            al = _F32(flat[i])
+            if al < 1:
+                if al == 0:
+                    ys[i] = 0.0
+                    continue
+                us[i] = 1.0 - float(rng._uniform01(1, np.dtype(np.float64))[0])
+                scale = us[i] ** float(_F32(1.0) / al)
+                al = al + _F32(1.0)
+            d = float(al - _F32(_THIRD))
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            while True:
+                x = rng._normal_double()
+                y = 1.0 + c * x
+                if y > 0:
+                    break
+            v = y * y * y
+            u = 1.0 - float(rng._uniform01(1, np.dtype(np.float64))[0])
+            xx = x * x
+            if u < 1.0 - _C0331 * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+                break
+        ys[i] = d * v
+        scales[i] = scale
+    # (scale * d * v, as ATen multiplies: the caller's y * scale)
+    return ys.reshape(a.shape), us.reshape(a.shape), scales.reshape(a.shape)
+
+
+def _standard_gamma(alpha, in_double=False):
+    return _StandardGamma.apply(alpha, in_double)
 
 
 def _from_host(arr, like):

@@ -7,8 +7,10 @@ dropout draws the same masks. The gradients equal those of a plain ``fn(*args)``
 - ``use_reentrant=True`` (torch's default when the argument is left out, with a warning): a
   custom Function whose backward re-runs ``fn`` and calls ``autograd.backward`` inside. As in
   torch, the output needs an input that requires grad (parameters alone are not enough).
-- ``use_reentrant=False``: the leaves ``fn`` uses (its parameters) become inputs of the node,
-  so ``autograd.grad`` and keyword arguments work too.
+- ``use_reentrant=False``: ``fn`` runs with its ops recorded as usual, under saved-tensor hooks
+  that keep a place number instead of each saved tensor; the first backward use of one runs
+  ``fn`` again and hands out its saved tensors (``_Frame``). ``autograd.grad``, keyword arguments
+  and double backward work, and the output's ``grad_fn`` is ``fn``'s last op, as in torch.
 
 Example:
     >>> y = checkpoint(block, x, use_reentrant=False)     # block's activations are not kept
@@ -18,7 +20,7 @@ import warnings
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..autograd.graph import AccumulateGrad
+from ..autograd import graph as _graph
 
 __all__ = ['checkpoint', 'checkpoint_sequential', 'CheckpointFunction', 'detach_variable',
            'check_backward_validity', 'get_device_states', 'set_device_states', 'noop_context_fn']
@@ -142,111 +144,49 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, 
         if context_fn is not noop_context_fn or debug is not False:
             raise ValueError('Passing `context_fn` or `debug` is only supported when use_reentrant=False.')
         return CheckpointFunction.apply(function, preserve, *args)
-    return _checkpoint_leaves(function, preserve, context_fn, args, kwargs)
+    return _checkpoint_hooks(function, preserve, context_fn, args, kwargs)
 
 
-# ---------------------------------------------------------------- use_reentrant=False
-class _Run:
-    """What the non-reentrant node needs to recompute: the function, its non-tensor arguments,
-    where the tensors go, the RNG states, and the structure of the output."""
+# ---------------------------------------------------------------- use_reentrant=False, as torch does it
+class _Frame:
+    """One non-reentrant checkpoint call: the forward runs under saved_tensors_hooks that keep
+    only a place number for each tensor an op saves; the first unpack in backward runs the
+    function again (RNG restored, grad on) under hooks that collect the saved tensors, detached,
+    in the same order. The ops keep their own nodes, so the output's grad_fn is the function's
+    last op, as in torch."""
 
     def __init__(self, function, args, kwargs, rng, context_fn):
         self.function, self.args, self.kwargs, self.rng, self.context_fn = function, args, kwargs, rng, context_fn
+        self.n_saved = 0
+        self.recomputed = None
 
-    def call(self, tensors):
-        """function(*args, **kwargs) with the top-level tensor arguments replaced by ``tensors``."""
-        it = iter(tensors)
-        Tensor = _ember().Tensor
-        args = [next(it) if isinstance(a, Tensor) else a for a in self.args]
-        kwargs = {k: next(it) if isinstance(v, Tensor) else v for k, v in self.kwargs.items()}
-        return self.function(*args, **kwargs)
+    def pack(self, t):
+        i = self.n_saved
+        self.n_saved += 1
+        return i
 
+    def unpack(self, i):
+        if self.recomputed is None:
+            got = []
 
-class _CheckpointLeaves(Function):
-    """apply(run, flat_outputs, n_inputs, *inputs, *leaves) -> flat_outputs, recorded as one node."""
-
-    @staticmethod
-    def forward(ctx, run, flat_outputs, n_inputs, *tensors):
-        ctx.run, ctx.n_inputs = run, n_inputs
-        ctx.save_for_backward(*tensors[:n_inputs])
-        ctx.leaves = tensors[n_inputs:]
-        return tuple(flat_outputs)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        E = _ember()
-        saved = ctx.saved_tensors
-        needs = ctx.needs_input_grad[3:]
-        with ctx.run.rng.replay():
-            _, recompute_ctx = ctx.run.context_fn()
-            with grad_mode.enable_grad(), recompute_ctx:
-                # views, not detached copies: under create_graph the gradients then stay connected to
-                # the inputs' history (double backward); the gradient is taken at the views
-                detached = tuple(t.view_as(t) if t.requires_grad else t for t in saved)
-                flat, _ = _flatten(ctx.run.call(detached))
-        targets = [t for t, n in zip(detached + tuple(ctx.leaves), needs) if n and t.requires_grad]
-        pairs = [(o, g) for o, g in zip(flat, grads) if isinstance(o, E.Tensor) and o.requires_grad and g is not None]
-        got = iter(E.autograd.grad([o for o, _ in pairs], targets, [g for _, g in pairs], allow_unused=True,
-                                   retain_graph=True, create_graph=grad_mode.is_grad_enabled())
-                   if pairs and targets else [None] * len(targets))
-        res = [next(got) if n and t.requires_grad else None for t, n in zip(detached + tuple(ctx.leaves), needs)]
-        return (None, None, None) + tuple(res)
+            def collect(t):
+                got.append(t.detach() if t.requires_grad else t)
+                return t
+            with self.rng.replay():
+                _, recompute_ctx = self.context_fn()
+                with grad_mode.enable_grad(), recompute_ctx, _graph.saved_tensors_hooks(collect, lambda t: t):
+                    self.function(*self.args, **self.kwargs)
+            self.recomputed = got
+        return self.recomputed[i]
 
 
-def _checkpoint_leaves(function, preserve, context_fn, args, kwargs):
-    E = _ember()
-    Tensor = E.Tensor
+def _checkpoint_hooks(function, preserve, context_fn, args, kwargs):
+    Tensor = _ember().Tensor
     tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
-    rng = _RngStash(preserve, tensors)
-    run = _Run(function, args, kwargs, rng, context_fn)
-    if not grad_mode.is_grad_enabled():
-        return function(*args, **kwargs)
-    detached = [t.detach().requires_grad_(t.requires_grad) for t in tensors]
+    frame = _Frame(function, args, kwargs, _RngStash(preserve, tensors), context_fn)
     forward_ctx, _ = context_fn()
-    with forward_ctx:
-        out = run.call(detached)
-    flat, rebuild = _flatten(out)
-    # the leaves the function reached other than its own inputs (its parameters, captured tensors):
-    # the node gets an edge to each, so their gradients flow through it
-    leaves = _leaves([o for o in flat if isinstance(o, Tensor)], {id(d) for d in detached})
-    flat = [o.detach() if isinstance(o, Tensor) else o for o in flat]     # the graph of this run is dropped
-    res = _CheckpointLeaves.apply(run, flat, len(tensors), *tensors, *leaves)
-    return rebuild(list(res))
-
-
-def _leaves(outputs, exclude):
-    seen, found, stack = set(), [], [o.grad_fn for o in outputs if o.grad_fn is not None]
-    while stack:
-        n = stack.pop()
-        if n is None or id(n) in seen:
-            continue
-        seen.add(id(n))
-        if isinstance(n, AccumulateGrad):
-            if id(n.variable) not in exclude:
-                found.append(n.variable)
-            continue
-        stack.extend(c for c, _ in n.next_functions)
-    return found
-
-
-def _flatten(out):
-    """(flat list of leaves of a tensor / tuple / list / dict structure, function rebuilding it)."""
-    if isinstance(out, (tuple, list)):
-        parts = [_flatten(o) for o in out]
-        sizes = [len(p[0]) for p in parts]
-
-        def rebuild(flat):
-            items, i = [], 0
-            for (_, rb), n in zip(parts, sizes):
-                items.append(rb(flat[i:i + n]))
-                i += n
-            return type(out)(items) if type(out) in (tuple, list) else type(out)(*items)
-        return [x for p in parts for x in p[0]], rebuild
-    if isinstance(out, dict):
-        keys = list(out)
-        flat, rb = _flatten([out[k] for k in keys])
-        return flat, lambda f: type(out)(zip(keys, rb(f)))
-    return [out], lambda f: f[0]
+    with forward_ctx, _graph.saved_tensors_hooks(frame.pack, frame.unpack):
+        return function(*args, **kwargs)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

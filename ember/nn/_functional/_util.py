@@ -100,7 +100,27 @@ class EM:
 _NOTHING = (None, None)
 
 
-def pointwise_op(name, kernel, fwd, bwd, saves='input', ints=False, bool_error=None, no_double=None):
+def _zero_input_bw(node, gg):
+    return gg, _wrap(np.zeros_like(gg._data), gg.dtype, gg._device)
+
+
+_ZERO_INPUT_NODES = {}
+
+
+def _zero_grad_to(r, x, name):
+    """``r`` under a node called ``name`` that also takes ``x`` and gives it a zero gradient: the
+    backward of a piecewise-linear op is differentiable in its input with zero derivative in torch
+    (``self: zeros_like(grad)``), so a double backward leaves zeros, not None, in ``x``'s leaves."""
+    cls = _ZERO_INPUT_NODES.get(name)
+    if cls is None:
+        cls = _ZERO_INPUT_NODES[name] = backward_op(name)(_zero_input_bw)
+    t = _wrap(r._data, r.dtype, r._device)
+    record(cls, t, (r, x))
+    return t
+
+
+def pointwise_op(name, kernel, fwd, bwd, saves='input', ints=False, bool_error=None, no_double=None,
+                 zero_double=False):
     """An elementwise op ``op(input, *params)`` with a node called ``name``.
 
     ``fwd(x, *params)``: the result on an array; ``bwd(M, g, x, out, *params)``: the input
@@ -108,14 +128,19 @@ def pointwise_op(name, kernel, fwd, bwd, saves='input', ints=False, bool_error=N
     ``kernel``: torch's kernel name for its "not implemented for 'Long'" error; ``ints``: integer
     inputs are allowed (the result keeps their dtype); ``bool_error``: the message torch raises
     for bool input; ``no_double``: torch has no derivative of this backward (the aten name of
-    the backward, e.g. 'hardsigmoid_backward'): a second backward through it raises, as there."""
+    the backward, e.g. 'hardsigmoid_backward'): a second backward through it raises, as there;
+    ``zero_double``: the backward's derivative in the input is zero (leaky_relu, hardtanh, ...): a
+    double backward gives the input zeros, under torch's node ``<Name>BackwardBackward0``."""
     @backward_op(name)
     def _bw(node, g):
         x, o = node.saved() or _NOTHING
         params = node._args
         if _gm.enabled and no_double is None:
             r = bwd(EM, g, x, o, *params)
-            return (r if r.dtype is g.dtype else r.to(g.dtype),)
+            r = r if r.dtype is g.dtype else r.to(g.dtype)
+            if zero_double and x is not None and x._rg:
+                r = _zero_grad_to(r, x, name.replace('Backward0', 'BackwardBackward0'))
+            return (r,)
         ga = g._data
         r = bwd(NP, opmath(ga), None if x is None else opmath(x._data), None if o is None else opmath(o._data),
                 *params)

@@ -46,7 +46,7 @@ def relu_(input):
 _hardtanh = pointwise_op(
     'HardtanhBackward0', 'hardtanh', lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
     lambda M, g, x, o, lo, hi: M.where((x > lo) & (x < hi), g, g * 0),
-    ints=True, bool_error='Bool inputs not supported for hardtanh')
+    ints=True, bool_error='Bool inputs not supported for hardtanh', zero_double=True)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -69,7 +69,7 @@ def relu6(input, inplace=False):
 
 _threshold = pointwise_op(
     'ThresholdBackward0', 'threshold', lambda x, th, v: _bwhere(x > th, x, np.asarray(v).astype(x.dtype)[()]),
-    lambda M, g, x, o, th, v: M.where(x > th, g, g * 0), ints=True)
+    lambda M, g, x, o, th, v: M.where(x > th, g, g * 0), ints=True, zero_double=True)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -85,7 +85,7 @@ def threshold_(input, threshold, value):
 
 _leaky = pointwise_op(
     'LeakyReluBackward0', 'leaky_relu_cpu', lambda x, s: _bwhere(x > 0, x, x * s),
-    lambda M, g, x, o, s: M.where(x > 0, g, g * s))
+    lambda M, g, x, o, s: M.where(x > 0, g, g * s), zero_double=True)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -322,18 +322,55 @@ def _weighted(loss, weight, input, reduction):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
-@_fused_name('MseLossBackward0')
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     """Mean squared error ``(input - target) ** 2``, reduced."""
     _warn_size(input, target)
     reduction = reduction_string(size_average, reduce, reduction) if weight is None or size_average is not None \
         or reduce is not None else reduction
     _float_pair(input, target, 'mse_cpu')
-    d = input - target
-    loss = d * d
-    if weight is not None:
-        return _weighted(loss, weight, input, reduction)
-    return apply_reduction(loss, check_reduction(reduction))
+    if weight is None:
+        return _regression_node(_mse_bw, input, target, reduction, lambda d: d * d)
+    return _weighted((input - target).pow(2), weight, input, reduction)     # (torch's composition)
+
+
+def _regression_node(cls, input, target, reduction, elementwise, *args):
+    """The loss ``elementwise(input - target)``, reduced, under one ``cls`` node as torch's fused
+    op (its next_functions are input's and target's); node._args = (reduction, *args)."""
+    if input.shape != target.shape:
+        from ..._ops.manipulation import broadcast_tensors
+        input, target = broadcast_tensors(input, target)
+    reduction = check_reduction(reduction)
+    loss = apply_reduction(elementwise(input.detach() - target.detach()), reduction)
+    if _gm.enabled and (input._rg or target._rg):
+        record(cls, loss, (input, target), (input, target), (reduction,) + args)
+    return loss
+
+
+def _regression_grads(node, g, fn):
+    """(grad_input, grad_target) of a _regression_node: grad_input = fn(input - target, norm, g, *args)
+    (norm: 1 / numel for 'mean'), grad_target = -grad_input (torch's formulas)."""
+    x, t = node.saved()
+    (wx, _), (wt, _) = node.next_functions
+    reduction = node._args[0]
+    gx = fn(x - t, 1. / x.numel() if reduction == 'mean' else 1., g, *node._args[1:])
+    return (None if wx is None else gx.to(x.dtype)), (None if wt is None else (-gx).to(t.dtype))
+
+
+@backward_op('MseLossBackward0')
+def _mse_bw(node, g):
+    return _regression_grads(node, g, lambda d, norm, g: d * (2. * norm) * g)     # torch: norm * (x - t) * grad
+
+
+@backward_op('SmoothL1LossBackward0')
+def _smooth_l1_bw(node, g):
+    return _regression_grads(node, g, lambda d, norm, g, beta: P.where(
+        d <= -beta, -norm * g, P.where(d >= beta, norm * g, d * norm * g / beta)))
+
+
+@backward_op('HuberLossBackward0')
+def _huber_bw(node, g):
+    return _regression_grads(node, g, lambda d, norm, g, delta: P.where(
+        d <= -delta, -norm * g * delta, P.where(d >= delta, norm * g * delta, d * norm * g)))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
@@ -351,7 +388,6 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
     return apply_reduction(loss, reduction)
 
 
-@_fused_name('SmoothL1LossBackward0')
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
     """0.5 * d**2 / beta where d = |input - target| < beta, else d - 0.5 * beta; reduced."""
     _warn_size(input, target)
@@ -361,20 +397,27 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
     _float_pair(input, target, 'smooth_l1_cpu')
     if beta < 0:
         raise RuntimeError('smooth_l1_loss does not support negative values for beta.')
-    d = (input - target).abs()
-    loss = P.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
-    return apply_reduction(loss, reduction)
+    return _regression_node(_smooth_l1_bw, input, target, reduction, lambda d: _smooth_l1(d.abs(), beta), beta)
 
 
-@_fused_name('HuberLossBackward0')
+def _smooth_l1(d, beta):
+    return P.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+
+
+def _huber(d, delta):
+    return P.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+
+
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """0.5 * d**2 where d = |input - target| < delta, else delta * (d - 0.5 * delta); reduced."""
     _warn_size(input, target)
     _float_pair(input, target, 'huber_cpu')
     if delta <= 0:
         raise RuntimeError('huber_loss does not support non-positive values for delta.')
-    d = (input - target).abs()
-    loss = P.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is None:
+        return _regression_node(_huber_bw, input, target, reduction, lambda d: _huber(d.abs(), delta), delta)
+    # (torch: the unreduced huber_loss node, times the weight, reduced)
+    loss = _regression_node(_huber_bw, input, target, 'none', lambda d: _huber(d.abs(), delta), delta)
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError('Weights and input must have the same size.')
@@ -404,8 +447,24 @@ def _bce_grads(M, g, x, t, want_x, want_t):
     return gx, gt
 
 
+def _fold(node, g, grads):
+    """A loss node that holds its weight and reduction, as torch's (next_functions: input, target):
+    the elementwise ``grads(g)`` of the broadcast incoming gradient, times the weight, / numel for 'mean'."""
+    reduction, w, shape = node._args
+    out = grads(g if reduction == 'none' else g.expand(shape))
+    n = 1
+    for s in shape:
+        n *= s
+    return tuple(None if r is None else (r if w is None else r * w) / (n if reduction == 'mean' else 1)
+                 for r in out)
+
+
 @backward_op('BinaryCrossEntropyBackward0')
 def _bce_bw(node, g):
+    return _fold(node, g, lambda g: _bce_bw_elem(node, g))
+
+
+def _bce_bw_elem(node, g):
     x, t = node.saved()
     (wx, _), (wt, _) = node.next_functions
     dx = x.dtype
@@ -438,11 +497,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError('all elements of input should be between 0 and 1')
     r = as_array(_bce_fwd(x, opmath(target._data))).astype(input.dtype.np, copy=False)
     loss = _wrap(r, input.dtype, input._device)
-    if _gm.enabled and (input._rg or target._rg):
-        record(_bce_bw, loss, (input, target), (input, target))
     if weight is not None:
         loss = loss * weight
-    return apply_reduction(loss, reduction)
+    loss = apply_reduction(loss, reduction)
+    if _gm.enabled and (input._rg or target._rg):
+        record(_bce_bw, loss, (input, target), (input, target), (reduction, weight, tuple(input.shape)))
+    return loss
 
 
 def _bcel_fwd(x, t, pw):
@@ -454,6 +514,10 @@ def _bcel_fwd(x, t, pw):
 
 @backward_op('BinaryCrossEntropyWithLogitsBackward0')
 def _bcel_bw(node, g):
+    return _fold(node, g, lambda g: _bcel_bw_elem(node, g))
+
+
+def _bcel_bw_elem(node, g):
     x, t, pw = node.saved()
     (wx, _), (wt, _) = node.next_functions
     M = EM if _gm.enabled else NP
@@ -505,12 +569,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         broadcast_shapes_or_raise(tuple(pos_weight.shape), tuple(target.shape))
         pa = opmath(pos_weight._data)
     r = as_array(_bcel_fwd(opmath(input._data), opmath(target._data), pa)).astype(rt.np, copy=False)
+    loss_shape = r.shape
     loss = _wrap(r, rt, input._device)
-    if _gm.enabled and (input._rg or target._rg):
-        record(_bcel_bw, loss, (input, target), (input, target, pos_weight))
     if weight is not None:
         loss = loss * weight
-    return apply_reduction(loss, reduction)
+    loss = apply_reduction(loss, reduction)
+    if _gm.enabled and (input._rg or target._rg):
+        record(_bcel_bw, loss, (input, target), (input, target, pos_weight), (reduction, weight, tuple(loss_shape)))
+    return loss
 
 
 # ---------------------------------------------------------------- kl_div
@@ -584,6 +650,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='m
     need_tensor('soft_margin_loss', input)
     need_tensor('soft_margin_loss', target, 'target', 2)
     reduction = reduction_string(size_average, reduce, reduction)
+    _not_differentiable('soft_margin_loss', 'target', target)
     return apply_reduction((-input * target).exp().log1p(), reduction)
 
 

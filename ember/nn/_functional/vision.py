@@ -17,7 +17,6 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ..._ops import creation as C, pointwise as P
 from ..._ops.manipulation import meshgrid
-from ..._ops.shape import stack
 
 __all__ = ['grid_sample', 'affine_grid']
 
@@ -31,6 +30,12 @@ def _unnormalize(coord, size, align_corners):
     if align_corners:
         return (coord + 1) / 2 * (size - 1)
     return ((coord + 1) * size - 1) / 2
+
+
+def _clip(coord, size):
+    """Clamp to [0, size - 1]; as in torch, the gradient is zero on the borders as well as beyond them."""
+    c = coord.detach()
+    return P.where((c > 0) & (c < size - 1), coord, c.clamp(0, size - 1))
 
 
 def _reflect(coord, twice_low, twice_high):
@@ -48,10 +53,10 @@ def _reflect(coord, twice_low, twice_high):
 def _source_index(coord, size, padding_mode, align_corners):
     coord = _unnormalize(coord, size, align_corners)
     if padding_mode == 'border':
-        coord = coord.clamp(0, size - 1)
+        coord = _clip(coord, size)
     elif padding_mode == 'reflection':
         coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
-        coord = coord.clamp(0, size - 1)
+        coord = _clip(coord, size)
     return coord
 
 
@@ -207,7 +212,7 @@ def _linspace(n, align_corners, like):
     if n <= 1:
         return C.zeros(1, dtype=like.dtype, device=like.device)
     r = C.linspace(-1, 1, n, dtype=like.dtype, device=like.device)
-    return r if align_corners else r * ((n - 1) / n)
+    return r if align_corners else r * (n - 1) / n      # (two roundings, as torch computes it)
 
 
 def affine_grid(theta, size, align_corners=None):
@@ -254,5 +259,10 @@ def affine_grid(theta, size, align_corners=None):
     axes = [_linspace(n, align_corners, theta) for n in spatial]
     mesh = meshgrid(*axes, indexing='ij') if k > 1 else axes
     comps = [mesh[k - 1 - i] for i in range(k)] + [C.ones(tuple(spatial), dtype=theta.dtype, device=theta.device)]
-    base = stack(comps, -1).reshape(1, -1, k + 1).expand(N, -1, k + 1)
-    return base.bmm(theta.transpose(1, 2)).reshape([N] + spatial + [k])
+    # base @ theta^T as torch's bmm sums it, term by term with no fused multiply-add (a BLAS product
+    # may fuse and round differently; grid_sample's floor is sensitive to the last bit)
+    grid = None
+    for j, comp in enumerate(comps):
+        term = comp.reshape(1, -1, 1) * theta[:, :, j].unsqueeze(1)
+        grid = term if grid is None else grid + term
+    return grid.reshape([N] + spatial + [k])

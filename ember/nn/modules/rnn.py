@@ -15,6 +15,9 @@ import numbers
 import warnings
 import weakref
 
+from ..._ops._core import fused_name
+from ..._backend import is_host as _is_host
+from .._functional.rnn import lstm_layer
 from ..._ops.creation import empty
 from .. import functional as F, init
 from ..parameter import Parameter
@@ -140,6 +143,8 @@ def _rnn_impl(mode, input, batch_sizes, hx, cx, weights, has_bias, has_proj, num
             offsets.append(offsets[-1] + bs)
     num_dir = 2 if bidirectional else 1
     per = 2 + (2 if has_bias else 0) + (1 if has_proj else 0)
+    mkldnn = (mode == 'LSTM' and not packed and not has_proj and input.device.type == 'cpu'
+              and input.dtype is E.float32)
     layer_input = input
     h_n, c_n = [], []
     for layer in range(num_layers):
@@ -148,15 +153,23 @@ def _rnn_impl(mode, input, batch_sizes, hx, cx, weights, has_bias, has_proj, num
             ws = weights[(layer * num_dir + d) * per:(layer * num_dir + d + 1) * per]
             w = {'w_ih': ws[0], 'w_hh': ws[1], 'b_ih': ws[2] if has_bias else None,
                  'b_hh': ws[3] if has_bias else None, 'w_hr': ws[-1] if has_proj else None}
-            gi = F.linear(layer_input, w['w_ih'], w['b_ih'])      # all time steps at once
-            if packed:
-                gi_steps = [gi[offsets[t]:offsets[t + 1]] for t in range(len(sizes))]
-            else:
-                gi_steps = list(gi.unbind(0))
             idx = layer * num_dir + d
-            outs, h, c = _run_direction(mode, gi_steps, hx[idx], cx[idx] if cx is not None else None, w,
-                                        reverse=d == 1)
-            dir_outs.append(E.cat(outs, 0) if packed else E.stack(outs, 0))
+            if mkldnn and _is_host(layer_input._data):
+                # one node for the layer (nn/_functional/rnn.py), as torch's oneDNN layer
+                dir_out, h, c = lstm_layer(layer_input, w['w_ih'], w['w_hh'], w['b_ih'], w['b_hh'], hx[idx],
+                                           cx[idx], reverse=d == 1)
+            else:
+                gi = F.linear(layer_input, w['w_ih'], w['b_ih'])      # all time steps at once
+                if packed:
+                    gi_steps = [gi[offsets[t]:offsets[t + 1]] for t in range(len(sizes))]
+                else:
+                    gi_steps = list(gi.unbind(0))
+                outs, h, c = _run_direction(mode, gi_steps, hx[idx], cx[idx] if cx is not None else None, w,
+                                            reverse=d == 1)
+                dir_out = E.cat(outs, 0) if packed else E.stack(outs, 0)
+            if mkldnn:      # torch's CPU LSTM runs oneDNN's layer: print(out) shows its node
+                dir_out = fused_name(dir_out, 'MkldnnRnnLayerBackward0')
+            dir_outs.append(dir_out)
             h_n.append(h)
             if c is not None:
                 c_n.append(c)
@@ -166,7 +179,8 @@ def _rnn_impl(mode, input, batch_sizes, hx, cx, weights, has_bias, has_proj, num
         layer_input = out
     output = layer_input
     if not packed and batch_first:
-        output = output.transpose(0, 1)
+        # (torch's GRU/RNN transpose in place: grad_fn=<TransposeBackward1>)
+        output = output.transpose(0, 1) if mode == 'LSTM' else output.transpose_(0, 1)
     return output, E.stack(h_n, 0), (E.stack(c_n, 0) if c_n else None)
 
 
@@ -615,7 +629,21 @@ class RNNCellBase(Module):
             hx = _E().zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
         elif not is_batched:
             hx = hx.unsqueeze(0)
+        self._check_sizes(input, (hx,))
         return input, hx, is_batched
+
+    def _check_sizes(self, input, hxs):
+        """ATen's check_rnn_cell_forward_input/_hidden, in their order and words."""
+        if input.size(1) != self.weight_ih.size(1):
+            raise RuntimeError(f'input has inconsistent input_size: got {input.size(1)} expected '
+                               f'{self.weight_ih.size(1)}')
+        for label, h in enumerate(hxs):
+            if input.size(0) != h.size(0):
+                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size "
+                                   f'{h.size(0)}')
+            if h.size(1) != self.weight_hh.size(1):
+                raise RuntimeError(f'hidden{label} has inconsistent hidden_size: got {h.size(1)}, expected '
+                                   f'{self.weight_hh.size(1)}')
 
     def extra_repr(self):
         s = '{input_size}, {hidden_size}'
@@ -688,6 +716,7 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         else:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0)) if not is_batched else hx
+        self._check_sizes(input, hx)
         ret = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx[0], hx[1], self.weight_hh,
                          self.bias_hh, None)
         if not is_batched:

@@ -1,5 +1,6 @@
 """Transformer layers (torch.nn.Transformer & co.), on torch's reference ("slow") path: the
-same parameters, masks and results; the nested-tensor fast path is not taken.
+same parameters, masks and results; the nested-tensor fast path is not taken, but its visible
+effect is kept (an eval-mode encoder given a padding mask returns zeros at padded positions).
 
 Example:
     >>> layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True)
@@ -162,11 +163,41 @@ class TransformerEncoder(Module):
         batch_first = self.layers[0].self_attn.batch_first
         seq_len = _get_seq_len(src, batch_first)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
+        valid = self._nested_valid(src, mask, src_key_padding_mask)
+        if valid is not None:       # the nested tensor holds the first valid.sum(1) positions of each row
+            src_key_padding_mask = valid.logical_not()
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if valid is not None:       # torch's output.to_padded_tensor(0.0, src.size())
+            output = output.masked_fill(valid.logical_not().unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _nested_valid(self, src, mask, src_key_padding_mask):
+        """torch's conditions for running the layers on a nested tensor made from
+        ``src_key_padding_mask`` (eval mode, no grad, batch_first, left-aligned padding, ...): then
+        the padded positions of the output are zeros. Returns the (B, T) mask of kept positions,
+        or None where torch takes the ordinary path."""
+        import ember as E
+        first = self.layers[0]
+        if (not E.backends.mha.get_fastpath_enabled() or not getattr(self, 'use_nested_tensor', False)
+                or first.training or src.dim() != 3 or src_key_padding_mask is None):
+            return None
+        valid = src_key_padding_mask.logical_not()
+        if getattr(self, 'mask_check', True) and bool((valid[:, 1:] & ~valid[:, :-1]).any()):
+            return None             # not left aligned
+        if mask is not None or E.is_autocast_enabled():
+            return None
+        sa = first.self_attn
+        tensor_args = (src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias,
+                       first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                       first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+        if E.is_grad_enabled() and any(x.requires_grad for x in tensor_args):
+            return None
+        # (torch._nested_tensor_from_mask(..., mask_check=False) keeps each row's first
+        # valid.sum(1) positions, whether or not the mask was left aligned)
+        return E.arange(valid.size(1), device=valid.device) < valid.sum(1, keepdim=True)
 
 
 class TransformerDecoder(Module):

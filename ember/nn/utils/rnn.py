@@ -13,6 +13,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from ..._ops._core import fused_name
+
 __all__ = ['PackedSequence', 'invert_permutation', 'pack_padded_sequence', 'pad_packed_sequence', 'pad_sequence',
            'unpad_sequence', 'pack_sequence', 'unpack_sequence']
 
@@ -136,6 +138,9 @@ def invert_permutation(permutation):
 def _pack_padded(input, lengths, batch_first):
     """``_VF._pack_padded_sequence``: (data, batch_sizes) from a padded tensor and sorted lengths."""
     E = _E()
+    if lengths.dim() != 1:
+        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D "
+                           f'{lengths.device.type} Long tensor')
     if batch_first:
         input = input.transpose(0, 1)
     lens = [int(v) for v in lengths.tolist()]
@@ -155,7 +160,7 @@ def _pack_padded(input, lengths, batch_first):
         raise RuntimeError(f'Expected sequence lengths to be at most the input length {input.size(0)}, '
                            f'but got {lens[0]}')
     batch_sizes = [sum(1 for n in lens if n > t) for t in range(lens[0])]
-    data = E.cat([input[t, :bs] for t, bs in enumerate(batch_sizes)], 0)
+    data = fused_name(E.cat([input[t, :bs] for t, bs in enumerate(batch_sizes)], 0), 'PackPaddedSequenceBackward0')
     return data, E.tensor(batch_sizes, dtype=E.int64, device="cpu")     # always on the CPU, as in torch
 
 
@@ -200,17 +205,15 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     data = sequence.data
     batch = batch_sizes[0]
     rest = tuple(data.shape[1:])
-    steps, off = [], 0
-    for t in range(max_seq_length):
-        bs = batch_sizes[t] if t < len(batch_sizes) else 0
-        parts = []
-        if bs:
-            parts.append(data[off:off + bs])
-        if bs < batch:
-            parts.append(E.full((batch - bs,) + rest, padding_value, dtype=data.dtype, device=data.device))
-        steps.append(parts[0] if len(parts) == 1 else E.cat(parts, 0))
+    # as ATen's _pad_packed_sequence: each step copied into a (T, B, *) output (grad_fn=<CopySlices>),
+    # then transposed for batch_first
+    padded = E.full((max_seq_length, batch) + rest, padding_value, dtype=data.dtype, device=data.device)
+    off = 0
+    for t, bs in enumerate(batch_sizes):
+        padded[t].narrow(0, 0, bs).copy_(data[off:off + bs])
         off += bs
-    padded = E.stack(steps, 1 if batch_first else 0)
+    if batch_first:
+        padded = padded.transpose(0, 1)
     lengths = E.tensor([sum(1 for bs in batch_sizes if bs > b) for b in range(batch)], dtype=E.int64, device="cpu")
     unsorted_indices = sequence.unsorted_indices
     if unsorted_indices is not None:
@@ -232,23 +235,28 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side='
         raise RuntimeError(f'Expected padding_side to be one of left or right, but got {padding_side}.')
     if len(sequences) == 0:
         raise RuntimeError('received an empty list of sequences')
+    # as ATen's pad_sequence: an output of the first sequence's dtype and trailing shape, each
+    # sequence copied in with copy_ (broadcasting, converting; grad_fn=<CopySlices>)
     max_len = max(s.size(0) for s in sequences)
-    rows = []
-    for s in sequences:
-        n = max_len - s.size(0)
-        if n == 0:
-            rows.append(s)
-            continue
-        pad = E.full((n,) + tuple(s.shape[1:]), padding_value, dtype=s.dtype, device=s.device)
-        rows.append(E.cat([s, pad] if padding_side == 'right' else [pad, s], 0))
-    return E.stack(rows, 0 if batch_first else 1)
+    b = len(sequences)
+    trailing = tuple(sequences[0].shape[1:])
+    out = E.full(((b, max_len) if batch_first else (max_len, b)) + trailing, padding_value,
+                 dtype=sequences[0].dtype, device=sequences[0].device)
+    for i, s in enumerate(sequences):
+        n = s.size(0)
+        start = max_len - n if padding_side == 'left' else 0
+        dest = out.select(0, i).narrow(0, start, n) if batch_first else out.narrow(0, start, n).select(1, i)
+        dest.copy_(s)
+    return out
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
     """Split a padded tensor back into a list of variable-length tensors."""
+    E = _E()
     if not batch_first:
         padded_sequences.transpose_(0, 1)        # in place, as torch does
-    return [seq[:int(length)] for seq, length in zip(padded_sequences, lengths)]
+    idx = E.arange(padded_sequences.shape[1], device=lengths.device)
+    return [seq[idx < length] for seq, length in zip(padded_sequences, lengths, strict=True)]   # (as torch)
 
 
 def pack_sequence(sequences, enforce_sorted=True):
