@@ -179,3 +179,49 @@ def test_compile_sees_a_hook_added_to_a_tensor_with_extras():
     cstep()                 # a new recording stops at the hooked tensor: the step runs eagerly, once
     cstep()
     assert calls == [(2, 3), (2, 3)]
+
+
+@pytest.mark.parametrize('geo', [dict(k=3, stride=1, padding=1), dict(k=3, stride=2, padding=1), dict(k=5, stride=1, padding=2),
+                                 dict(k=3, stride=1, padding=2, dilation=2), dict(k=(3, 1), stride=1, padding=(1, 0)),
+                                 dict(k=3, stride=2, padding=0, dilation=2), dict(k=3, stride=1, padding='same'),
+                                 dict(k=3, stride=1, padding=0, bias=False)])
+def test_depthwise_conv_matches_torch(both, geo):
+    # groups = in = out channels: the direct path (nn/_functional/conv.py, "depthwise")
+    def body(lib):
+        rng = np.random.default_rng(0)
+        kw = {k: v for k, v in geo.items() if k not in ('k', 'bias')}
+        m = lib.nn.Conv2d(6, 6, geo['k'], groups=6, bias=geo.get('bias', True), **kw)
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)) * 0.3, dtype=lib.float32))
+        x = lib.tensor(rng.standard_normal((3, 6, 9, 10)), dtype=lib.float32, requires_grad=True)
+        y = m(x)
+        (y * y).sum().backward()        # (weights x0.3: with unit ones, 25-tap sums cancel past float32's rtol in any order)
+        return y, x.grad, [p.grad for p in m.parameters()]
+    both(body)
+
+
+def test_depthwise_conv_compiled_equals_eager():
+    m = ember.nn.Sequential(ember.nn.Conv2d(4, 4, 3, padding=1, groups=4), ember.nn.ReLU(),
+                            ember.nn.Conv2d(4, 4, 3, stride=2, groups=4), ember.nn.Flatten(), ember.nn.Linear(36, 2))
+    opt = ember.optim.SGD(m.parameters(), lr=0.1)
+    x = ember.randn(2, 4, 8, 8)
+
+    def step():
+        opt.zero_grad()
+        loss = m(x).pow(2).sum()
+        loss.backward()
+        opt.step()
+        return loss
+    import copy
+    m2, ref = copy.deepcopy(m), []
+    opt2 = ember.optim.SGD(m2.parameters(), lr=0.1)
+    for _ in range(4):
+        opt2.zero_grad()
+        loss = m2(x).pow(2).sum()
+        loss.backward()
+        opt2.step()
+        ref.append(loss.item())
+    cstep = ember.compile(step)
+    got = [cstep().item() for _ in range(4)]
+    assert got == ref and cstep.stats['replayed'] >= 1

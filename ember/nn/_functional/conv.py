@@ -22,7 +22,7 @@ Example:
 """
 import numpy as np
 from ... import _backend
-from ..._backend import sliding_window_view, as_strided
+from ..._backend import sliding_window_view, as_strided, is_host as _is_host
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
@@ -113,6 +113,119 @@ def _bwd_weight(x, gy, g, G, wshape, cols=None):
     N, Cout = gy.shape[:2]
     gyg = gy.reshape(N, G, Cout // G, _prod(g.O))
     return np.matmul(gyg, cols.transpose(0, 1, 3, 2)).sum(0).reshape(wshape)
+
+
+# ---------------------------------------------------------------- depthwise (one channel per group)
+# MobileNet's depthwise convolution (groups = C_in = C_out) through im2col is N*G tiny batched GEMMs
+# (~1.5 us each) plus the column copies. Directly, each kernel position is one multiply-add of the
+# (shifted) padded input with that position's per-channel weight:
+#   y  = sum_k w[:, k] * window_k(x)        gx = sum_k shift_k(w[:, k] * gy)
+#   gw[:, k] = sum over (n, o) of gy * window_k(x)
+# For stride 1 in the channel-major flat layout (C, N * P) (P = Hp * Wp, the padded plane) the
+# outputs of all samples lie at n * P + i * Wp + j, so a kernel position reads ONE contiguous run
+# per channel, Lt = (N - 1) * P + (OH - 1) * Wp + OW long (garbage between rows and samples), and
+# the per-channel weight scales whole rows: long inner loops, where the (N, C, OH, OW) windows run
+# OW-element ones. Other strides use the windows. Temporaries come from the scratch pool.
+def _dw_ok(g, G, w, x):
+    return (len(g.K) == 2 and G > 1 and w.shape[0] == G and w.shape[1] == 1 and _is_host(x) and
+            _is_host(w) and x.dtype.kind == 'f')
+
+
+def _dw_padded_cmajor(x, g):
+    """The zero-padded input as a pooled (C, N, Hp, Wp) array (one copy)."""
+    N, C, H, W = x.shape
+    Sp = (H + g.lo[0] + g.hi[0], W + g.lo[1] + g.hi[1])
+    buf = _take(np, (C, N) + Sp, x.dtype)
+    if any(g.lo) or any(g.hi):
+        buf.fill(0)
+    buf[:, :, g.lo[0]:g.lo[0] + H, g.lo[1]:g.lo[1] + W] = x.transpose(1, 0, 2, 3)
+    return buf
+
+
+def _dw_runs(g, N):
+    """(Lt, the run offset of each kernel position, Wp, P) of the flat layout (stride 1)."""
+    Hp, Wp = g.S[0] + g.lo[0] + g.hi[0], g.S[1] + g.lo[1] + g.hi[1]
+    P = Hp * Wp
+    Lt = (N - 1) * P + (g.O[0] - 1) * Wp + g.O[1]
+    return Lt, [kk[0] * g.d[0] * Wp + kk[1] * g.d[1] for kk in np.ndindex(*g.K)], Wp, P
+
+
+def _dw_outputs(a, g, N, Wp, P):
+    """The (N, C, OH, OW) outputs inside the runs (C, Lt): a strided view."""
+    it = a.itemsize
+    return as_strided(a, (N, a.shape[0]) + tuple(g.O), (P * it, a.strides[0], Wp * it, it))
+
+
+def _dw_windows(xp4, g):
+    """The (C, N, OH, OW) strided window of the padded (C, N, Hp, Wp) array for each kernel position."""
+    for kk in np.ndindex(*g.K):
+        yield xp4[(slice(None), slice(None)) + tuple(
+            slice(kk[i] * g.d[i], kk[i] * g.d[i] + (g.O[i] - 1) * g.s[i] + 1, g.s[i]) for i in range(2))]
+
+
+def _dw_fwd(x, w, g):
+    N, C = x.shape[:2]
+    wk = w.reshape(C, -1)
+    xp4 = _dw_padded_cmajor(x, g)
+    if all(v == 1 for v in g.s):
+        Lt, offs, Wp, P = _dw_runs(g, N)
+        xf = xp4.reshape(C, -1)
+        shape = (C, Lt)
+        parts = (xf[:, off:off + Lt] for off in offs)
+    else:
+        shape = (C, N) + tuple(g.O)
+        parts = _dw_windows(xp4, g)
+    y, tmp = _take(np, shape, x.dtype), _take(np, shape, x.dtype)
+    for k, part in enumerate(parts):
+        wcol = wk[:, k].reshape((C,) + (1,) * (len(shape) - 1))
+        np.multiply(part, wcol, out=y if k == 0 else tmp)
+        if k:
+            y += tmp
+    out = np.ascontiguousarray(_dw_outputs(y, g, N, Wp, P) if len(shape) == 2 else y.transpose(1, 0, 2, 3))
+    for a in (y, tmp, xp4):
+        _give(a)
+    return out
+
+
+def _dw_bwd(gy, x, w, g, want_x, want_w):
+    N, C = x.shape[:2]
+    wk = w.reshape(C, -1)
+    Hp, Wp = g.S[0] + g.lo[0] + g.hi[0], g.S[1] + g.lo[1] + g.hi[1]
+    flat = all(v == 1 for v in g.s)
+    if flat:
+        Lt, offs, Wp, P = _dw_runs(g, N)
+        gl = _take(np, (C, Lt), gy.dtype)           # gy in the runs, zeros at the garbage
+        gl.fill(0)
+        _dw_outputs(gl, g, N, Wp, P)[...] = gy
+    else:
+        gl = np.ascontiguousarray(gy.transpose(1, 0, 2, 3))      # (C, N, OH, OW)
+    sh = (C,) + (1,) * (gl.ndim - 1)
+    tmp = _take(np, gl.shape, gy.dtype)
+    gx = gw = None
+    if want_x:
+        gx4 = _take(np, (C, N, Hp, Wp), gy.dtype)
+        gx4.fill(0)
+        gxf = gx4.reshape(C, -1)
+        parts = (gxf[:, off:off + Lt] for off in offs) if flat else _dw_windows(gx4, g)
+        for k, part in enumerate(parts):
+            np.multiply(gl, wk[:, k].reshape(sh), out=tmp)
+            part += tmp
+        gx = np.ascontiguousarray(gx4[:, :, g.lo[0]:g.lo[0] + g.S[0], g.lo[1]:g.lo[1] + g.S[1]].transpose(1, 0, 2, 3))
+        _give(gx4)
+    if want_w:
+        xp4 = _dw_padded_cmajor(x, g)
+        xf = xp4.reshape(C, -1)
+        parts = (xf[:, off:off + Lt] for off in offs) if flat else _dw_windows(xp4, g)
+        gw = np.empty((C, wk.shape[1]), gy.dtype)
+        axes = tuple(range(1, gl.ndim))
+        for k, part in enumerate(parts):
+            np.multiply(gl, part, out=tmp)
+            gw[:, k] = np.add.reduce(tmp, axis=axes)
+        gw = gw.reshape(w.shape)
+        _give(xp4)
+    for a in (gl, tmp):
+        _give(a)
+    return gx, gw
 
 
 # ---------------------------------------------------------------- the flat-span fast path (stride 1, groups 1)
@@ -647,7 +760,12 @@ def _conv_bw(node, g):
             if want_w:
                 gw = _bwd_weight(ga, xa, geo, G, wa.shape)
         else:
-            if isinstance(cols, list) or (cols is None and _tc_ok(geo, G, xa, xa.shape[1], wa.shape[0])):
+            if cols is None and _dw_ok(geo, G, wa, xa):
+                gx, gw = _dw_bwd(ga, xa, wa, geo, want_x, want_w)
+                want_x = want_w = False
+            if not (want_x or want_w):
+                pass
+            elif isinstance(cols, list) or (cols is None and _tc_ok(geo, G, xa, xa.shape[1], wa.shape[0])):
                 kept = cols if isinstance(cols, list) else (_tc_cols(xa, geo) if want_w else None)
                 if not want_w:
                     kept = None
@@ -780,7 +898,11 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
                                f'input size')
         geo = _Geom(K, s, d, lo, hi, S, O)
         x = input._data if not squeeze else input._data[None]
-        if _tc_ok(geo, G, x, C, Cout):
+        if _dw_ok(geo, G, weight._data, x):
+            y, cols = _dw_fwd(x, weight._data, geo), None
+            if bias is not None:
+                y += bias._data.reshape((Cout,) + (1,) * k)
+        elif _tc_ok(geo, G, x, C, Cout):
             bd = None if bias is None else bias._data
             if weight._rg and _gm.enabled:            # cols: a list, tagged, the Toom-Cook point columns
                 y, cols = _tc_fwd(x, weight._data, geo, bd, keep=True)
