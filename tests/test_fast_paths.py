@@ -225,3 +225,26 @@ def test_depthwise_conv_compiled_equals_eager():
     cstep = ember.compile(step)
     got = [cstep().item() for _ in range(4)]
     assert got == ref and cstep.stats['replayed'] >= 1
+
+
+@pytest.mark.parametrize('mode,shape,kw', [('bilinear', (4, 8, 16, 20), dict(scale_factor=2)),
+                                           ('bilinear', (4, 8, 16, 20), dict(size=(7, 33), align_corners=True)),
+                                           ('linear', (8, 8, 100), dict(scale_factor=0.37)),
+                                           ('trilinear', (2, 4, 8, 9, 10), dict(size=(5, 12, 7)))])
+def test_linear_interpolation_by_matrix_matches_torch(both, mode, shape, kw):
+    # large finite inputs: one product with the interpolation matrix per dim (misc._resample_linear)
+    def body(lib):
+        x = lib.tensor(np.random.default_rng(4).standard_normal(shape), dtype=lib.float32, requires_grad=True)
+        y = lib.nn.functional.interpolate(x, mode=mode, **kw)
+        (y * y).sum().backward()
+        return y, x.grad, type(y.grad_fn).__name__
+    both(body)
+
+
+def test_linear_interpolation_keeps_nonfinite_local(both):
+    def body(lib):
+        x = lib.tensor(np.random.default_rng(5).standard_normal((4, 8, 16, 20)), dtype=lib.float32)
+        x[0, 0, 3, 4] = float('inf')
+        x[1, 2, 5, 6] = float('nan')
+        return lib.nn.functional.interpolate(x, scale_factor=2, mode='bilinear')
+    both(body)
