@@ -15,6 +15,10 @@ from builtins import bool as _builtin_bool  # `bool` is rebound to ember.bool be
 # per-call errstate would cost more than the op itself on small tensors.)
 _np.seterr(all='ignore')
 
+from . import _backend as _bk  # noqa: E402
+_bk.tune_malloc()               # freed memory is kept for the next temporaries (see _backend.py)
+del _bk
+
 from .version import __version__
 from . import version
 from ._settings import (set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,

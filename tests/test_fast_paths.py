@@ -248,3 +248,27 @@ def test_linear_interpolation_keeps_nonfinite_local(both):
         x[1, 2, 5, 6] = float('nan')
         return lib.nn.functional.interpolate(x, scale_factor=2, mode='bilinear')
     both(body)
+
+
+@pytest.mark.skipif(not __import__('sys').platform.startswith('linux'), reason='glibc malloc tuning (Linux)')
+def test_freed_memory_is_reused_without_page_faults():
+    # ember/_backend.tune_malloc: a process that imported ember gets its large temporaries from
+    # kept memory; with EMBER_MALLOC_TUNE=0, glibc hands them back and faults fresh pages in
+    import os
+    import subprocess
+    import sys
+    code = ('import resource, numpy as np, ember\n'
+            'x = np.ones(1 << 21, np.float32)\n'
+            'for _ in range(5): y = x * 2; z = y + 1; del y, z\n'
+            'r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n'
+            'for _ in range(50): y = x * 2; z = y + 1; del y, z\n'
+            'print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+    faults = []
+    for tune in ('1', '0'):
+        out = subprocess.run([sys.executable, '-c', code], env=dict(env, EMBER_MALLOC_TUNE=tune),
+                             capture_output=True, text=True, check=True).stdout
+        faults.append(int(out))
+    if faults[1] < 1000:
+        pytest.skip(f'this malloc did not give the blocks back even untuned ({faults[1]} faults)')
+    assert faults[0] < faults[1] // 10, faults

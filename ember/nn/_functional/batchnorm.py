@@ -128,12 +128,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     else:
         mean = running_mean._data.astype(acc).reshape(shape)
         rstd = 1 / np.sqrt(running_var._data.astype(acc).reshape(shape) + eps)
-    # torch's transform (batch_norm_cpu_transform_input): per channel alpha = weight * invstd and
-    # beta = bias - mean * alpha, then x * alpha + beta: two passes over the input, not four
-    alpha = rstd if weight is None else rstd * weight._data.astype(acc, copy=False).reshape(shape)
-    beta = (0 if bias is None else bias._data.astype(acc, copy=False).reshape(shape)) - mean * alpha
-    y = xa * alpha
-    y += beta
+    # (x - mean) * (invstd * weight) + bias, in place on one new array: torch computes
+    # x * alpha + (bias - mean * alpha) with a fused multiply-add, whose result this form follows
+    # (without the FMA, that form loses the bias to cancellation where x is near the mean)
+    y = xa - mean if not training else xc
+    y *= rstd if weight is None else rstd * weight._data.astype(acc, copy=False).reshape(shape)
+    if bias is not None:
+        y += bias._data.astype(acc, copy=False).reshape(shape)
     t = _wrap(contig(y, dtype=x.dtype), input.dtype, input._device)
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         saved_rm = None if training else running_mean.detach().clone()

@@ -19,15 +19,24 @@ __all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise
 
 # ---------------------------------------------------------------- layer_norm
 def _ln_grads_np(g, x, w, mean, rstd, axes, batch_axes, want):
-    xhat = (x - mean) * rstd
+    # the formulas of _ln_grads_em on arrays, in place where a temporary can be reused (the same
+    # values: every large temporary otherwise costs fresh pages)
+    xhat = x - mean
+    xhat *= rstd
     gi = gw = gb = None
+    tmp = np.empty_like(xhat)
     if want[0]:
-        gx = g * w if w is not None else g
-        m1 = gx.mean(axis=axes, keepdims=True)
-        m2 = (gx * xhat).mean(axis=axes, keepdims=True)
-        gi = (gx - m1 - xhat * m2) * rstd
+        gi = g * w if w is not None else g.copy()
+        m1 = gi.mean(axis=axes, keepdims=True)
+        np.multiply(gi, xhat, out=tmp)
+        m2 = tmp.mean(axis=axes, keepdims=True)
+        gi -= m1
+        np.multiply(xhat, m2, out=tmp)
+        gi -= tmp
+        gi *= rstd
     if want[1]:
-        gw = (g * xhat).sum(axis=batch_axes) if batch_axes else g * xhat
+        np.multiply(g, xhat, out=tmp)
+        gw = tmp.sum(axis=batch_axes) if batch_axes else tmp
     if want[2]:
         gb = g.sum(axis=batch_axes) if batch_axes else g
     return gi, gw, gb
@@ -98,14 +107,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(nd - k, nd))
     batch_axes = tuple(range(nd - k))
     mean = xa.mean(axis=axes, keepdims=True)
-    xc = xa - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)
+    y = xa - mean                       # (then scaled in place: the same values, fewer fresh pages)
+    var = np.multiply(y, y).mean(axis=axes, keepdims=True)
     rstd = 1 / np.sqrt(var + eps)
-    y = xc * rstd
+    y = arr(y)
+    y *= rstd
     if weight is not None:
-        y = y * weight._data
+        y = y * weight._data if weight._data.dtype != y.dtype else np.multiply(y, weight._data, out=y)
     if bias is not None:
-        y = y + bias._data
+        y = y + bias._data if bias._data.dtype != y.dtype else np.add(y, bias._data, out=y)
     t = _wrap(arr(y).astype(x.dtype, copy=False), input.dtype, input._device)
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         record(_ln_bw, t, (input, weight, bias), (input, weight), (axes, batch_axes, eps, mean, rstd))
