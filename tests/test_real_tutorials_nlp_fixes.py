@@ -94,6 +94,7 @@ def _cell_hidden(cls, lib, shape, shape1=None):
 @pytest.mark.parametrize('case', ['input_size', 'input_size_unbatched', 'batch', 'hidden_size', 'hidden1_size',
                                   'unbatched_2d_hidden', 'batched_1d_hidden', 'ok'])
 def test_rnn_cell_size_checks(both, cls, case):
+    cpu_random_only()          # (the modules are initialised with random draws)
     # a char-RNN step with the wrong one-hot width: ATen's check_rnn_cell_forward_input/_hidden
     def body(lib):
         lib.manual_seed(0)
@@ -197,6 +198,7 @@ def test_tensor_resize_(both, case):
 
 @pytest.mark.parametrize('lengths', [[[3, 2]], 3, [3.0, 2.0], [3.5, 2]])
 def test_pack_padded_sequence_lengths_forms(both, lengths):
+    cpu_random_only()          # (the modules are initialised with random draws)
     # lengths as a (1, B) tensor (a stray unsqueeze) is refused with ATen's message
     def body(lib):
         try:
@@ -209,6 +211,7 @@ def test_pack_padded_sequence_lengths_forms(both, lengths):
 @pytest.mark.parametrize('batch_first', [False, True])
 @pytest.mark.parametrize('enforce_sorted', [True, False])
 def test_packed_sequence_grad_fn_names_and_layout(both, batch_first, enforce_sorted):
+    cpu_random_only()          # (the modules are initialised with random draws)
     # print(packed) shows data=tensor(..., grad_fn=<PackPaddedSequenceBackward0>); pad_packed_sequence
     # copies into a (T, B, *) output (CopySlices), transposed for batch_first (a non-contiguous view)
     def body(lib):
