@@ -116,10 +116,11 @@ def _resample_linear(x, dim, out, scale, align_corners):
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
     lam = (src - i0).astype(f)
-    if _is_host(x._data) and x.numel() >= 4096 and bool(np.isfinite(x._data).all()):
+    if _is_host(x._data) and x.numel() >= 4096 and n_in <= 128 and bool(np.isfinite(x._data).all()):
         # one product with the (out, n_in) interpolation matrix (two weights a row): a GEMM forward
         # and backward, where the gathers below are ~10x slower (their backward scatter-adds
-        # repeated indices). Finite inputs only: 0 * inf would spread a NaN along the row.
+        # repeated indices). Finite inputs only: 0 * inf would spread a NaN along the row. Short
+        # input dims only: the product does n_in multiply-adds per output where two are needed.
         A = np.zeros((out, n_in), f)
         np.add.at(A, (j.astype(np.int64), i0), f(1) - lam)
         np.add.at(A, (j.astype(np.int64), i1), lam)
