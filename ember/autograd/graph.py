@@ -74,9 +74,18 @@ class Node:
         if s is None:
             raise RuntimeError(_FREED)
         vers = self._vers
-        packed = False
+        if _PACKED_EVER[0]:                 # (the per-tensor test only once a pack hook has run)
+            return self._saved_packed(s, vers)
         for t, v in zip(s, vers):
             # a tensor never changed in place and never viewed has no counter: version 0
+            vc = t._vc if isinstance(t, _Tensor) else None
+            if vc is not None and vc[0] != v:
+                _raise_modified(t, vc[0], v, self)
+        return s
+
+    def _saved_packed(self, s, vers):
+        packed = False
+        for t, v in zip(s, vers):
             if type(t) is _Packed:          # saved through a pack hook: torch checks no version then
                 packed = True
                 continue
@@ -160,6 +169,7 @@ def node_class(name, backward, multi_output=False):
 
 # ---------------------------------------------------------------- saved-tensor hooks
 _SAVED_HOOKS = []       # the (pack_hook, unpack_hook) of each saved_tensors_hooks open now (innermost last)
+_PACKED_EVER = [False]  # whether any tensor was ever saved through a pack hook (Node.saved's test)
 _HOOKS_DISABLED = []    # the messages of the disable_saved_tensors_hooks open now
 
 
@@ -204,6 +214,7 @@ def pack_saved(saved, out=None, node=None):
     ``node``, whose output is ``out``, when saved_tensors_hooks are open). A hook's own ops save
     nothing through hooks."""
     pack, unpack = _SAVED_HOOKS[-1]
+    _PACKED_EVER[0] = True
     hooks = _SAVED_HOOKS[:]
     del _SAVED_HOOKS[:]
     outs = out if type(out) in (tuple, list) else () if out is None else (out,)
