@@ -243,6 +243,33 @@ def test_max_pool_ties_unbatched_1d_3d():
     run_fn('max_pool3d', [arr(1, 2, 5, 6, 5)], (3, 2, 2), stride=2, padding=1)
 
 
+@pytest.mark.parametrize('dims,kernel', [(1, (2,)), (1, (3,)), (2, (2, 2)), (2, (1, 3)), (2, (3, 2)),
+                                          (3, (2, 2, 2)), (3, (1, 2, 3))])
+@pytest.mark.parametrize('special', ['ties', 'signed_zeros', 'inf', 'nan'])
+def test_max_pool_tiled_windows_exact(dims, kernel, special):
+    # windows that tile the input (stride = kernel, no padding): ember's contiguous-planes path;
+    # integer data makes many ties (torch keeps the first maximum in scan order)
+    rng = np.random.default_rng(sum(kernel) * 7 + len(special))
+    x = rng.integers(-2, 3, (2, 3) + tuple(k * (2 + i) for i, k in enumerate(kernel))).astype(np.float32)
+    if special == 'signed_zeros':
+        x[x == 0] = -0.0
+        x.flat[::5] = 0.0
+    elif special == 'inf':
+        x.flat[::7] = np.inf
+        x.flat[3::11] = -np.inf
+    elif special == 'nan':
+        x.flat[::13] = np.nan
+    g = arr(*(2, 3) + tuple(2 + i for i in range(dims)), seed=3)
+
+    def body(lib):
+        t = lib.tensor(x, requires_grad=True)
+        out, idx = getattr(F(lib), f'max_pool{dims}d')(t, kernel, return_indices=True)
+        out.backward(lib.tensor(g))
+        # bit patterns too: the sign of zeros in the output and in the gradient
+        return [out, idx, t.grad] + [lib.tensor(a.detach().cpu().numpy().view(np.int32)) for a in (out, t.grad)]
+    run_both(body, rtol=0, atol=0)
+
+
 def test_max_pool_errors(both):
     both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(1, 1, 4, 4)), 2, padding=2))      # pad > kernel/2
     both(lambda lib: F(lib).max_pool2d(lib.tensor(arr(1, 1, 1, 1)), 3))                  # output too small

@@ -326,14 +326,14 @@ def _activate(tr):
 
     real_run = E._run
 
-    def run(roots, keep_graph, create_graph, targets=None, accumulate=True):
+    def run(roots, keep_graph, create_graph, targets=None, accumulate=True, **kw):
         if create_graph:
             raise T.TraceError('backward with create_graph=True')
         if keep_graph and targets is None:
             raise T.TraceError('backward with retain_graph=True')
         if accumulate:
             tr.backward_runs += 1
-        return real_run(roots, keep_graph, create_graph, targets, accumulate)
+        return real_run(roots, keep_graph, create_graph, targets, accumulate, **kw)
 
     tr._saved_hooks = (E._run, M._seen_by_compile, O._seen_by_compile, _random._tracing,
                        _backend._traced_value, _backend._traced_namespace)

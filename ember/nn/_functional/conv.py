@@ -798,12 +798,22 @@ def _conv_bw(node, g):
                 if want_w:
                     gw = _bwd_weight(xa, ga, geo, G, wa.shape, cols)
         if want_b:
-            gb = ga.sum(axis=(0,) + tuple(range(2, ga.ndim)))
+            gb = _bias_grad(ga)
         gx, gw, gb = [None if r is None else _wrap(contig(r, dtype=dt.np), dt, dev)
                       for r in (gx, gw, gb)]
     if squeeze and gx is not None:
         gx = gx.squeeze(0)
     return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def _bias_grad(ga):
+    """The bias gradient: gy (N, C, *spatial) summed over all but C. For contiguous float32/64 host
+    arrays, the N rows are added first (contiguous SIMD adds), then each channel's run: NumPy's
+    reduce over axes (0, 2, 3) at once walks the array in short strided pieces (LeNet's conv2,
+    (64, 16, 10, 10): 28 -> 7 us; conv1 44 -> 20 us)."""
+    if _is_host(ga) and ga.dtype in (np.float32, np.float64) and ga.flags.c_contiguous and ga.shape[0] > 1 and ga.size:
+        return np.add.reduce(np.add.reduce(ga.reshape(ga.shape[0], ga.shape[1], -1), axis=0), axis=1)
+    return ga.sum(axis=(0,) + tuple(range(2, ga.ndim)))
 
 
 def _tuple(v, k, name):
