@@ -6,6 +6,7 @@ plus dtype/device conversion (``to``, ``type``, ``float()``, ...), ``clone`` and
 Example:
     >>> ember.zeros(2, 3, dtype=ember.int64).shape      # torch.Size([2, 3])
 """
+import math
 import warnings
 import numpy as np
 from .. import _backend
@@ -613,6 +614,177 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         res = res[0]
     return _out(_wrap(_on(res.astype(np.int64), input._device), D.int64, input._device), out)
 
+
+# ---------------------------------------------------------------- poisson, _standard_gamma, _sample_dirichlet
+def _need_tensor(input, fname):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def _host_source(generator):
+    """The generator to draw host-side samplers from: ``generator``'s (a CPU one), else the
+    default CPU generator (ember's CPU generator draws torch's numbers; a GPU generator has no
+    host stream, so its tensors draw from the CPU one here)."""
+    g = _gen(generator)
+    return g if _torch_cpu(g) else _gen(None)
+
+
+def _uniform64_stream(g, hint):
+    """(next, commit): ``next()`` is torch's ``uniform_real_distribution<double>(0, 1)`` drawn one
+    at a time from ``g`` (ATen's CPU samplers draw per element), ``commit()`` leaves ``g``
+    advanced by exactly the draws taken. Uniforms are drawn ahead in blocks of ``hint`` and the
+    generator is rewound to consume only those used, so the stream stays torch's."""
+    saved, fresh = g._bg.state, g._fresh
+    state = {'buf': [], 'i': 0, 'used': 0}
+
+    def nxt():
+        if state['i'] == len(state['buf']):
+            state['buf'] = g._uniform01(max(int(hint), 64), np.dtype(np.float64)).tolist()
+            state['i'] = 0
+        state['i'] += 1
+        state['used'] += 1
+        return state['buf'][state['i'] - 1]
+
+    def commit():
+        g._bg.state, g._fresh = saved, fresh
+        if state['used']:
+            g._uniform01(state['used'], np.dtype(np.float64))
+    return nxt, commit
+
+
+_I64_MIN = -2 ** 63
+
+
+def _floor_i64(x):
+    # C++'s (int64_t)std::floor(x) on x86: out-of-range, infinite and NaN values give INT64_MIN
+    return int(math.floor(x)) if math.isfinite(x) and -2.0 ** 63 <= x < 2.0 ** 63 else _I64_MIN
+
+
+def _sample_poisson(lam, uniform):
+    """ATen's CPU ``sample_poisson(lambda)`` (an int64): Hoermann's transformed rejection for
+    lambda >= 10, else the product of uniforms."""
+    if not lam >= 0:
+        raise RuntimeError('invalid Poisson rate, expected rate to be non-negative')
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = _floor_i64((2 * a / us + b) * u + lam + 0.43) if us else _I64_MIN
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) if v > 0 else -math.inf) + math.log(invalpha) - math.log(a / (us * us) + b) <= \
+                    -lam + k * loglam - math.lgamma(k + 1.0):
+                return k
+    if lam == 0:
+        return 0
+    enlam = math.exp(-lam)
+    x, prod = 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+@backward_op('PoissonBackward0')
+def _poisson_bw(node, g):
+    return (g * 0,)          # torch: the samples' gradient in the rates is zero
+
+
+def poisson(input, generator=None):
+    """``torch.poisson(rates)``: a Poisson(rate) count per element, as a float tensor of the
+    input's dtype. On the CPU the draws are torch's (ATen's ``sample_poisson``, element by element
+    in memory order, from torch's stream). Differentiable with a zero gradient, as torch."""
+    _need_tensor(input, 'poisson')
+    if not input.dtype.is_floating_point or input.dtype.is_complex:
+        from ._core import type_name
+        raise NotImplementedError(f'"poisson_cpu" not implemented for \'{type_name(input.dtype)}\'')
+    lam = input._host().astype(np.float64).ravel().tolist()
+    g = _host_source(generator)
+    uniform, commit = _uniform64_stream(g, sum(min(x, 10.0) for x in lam if x == x) * 1.1 + 2.5 * len(lam) + 16)
+    out = []
+    try:
+        for x in lam:
+            out.append(_sample_poisson(x, uniform))
+    finally:
+        commit()
+    arr = np.array(out, dtype=np.float64).reshape(input.shape).astype(input.dtype.np)
+    t = _wrap(_on(arr, input._device), input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_poisson_bw, t, (input,))
+    return t
+
+
+def _standard_gamma(input, generator=None):
+    """``torch._standard_gamma(alpha)``: Gamma(alpha, 1) samples, torch's for a seed on the CPU,
+    with ember's reparameterized gradient in alpha (the one ``Gamma.rsample`` uses)."""
+    _need_tensor(input, '_standard_gamma')
+    if input.dtype not in (D.float32, D.float64):
+        from ._core import type_name
+        raise NotImplementedError(f'"gamma_cpu" not implemented for \'{type_name(input.dtype)}\'')
+    from ..distributions.utils import _standard_gamma as sg
+    if generator is None:
+        return sg(input)
+    return _standard_gamma_from().apply(input, _host_source(generator))
+
+
+_GAMMA_FROM = []
+
+
+def _standard_gamma_from():
+    """distributions/utils.py's ``_StandardGamma`` drawing from a given generator: the forward
+    made with that generator in place of the default one; the backward (the gradient) inherited."""
+    if not _GAMMA_FROM:
+        from ..distributions import utils as U
+
+        class _StandardGammaFrom(U._StandardGamma):
+            @staticmethod
+            def forward(ctx, alpha, rng):
+                a = np.asarray(alpha._host(), dtype=np.float64)
+                boost = a < 1
+                y, u, scale = U._torch_cpu_gamma(a, rng, alpha.dtype is D.float64)
+                x = np.maximum(y * scale, np.finfo(alpha.dtype.np).tiny)
+                ctx.save_for_backward(alpha)
+                ctx.state = (a, np.where(boost, a + 1, a), y, u, scale, boost, x)     # (what backward reads)
+                return U._like(x, alpha)
+        _GAMMA_FROM.append(_StandardGammaFrom)
+    return _GAMMA_FROM[0]
+
+
+@backward_op('NotImplemented')
+def _no_derivative_dirichlet_bw(node, g):
+    raise RuntimeError('derivative for aten::_sample_dirichlet is not implemented')
+
+
+def _sample_dirichlet(input, generator=None):
+    """``torch._sample_dirichlet(alpha)``: Dirichlet samples along the last dim, torch's for a
+    seed on the CPU (ATen's ``_s_dirichlet_cpu``: Gamma(alpha) drawn in double, normalized in
+    double, cast, clamped to [tiny, 1 - ulp]). torch has no derivative for it: backward raises."""
+    _need_tensor(input, '_sample_dirichlet')
+    if input.dtype not in (D.float32, D.float64):
+        from ._core import type_name
+        raise NotImplementedError(f'"dirichlet" not implemented for \'{type_name(input.dtype)}\'')
+    from ..distributions.utils import _torch_cpu_gamma
+    a = np.asarray(input._host(), dtype=np.float64)
+    y, _, scale = _torch_cpu_gamma(a, _host_source(generator), True)
+    gam = np.maximum(y * scale, np.finfo(np.float64).tiny)
+    total = gam.sum(-1, keepdims=True) if gam.ndim else gam
+    dt = np.dtype(input.dtype.np)
+    r = (gam / total).astype(dt)
+    r = np.minimum(np.nextafter(dt.type(1), dt.type(0)), np.maximum(np.finfo(dt).tiny, r))
+    t = _wrap(_on(np.asarray(r, dtype=dt), input._device), input.dtype, input._device)
+    if _gm.enabled and input._rg:
+        record(_no_derivative_dirichlet_bw, t, (input,))
+    return t
 
 # in-place random fills, used by nn.init (they run under no_grad there)
 def _host_float(dt):

@@ -18,17 +18,20 @@ from .constraint_registry import biject_to, transform_to
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .fishersnedecor import FisherSnedecor
 from .gamma import Chi2, Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
+from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .poisson import Poisson
@@ -42,9 +45,9 @@ from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTra
 from .uniform import Uniform
 
 __all__ = ['AbsTransform', 'AffineTransform', 'Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Chi2',
-           'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'Gamma', 'Geometric',
-           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'Laplace', 'LogNormal', 'MixtureSameFamily',
-           'Multinomial', 'MultivariateNormal', 'Normal', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
+           'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'FisherSnedecor', 'Gamma', 'Geometric',
+           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'InverseGamma', 'Laplace', 'LogNormal', 'MixtureSameFamily',
+           'Multinomial', 'MultivariateNormal', 'NegativeBinomial', 'Normal', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
            'Poisson', 'PowerTransform', 'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'SigmoidTransform',
            'SoftmaxTransform', 'StickBreakingTransform', 'StudentT', 'TanhTransform', 'Transform',
            'TransformedDistribution', 'Uniform', 'biject_to', 'constraints', 'kl_divergence', 'register_kl',
