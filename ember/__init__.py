@@ -55,6 +55,7 @@ from ._ops.indexing import nonzero, argwhere, masked_fill, index_put
 from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                             empty_like, full_like, arange, linspace, logspace, eye, scalar_tensor, rand, randn,
                             rand_like, randn_like, randint, randint_like, randperm, normal, bernoulli, multinomial,
+                            poisson, _standard_gamma, _sample_dirichlet,
                             clone, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
                             CharTensor, ByteTensor, BoolTensor)
 from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
@@ -204,6 +205,7 @@ from . import random  # noqa: E402,F401  (ember.random: torch.random)
 from ._ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_add_, _foreach_lerp_, ...: RL target updates)
 _LAZY_MODULES += ('testing',)  # noqa: E305  (ember.testing: torch.testing, loaded on first use)
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
+_LAZY_MODULES += ('profiler',)  # noqa: E305  (ember.profiler: torch.profiler, loaded on first use)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
 from ._ops import _npnames  # noqa: E402  (axis=/keepdims= for dim=/keepdim=, as torch's argument parser)

@@ -58,8 +58,8 @@ def is_anomaly_check_nan_enabled():
 
 
 def __getattr__(name):
-    # ember.autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp) on first use
-    if name == 'functional':
+    # ember.autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp), .profiler on first use
+    if name in ('functional', 'profiler'):
         import importlib
-        return importlib.import_module('.functional', __name__)
+        return importlib.import_module('.' + name, __name__)
     raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

@@ -30,9 +30,10 @@ def _edge(t):
     return t._accumulator(), 0
 
 
-def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
+def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, captures=False):
     """roots: list of (node, output_nr, grad). targets: {(node, nr): index} to capture, or None.
-    Returns the captured gradients by index (None where nothing flowed)."""
+    Returns the captured gradients by index (None where nothing flowed). captures: the targets
+    are autograd.grad's (not backward(inputs=...)'s), for multi-grad hooks."""
     # 1. every node reachable from the roots, counting each node's incoming edges on the way
     order, deps = [], {}
     # two roots may share a node (one root: the usual loss.backward())
@@ -101,6 +102,10 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
     if create_graph is not True and create_graph is not False:
         grad_mode.set_grad_enabled(create_graph)
     prev_mode = _gm.enabled
+    # (the running pass, for multi-grad hooks: kept only once one was registered)
+    track = _graph._TRACK_TASKS[0]
+    if track:
+        _graph._push_task(deps, rootset, needed, tnodes if captures else None)
     _gm.enabled = create_graph
     try:
         while ready:
@@ -161,6 +166,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True):
                     push(child)
     finally:
         _gm.enabled = prev_mode
+        if track:
+            _graph._TASKS.pop()
     return captured
 
 
@@ -398,7 +405,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     targets = {}
     for i, t in enumerate(inputs):
         targets.setdefault(_edge(t), len(targets))
-    got = _run(roots, retain_graph, create_graph, targets, accumulate=False)
+    got = _run(roots, retain_graph, create_graph, targets, accumulate=False, captures=True)
     res = []
     for i, t in enumerate(inputs):
         g = got[targets[_edge(t)]]

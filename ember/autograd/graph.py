@@ -10,7 +10,7 @@ import re
 import weakref
 
 __all__ = ['Node', 'AccumulateGrad', 'node_class', 'saved_tensors_hooks', 'save_on_cpu',
-           'disable_saved_tensors_hooks']
+           'disable_saved_tensors_hooks', 'register_multi_grad_hook']
 
 _METADATA = weakref.WeakKeyDictionary()
 
@@ -272,3 +272,114 @@ class disable_saved_tensors_hooks:
 
     def __exit__(self, *args):
         _HOOKS_DISABLED.pop()
+
+
+# ---------------------------------------------------------------- multi-grad hooks
+# The backward passes running now (innermost last), each (task id, deps, root nodes, needed,
+# the nodes autograd.grad captures):
+# what ``_will_engine_execute_node`` asks. The engine keeps them only once a multi-grad hook was
+# registered (``_TRACK_TASKS``), so a backward pass without one pays a single list read.
+_TASKS = []
+_TRACK_TASKS = [False]
+_TASK_IDS = [0]
+
+
+def _push_task(deps, rootset, needed, captured):
+    _TASK_IDS[0] += 1
+    _TASKS.append((_TASK_IDS[0], deps, rootset, needed, captured))
+
+
+def _current_graph_task_id():
+    """The id of the backward pass running now; -1 outside one (torch._C._current_graph_task_id)."""
+    return _TASKS[-1][0] if _TASKS else -1
+
+
+def _will_engine_execute_node(node):
+    """Whether the running backward pass will run ``node`` (reached from its roots and, with
+    ``inputs``, on the way to one of them)."""
+    if not _TASKS:
+        raise RuntimeError('_will_engine_execute_node should only be called during the backward pass')
+    _, deps, rootset, needed, captured = _TASKS[-1]
+    if needed is None:
+        return node in deps or node in rootset
+    if node not in needed:
+        return False
+    if captured and node in captured and all(c is None for c, _ in node.next_functions):
+        raise RuntimeError('A leaf node was passed to _will_engine_execute_node but we are currently running '
+                           'autograd.grad(). This is currently not supported.')
+    return True
+
+
+def _grad_fn_or_acc(t):
+    if t._rg and t.grad_fn is None:
+        return t._accumulator()
+    node = t.grad_fn
+    if node is None:
+        raise AssertionError('Expected gradient function to be set')
+    return node
+
+
+class _MultiHandle(_RemovableHandle):
+    __slots__ = ('handles',)
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode='all'):
+    """Register ``fn`` on several tensors at once (torch.autograd.graph.register_multi_grad_hook).
+
+    ``mode="all"``: after the gradients of all the tensors that this backward pass reaches are
+    computed, ``fn(grads)`` runs once with a list of them (None for a tensor it does not reach).
+    ``mode="any"``: ``fn(grad)`` runs once per backward pass, with the first of those gradients.
+    Returns a handle whose ``remove()`` unregisters the hook from every tensor.
+    """
+    supported_modes = ('all', 'any')
+    if mode not in supported_modes:
+        raise ValueError(f'Expects mode to be one of {supported_modes} but got {mode}')
+    _TRACK_TASKS[0] = True
+    if mode == 'all':
+        count, buffer = {}, {}
+        nb_calls = None
+        grad_fns = list(map(_grad_fn_or_acc, tensors))
+        len_tensors = len(tensors)
+
+        def get_inner_hook(idx):
+            def inner_hook(grad):
+                nonlocal nb_calls
+                tid = _current_graph_task_id()
+                if tid == -1:
+                    raise AssertionError('expected this hook to be called inside a backward call')
+                count[tid] = count.get(tid, 0)
+                buffer[tid] = buffer.get(tid, [None] * len_tensors)
+                curr_count, count[tid] = count[tid], count[tid] + 1
+                if curr_count == 0:     # on the first call: how many of the tensors this pass reaches
+                    nb_calls = sum(map(_will_engine_execute_node, grad_fns))
+                buffer[tid][idx] = grad
+                if curr_count == nb_calls - 1:
+                    fn(buffer[tid])
+                    del count[tid]
+                    del buffer[tid]
+            return inner_hook
+
+        handles = tuple(t.register_hook(get_inner_hook(i)) for i, t in enumerate(tensors))
+    else:
+        import functools
+        ran_hook = {}
+
+        @functools.wraps(fn)
+        def wrapped_fn(grad):
+            tid = _current_graph_task_id()
+            if tid == -1:
+                raise AssertionError('expected this hook to be called inside a backward call')
+            prev, ran_hook[tid] = ran_hook.get(tid, False), True
+            if prev:
+                return
+            fn(grad)
+
+        handles = tuple(t.register_hook(wrapped_fn) for t in tensors if t.requires_grad)
+    return _MultiHandle(handles)
