@@ -552,3 +552,13 @@ def test_standard_gamma_grad_formula_matches_torch():
     fin = np.isfinite(want)
     assert (np.isfinite(got) == fin).all()
     np.testing.assert_allclose(got[fin], want[fin], rtol=1e-11, atol=1e-300)
+
+
+def test_poisson_distribution_sample_is_torch_stream(both):
+    cpu_random_only()
+
+    def body(lib):
+        lib.manual_seed(3)
+        d = lib.distributions.Poisson(lib.tensor([[0.5, 3.0, 20.0], [0.0, 11.0, 1e3]]))
+        return d.sample(), d.sample((2,)), lib.rand(2)
+    both(body, rtol=0, atol=0)

@@ -9,7 +9,7 @@ from numbers import Number
 import ember
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lgamma, _from_host, _host_rng
+from .utils import broadcast_all, lgamma
 
 __all__ = ['Poisson']
 
@@ -41,8 +41,7 @@ class Poisson(Distribution):
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            rate = self.rate.detach().expand(shape).cpu().numpy()
-            return _from_host(_host_rng(self.rate.device).poisson(rate), self.rate)
+            return ember.poisson(self.rate.expand(shape))      # torch's draws for a seed (CPU)
 
     def log_prob(self, value):
         if self._validate_args:
