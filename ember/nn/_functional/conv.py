@@ -335,14 +335,16 @@ def _fs_fwd(x, w, g, bias=None, cols=None):
     xp = xp_of(cols)
     y = _take(xp, (Cout, cols.shape[1]), cols.dtype)
     xp.matmul(w.reshape(Cout, -1), cols, out=y)                      # (Cout, N*Lp)
+    if bias is not None:
+        # added before the copy out (the same sums): along rows of N*Lp, not runs of prod(O)
+        # (LeNet's conv1: 14 us against 49)
+        y += bias.reshape(Cout, 1)
     it = y.itemsize
     yv = as_strided(y, (N, Cout) + tuple(g.O), (Lp * it, N * Lp * it) + tuple(s_ * it for s_ in st))
     out = xp.empty((N, Cout) + tuple(g.O), dtype=y.dtype)
-    out[...] = yv                     # a plain copy, then the bias in place: 2x faster than one add
+    out[...] = yv                     # a plain copy (with the bias in one add: 2x slower)
     del yv
     _give(y)
-    if bias is not None:
-        out += bias.reshape((Cout,) + (1,) * len(g.O))
     return out, cols
 
 
