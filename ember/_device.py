@@ -77,9 +77,20 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        # ``with torch.device(d):`` makes d the default device of the factory functions inside
+        _device_stack.append(_default[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default[0] = _device_stack.pop()
+        return False
+
 
 CPU = device('cpu')
 _default = [CPU]        # set_default_device: where factory functions put new tensors
+_device_stack = []      # the defaults that open ``with device(...)`` regions will restore
 
 
 def as_device(d):

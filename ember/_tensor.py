@@ -522,8 +522,12 @@ def _wrap(data, dtype, device=CPU):
     t._grad = None
     t._vc = None
     t._base = None
-    t._extra = None
+    # a tensor made under inference_mode reports is_inference() (torch's inference tensors)
+    t._extra = {'inference': True} if _grad_state.inference else None
     return t
+
+
+_grad_state = grad_mode.state
 
 
 def _ones_like_data(a):

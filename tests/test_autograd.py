@@ -643,11 +643,10 @@ def test_set_grad_enabled_rejects_non_bool():
 
 
 INFERENCE_XFAIL = pytest.mark.xfail(
-    reason='tensors made under inference_mode are not marked as inference tensors (marking would cost every op '
-           'a check); is_inference() is False for them and autograd does not refuse them', strict=True)
+    reason='autograd does not refuse inference tensors (refusing one would cost every op that saves a tensor '
+           'for the backward a check)', strict=True)
 
 
-@INFERENCE_XFAIL
 def test_tensors_made_in_inference_mode_are_inference_tensors():
     def body(lib):
         x = leaf(lib, [1., 2.])

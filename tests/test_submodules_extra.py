@@ -463,7 +463,5 @@ def test_grad_mode_decorators_and_inference_mode():
     run_both(body)
 
 
-@pytest.mark.xfail(reason='ember does not mark tensors made under inference_mode (needs a change where tensors '
-                          'are created, outside this module)', strict=False)
 def test_tensor_is_inference_inside_inference_mode():
     run_both(lambda L: (lambda x: [x.is_inference()])(L.inference_mode()(lambda: L.ones(2) * 2)()))

@@ -24,7 +24,8 @@ def make_view(src, arr, cls, args, how):
     v._vc = vc
     b = src._base
     v._base = src if b is None else b
-    v._extra = {'view': (src, how)}
+    e = src._extra
+    v._extra = {'view': (src, how), 'inference': True} if e and e.get('inference') else {'view': (src, how)}
     if src._rg:
         if _gm.enabled:
             record(cls, v, (src,), (), args)

@@ -3,8 +3,10 @@
 Inside an enabled region the matrix-product ops of torch's "lower precision" list (linear,
 matmul, mm, bmm, addmm, baddbmm, addbmm, conv*, conv_transpose*; scaled_dot_product_attention
 through its matmuls) cast their floating inputs (not float64) on the region's device to the
-region's dtype and so return that dtype. Ops of torch's "float32" list (losses, norms, softmax,
-...) are not cast: they run in their inputs' dtype.
+region's dtype and so return that dtype. The losses of torch's "float32" list (cross_entropy,
+nll_loss, mse_loss, l1/smooth_l1/huber, binary_cross_entropy(_with_logits), kl_div, the margin
+losses) cast float16 inputs to float32 and so return float32; other ops of that list (norms,
+softmax, ...) are not cast: they run in their inputs' dtype.
 
 ember has no bfloat16, the default dtype of CPU autocast: such a region reports itself as torch
 does (enabled, ``torch.bfloat16``) but warns once and runs those ops in float32. ``dtype=float16``
@@ -225,6 +227,18 @@ def lower(*args):
     if not (st.enabled['cpu'] or st.enabled['cuda']):
         return args
     return tuple(_cast_one(a, st) for a in args)
+
+
+def higher(*args):
+    """``args`` as an op of torch's autocast "float32" list (the losses) sees them in the current
+    region: lower-precision floating tensors on an autocast-enabled device cast to float32; others
+    unchanged. Called by the hooked ops when ``active``."""
+    st = _state
+    if not (st.enabled['cpu'] or st.enabled['cuda']):
+        return args
+    from .._tensor import Tensor
+    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype is D.float16 and
+                 st.enabled.get(a.device.type, False) else a for a in args)
 
 
 def _cast_one(a, st):

@@ -12,4 +12,5 @@ from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401
 from . import init, utils  # noqa: F401
 from . import parallel  # noqa: F401,E402  (nn.parallel: DataParallel, DistributedDataParallel)
+from . import attention  # noqa: F401,E402  (nn.attention: sdpa_kernel, SDPBackend)
 from .parallel import DataParallel  # noqa: F401,E402

@@ -14,6 +14,7 @@ from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op, as_array, fused_name  # noqa: F401  (fused_name: re-exported)
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P
+from ...amp import autocast_mode as _amp
 
 __all__ = ['EM', 'NP', 'pointwise_op', 'need_tensor', 'not_implemented', 'reduction_string', 'apply_reduction',
            'erf_np', 'erf', 'opmath', 'xp_of', 'contig', 'arr', 'fused_name']
@@ -216,3 +217,18 @@ def apply_reduction(loss, reduction):
     if reduction == 'sum':
         return loss.sum()
     return loss.mean()
+
+
+def autocast_fp32(f):
+    """Decorator for a loss of torch's autocast "float32" list: inside an enabled autocast region
+    its float16 tensor arguments are cast to float32 first (so it returns float32, as torch's)."""
+    import functools
+
+    @functools.wraps(f)
+    def fp32_op(*args, **kwargs):
+        if _amp.active:
+            args = _amp.higher(*args)
+            if kwargs:
+                kwargs = dict(zip(kwargs, _amp.higher(*kwargs.values())))
+        return f(*args, **kwargs)
+    return fp32_op

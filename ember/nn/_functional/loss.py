@@ -21,7 +21,7 @@ from ..._ops._core import record, backward_op, as_array, sum_to, broadcast_shape
 from ..._ops._core import type_name as cap
 from ..._ops import pointwise as P, softmax as SM, creation as C
 from ._util import need_tensor, not_implemented, reduction_string, check_reduction, apply_reduction, opmath, NP, EM, \
-    xp_of, arr, fused_name
+    xp_of, arr, fused_name, autocast_fp32
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'hinge_embedding_loss',
@@ -107,6 +107,7 @@ _nll2d_bw_bw = backward_op('NllLoss2DBackwardBackward0')(_nll_bw_bw._backward)
 _TARGET_OK = (D.int64, D.uint8)
 
 
+@autocast_fp32
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     """The negative log likelihood loss: ``-input[n, target[n]] * weight[target[n]]``, reduced.
 
@@ -204,6 +205,7 @@ def _nll(input, target, weight, ignore_index, reduction, fname):
 
 
 # ---------------------------------------------------------------- cross_entropy
+@autocast_fp32
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean',
                   label_smoothing=0.0):
     """``nll_loss(log_softmax(input, 1), target)`` for class indices; for class probabilities
@@ -322,6 +324,7 @@ def _weighted(loss, weight, input, reduction):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+@autocast_fp32
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     """Mean squared error ``(input - target) ** 2``, reduced."""
     _warn_size(input, target)
@@ -373,6 +376,7 @@ def _huber_bw(node, g):
         d <= -delta, -norm * g * delta, P.where(d >= delta, norm * g * delta, d * norm * g)))
 
 
+@autocast_fp32
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     """Mean absolute error ``|input - target|``, reduced."""
     _warn_size(input, target)
@@ -388,6 +392,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
     return apply_reduction(loss, reduction)
 
 
+@autocast_fp32
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
     """0.5 * d**2 / beta where d = |input - target| < beta, else d - 0.5 * beta; reduced."""
     _warn_size(input, target)
@@ -408,6 +413,7 @@ def _huber(d, delta):
     return P.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
 
 
+@autocast_fp32
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """0.5 * d**2 where d = |input - target| < delta, else delta * (d - 0.5 * delta); reduced."""
     _warn_size(input, target)
@@ -476,6 +482,7 @@ def _bce_bw_elem(node, g):
             None if gt is None else _wrap(as_array(gt).astype(t.dtype.np, copy=False), t.dtype, g._device))
 
 
+@autocast_fp32
 @_fused_name('BinaryCrossEntropyBackward0')
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
     """-(target * log(input) + (1 - target) * log(1 - input)) (logs clamped at -100), weighted, reduced."""
@@ -547,6 +554,7 @@ def _sum_to_arr(a, shape):
     return a.sum(axis=dims, keepdims=True).reshape(shape)
 
 
+@autocast_fp32
 @_fused_name('BinaryCrossEntropyWithLogitsBackward0')
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction='mean',
                                      pos_weight=None):
@@ -600,6 +608,7 @@ def _xlogy(a, b):
     return t
 
 
+@autocast_fp32
 def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
     """Pointwise KL divergence ``target * (log(target) - input)`` (``input`` holds log-probabilities;
     ``log_target``: so does ``target``). 'batchmean' divides the sum by the batch size."""
@@ -631,6 +640,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
 
 
 # ---------------------------------------------------------------- margin losses
+@autocast_fp32
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction='mean'):
     """``input`` where target is 1, ``max(0, margin - input)`` where it is -1 (both terms where
     the target is neither), reduced."""
@@ -644,6 +654,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return apply_reduction(output_margin + output_self, reduction)
 
 
+@autocast_fp32
 @_fused_name('SoftMarginLossBackward0')
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """The two-class logistic loss ``log(1 + exp(-target * input))``, reduced."""
@@ -691,6 +702,7 @@ def _need_long(target):
         raise RuntimeError(f'expected scalar type Long but found {cap(target.dtype)}')
 
 
+@autocast_fp32
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction='mean'):
     """The multi-class hinge loss: for each sample, ``sum_{i != y} max(0, margin - x[y] + x[i])^p``
@@ -731,6 +743,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return apply_reduction(loss, reduction)
 
 
+@autocast_fp32
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """The multi-label hinge loss: ``target`` holds each sample's class indices, ended by the
     first -1; ``sum_{j target} sum_{i not target} max(0, 1 - (x[j] - x[i]))`` over the number of classes."""

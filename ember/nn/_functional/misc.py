@@ -16,7 +16,7 @@ from ... import _dtype as D
 from ..._backend import is_host as _is_host
 from ..._ops import creation as C, pointwise as P
 from ...autograd import grad_mode
-from ._util import need_tensor, reduction_string, apply_reduction, fused_name
+from ._util import need_tensor, reduction_string, apply_reduction, fused_name, autocast_fp32
 from .activation import leaky_relu
 from .normalization import pairwise_distance
 
@@ -386,6 +386,7 @@ def softshrink(input, lambd=0.5):
 
 
 # ---------------------------------------------------------------- losses
+@autocast_fp32
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction='mean'):
     """max(0, -target * (input1 - input2) + margin)."""
     reduction = reduction_string(size_average, reduce, reduction)
@@ -396,6 +397,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return apply_reduction(loss, reduction)
 
 
+@autocast_fp32
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction='mean'):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
     reduction = reduction_string(size_average, reduce, reduction)
@@ -421,6 +423,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return apply_reduction(loss, reduction)
 
 
+@autocast_fp32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction='mean'):
     """max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (``swap``: d(a, n) -> min(d(a, n), d(p, n)))."""
@@ -438,6 +441,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return apply_reduction(loss, reduction)
 
 
+@autocast_fp32
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction='mean'):
     """exp(input) - target * input (``log_input``), else input - target * log(input + eps);
