@@ -9,7 +9,7 @@ from .. import _backend
 from .._tensor import Tensor
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _addcdiv_, _check_fused_foreach,
                         _check_not_differentiable, _validate, _check_state_steps, _new_step, _incr, _bump, _grad,
-                        _weight_decay, _adam_moments_)
+                        _weight_decay, _adam_moments_, _adam_step_chunked)
 
 __all__ = ['Adam', 'adam']
 
@@ -116,11 +116,17 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         v = exp_avg_sqs[i]._data
         step = _incr_step(state_steps[i])
         g = _weight_decay(p, _grad(grads[i], maximize), lr, weight_decay, decoupled_weight_decay)
-        _adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = _f(bias_correction2 ** 0.5)
+        if _adam_step_chunked(p, g, m, v, max_exp_avg_sqs[i]._data if amsgrad else None, beta1, beta2,
+                              -_f(step_size), bias_correction2_sqrt, eps):
+            if amsgrad:
+                max_exp_avg_sqs[i]._bump()
+            _bump(param, exp_avgs[i], exp_avg_sqs[i])
+            continue
+        _adam_moments_(m, v, g, beta1, beta2)
         if amsgrad:
             vmax = max_exp_avg_sqs[i]._data
             np.maximum(vmax, v, out=vmax)

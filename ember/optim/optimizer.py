@@ -371,6 +371,77 @@ def _momentum_step_chunked(p, g, b, momentum, alpha):
     return True
 
 
+def _adam_step_chunked(p, g, m, v, vmax, beta1, beta2, neg_step_size, bc2_sqrt, eps):
+    """Adam's update of one parameter after its weight decay - ``m.lerp_(g, 1-beta1)``,
+    ``v.mul_(beta2).addcmul_(g, g, value=1-beta2)``, (amsgrad: ``vmax = max(vmax, v)``),
+    ``denom = sqrt(v or vmax) / bc2_sqrt + eps``, ``p.addcdiv_(m, denom, value=neg_step_size)`` -
+    in blocks of _CHUNK elements with the same per-element arithmetic as those kernels (so the
+    same bits), but each block of p, g, m, v read from memory once and its float32/float64
+    temporaries kept in L2: over 1M parameters the separate passes stream ~10 arrays of 4-8 MB.
+    Returns False, having done nothing, unless all are float32/float16 C-contiguous host arrays
+    of one shape, larger than a block, not overlapping (and the scalars are Python numbers)."""
+    dt = p.dtype
+    if dt.kind != 'f' or dt.itemsize >= 8 or p.size <= _CHUNK:
+        return False
+    arrays = (p, g, m, v) if vmax is None else (p, g, m, v, vmax)
+    for x in arrays:
+        if type(x) is not np.ndarray or x.dtype != dt or x.shape != p.shape or not x.flags.c_contiguous:
+            return False
+    for x in (beta1, beta2, neg_step_size, bc2_sqrt, eps):
+        if not isinstance(x, (int, float)):
+            return False
+    for i in range(len(arrays)):
+        for j in range(i + 1, len(arrays)):
+            if np.may_share_memory(arrays[i], arrays[j]):
+                return False
+    w = 1 - beta1                                   # lerp's weight, as _lerp_ gets it
+    t = dt.type
+    lerp_s = float(t(w)) if abs(w) < 0.5 else -float(t(1) - t(w))
+    b2, c2 = beta2, 1 - beta2
+    n = p.size
+    pf, gf, mf, vf = p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
+    xf = None if vmax is None else vmax.reshape(-1)
+    r64 = _f64_scratch((_CHUNK,), _CHUNK)
+    ta, tb = _f32_pair(dt)
+    for i in range(0, n, _CHUNK):
+        j = i + _CHUNK if i + _CHUNK < n else n
+        k = j - i
+        r, d, tmp = (r64, ta, tb) if k == _CHUNK else (r64[:k], ta[:k], tb[:k])
+        gc, mc, vc, pc = gf[i:j], mf[i:j], vf[i:j], pf[i:j]
+        np.subtract(gc, mc, out=d)                  # _lerp_: diff = end - a, then _fma in float64
+        np.copyto(r, d)
+        r *= lerp_s
+        r += mc if abs(w) < 0.5 else gc
+        np.copyto(mc, r, casting='unsafe')
+        vc *= b2                                    # v.mul_(beta2)
+        np.multiply(gc, c2, out=tmp)                # _addcmul_: (value * g) * g + v, one rounding
+        np.multiply(tmp, gc, out=r, dtype=np.float64)
+        r += vc
+        np.copyto(vc, r, casting='unsafe')
+        if xf is not None:
+            np.maximum(xf[i:j], vc, out=xf[i:j])
+            np.sqrt(xf[i:j], out=d)
+        else:
+            np.sqrt(vc, out=d)
+        d /= bc2_sqrt
+        d += eps
+        np.multiply(mc, neg_step_size, out=tmp)     # _addcdiv_: (value * m) / denom, added
+        tmp /= d
+        pc += tmp
+    return True
+
+
+def _f32_pair(dt):
+    """Two work blocks of _CHUNK elements of ``dt``, kept per thread."""
+    d = getattr(_scratch, 'pairs32', None)
+    if d is None:
+        d = _scratch.pairs32 = {}
+    pr = d.get(dt)
+    if pr is None:
+        pr = d[dt] = (np.empty(_CHUNK, dt), np.empty(_CHUNK, dt))
+    return pr
+
+
 def _lerp_(a, end, w):
     """``a.lerp_(end, w)``: ``a + w*(end-a)`` for ``|w| < 0.5``, else ``end - (end-a)*(1-w)``."""
     diff = end - a
