@@ -224,6 +224,29 @@ def test_softmax_stability_and_special_values(both):
     both(body)
 
 
+@pytest.mark.parametrize('row', [16, 32, 64, 96, 128])
+def test_softmax_large_short_rows(both, row):
+    # large float32 arrays with short rows (attention scores): ember takes the row max through
+    # int32 keys; special values in some rows, NaN of either sign in others
+    rng = np.random.default_rng(row)
+    x = (rng.standard_normal((70000 // row + 3, row)) * 30).astype(np.float32)
+    x.flat[::7] = -0.0
+    x.flat[::19] = -np.inf
+    x[1, :] = -np.inf
+    x[2, :] = 0.0
+    x[3, 5] = np.inf
+    x[4, 2] = np.nan
+    x[5, 1] = -np.nan
+    g = rng.standard_normal(x.shape).astype(np.float32)
+
+    def body(lib):
+        t = lib.tensor(x, requires_grad=True)
+        s, ls = F(lib).softmax(t, -1), F(lib).log_softmax(t, 1)
+        (s * lib.tensor(g)).sum().backward()
+        return s, ls, t.grad
+    both(body, rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_dtype_shapes_methods(both):
     def body(lib):
         x = lib.tensor(SM_DATA[0], dtype=lib.float32)

@@ -14,6 +14,7 @@ from ._core import as_array
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op
 from ._core import type_name as _cap
+from ..amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['softmax', 'log_softmax']
 
@@ -42,10 +43,34 @@ def _shifted(x, ax):
     if x.size == 0:
         return x
     # (ndarray.max/sum are the ufunc reductions behind a Python wrapper: ~0.3 us each)
-    return x - (_max_reduce(x, ax, None, None, True) if type(x) is np.ndarray else x.max(axis=ax, keepdims=True))
+    if type(x) is not np.ndarray:
+        return x - x.max(axis=ax, keepdims=True)
+    if x.dtype == np.float32 and x.size >= 65536 and 16 <= x.shape[-1] <= 96 and x.flags.c_contiguous and \
+            ax in (-1, x.ndim - 1):
+        return x - _row_max_f32(x)
+    return x - _max_reduce(x, ax, None, None, True)
 
 
 _max_reduce, _sum_reduce = np.maximum.reduce, np.add.reduce
+_LOW31 = np.int32(0x7fffffff)
+
+
+def _row_max_f32(x):
+    """The max along the last axis of a C-contiguous float32 array (keepdims), through int32
+    keys that order as the floats do (a negative float's magnitude bits flipped). NumPy's float
+    max-reduce costs ~50 ns a row (NaN handling per row), its int32 one ~20: (8192, 32) 442 -> 266
+    us, (4096, 64) 273 -> 165 us; from ~128 elements a row on the float reduce is faster. The same
+    max, except that a row holding a NaN whose sign bit is set may give another value than NaN:
+    its softmax row is NaN either way (x - max is NaN there, so is the row's sum)."""
+    b = x.view(np.int32)
+    k = b >> 31
+    k &= _LOW31
+    k ^= b
+    m = _max_reduce(k, -1, None, None, True)
+    s = m >> 31
+    s &= _LOW31
+    m ^= s
+    return m.view(np.float32)
 
 
 # ---------------------------------------------------------------- softmax
@@ -63,6 +88,8 @@ def _softmax_bw(node, g):
 
 def softmax(input, dim=None, dtype=None, *, _stacklevel=None):
     """exp(x) / sum(exp(x)) along ``dim``; each slice along ``dim`` sums to 1."""
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('softmax', input, dtype=dtype)
     input, x, ax, dt = _prep(input, dim, dtype, 'softmax')
     e = np.exp(_shifted(x, ax))
     e /= e.sum(axis=ax, keepdims=True)
@@ -96,6 +123,8 @@ def log_softmax_array(x, ax):
 
 def log_softmax(input, dim=None, dtype=None, *, _stacklevel=None):
     """log(softmax(x)) along ``dim``, computed as x - max - log(sum(exp(x - max)))."""
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('log_softmax', input, dtype=dtype)
     input, x, ax, dt = _prep(input, dim, dtype, 'log_softmax')
     r = log_softmax_array(x, ax)
     t = _wrap(as_array(r).astype(dt.np, copy=False), dt, input._device)
