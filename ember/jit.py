@@ -4,8 +4,10 @@
 calling it once on the example inputs (so a call that fails fails here, as tracing would); both
 behave as the original when called. The decorators (``ignore``, ``unused``, ``export``,
 ``interface``) return what they decorate; ``is_scripting()`` and ``is_tracing()`` are False;
-``save``/``load`` of TorchScript archives raise NotImplementedError (use ``ember.save`` of a
-state_dict). For compiled speed see ``ember.compile``.
+``save(m, f)`` writes the module or function with ``ember.save`` (pickled: loading needs its
+class importable, as for any whole-module save) and ``load(f)`` reads such a file back (a trusted
+file, as TorchScript archives are code); archives written by torch's TorchScript cannot be read.
+For compiled speed see ``ember.compile``.
 
 Example:
     >>> m = ember.jit.script(nn.Linear(3, 2)); m(ember.ones(1, 3)).shape      # torch.Size([1, 2])
@@ -103,16 +105,40 @@ def trace_module(mod, inputs, optimize=None, check_trace=True, check_inputs=None
     return mod
 
 
+_JIT_MARK = 'ember.jit archive'
+
+
 def save(m, f, _extra_files=None):
+    """``torch.jit.save``: ``m`` (what ``script``/``trace`` returned: the module or function
+    itself) written with ``ember.save``; ``_extra_files`` (name -> str or bytes) kept with it."""
     _deprecated('save', '`torch.export`')
-    raise NotImplementedError('ember.jit.save: ember has no TorchScript, so it cannot write TorchScript archives. '
-                              'Save the weights instead: ember.save(model.state_dict(), f).')
+    from .serialization import save as _save
+    _save({_JIT_MARK: m, 'extra_files': dict(_extra_files or {})}, f)
 
 
 def load(f, map_location=None, _extra_files=None, _restore_shapes=False):
+    """``torch.jit.load`` of a file ``ember.jit.save`` wrote: the module (its parameters on
+    ``map_location``); ``_extra_files`` (a dict of names) is filled in as torch does. A file is
+    unpickled, so load only trusted ones (TorchScript archives are programs too)."""
     _deprecated('load', '`torch.export`')
-    raise NotImplementedError('ember.jit.load: ember has no TorchScript, so it cannot read TorchScript archives. '
-                              'Rebuild the model in Python and load a state_dict saved with torch.save.')
+    from .serialization import load as _load
+    import os
+    if isinstance(f, (str, os.PathLike)) and not os.path.exists(f):
+        raise ValueError(f'The provided filename {os.fspath(f)} does not exist')
+    try:
+        obj = _load(f, map_location=map_location, weights_only=False)
+    except Exception as e:
+        raise RuntimeError('ember.jit.load: not an archive written by ember.jit.save (TorchScript archives '
+                           f'written by torch cannot be read: ember has no TorchScript): {e}') from e
+    if not (_builtin_isinstance(obj, dict) and _JIT_MARK in obj):
+        raise RuntimeError('ember.jit.load: not an archive written by ember.jit.save (for ember.save files use '
+                           'ember.load)')
+    if _extra_files is not None:
+        saved = obj.get('extra_files', {})
+        for k in list(_extra_files):             # (as torch: bytes; b'' for a name not saved)
+            v = saved.get(k, b'')
+            _extra_files[k] = v.encode() if _builtin_isinstance(v, str) else bytes(v)
+    return obj[_JIT_MARK]
 
 
 def ignore(drop=False, **kwargs):

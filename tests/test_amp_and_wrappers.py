@@ -433,11 +433,26 @@ def test_jit_helpers(both):
     both(body)
 
 
-def test_jit_save_load_not_implemented(tmp_path):
-    with pytest.raises(NotImplementedError, match='TorchScript'):
-        ember.jit.save(ember.jit.script(ember.nn.Linear(2, 2)), tmp_path / 'm.pt')
-    with pytest.raises(NotImplementedError, match='TorchScript'):
-        ember.jit.load(tmp_path / 'm.pt')
+def test_jit_save_load_round_trip(both, tmp_path):
+    def body(lib):
+        import io
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            lib.manual_seed(0)
+            m = lib.jit.script(lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.ReLU()))
+            m.eval()
+            x = lib.linspace(-1, 1, 6).reshape(2, 3)
+            buf = io.BytesIO()
+            lib.jit.save(m, buf, _extra_files={'meta.txt': 'hello'})
+            buf.seek(0)
+            extra = {'meta.txt': '', 'missing': ''}
+            m2 = lib.jit.load(buf, _extra_files=extra)
+            path = tmp_path / f'{lib.__name__}.pt'
+            lib.jit.save(m, str(path))
+            m3 = lib.jit.load(str(path), map_location='cpu')
+            return m2(x), m3(x), m(x), m2.training, sorted(extra.items()), [tuple(p.shape) for p in m2.parameters()]
+    both(body)
+    both(lambda lib: lib.jit.load(str(tmp_path / 'absent.pt')))        # ValueError: does not exist
 
 
 def test_jit_deprecation_warnings(both):
