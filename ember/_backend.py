@@ -203,6 +203,38 @@ def scatter_add(target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
+_ROUNDS_MAX = 32
+
+
+def add_rows_in_rounds(out, flat, rows):
+    """``np.add.at(out, flat, rows)`` for a 1-D index and rows (m, d), with the same sums: each
+    row's repeats are added in order of occurrence, but as rounds of fancy-index adds with no index
+    twice in a round (round r adds every index's r-th occurrence). ``np.add.at`` works element
+    by element: Embedding(10000, 128)'s backward over 2048 indices 1.8 ms -> 0.2 ms. Returns False,
+    having done nothing, when an index repeats more than _ROUNDS_MAX times (add.at is then faster)
+    or for other arrays."""
+    m = flat.size
+    if type(out) is not np.ndarray or type(rows) is not np.ndarray or rows.ndim != 2 or m < 64:
+        return False
+    counts = np.bincount(flat, minlength=out.shape[0])
+    top = int(counts.max())
+    if top > _ROUNDS_MAX:
+        return False
+    if top == 1:
+        out[flat] += rows
+        return True
+    order = np.argsort(flat, kind='stable')            # each index's occurrences, in order
+    first = np.zeros(m, np.int64)
+    s = flat[order]
+    brk = np.flatnonzero(s[1:] != s[:-1]) + 1
+    first[brk] = brk
+    rank = np.arange(m) - np.maximum.accumulate(first)  # occurrence number of each sorted entry
+    for r in range(top):
+        sel = order[rank == r]
+        out[flat[sel]] += rows[sel]
+    return True
+
+
 def as_strided(arr, shape, strides):
     xp = array_module(arr)
     return xp.lib.stride_tricks.as_strided(arr, shape=shape, strides=strides)

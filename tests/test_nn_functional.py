@@ -467,6 +467,22 @@ def test_embedding(both, padding_idx, freq):
     both(body)
 
 
+@pytest.mark.parametrize('vocab,n_idx', [(1000, 700), (40, 900), (3, 200)])   # repeats: few, up to ~40, ~70
+@pytest.mark.parametrize('padding_idx', [None, 1])
+def test_embedding_backward_repeats_exact(both, vocab, n_idx, padding_idx):
+    # the weight gradient sums each row's repeats in order of occurrence, as torch: bit for bit
+    rng = np.random.default_rng(vocab)
+    idx = rng.integers(0, vocab, (n_idx // 7, 7))
+    g = (rng.standard_normal((n_idx // 7, 7, 5)) * 10 ** rng.uniform(-4, 4, (n_idx // 7, 7, 1))).astype(np.float32)
+    g[::3, 2] = -0.0
+
+    def body(lib):
+        w = lib.zeros(vocab, 5, requires_grad=True)
+        F(lib).embedding(lib.tensor(idx), w, padding_idx=padding_idx).backward(lib.tensor(g))
+        return w.grad, lib.tensor(w.grad.numpy().view(np.int32))
+    both(body, rtol=0, atol=0)
+
+
 def test_embedding_max_norm_and_double_backward(both):
     def body(lib):
         w = lib.tensor(np.arange(12.).reshape(4, 3) - 4, requires_grad=True)

@@ -15,6 +15,7 @@ from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, sum_to, as_array, check_scalar_fits
 from .shape import make_view
 from .._backend import as_strided as _as_strided, is_array as _is_arr, is_device_array as _is_dev, asarray_like, scatter_add, data_ptr
+from .._backend import add_rows_in_rounds
 
 
 def _seq_as_tuple(idx):
@@ -213,6 +214,21 @@ _unsq_bw = backward_op('UnsqueezeBackward0')(_putback)
 _alias_bw = backward_op('AliasBackward0')(_putback)
 
 
+def _add_rows(r, np_idx, v):
+    """``np.add.at(r, np_idx, v)`` through ``add_rows_in_rounds`` (same sums, in rounds) when the
+    index is one 1-D integer array on the first dim and v has the rows' full shape (the backward
+    of ``w[idx]``); False otherwise, having done nothing."""
+    i = np_idx[0] if type(np_idx) is tuple and len(np_idx) == 1 else np_idx
+    if type(i) is not np.ndarray or i.ndim != 1 or i.dtype.kind not in 'iu' or type(r) is not np.ndarray or \
+            not r.flags.c_contiguous or r.ndim < 1 or type(v) is not np.ndarray or v.shape != i.shape + r.shape[1:]:
+        return False
+    if i.size and (i.min() < -r.shape[0] or i.max() >= r.shape[0]):
+        return False                    # (add.at raises the IndexError)
+    flat = np.where(i < 0, i + r.shape[0], i) if i.size and i.min() < 0 else i
+    return add_rows_in_rounds(r.reshape(r.shape[0], -1), flat.astype(np.int64, copy=False),
+                              np.ascontiguousarray(v).reshape(i.size, -1))
+
+
 @backward_op('IndexBackward0')
 def _index_bw(node, g):
     shape, idx = node._args
@@ -306,7 +322,8 @@ def index_put(input, indices, values, accumulate=False):
     try:
         if accumulate:
             if _is_host(r):
-                np.add.at(r, np_idx, v)
+                if not _add_rows(r, np_idx, v):
+                    np.add.at(r, np_idx, v)
             else:
                 scatter_add(r, np_idx, np.broadcast_to(v, r[np_idx].shape))
         else:

@@ -14,7 +14,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ._util import need_tensor
-from ..._backend import array_module, scatter_add
+from ..._backend import array_module, scatter_add, add_rows_in_rounds
 
 __all__ = ['embedding', 'one_hot', 'embedding_bag']
 
@@ -44,7 +44,8 @@ def _scatter_rows(g, ctx):
     s = _row_scale(ctx, ga.dtype)
     if s is not None:
         rows = rows * s.reshape(-1, 1).astype(ga.dtype, copy=False)
-    scatter_add(out, flat, rows)
+    if not (_is_host(ga) and add_rows_in_rounds(out, flat, rows)):
+        scatter_add(out, flat, rows)
     t = _wrap(out, g.dtype, g._device)
     if _gm.enabled and g._rg:
         record(_scatter_bw, t, (g,), (), ctx)
