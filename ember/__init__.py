@@ -27,6 +27,7 @@ from ._settings import (set_num_threads, get_num_threads, set_num_interop_thread
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo,
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
+from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble  # noqa: E402
 from ._device import device, set_default_device, get_default_device
 from ._tensor import Tensor, Size
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
@@ -55,7 +56,7 @@ from ._ops.indexing import nonzero, argwhere, masked_fill, index_put
 from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                             empty_like, full_like, arange, linspace, logspace, eye, scalar_tensor, rand, randn,
                             rand_like, randn_like, randint, randint_like, randperm, normal, bernoulli, multinomial,
-                            poisson, _standard_gamma, _sample_dirichlet,
+                            poisson, binomial, _standard_gamma, _sample_dirichlet, _dirichlet_grad,
                             clone, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
                             CharTensor, ByteTensor, BoolTensor)
 from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
@@ -81,7 +82,7 @@ def is_floating_point(input):
 
 
 def is_complex(input):
-    return False
+    return input.dtype.is_complex
 
 
 def numel(input):
@@ -98,7 +99,7 @@ def result_type(tensor1, tensor2):
 
 
 def can_cast(from_, to):
-    if from_._cat == 2 and to._cat < 2:
+    if from_._cat >= 2 and to._cat < from_._cat:
         return False
     if from_._cat >= 1 and to._cat == 0:
         return False
@@ -151,6 +152,9 @@ preserve_format = 'torch.preserve_format'
 channels_last = 'torch.channels_last'
 
 from . import linalg  # noqa: E402  (ember.linalg: norms, solvers, decompositions)
+from ._lowrank import svd_lowrank, pca_lowrank  # noqa: E402
+from ._ops.decomp import lu_unpack, triangular_solve, lu_old as lu, lu_solve_old as lu_solve, geqrf  # noqa: E402
+from ._ops.decomp import householder_product as orgqr  # noqa: E402
 
 # nn, optim, utils (data loading), viz, save/load and summary are imported on first use, as a
 # fraction of scripts need them and they are half of ember's import time:
@@ -219,3 +223,6 @@ from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enab
 _LAZY_MODULES += ('jit', 'distributed', 'multiprocessing')  # noqa: E305  (loaded on first use, as nn)
 _LAZY_MODULES += ('func',)  # noqa: E305  (ember.func: grad, vmap, jacrev, functional_call: torch.func)
 _LAZY_NAMES['vmap'] = 'func'
+from ._ops.complex import (view_as_real, view_as_complex, complex, polar, angle, conj,  # noqa: E402,F401,A004
+                           conj_physical, resolve_conj, is_conj, sgn, isreal, real, imag, adjoint)
+from . import fft  # noqa: E402  (ember.fft: torch.fft on numpy.fft / cupy.fft)

@@ -19,7 +19,7 @@ class dtype:
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.is_floating_point = cat == 2
-        self.is_complex = False
+        self.is_complex = cat == 3      # (complex dtypes: category 3, above floating)
         self.is_signed = name not in ('bool', 'uint8')
         self._cat = cat          # 0 bool, 1 integer, 2 floating: the categories of promotion
         self._legacy = legacy    # the legacy tensor-type name: FloatTensor, LongTensor, ...
@@ -31,10 +31,13 @@ class dtype:
         return (_by_name, (self.name,))
 
     def to_real(self):
-        return self
+        return _TO_REAL.get(self, self)
 
     def to_complex(self):
-        raise NotImplementedError('ember has no complex dtypes')
+        c = _TO_COMPLEX.get(self)
+        if c is None:
+            raise RuntimeError(f'Unknown Complex ScalarType for {self.name.capitalize()}')
+        return c
 
     @property
     def is_signed_(self):
@@ -50,11 +53,15 @@ int64 = dtype('int64', np.int64, 1, 'LongTensor')
 float16 = dtype('float16', np.float16, 2, 'HalfTensor')
 float32 = dtype('float32', np.float32, 2, 'FloatTensor')
 float64 = dtype('float64', np.float64, 2, 'DoubleTensor')
+complex64 = dtype('complex64', np.complex64, 3, 'ComplexFloatTensor')
+complex128 = dtype('complex128', np.complex128, 3, 'ComplexDoubleTensor')
+_TO_REAL = {complex64: float32, complex128: float64}
+_TO_COMPLEX = {float32: complex64, float64: complex128, complex64: complex64, complex128: complex128}
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
 _NAMES = {d.name: d for d in ALL}
 _ALIASES = {'float': float32, 'double': float64, 'half': float16, 'long': int64, 'int': int32,
-            'short': int16, 'bool': bool_}
+            'short': int16, 'bool': bool_, 'cfloat': complex64, 'cdouble': complex128}
 _FROM_NP = {d.np: d for d in ALL}
 
 
@@ -64,6 +71,8 @@ class finfo:
 
     def __init__(self, type=None):
         d = _default[0] if type is None else type
+        if isinstance(d, dtype) and d._cat == 3:       # (torch: the limits of the real part's dtype)
+            d = d.to_real()
         if not isinstance(d, dtype) or d._cat != 2:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
@@ -124,6 +133,12 @@ def from_numpy_dtype(npd):
 _default = [float32]
 
 
+def default_complex_dtype():
+    """The complex dtype Python complex numbers stand for: complex128 when the default dtype is
+    float64, else complex64 (torch's default complex dtype)."""
+    return complex128 if _default[0] is float64 else complex64
+
+
 def get_default_dtype():
     return _default[0]
 
@@ -149,7 +164,13 @@ def promote_types(a, b):
         return a
     if {a, b} == {uint8, int8}:
         return int16
-    return a if _ORDER[a] >= _ORDER[b] else b
+    try:
+        return a if _ORDER[a] >= _ORDER[b] else b
+    except KeyError:        # a complex dtype (not in _ORDER): complex of the wider floating part
+        pass
+    ra = a.to_real() if a._cat == 3 else (a if a._cat == 2 else float32)
+    rb = b.to_real() if b._cat == 3 else (b if b._cat == 2 else float32)
+    return (complex128 if float64 in (ra, rb) else complex64)
 
 
 def _combine(higher, lower):
@@ -157,9 +178,11 @@ def _combine(higher, lower):
     # higher category (bool < integer < floating) than the higher-priority result.
     if higher is None:
         return lower
-    if lower is None or higher._cat == 2:
+    if lower is None or higher._cat >= 2 and lower._cat <= higher._cat:
         return higher
-    if higher is bool_ or lower._cat == 2:
+    if lower._cat == 3 and higher._cat == 2:       # a complex number with a floating tensor: its precision
+        return _TO_COMPLEX.get(higher, complex64)
+    if higher is bool_ or lower._cat >= 2:
         return promote_types(higher, lower)
     return higher
 
@@ -173,6 +196,8 @@ def scalar_dtype(x):
         return int64
     if t is float or isinstance(x, np.floating):
         return _default[0]
+    if t is complex or isinstance(x, np.complexfloating):
+        return default_complex_dtype()
     raise TypeError(f'unsupported scalar type {t.__name__}')
 
 

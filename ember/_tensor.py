@@ -126,7 +126,7 @@ class Tensor:
         return self.dtype.is_floating_point
 
     def is_complex(self):
-        return False
+        return self.dtype.is_complex
 
     def is_signed(self):
         return self.dtype.is_signed
@@ -209,7 +209,7 @@ class Tensor:
     def requires_grad(self, flag):
         if flag and self.grad_fn is not None:
             raise RuntimeError('you can only change requires_grad flags of leaf variables.')
-        if flag and self.grad_fn is None and not self.dtype.is_floating_point:
+        if flag and self.grad_fn is None and self.dtype._cat < 2:
             raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
         self.requires_grad_(flag)
 
@@ -221,7 +221,7 @@ class Tensor:
                                    'a computed variable in a subgraph that doesn\'t require differentiation use '
                                    'var_no_grad = var.detach().')
             return self
-        if requires_grad and not self.dtype.is_floating_point:
+        if requires_grad and self.dtype._cat < 2:
             raise RuntimeError('only Tensors of floating point dtype can require gradients')
         self._rg = requires_grad
         return self
@@ -415,11 +415,15 @@ class Tensor:
     def __float__(self):
         if self._data.size != 1:
             raise ValueError('only one element tensors can be converted to Python scalars')
+        if self.dtype._cat == 3:
+            raise RuntimeError('value cannot be converted to type double without overflow')
         return float(self._data.reshape(-1)[0])
 
     def __int__(self):
         if self._data.size != 1:
             raise ValueError('only one element tensors can be converted to Python scalars')
+        if self.dtype._cat == 3:
+            raise RuntimeError('value cannot be converted to type int64_t without overflow')
         return int(self._data.reshape(-1)[0])
 
     def __index__(self):

@@ -128,6 +128,18 @@ def _format_elements(vals, is_float):
     return [s.rjust(width) for s in strs], width
 
 
+def _format_complex(vals):
+    """Complex elements as torch prints them: real and imaginary parts each through its own
+    float formatter, the imaginary one unpadded, joined with its sign and a ``j``."""
+    rs, w1 = _format_elements(vals.real.tolist(), True)
+    ims, w2 = _format_elements(vals.imag.tolist(), True)
+    out = []
+    for r, i in zip(rs, ims):
+        i = (i + "j").lstrip()
+        out.append(r + i if i[0] in "+-" else r + "+" + i)
+    return out, w1 + w2 + 1     # (torch's element length: both widths, the 'j', the separator)
+
+
 # ---------------------------------------------------------------------------
 # layout
 # ---------------------------------------------------------------------------
@@ -172,7 +184,10 @@ def _tensor_str(data, indent):
         data = _summarize(data, e)
     else:
         summ = [False] * data.ndim
-    strs, width = _format_elements(data.ravel().tolist(), data.dtype.kind == "f")
+    if data.dtype.kind == "c":
+        strs, width = _format_complex(data.ravel())
+    else:
+        strs, width = _format_elements(data.ravel().tolist(), data.dtype.kind == "f")
     if data.ndim == 0:
         return strs[0]
     return _layout(strs, data.shape, summ, 0, 0, indent, width, e, o.linewidth)
@@ -228,6 +243,8 @@ def format_tensor(data, *, dtype_name, show_dtype=None, device_str=None, require
             suffixes.append("size=" + str(tuple(int(n) for n in data.shape)))
         if show_dtype is None:
             show_dtype = dtype_name not in (default_dtype_name, "int64", "bool")
+            if show_dtype and data.dtype.kind == "c":      # the default complex dtype is not shown either
+                show_dtype = dtype_name != ("complex128" if default_dtype_name == "float64" else "complex64")
         if show_dtype:
             suffixes.append("dtype=torch." + dtype_name)
         body = _tensor_str(data, indent)

@@ -20,7 +20,7 @@ from ._ops.creation import zeros_like as _zeros_like
 from ._ops.shape import stack as _stack
 
 __all__ = ['functional_call', 'stack_module_state', 'grad', 'grad_and_value', 'vjp', 'jvp', 'jacrev', 'jacfwd',
-           'hessian', 'vmap']
+           'hessian', 'vmap', 'linearize']
 
 
 # ------------------------------------------------------------------ pytrees (tuples, lists, dicts)
@@ -391,6 +391,23 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         jv = _grads(b_leaves, us, t_leaves, create_graph=False)
     jv = out_rebuild([j.detach() for j in jv])
     return (output, jv, res[2]) if has_aux else (output, jv)
+
+
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: jvp_fn(*tangents) is J @ tangents at ``primals`` (torch.func.linearize;
+    each call runs jvp again).
+
+    Example:
+        >>> out, jvp_fn = linearize(torch.sin, torch.zeros(3)); jvp_fn(torch.ones(3))  # cos(0) = 1
+    """
+    output = _tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, func(*primals))
+    n = len(primals)
+
+    def jvp_fn(*tangents):
+        if len(tangents) != n:
+            raise RuntimeError(f'linearize: expected {n} tangents (one per primal), got {len(tangents)}')
+        return jvp(func, primals, tangents)[1]
+    return output, jvp_fn
 
 
 # ------------------------------------------------------------------ vmap

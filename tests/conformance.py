@@ -45,7 +45,7 @@ def _builtin_base(e):
 def _to_plain(x, lib):
     """Turn a result into plain Python/NumPy for comparison, keeping dtype names."""
     if isinstance(x, (torch.Tensor, ember.Tensor)):
-        return ('tensor', x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.array(x.detach().cpu()._data),
+        return ('tensor', x.detach().cpu().resolve_conj().numpy() if isinstance(x, torch.Tensor) else np.array(x.detach().cpu()._data),
                 str(x.dtype).replace('ember.', 'torch.'), tuple(x.shape), bool(x.requires_grad), x.device.type)
     if isinstance(x, (torch.dtype, ember.dtype)):
         return ('dtype', str(x))
@@ -73,7 +73,8 @@ def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
         if check_grad_flag:
             assert trg == erg, f'{path}: requires_grad {erg} != torch {trg}'
         if ta.dtype.kind in 'fc':
-            np.testing.assert_allclose(ea.astype(np.float64), ta.astype(np.float64), rtol=rtol, atol=atol,
+            w = np.complex128 if ta.dtype.kind == 'c' or ea.dtype.kind == 'c' else np.float64
+            np.testing.assert_allclose(ea.astype(w), ta.astype(w), rtol=rtol, atol=atol,
                                        equal_nan=True, err_msg=path)
         else:
             np.testing.assert_array_equal(ea, ta, err_msg=path)
@@ -95,6 +96,9 @@ def _compare(t, e, rtol, atol, path='result', check_grad_flag=True):
             assert np.isnan(e), f'{path}: {e} != torch nan'
         else:
             assert e == pytest.approx(t, rel=rtol, abs=atol), f'{path}: {e} != torch {t}'
+        return
+    if isinstance(t, complex) and isinstance(e, complex):
+        assert e == pytest.approx(t, rel=rtol, abs=atol, nan_ok=True), f'{path}: {e} != torch {t}'
         return
     assert type(t) is type(e) or (isinstance(t, (int, float)) and isinstance(e, (int, float)) and
                                   type(t) is not bool and type(e) is not bool), \

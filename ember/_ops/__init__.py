@@ -209,6 +209,16 @@ _T.matrix_power = _LD.matrix_power
 _T.pinverse = lambda self, rcond=1e-15: _LD.pinv(self, rtol=rcond)
 _T.cholesky = _LD.cholesky_old
 _T.cholesky_solve = _LD.cholesky_solve
+_T.lu_solve, _T.triangular_solve = _LD.lu_solve_old, _LD.triangular_solve
+_T.geqrf, _T.orgqr = _LD.geqrf, _LD.householder_product
+
+
+def _tensor_lu(self, pivot=True, get_infos=False):
+    """Tensor.lu: torch.lu's answer as a plain tuple (torch/_tensor.py unpacks _lu_with_info)."""
+    return tuple(_LD.lu_old(self, pivot=pivot, get_infos=get_infos))
+
+
+_T.lu = _tensor_lu
 _T.cholesky_inverse = _LD.cholesky_inverse
 _T.matrix_exp = _LD.matrix_exp
 _T.svd = _LD.svd_old

@@ -85,7 +85,7 @@ def record(cls, out, inputs, saved=(), args=None):
     #                              still makes the lists: it tests _hooks, which stays unset)
     if type(out) is tuple or type(out) is list:
         for i, o in enumerate(out):
-            if o is not None and o.dtype.is_floating_point:
+            if o is not None and o.dtype._cat >= 2:
                 o._rg = True
                 o.grad_fn = node
                 o._out = i
@@ -249,7 +249,9 @@ def grad_for(g, t_shape, t_dtype):
     if g._data.shape == t_shape and g.dtype is t_dtype:     # the usual case: nothing to do
         return g
     g = sum_to(g, t_shape)
-    if g.dtype is not t_dtype and t_dtype.is_floating_point:
+    if g.dtype is not t_dtype and t_dtype._cat >= 2:
+        if g.dtype._cat == 3 and t_dtype._cat == 2:      # a real input of a complex result: the real part
+            g = g.real
         g = g.to(t_dtype)
     return g
 
@@ -263,9 +265,9 @@ def grad_from_array(r, shape, dtype, device):
         lead = r.ndim - len(shape)
         dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and r.shape[lead + i] != 1)
         r = r.sum(axis=dims, keepdims=True).reshape(shape) if dims else r.reshape(shape)
-    if dtype.is_floating_point:
+    if dtype._cat >= 2:
         if r.dtype is not dtype.np:
-            r = r.astype(dtype.np)
+            r = (r.real if r.dtype.kind == 'c' and dtype._cat == 2 else r).astype(dtype.np)
         return _wrap(r, dtype, device)
     return _wrap(r, D._FROM_NP[r.dtype], device)
 
@@ -321,6 +323,7 @@ def parse_size(size, fname='size', allow_negative=False):
 
 _TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
                'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
+_TYPE_NAMES.update(complex64='ComplexFloat', complex128='ComplexDouble')
 
 
 def type_name(d):

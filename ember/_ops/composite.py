@@ -17,6 +17,7 @@ from .._tensor import Tensor, Size, _wrap, _gm
 from ._core import record, backward_op, type_name, fused_name
 from .._backend import array_module
 from . import pointwise as P, shape as S, reduction as R, linalg as L
+from ..amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['multiply', 'subtract', 'divide', 'nansum', 'nanmean', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'ravel',
            'column_stack', 'row_stack', 'dstack', 'hsplit', 'vsplit', 'dsplit', 'broadcast_shapes', 'inner', 'vdot',
@@ -268,7 +269,7 @@ def vdot(input, other, *, out=None):
                             f'not {_type_name(v)}')
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(f'1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors')
-    return L.dot(input, other, out=out)
+    return L.dot(input.conj() if input.dtype.is_complex else input, other, out=out)
 
 
 # ---------------------------------------------------------------- isin
@@ -289,6 +290,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     """The ``p``-norm distance between each row of ``x1`` ``(..., P, M)`` and of ``x2`` ``(..., R, M)``:
     ``(..., P, R)``; batch dimensions broadcast."""
+    if _amp.active:     # autocast: float16 operands run in float32 (ember/amp/autocast_mode.py)
+        x1, x2 = _amp.higher_op('cdist', x1, x2)
     for name, v in (('x1', x1), ('x2', x2)):
         if not isinstance(v, Tensor):
             raise TypeError(f'cdist(): argument \'{name}\' must be Tensor, not {_type_name(v)}')
@@ -302,6 +305,8 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     for name, v in (('X1', x1), ('X2', x2)):
         if v.dtype._cat < 2:
             raise RuntimeError(f'cdist only supports floating-point dtypes, {name} got: {type_name(v.dtype)}')
+    if x1.dtype is D.float16 and x1.device.type == 'cpu':      # (torch's CPU kernel has no Half)
+        raise NotImplementedError('"cdist" not implemented for \'Half\'')
     if x1.dtype is not x2.dtype:
         raise RuntimeError(f'expected scalar type {type_name(x1.dtype)} but found {type_name(x2.dtype)}')
     if p < 0:

@@ -23,7 +23,7 @@ _MISSING = object()
 
 def _finish_new(t, requires_grad):
     if requires_grad:
-        if not t.dtype.is_floating_point:
+        if t.dtype._cat < 2:
             raise RuntimeError('Only Tensors of floating point and complex dtype can require gradients')
         t._rg = True
     return t
@@ -56,6 +56,8 @@ def _infer(data):
     if isinstance(data, float):
         # (kept in double precision: the caller casts once, to the dtype it was asked for)
         return np.asarray(data, dtype=np.float64), D._default[0]
+    if isinstance(data, complex):
+        return np.asarray(data, dtype=np.complex128), D.default_complex_dtype()
     if isinstance(data, (list, tuple)):
         leaves = set()
         _leaf_types(data, leaves)
@@ -95,6 +97,8 @@ def _infer(data):
             raise ValueError('Overflow when unpacking long long')
         if k == 'b':
             return arr, D.bool_
+        if k == 'c':
+            return arr, D.default_complex_dtype()
         raise TypeError(f'new(): invalid data type {arr.dtype}')
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
@@ -103,7 +107,7 @@ def _infer(data):
     return _infer(list(data))
 
 
-_PY_SCALARS = {int, float, bool}
+_PY_SCALARS = {int, float, bool, complex}
 _NEG_STRIDES = ('At least one stride in the given numpy array is negative, and tensors with negative strides are not '
                 'currently supported. (You can probably work around this by making a copy of your array  with '
                 'array.copy().) ')
@@ -137,6 +141,8 @@ def _promote_leaves(data, dt):
             d = D.int64
         elif isinstance(x, float):
             d = D._default[0]
+        elif isinstance(x, complex):
+            d = D.default_complex_dtype()
         elif isinstance(x, str):
             raise TypeError("new(): invalid data type 'str'")
         else:
@@ -228,7 +234,14 @@ def tensor(data=_MISSING, *, dtype=None, device=None, requires_grad=False, pin_m
     if dtype is not None:
         want = _as_dtype(dtype)
         if want is not dt and want._cat == 1 and not isinstance(data, (np.ndarray, Tensor)):
+            if dt._cat == 3:
+                raise TypeError("'complex' object cannot be interpreted as an integer")
             _check_overflow(arr, want)
+        elif want is not dt and dt._cat == 3 and not isinstance(data, (np.ndarray, Tensor)):
+            if want._cat == 2:
+                raise TypeError('must be real number, not complex')
+            if want._cat == 0:      # (bool: whether the number is nonzero)
+                arr = arr != 0
         dt = want
     arr = np.array(arr, dtype=dt.np, copy=True)
     dev = as_device(device if device is not None or not isinstance(data, Tensor) or _default_dev[0] is not CPU
@@ -454,8 +467,11 @@ _KERNEL = {'rand': 'check_uniform_bounds', 'randn': 'normal_kernel_cpu'}
 def _rand_factory(size, generator, dtype, device, requires_grad, draw, fname):
     shape = parse_size(size, fname)
     dt = _as_dtype(dtype) if dtype is not None else D._default[0]
-    if dt._cat < 2:
-        raise NotImplementedError(f'"{_KERNEL[fname]}" not implemented for \'{dt._legacy[:-6]}\'')
+    if dt._cat != 2:
+        if dt._cat < 2:
+            raise NotImplementedError(f'"{_KERNEL[fname]}" not implemented for \'{dt._legacy[:-6]}\'')
+        from .complex import draw_complex      # complex: real and imaginary parts drawn as torch draws them
+        draw = draw_complex(draw)
     dev = as_device(device)
     arr = draw(_gen(generator, dev), shape, dt)
     return _finish_new(_wrap(_on(arr, dev), dt, dev), requires_grad)
@@ -724,6 +740,136 @@ def poisson(input, generator=None):
     return t
 
 
+# ---------------------------------------------------------------- binomial
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                  0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                  0.00925546218271273, 0.00833056343336287)
+
+
+def _stirling_approx_tail(k):
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _log0(v):
+    return math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+
+
+def _btrs(count, prob, uniform, S):
+    """ATen's BTRS (Hormann's transformed rejection, TensorFlow's variant) for count * prob >= 10:
+    ``S`` is scalar_t (np.float32 or float), whose arithmetic the float parts keep."""
+    stddev = float(np.sqrt(S(count * prob * (S(1) - prob))))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * float(prob)
+    c = float(S(count * prob)) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(S(prob / (S(1) - prob)))
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = float(math.floor(float(S((count + S(1)) * prob))))
+    fc = float(count)
+    while True:
+        U = uniform() - 0.5
+        V = uniform()
+        us = 0.5 - abs(U)
+        if us == 0:
+            continue            # k = +-inf (or nan): rejected
+        kd = math.floor((2 * a / us + b) * U + c)
+        k = S(kd)
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and V <= v_r:
+            return k
+        V = _log0(V * alpha / (a / (us * us) + b))
+        fk = float(k)
+        upperbound = ((m + 0.5) * math.log((m + 1) / (r * (fc - m + 1)))
+                      + float(S(count + S(1))) * math.log((fc - m + 1) / float(S(S(count - k) + S(1))))
+                      + (fk + 0.5) * math.log(r * float(S(S(count - k) + S(1))) / float(S(k + S(1))))
+                      + _stirling_approx_tail(m) + _stirling_approx_tail(fc - m)
+                      - _stirling_approx_tail(fk) - _stirling_approx_tail(float(S(count - k))))
+        if V <= upperbound:
+            return k
+
+
+def _binomial_inversion(count, prob, uniform, S):
+    if S is float:
+        logprob = math.log1p(-prob)
+    else:
+        f = _libm_raw('log1pf', 1)
+        logprob = float(f(float(-prob))) if f is not None else float(S(math.log1p(-float(prob))))
+    geom_sum, num_geom, fc = 0.0, S(0), float(count)
+    while True:
+        U = uniform()
+        q = _log0(U) / logprob if logprob else math.inf
+        geom = math.ceil(q) if math.isfinite(q) else q
+        geom_sum += geom
+        if geom_sum > fc:
+            break
+        num_geom = S(num_geom + S(1))
+    return num_geom
+
+
+def _sample_binomial(count, prob, uniform, S):
+    """ATen's CPU ``sample_binomial(count, prob)`` in scalar_t ``S``: BTRS where the mean (of
+    the rarer outcome) is >= 10, inversion of geometric waiting times otherwise."""
+    count, prob = S(count), S(prob)
+    if count <= 0.0 or prob <= 0.0:
+        return S(0)
+    if prob >= 1.0:
+        return count
+    if prob <= 0.5:
+        if float(S(count * prob)) >= 10.0:
+            return _btrs(count, prob, uniform, S)
+        return _binomial_inversion(count, prob, uniform, S)
+    if prob > 0.5:
+        qprob = S(1.0 - float(prob))
+        if float(S(count * qprob)) >= 10.0:
+            return S(count - _btrs(count, qprob, uniform, S))
+        return S(count - _binomial_inversion(count, qprob, uniform, S))
+    return S(math.nan)
+
+
+@backward_op('NotImplemented')
+def _no_derivative_binomial_bw(node, g):
+    raise RuntimeError("the derivative for 'binomial' is not implemented.")
+
+
+def binomial(count, prob, generator=None):
+    """``torch.binomial(count, prob)``: a Binomial(count, prob) draw per (broadcast) element, a
+    float tensor of count's dtype. On the CPU the draws are torch's (ATen's ``sample_binomial``,
+    element by element in memory order, from torch's stream)."""
+    _need_tensor(count, 'binomial')
+    if not isinstance(prob, Tensor):
+        raise TypeError(f"binomial(): argument 'prob' (position 2) must be Tensor, not {type(prob).__name__}")
+    from ._core import type_name
+    if not count.dtype.is_floating_point or count.dtype.is_complex:
+        raise ValueError(f'binomial only supports floating-point dtypes for count, got: {type_name(count.dtype)}')
+    if prob.dtype is not count.dtype:
+        raise RuntimeError(f'Found dtype {type_name(prob.dtype)} but expected {type_name(count.dtype)}')
+    if count.dtype not in (D.float32, D.float64):
+        raise NotImplementedError(f'"binomial_cpu" not implemented for \'{type_name(count.dtype)}\'')
+    S = float if count.dtype is D.float64 else np.float32
+    dt = np.dtype(count.dtype.np)
+    n_arr, p_arr = np.broadcast_arrays(np.asarray(count._host(), dtype=dt), np.asarray(prob._host(), dtype=dt))
+    shape = n_arr.shape
+    ns, ps = n_arr.ravel().tolist(), p_arr.ravel().tolist()
+    g = _host_source(generator)
+    hint = sum(min(n * min(p, 1 - p), 10.0) for n, p in zip(ns, ps) if n == n and p == p) * 1.1 + 3 * len(ns) + 16
+    uniform, commit = _uniform64_stream(g, hint)
+    out = []
+    try:
+        for n, p in zip(ns, ps):
+            out.append(float(_sample_binomial(n, p, uniform, S)))
+    finally:
+        commit()
+    arr = np.array(out, dtype=np.float64).reshape(shape).astype(dt)
+    t = _wrap(_on(arr, count._device), count.dtype, count._device)
+    if _gm.enabled and (count._rg or prob._rg):
+        record(_no_derivative_binomial_bw, t, (count, prob))
+    return t
+
+
 def _standard_gamma(input, generator=None):
     """``torch._standard_gamma(alpha)``: Gamma(alpha, 1) samples, torch's for a seed on the CPU,
     with ember's reparameterized gradient in alpha (the one ``Gamma.rsample`` uses)."""
@@ -786,6 +932,227 @@ def _sample_dirichlet(input, generator=None):
         record(_no_derivative_dirichlet_bw, t, (input,))
     return t
 
+
+# ATen's digamma_one asymptotic-series coefficients (Cephes)
+_DG_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+         -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+         8.33333333333333333333E-2)
+_DG_PSI_10 = 2.25175258906672110764
+
+
+_LIBM_F32 = {}
+
+
+def _libm_raw(name, nin):
+    """The C library's float function ``name`` (logf, powf, log1pf) through ctypes, or None:
+    ATen's float kernels call them, and glibc's are not always correctly rounded (within 1 ulp)."""
+    key = (name, 'raw')
+    if key not in _LIBM_F32:
+        f = None
+        try:
+            import ctypes
+            import ctypes.util
+            f = getattr(ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6'), name)
+            f.restype, f.argtypes = ctypes.c_float, [ctypes.c_float] * nin
+        except (OSError, AttributeError):
+            f = None
+        _LIBM_F32[key] = f
+    return _LIBM_F32[key]
+
+
+def _libm_f32(name, nin):
+    """``_libm_raw(name)`` as a NumPy ufunc (object-valued), or None."""
+    if name not in _LIBM_F32:
+        f = _libm_raw(name, nin)
+        _LIBM_F32[name] = np.frompyfunc(f, nin, 1) if f is not None else None
+    return _LIBM_F32[name]
+
+
+def _flog(x):
+    """log in the array's dtype: float32 as the C library's logf (else correctly rounded)."""
+    if x.dtype == np.float32 and x.size:
+        f = _libm_f32('logf', 1)
+        if f is not None:
+            return np.asarray(f(x), dtype=np.float32).reshape(x.shape)
+    return np.log(x.astype(np.float64)).astype(x.dtype)
+
+
+def _fpow(x, y):
+    if x.dtype == np.float32 and x.size:
+        f = _libm_f32('powf', 2)
+        if f is not None:
+            return np.asarray(f(x, y), dtype=np.float32).reshape(np.broadcast(x, y).shape)
+    return np.power(x.astype(np.float64), y.astype(np.float64)).astype(x.dtype)
+
+
+def _digamma_one(x):
+    """ATen's ``digamma_one<scalar_t, double>`` for positive x, vectorised: x's own dtype
+    (scalar_t: float32 or float64) for the argument's arithmetic, double for the sum."""
+    ft = x.dtype.type
+    x = x.copy()
+    result = np.zeros(x.shape)
+    for _ in range(10):             # push x to >= 10 (alpha > 0 here: at most 10 steps)
+        m = x < 10
+        if not m.any():
+            break
+        result = np.where(m, result - (ft(1) / x).astype(np.float64), result)
+        x = np.where(m, x + ft(1), x)
+    z = (1.0 / (x * x).astype(np.float64))
+    poly = np.zeros(x.shape)
+    for c in _DG_A:
+        poly = poly * z + c
+    y = np.where(x < 1e17, z * poly, 0.0)
+    out = result + _flog(x).astype(np.float64) - (ft(0.5) / x).astype(np.float64) - y
+    out = np.where(x == 10, result + _DG_PSI_10, out)
+    return out.astype(x.dtype)
+
+
+def _beta_grad_alpha_small(x, alpha, beta):
+    ft = x.dtype.type
+    factor = _digamma_one(alpha) - _digamma_one(alpha + beta) - _flog(x)
+    numer = np.ones_like(x)
+    series = numer / alpha * (factor + ft(1) / alpha)
+    for i in range(1, 11):
+        fi = ft(i)
+        numer = numer * ((fi - beta) * x / fi)
+        denom = alpha + fi
+        series = series + numer / denom * (factor + ft(1) / denom)
+    r = x * _fpow(ft(1) - x, -beta) * series
+    return np.where(np.isnan(r), ft(0), r)
+
+
+def _beta_grad_beta_small(x, alpha, beta):
+    ft = x.dtype.type
+    factor = _digamma_one(alpha + beta) - _digamma_one(beta)
+    numer, betas, dbetas = np.ones_like(x), np.ones_like(x), np.zeros_like(x)
+    series = factor / alpha
+    for i in range(1, 9):
+        fi = ft(i)
+        numer = numer * (-x / fi)
+        dbetas = dbetas * (beta - fi) + betas
+        betas = betas * (beta - fi)
+        series = series + numer / (alpha + fi) * (dbetas + factor * betas)
+    r = -_fpow(ft(1) - x, ft(1) - beta) * series
+    return np.where(np.isnan(r), ft(0), r)
+
+
+def _beta_grad_alpha_mid(x, alpha, beta):
+    # (float64 throughout: ATen's Rice saddle-point expansion in its accumulate type)
+    total = alpha + beta
+    mean = alpha / total
+    std = np.sqrt(alpha * beta / (total + 1)) / total
+    near = (mean - 0.1 * std <= x) & (x <= mean + 0.1 * std)
+    bb = beta * beta
+    poly = 47 * x * bb * bb + alpha * (
+        (43 + 20 * (16 + 27 * beta) * x) * bb * beta + alpha * (
+            3 * (59 + 180 * beta - 90 * x) * bb + alpha * (
+                (453 + 1620 * beta * (1 - x) - 455 * x) * beta + alpha * (
+                    8 * (1 - x) * (135 * beta - 11)))))
+    prefactor_num = (1 + 12 * alpha) * (1 + 12 * beta) / (total * total)
+    prefactor_den = 12960 * alpha * alpha * alpha * beta * beta * (1 + 12 * total)
+    r_near = prefactor_num / (1 - x) * poly / prefactor_den
+    prefactor = -x / np.sqrt(2 * alpha * beta / total)
+    stirling = ((1 + 1 / (12 * alpha) + 1 / (288 * alpha * alpha)) * (1 + 1 / (12 * beta) + 1 / (288 * beta * beta))
+                / (1 + 1 / (12 * total) + 1 / (288 * total * total)))
+    term1_num = 2 * (alpha * alpha) * (x - 1) + alpha * beta * (x - 1) - x * (beta * beta)
+    axbx = alpha * (x - 1) + beta * x
+    term1 = term1_num / (np.sqrt(2 * alpha / beta) * np.power(total, 1.5) * axbx * axbx)
+    term2 = 0.5 * np.log(alpha / (total * x))
+    term3 = np.sqrt(8 * alpha * beta / total) / (beta * x + alpha * (x - 1))
+    term4 = np.power(beta * np.log(beta / (total * (1 - x))) + alpha * np.log(alpha / (total * x)), -1.5)
+    term1234 = term1 + term2 * (term3 + np.where(x < mean, term4, -term4))
+    return np.where(near, r_near, stirling * prefactor * term1234)
+
+
+# the rational correction's coefficients: [p or q][power of u][power of a][power of b]
+_DIRICHLET_C = np.array([
+    [[[1.003668233, -0.01061107488, -0.0657888334, 0.01201642863],
+      [0.6336835991, -0.3557432599, 0.05486251648, -0.001465281033],
+      [-0.03276231906, 0.004474107445, 0.002429354597, -0.0001557569013]],
+     [[0.221950385, -0.3187676331, 0.01799915743, 0.01074823814],
+      [-0.2951249643, 0.06219954479, 0.01535556598, 0.001550077057],
+      [0.02155310298, 0.004170831599, 0.001292462449, 6.976601077e-05]],
+     [[-0.05980841433, 0.008441916499, 0.01085618172, 0.002319392565],
+      [0.02911413504, 0.01400243777, -0.002721828457, 0.000751041181],
+      [0.005900514878, -0.001936558688, -9.495446725e-06, 5.385558597e-05]]],
+    [[[1, -0.02924021934, -0.04438342661, 0.007285809825],
+      [0.6357567472, -0.3473456711, 0.05454656494, -0.002407477521],
+      [-0.03301322327, 0.004845219414, 0.00231480583, -0.0002307248149]],
+     [[0.5925320577, -0.1757678135, 0.01505928619, 0.000564515273],
+      [0.1014815858, -0.06589186703, 0.01272886114, -0.0007316646956],
+      [-0.007258481865, 0.001096195486, 0.0003934994223, -4.12701925e-05]],
+     [[0.06469649321, -0.0236701437, 0.002902096474, -5.896963079e-05],
+      [0.001925008108, -0.002869809258, 0.0008000589141, -6.063713228e-05],
+      [-0.0003477407336, 6.959756487e-05, 1.097287507e-05, -1.650964693e-06]]]])
+
+
+def _dirichlet_grad_np(x, alpha, total):
+    """ATen's ``dirichlet_grad_one`` elementwise on arrays of one float dtype (float32 or
+    float64: the series near 0 and 1 run in that dtype, the rest in double, as ATen's CPU
+    kernel): -(d/dalpha cdf(x; alpha, total - alpha)) / pdf / (1 - x) of a Beta sample x."""
+    ft = x.dtype.type
+    x, alpha, total = np.broadcast_arrays(x, alpha, total)
+    out = np.empty(x.shape, dtype=x.dtype)
+    with np.errstate(all='ignore'):
+        beta = total - alpha
+        boundary = total * x * (ft(1) - x)
+        small = (x <= ft(0.5)) & (boundary < ft(2.5))
+        large = ~small & (x >= ft(0.5)) & (boundary < ft(0.75))
+        mid = ~small & ~large & (alpha > 6) & (beta > 6)
+        rat = ~small & ~large & ~mid
+        if small.any():
+            out[small] = _beta_grad_alpha_small(x[small], alpha[small], beta[small])
+        if large.any():
+            out[large] = -_beta_grad_beta_small(ft(1) - x[large], beta[large], alpha[large])
+        x64, a64, t64 = x.astype(np.float64), alpha.astype(np.float64), total.astype(np.float64)
+        if mid.any():
+            out[mid] = _beta_grad_alpha_mid(x64[mid], a64[mid], t64[mid] - a64[mid])
+        if rat.any():
+            xx, aa, tt = x64[rat], a64[rat], t64[rat]
+            u = np.log(xx)
+            a = np.log(aa) - u
+            b = np.log(tt) - a
+            pu, pa = (np.ones_like(u), u, u * u), (np.ones_like(a), a, a * a)
+            p, q = np.zeros_like(u), np.zeros_like(u)
+            for i in range(3):
+                for j in range(3):
+                    ua = pu[i] * pa[j]
+                    cp, cq = _DIRICHLET_C[0, i, j], _DIRICHLET_C[1, i, j]
+                    p = p + ua * (cp[0] + b * (cp[1] + b * (cp[2] + b * cp[3])))
+                    q = q + ua * (cq[0] + b * (cq[1] + b * (cq[2] + b * cq[3])))
+            dg = (_digamma_one(total[rat]).astype(np.float64) - _digamma_one(alpha[rat]).astype(np.float64))
+            approx = xx * dg / (tt - aa)
+            out[rat] = p / q * approx
+    return out
+
+
+@backward_op('NotImplemented')
+def _no_derivative_dirichlet_grad_bw(node, g):
+    raise RuntimeError('derivative for aten::_dirichlet_grad is not implemented')
+
+
+def _dirichlet_grad(x, alpha, total):
+    """``torch._dirichlet_grad(x, alpha, total)``: the reparameterized gradient of Dirichlet
+    samples x in alpha, elementwise (broadcast), the values ATen's CPU kernel computes (what
+    ``Dirichlet.rsample``'s backward uses). torch has no derivative for it."""
+    for name, t in (('x', x), ('alpha', alpha), ('total', total)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"_dirichlet_grad(): argument '{name}' (position "
+                            f"{('x', 'alpha', 'total').index(name) + 1}) must be Tensor, not {type(t).__name__}")
+    from ._core import type_name
+    for t in (alpha, total):
+        if t.dtype is not x.dtype:
+            raise RuntimeError(f'Found dtype {type_name(t.dtype)} but expected {type_name(x.dtype)}')
+    if x.dtype not in (D.float32, D.float64):
+        raise NotImplementedError(f'"_dirichlet_grad_cpu" not implemented for \'{type_name(x.dtype)}\'')
+    dt = np.dtype(x.dtype.np)
+    r = _dirichlet_grad_np(np.asarray(x._host(), dtype=dt), np.asarray(alpha._host(), dtype=dt),
+                           np.asarray(total._host(), dtype=dt))
+    t = _wrap(_on(np.ascontiguousarray(r), x._device), x.dtype, x._device)
+    if _gm.enabled and (x._rg or alpha._rg or total._rg):
+        record(_no_derivative_dirichlet_grad_bw, t, (x, alpha, total))
+    return t
+
 # in-place random fills, used by nn.init (they run under no_grad there)
 def _host_float(dt):
     return np.float64 if dt is D.float64 else np.float32
@@ -795,6 +1162,10 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
     g = _gen(generator, self._device)
     if _torch_cpu(g) and self.dtype._cat == 2:
         return _fill_from(self, g.uniform(a, b, self._data.shape, _host_float(self.dtype)))
+    if self.dtype._cat == 3:        # complex: the real and imaginary parts, as torch (view_as_real)
+        from .complex import view_as_real
+        view_as_real(self).uniform_(a, b, generator=generator)
+        return self
     arr = g.random(self._data.shape)
     return _fill_from(self, a + (b - a) * arr)
 
@@ -803,6 +1174,10 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     g = _gen(generator, self._device)
     if _torch_cpu(g) and self.dtype._cat == 2:
         return _fill_from(self, g.normal(mean, std, self._data.shape, _host_float(self.dtype)))
+    if self.dtype._cat == 3:        # complex: each part with std / sqrt(2), as torch
+        from .complex import view_as_real
+        view_as_real(self).normal_(mean, std / math.sqrt(2), generator=generator)
+        return self
     return _fill_from(self, mean + std * g.standard_normal(self._data.shape))
 
 
@@ -936,7 +1311,7 @@ def _fill_bw(node, g):
 @backward_op('ToCopyBackward0')
 def _to_bw(node, g):
     dt, dev = node._args
-    return (g.to(device=dev, dtype=dt) if dt.is_floating_point else None,)
+    return ((g.real if g.dtype._cat == 3 and dt._cat == 2 else g).to(device=dev, dtype=dt) if dt._cat >= 2 else None,)
 
 
 _TO_KWARGS = frozenset(('dtype', 'device', 'non_blocking', 'copy', 'memory_format'))
@@ -999,6 +1374,9 @@ def to(self, *args, **kwargs):
     dev = dev or self._device
     if dt is self.dtype and dev is self._device and not copy:
         return self
+    if self.dtype._cat == 3 and dt._cat != 3:      # complex -> real: torch warns, keeps the real part
+        from .complex import complex_to_real
+        return complex_to_real(self, dt, dev)
     if dev is self._device:
         src = self._data
         if dev is not CPU and src.dtype.kind == 'f' and dt._cat == 1 and dt.itemsize < 8:
@@ -1009,7 +1387,7 @@ def to(self, *args, **kwargs):
     else:
         arr = _on(self._host().astype(dt.np, copy=True), dev)
     t = _wrap(arr, dt, dev)
-    if _gm.enabled and self._rg and dt.is_floating_point:
+    if _gm.enabled and self._rg and dt._cat >= 2:
         record(_to_bw, t, (self,), (), (self.dtype, self._device))
     return t
 

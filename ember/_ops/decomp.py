@@ -238,17 +238,38 @@ _lstsq_rt = RT.make('linalg_lstsq', ('solution', 'residuals', 'rank', 'singular_
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares solution of A X = B (``solution``: pinv(A) @ B; torch's default CPU
-    driver 'gelsy' gives no residuals or singular values)."""
+    """The least-squares solution of A X = B (``solution``: pinv(A) @ B). As torch on the CPU, the
+    driver (default 'gelsy') decides the other fields: ``residuals`` (the squared residuals of each
+    column) come from 'gels', 'gelsd' and 'gelss' when m > n and A has full rank, ``rank`` from all
+    but 'gels', ``singular_values`` from 'gelsd' and 'gelss'; the fields not computed are empty."""
     _float(A, 'lstsq')
+    if driver is None:
+        driver = 'gelsy'
+    elif driver not in ('gels', 'gelsy', 'gelsd', 'gelss'):
+        raise RuntimeError('torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)')
+    m, n = A.shape[-2], A.shape[-1]
     vec = B.dim() == A.dim() - 1
     Bm = B.unsqueeze(-1) if vec else B
-    X = matmul(pinv(A), Bm)
+    if rcond is None or driver == 'gels':      # ('gels' assumes full rank: no rcond)
+        rcond = float(np.finfo(A.dtype.np).eps) * max(m, n)
+    r = matrix_rank(A.detach(), rtol=rcond)
+    if driver == 'gels':        # LAPACK gels (QR) fails on an exactly zero diagonal entry of R
+        a = _to_host(as_array(A._data))
+        R = np.linalg.qr(a if m >= n else np.swapaxes(a, -1, -2), mode='r')
+        zero = np.diagonal(R, axis1=-2, axis2=-1) == 0
+        if zero.any():
+            raise LinAlgError('torch.linalg.lstsq: The least squares solution could not be computed because the '
+                              f'input matrix does not have full rank (error code: {int(np.argmax(zero.reshape(-1, zero.shape[-1]).any(0))) + 1}).')
+    X = matmul(pinv(A, rtol=rcond), Bm)
+    empty = _wrap(_xp(A._data).zeros((0,), A.dtype.np), A.dtype, A._device)
+    rank = _wrap(_xp(A._data).zeros((0,), np.int64), D.int64, A._device) if driver == 'gels' else r
+    sv = svdvals(A.detach()) if driver in ('gelsd', 'gelss') else empty
+    residuals = empty
+    if driver != 'gelsy' and m > n and bool((r == n).all()):
+        residuals = (matmul(A, X) - Bm).pow(2).sum(-2)
     if vec:
         X = X.squeeze(-1)
-    empty = _wrap(_xp(A._data).zeros((0,), A.dtype.np), A.dtype, A._device)
-    rank = _wrap(as_array(np.linalg.matrix_rank(A._data)).astype(np.int64), D.int64, A._device)
-    return _lstsq_rt((X, empty, rank, empty))
+    return _lstsq_rt((X, residuals, rank, sv))
 
 
 # ---------------------------------------------------------------- cholesky, qr, eigh, svd
@@ -633,10 +654,24 @@ def matrix_exp(A):
     return _named(r, 'LinalgMatrixExpBackward0')
 
 
+_META_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+               'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
+               'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+
+
+def _meta_name(d):
+    """The C++ type name torch's TypeMeta gives a dtype in some messages ('float', 'long int')."""
+    return _META_NAMES.get(d.np.name, d.np.name)
+
+
 def multi_dot(tensors, *, out=None):
     """A @ B @ C ...; the first tensor may be 1-D (a row), the last 1-D (a column)."""
     if len(tensors) < 2:
         raise RuntimeError(f'multi_dot(): expected at least 2 tensors but got {len(tensors)}')
+    for i, t in enumerate(tensors[1:], 1):
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError(f'multi_dot(): all tensors must have be the same dtype but tensor 0 is '
+                               f'{_meta_name(tensors[0].dtype)} and tensor {i} {_meta_name(t.dtype)}')
     r = tensors[0]
     for t in tensors[1:]:
         r = matmul(r, t)
@@ -682,3 +717,308 @@ def vander_old(x, N=None, increasing=False):
     """torch.vander: decreasing powers x**(N-1) ... x**0 unless ``increasing``."""
     r = vander(x, N=N)
     return r if increasing else r.flip(-1)
+
+
+# ---------------------------------------------------------------- LU, solve_ex, triangular_solve
+def _getrf(a):
+    """LAPACK getrf on one matrix: (packed LU, 1-based pivots, info), partial pivoting by the first
+    largest magnitude in each column."""
+    a = np.array(a, copy=True)
+    m, n = a.shape
+    k = min(m, n)
+    ipiv = np.zeros(k, np.int32)
+    info = 0
+    for j in range(k):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        ipiv[j] = p + 1
+        if a[p, j] != 0:
+            if p != j:
+                a[[j, p]] = a[[p, j]]
+            a[j + 1:, j] /= a[j, j]
+        elif info == 0:
+            info = j + 1
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return a, ipiv, info
+
+
+def _lu_host(A):
+    a = _to_host(as_array(A._data))
+    lu = np.empty_like(a)
+    piv = np.empty(a.shape[:-2] + (min(a.shape[-2:]),), np.int32)
+    info = np.zeros(a.shape[:-2], np.int32)
+    for idx in np.ndindex(*a.shape[:-2]):
+        lu[idx], piv[idx], info[idx] = _getrf(a[idx])
+    return lu, piv, info
+
+
+def _perm_from_pivots(piv, m):
+    """Row i of P^T A is row perm[i] of A, for LAPACK's 1-based swaps ``piv``."""
+    perm = np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)).copy()
+    for idx in np.ndindex(*piv.shape[:-1]):
+        p = perm[idx]
+        for j, s in enumerate(piv[idx]):
+            s = int(s) - 1
+            p[j], p[s] = p[s], p[j]
+    return perm
+
+
+@backward_op('LinalgLuBackward0', multi_output=True)
+def _lu_bw(node, *grads):
+    gL, gU = (tuple(grads) + (None, None))[:2]
+    P, L, U = node.saved()
+    if L.shape[-1] != U.shape[-1] or L.shape[-2] != U.shape[-2]:
+        raise NotImplementedError('ember: the gradient of linalg.lu is implemented for square matrices only')
+    # torch's linalg_lu_backward (square): P L^-H [L^H gL o 1_L + gU U^H o 1_U] U^-H
+    phi = 0
+    if gL is not None:
+        phi = matmul(_T(L), gL).tril(-1)
+    if gU is not None:
+        phi = phi + matmul(gU, _T(U)).triu()
+    if not isinstance(phi, Tensor):
+        return (None,)
+    X = solve_triangular(_T(L), phi, upper=True, unitriangular=True)
+    X = solve_triangular(_T(U), X, upper=False, left=False)
+    return (matmul(P, X),)
+
+
+_lu_rt = RT.make('linalg_lu', ('P', 'L', 'U'))
+_lu_factor_rt = RT.make('linalg_lu_factor', ('LU', 'pivots'))
+_lu_factor_ex_rt = RT.make('linalg_lu_factor_ex', ('LU', 'pivots', 'info'))
+_lu_unpack_rt = RT.make('lu_unpack', ('P', 'L', 'U'))
+
+
+def _unpack(lu, piv, like):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    L = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
+    U = np.triu(lu[..., :k, :])
+    perm = _perm_from_pivots(piv, m)
+    P = np.zeros(lu.shape[:-2] + (m, m), lu.dtype)
+    np.put_along_axis(P, perm[..., :, None], 1, axis=-1)      # P^T has row i = e_perm[i]
+    P = np.swapaxes(P, -1, -2)
+    return _w(P, like), _w(L, like), _w(U, like)
+
+
+def lu(A, *, pivot=True, out=None):
+    """torch.linalg.lu: (P, L, U) with A = P @ L @ U, L unit lower (m x k), U upper (k x n)."""
+    _float(A, 'lu')
+    if not pivot:
+        raise RuntimeError('linalg.lu_factor: LU without pivoting is not implemented on the CPU')
+    lu_, piv, _ = _lu_host(A)
+    P, L, U = _unpack(lu_, piv, A)
+    if _gm.enabled and A._rg:
+        record(_lu_bw, (L, U), (A,), (P, L, U))       # (P is not differentiable)
+    return _lu_rt((P, L, U))
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), LAPACK's packed form (pivots 1-based, int32)."""
+    _float(A, 'lu_factor_ex')
+    if not pivot:
+        raise RuntimeError('linalg.lu_factor: LU without pivoting is not implemented on the CPU')
+    lu_, piv, info = _lu_host(A)
+    if check_errors and info.any():
+        raise LinAlgError(f'torch.linalg.lu_factor_ex: U[{int(info.max())},{int(info.max())}] is zero and using it '
+                          'on lu_solve would result in a division by zero. If you still want to perform the '
+                          'factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)')
+    pv = _wrap(_xp(A._data).asarray(piv), D.int32, A._device)
+    inf = _wrap(_xp(A._data).asarray(info), D.int32, A._device)
+    if _gm.enabled and A._rg:       # differentiable through linalg.lu: LU = (L - I) + U
+        P, L, U = lu(A)
+        m, n = A.shape[-2:]
+        k = min(m, n)
+        from .shape import cat
+        Lk = L - _w(np.eye(m, k), A)
+        if n > k:
+            Lk = cat([Lk, _w(np.zeros(A.shape[:-2] + (m, n - k)), A)], -1)
+        Uk = U if m == k else cat([U, _w(np.zeros(A.shape[:-2] + (m - k, n)), A)], -2)
+        return _lu_factor_ex_rt((_named(Lk + Uk, 'LinalgLuFactorExBackward0'), pv, inf))
+    return _lu_factor_ex_rt((_w(lu_, A), pv, inf))
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """torch.linalg.lu_factor: (LU, pivots); a singular A raises, as torch does."""
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    if bool((info != 0).any()):
+        i = int(info.max())
+        raise RuntimeError(f'torch.linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would result in a '
+                          'division by zero. If you still want to perform the factorization, consider calling '
+                          'linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)')
+    return _lu_factor_rt((LU, piv))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """torch.lu_unpack: (P, L, U) from lu_factor's packed form."""
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    L = LU_data[..., :, :k].tril(-1) + _w(np.eye(m, k), LU_data)
+    U = LU_data[..., :k, :].triu()
+    P = _unpack(_to_host(as_array(LU_data._data)), _to_host(as_array(LU_pivots._data)), LU_data)[0]
+    return _lu_unpack_rt((P, L, U))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """X with A X = B (``adjoint``: A^H X = B; ``left=False``: X A = B) from A's lu_factor."""
+    if not left:
+        return _finish(_T(lu_solve(LU, pivots, _T(B), adjoint=not adjoint)), out)
+    m = LU.shape[-1]
+    perm = _perm_from_pivots(_to_host(as_array(pivots._data)), m)
+    if not adjoint:
+        Y = solve_triangular(LU, _gather_rows(B, perm), upper=False, unitriangular=True)
+        X = solve_triangular(LU, Y, upper=True)
+    else:
+        Y = solve_triangular(_T(LU), B, upper=False)
+        Y = solve_triangular(_T(LU), Y, upper=True, unitriangular=True)
+        X = _scatter_rows(Y, perm)
+    return _finish(_named(X, 'LinalgLuSolveBackward0'), out)
+
+
+def _gather_rows(B, perm):
+    """Rows perm of B (one permutation per matrix of the batch): P^T B."""
+    if perm.ndim == 1:
+        return B[..., perm.tolist(), :]
+    batch = np.broadcast_shapes(perm.shape[:-1], tuple(B.shape[:-2]))
+    B = B.expand(*batch, *B.shape[-2:])
+    perm = np.broadcast_to(perm, batch + perm.shape[-1:])
+    from .shape import stack
+    return stack([_gather_rows(B[i], perm[i]) for i in range(batch[0])])
+
+
+def _scatter_rows(Y, perm):
+    """P Y: row perm[i] of the result is row i of Y."""
+    inv = np.argsort(perm, axis=-1)
+    return _gather_rows(Y, inv)
+
+
+_solve_ex_rt = RT.make('linalg_solve_ex', ('result', 'info'))
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """torch.linalg.solve_ex: (result, info), info the LU's first zero pivot (0 when A is invertible)."""
+    _square(A, 'solve_ex')
+    info = _lu_host(A)[2]
+    if check_errors and info.any():
+        raise LinAlgError('torch.linalg.solve_ex: The solver failed because the input matrix is singular.')
+    inf = _wrap(_xp(A._data).asarray(info), D.int32, A._device)
+    if info.any():
+        shape = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]) if B.dim() >= 2 else ()) + tuple(
+            B.shape[-2:] if B.dim() >= 2 and B.dim() == A.dim() else B.shape[-1:])
+        r = _wrap(_xp(A._data).full(shape, np.nan, A.dtype.np), A.dtype, A._device)
+        return _solve_ex_rt((r, inf))
+    return _solve_ex_rt((solve(A, B, left=left), inf))
+
+
+_triangular_solve_rt = RT.make('triangular_solve', ('solution', 'cloned_coefficient'))
+_warned_triangular_solve = []
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """torch.triangular_solve (deprecated form): (solution of A X = b, or A^T X = b, and a copy of A)."""
+    if not _warned_triangular_solve:
+        _warned_triangular_solve.append(True)
+        import warnings
+        warnings.warn('torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be '
+                      'removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed '
+                      'and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, A).solution\n'
+                      'should be replaced with\nX = torch.linalg.solve_triangular(A, B).', UserWarning, stacklevel=2)
+    M = _T(A) if transpose else A
+    X = solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _triangular_solve_rt((_named(X, 'TriangularSolveBackward0'), A.clone()))
+
+
+_lu_with_info_rt = RT.make('_lu_with_info', ('LU', 'pivots', 'info'))
+_warned_old_lu = set()
+
+
+def _warn_once(key, msg):
+    if key not in _warned_old_lu:
+        _warned_old_lu.add(key)
+        import warnings
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+
+def lu_old(A, pivot=True, get_infos=False, out=None):
+    """torch.lu (deprecated): (LU, pivots), or with ``get_infos`` (LU, pivots, info); as torch's, a
+    singular A does not raise."""
+    _warn_once('lu', 'torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and '
+                     'will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be '
+                     'replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = '
+                     'torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = '
+                     'torch.linalg.lu_factor_ex(A, compute_pivots)')
+    r = lu_factor_ex(A, pivot=pivot)
+    return _lu_with_info_rt(tuple(r)) if get_infos else (r[0], r[1])
+
+
+def lu_solve_old(b, LU_data, LU_pivots, *, out=None):
+    """torch.lu_solve (deprecated; arguments in the old order): X with A X = b."""
+    _warn_once('lu_solve', 'torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a '
+                           'future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = '
+                           'torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, '
+                           'pivots, B)')
+    return lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+# ---------------------------------------------------------------- tensorsolve, tensorinv, householder_product
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = B; ``dims``: A's dimensions moved to the end first."""
+    if dims is not None:
+        nd = A.dim()
+        A = A.movedim(list(dims), list(range(nd - len(dims), nd)))
+    res_shape = tuple(A.shape[B.dim():])
+    n_res = int(np.prod(res_shape, dtype=np.int64))
+    n_b = int(np.prod(tuple(A.shape[:B.dim()]), dtype=np.int64))
+    if n_res != n_b:
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == '
+                           f'prod(self.shape[:other.ndim]), but got {n_res} != {n_b}')
+    X = solve(A.reshape(n_b, n_res), B.reshape(n_b))
+    return _finish(X.reshape(res_shape), out)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of A seen as a (prod(shape[:ind]), prod(shape[ind:])) matrix, shaped
+    shape[ind:] + shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f'Expected a strictly positive integer for \'ind\', but got {ind}')
+    left, right = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    nl, nr = int(np.prod(left, dtype=np.int64)), int(np.prod(right, dtype=np.int64))
+    if nl != nr:
+        raise RuntimeError('Expected self to satisfy the requirement prod(self.shape[ind:]) == '
+                           f'prod(self.shape[:ind]), but got {nr} != {nl}')
+    return _finish(inv(A.reshape(nl, nr)).reshape(right + left), out)
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H, v_i column i of A below the
+    diagonal with an implicit 1 on it (LAPACK orgqr)."""
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if m < n:
+        raise RuntimeError('torch.linalg.householder_product: input.shape[-2] must be greater than or equal to '
+                           'input.shape[-1]')
+    if n < k:
+        raise RuntimeError('torch.linalg.householder_product: input.shape[-1] must be greater than or equal to '
+                           'tau.shape[-1]')
+    eye = _eye_like(m, A)
+    V = A.tril(-1) + eye[:, :n]
+    Q = eye[:, :n].expand(*A.shape[:-2], m, n) if A.dim() > 2 else eye[:, :n]
+    for i in range(k - 1, -1, -1):      # Q = H_i Q, from the last reflector back
+        v = V[..., :, i:i + 1]
+        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * matmul(v, matmul(_T(v), Q))
+    return _finish(_named(Q, 'LinalgHouseholderProductBackward0'), out)
+
+
+_geqrf_rt = RT.make('geqrf', ('a', 'tau'))
+
+
+def geqrf(input, *, out=None):
+    """torch.geqrf: LAPACK geqrf's packed QR (R on and above the diagonal, the Householder vectors
+    below it) and the reflectors' scales ``tau``; householder_product(a, tau) gives Q."""
+    _float(input, 'geqrf')
+    a = _to_host(as_array(input._data))
+    m, n = a.shape[-2:]
+    h = np.empty_like(a)
+    tau = np.empty(a.shape[:-2] + (min(m, n),), a.dtype)
+    for idx in np.ndindex(*a.shape[:-2]):
+        hh, tt = np.linalg.qr(a[idx].astype(np.float64), mode='raw')
+        h[idx], tau[idx] = hh.T, tt
+    return _geqrf_rt((_w(h, input), _w(tau, input)))

@@ -362,8 +362,14 @@ def setitem(self, idx, value):
     from .inplace import check_inplace, apply_inplace
     if not isinstance(value, (Tensor, int, float, bool, np.number, np.bool_)):
         t = type(value)
-        name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
-        raise TypeError(f"can't assign a {name} to a torch.{self.dtype._legacy}")     # (the CPU name, on CUDA too)
+        if t is complex:        # (a complex number into a real tensor: torch's conversion error)
+            if self.dtype._cat != 3:
+                c = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'int64_t',
+                     'int32': 'int', 'int16': 'int16_t', 'int8': 'int8_t', 'uint8': 'uint8_t', 'bool': 'bool'}
+                raise RuntimeError(f'value cannot be converted to type {c[self.dtype.name]} without overflow')
+        else:
+            name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
+            raise TypeError(f"can't assign a {name} to a torch.{self.dtype._legacy}")     # (the CPU name, on CUDA too)
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self.dtype)
     np_idx, basic = _convert(idx, self._data)
@@ -455,6 +461,8 @@ def nonzero(input, *, as_tuple=False, out=None):
     nz = np.nonzero(input._data) if input._data.ndim else np.nonzero(input._data.reshape(1))
     if as_tuple:
         return tuple(_wrap(a.astype(np.int64), D.int64, input._device) for a in nz)
+    if input._data.ndim == 0:   # as torch: one (empty) row of indices when the scalar is nonzero, none when it is zero
+        return _wrap(np.zeros_like(input._data, np.int64, shape=(len(nz[0]), 0)), D.int64, input._device)
     return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros_like(input._data, np.int64, shape=(0, 0)), D.int64,
                  input._device)
 

@@ -92,7 +92,7 @@ def _ufunc_at(ufunc, r, idx, v):
 
 
 def _cast(g, dt):
-    return g if g.dtype is dt or not dt.is_floating_point else g.to(dt)
+    return g if g.dtype is dt or dt._cat < 2 else g.to(dt)
 
 
 # ---------------------------------------------------------------- flip / roll / rot90

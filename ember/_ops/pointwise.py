@@ -60,6 +60,8 @@ def _with_scalar(t, s, swapped):
         if isinstance(s, (np.number, np.bool_)):
             s = s.item()
             ts = type(s)
+        elif ts is complex:
+            pass
         elif isinstance(s, np.ndarray):
             from .creation import tensor
             o = tensor(s, device=t._device)
@@ -375,6 +377,8 @@ def _div_rounded(input, other, mode, out, name=None):
     if rt._cat == 2:
         q = np.true_divide(xa, xb)
         r = np.trunc(q) if mode == 'trunc' else np.floor(q)
+    elif rt._cat == 3:
+        raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
     else:
         _int_zero_check(xb)
         if mode == 'floor':
@@ -433,8 +437,8 @@ def remainder(input, other, *, out=None):
     """Python's modulus: the result has the sign of ``other``."""
     input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
-    if rt._cat < 2:
-        if rt is D.bool_:
+    if rt._cat != 2:
+        if rt._cat == 3 or rt is D.bool_:
             raise _not_implemented('remainder_cpu', rt)
         _int_zero_check(xb)
     if rt._cat == 2 and is_device_array(xa if is_array(xa) else xb):
@@ -605,6 +609,8 @@ def _maxmin(input, other, ufunc, cls, is_max, out):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
+    if rt._cat == 3:
+        raise RuntimeError(f'{name[1:] if name[0] == "f" else name} not implemented for complex tensors.')
     r = as_array(_compute(ufunc, input, other, xa, xb))
     t = _wrap(r, rt, input._device)
     if _gm.enabled and (input._rg or other._rg):
@@ -632,11 +638,15 @@ def fmin(input, other, *, out=None):
 
 # ---------------------------------------------------------------- comparisons and logic
 def _cmp(ufunc, name):
+    ordered = name not in ('eq', 'ne')
+
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             _need_tensor(name, input, other)
         input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
+        if ordered and rt._cat == 3:
+            raise _not_implemented(name + '_cpu', rt)
         r = as_array(_compute(ufunc, input, other, xa, xb))
         return _finish(_wrap(r, D.bool_, input._device), out)
     op.__name__ = name
@@ -816,10 +826,19 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
             if to_float:
                 dt = _default[0]
                 x = x.astype(dt.np)
-        r = f(x)
+        try:
+            r = f(x)
+        except TypeError:
+            if dt._cat == 3:        # NumPy has no complex kernel for it: nor has torch
+                from .complex import not_for_complex
+                raise not_for_complex(op.__name__ + '_cpu', dt) from None
+            raise
         if type(r) is not np.ndarray:
             r = as_array(r)
         if r.dtype is not dt.np:
+            if dt._cat == 3 and r.dtype.kind == 'f':      # |z| of a complex tensor: a real result
+                from .complex import complex_abs
+                return complex_abs(input, r, out)
             r = r.astype(dt.np)
         t = _wrap(r, dt, input._device)
         if cls is not None and _gm.enabled and input._rg:
@@ -924,6 +943,9 @@ def sign(input, *, out=None):
     r = as_array(np.sign(input._data))
     if input.dtype._cat == 2:
         r = as_array(np.nan_to_num(r, copy=False, nan=0.))      # torch.sign(nan) is 0
+    elif input.dtype._cat == 3:
+        raise NotImplementedError('Unlike NumPy, torch.sign is not intended to support complex numbers. Please use '
+                                  'torch.sgn instead.')
     t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_zero_bw, t, (input,))
@@ -946,6 +968,9 @@ def _rounding(name, f):
             if input.dtype is D.bool_:
                 raise _not_implemented(kernel, input.dtype)
             return _finish(input.clone(), out)
+        elif input.dtype._cat == 3:
+            raise (NotImplementedError(f'{op.__name__} is not supported for complex inputs') if op.__name__ in
+                   ('floor', 'ceil', 'trunc') else _not_implemented(kernel, input.dtype))
         t = _wrap(as_array(f(input._data)), input.dtype, input._device)
         if _gm.enabled and input._rg:
             record(cls, t, (input,))
@@ -1058,8 +1083,11 @@ def relu(input):
     """max(input, 0). Example: ``ember.relu(ember.tensor([-1., 2.]))`` is ``tensor([0., 2.])``."""
     _need_input('relu', input)
     x = input._data
-    if input.dtype is D.bool_:
-        raise RuntimeError('Boolean inputs not supported for relu')
+    if input.dtype._cat != 2:
+        if input.dtype is D.bool_:
+            raise RuntimeError('Boolean inputs not supported for relu')
+        if input.dtype._cat == 3:
+            raise NotImplementedError('clamp is not supported for complex types')
     z = _zeros_like_host(x) if _is_host(x) and x.ndim and x.flags.c_contiguous else None
     if z is not None:
         r = np.maximum(x, z)        # the same values as below, ~3x faster (see _zeros_like_host)
@@ -1121,6 +1149,8 @@ def clamp(input, min=None, max=None, *, out=None, _cls=None):
         return _clamp_tensor(input, min, max, out, _cls)
     x = input._data
     dt = input.dtype
+    if dt._cat == 3:
+        raise NotImplementedError('clamp is not supported for complex types')
     for v in (min, max):
         if v is not None:
             v = to_scalar(v)

@@ -21,6 +21,7 @@ from .._tensor import Tensor, _wrap, _gm
 from ._core import record, backward_op, as_array
 from .._backend import array_module
 from ._core import type_name as _cap, finish as _finish
+from ..amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'std', 'var', 'std_mean',
            'var_mean', 'all', 'any', 'logsumexp', 'cumsum', 'norm']
@@ -264,6 +265,8 @@ def _prod1_bw(node, g):
 
 def prod(input, dim=_NODIM, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one int ``dim``. Bool and integers give int64."""
+    if _amp.active:     # autocast: float16 runs in float32 (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('prod', input, dtype=dtype)
     x = input._data
     dt = _sum_dtype(input, dtype, 'prod')
     if x.dtype is not dt.np:
@@ -674,6 +677,8 @@ def logsumexp(input, dim=_NODIM, keepdim=False, *, out=None):
     default float dtype."""
     if dim is _NODIM:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('logsumexp', input)
     x = input._data
     dt = input.dtype
     if dt._cat < 2:
@@ -731,6 +736,8 @@ def cumsum(input, dim=_NODIM, *, dtype=None, out=None):
     """Cumulative sum along ``dim``. Bool and integer tensors give int64 unless ``dtype`` is given."""
     if dim is _NODIM:
         raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('cumsum', input, dtype=dtype)
     x = input._data
     if dtype is D.bool_:
         raise NotImplementedError('"cumsum_out_cpu" not implemented for \'Bool\'')
@@ -794,6 +801,8 @@ def _vnorm_bw(node, g):
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """``torch.linalg.vector_norm``: the ``ord``-norm of the elements over ``dim`` (all by default)."""
     input = x
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('norm', input, dtype=dtype)
     a = input._data
     if input.dtype._cat < 2:
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. '

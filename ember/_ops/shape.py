@@ -688,7 +688,7 @@ def _copy_bw(node, g):
     gs = sum_to(g, shape)
     if gs.dtype is not dt or gs._device is not dev:
         gs = gs.to(device=dev, dtype=dt)
-    return (zeros_like(g), gs if dt.is_floating_point else None)      # self's old value: overwritten
+    return (zeros_like(g), gs if dt._cat >= 2 else None)      # self's old value: overwritten
 
 
 _copy_bw.name = lambda self: 'torch::autograd::CopyBackwards'     # torch's C++ name for this node

@@ -21,10 +21,11 @@ from ._core import record, backward_op, norm_dims, finish, as_array as _arr
 from ._core import type_name as _cap
 from .manipulation import scatter, scatter_add, gather, _zeros, _cast, _ng, _c
 from .._backend import array_module as _xp
+from ..amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['sort', 'argsort', 'msort', 'topk', 'kthvalue', 'searchsorted', 'bucketize', 'unique',
            'unique_consecutive', 'bincount', 'histc', 'histogram', 'cumprod', 'cummax', 'cummin', 'median', 'nanmedian',
-           'quantile', 'nanquantile', 'mode', 'count_nonzero', 'aminmax', 'diff', 'gradient']
+           'quantile', 'nanquantile', 'mode', 'count_nonzero', 'aminmax', 'diff', 'gradient', 'histogramdd']
 
 
 def _out2(res, out, cls_out):
@@ -344,6 +345,40 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
                           _wrap(xp.asarray(edges), input.dtype, input._device)))
 
 
+_histogramdd_rt = _rt.make('histogramdd', ('hist', 'bin_edges'))
+
+
+def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
+    """torch.histogramdd: (hist, bin_edges) of the points in input's last dimension (D of them);
+    ``bins`` a count, D counts or D edge tensors; ``range`` flat [min0, max0, min1, max1, ...]."""
+    if input.dtype._cat != 2:
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_cap(input.dtype)}\'')
+    x = np.asarray(_arr(input._data))
+    nd = x.shape[-1]
+    x = x.reshape(-1, nd)
+    if isinstance(bins, int):
+        bins = [bins] * nd
+    edges = []
+    import builtins
+    for k in builtins.range(nd):
+        b = bins[k]
+        if isinstance(b, Tensor):
+            edges.append(np.asarray(_arr(b._data)).astype(x.dtype))
+            continue
+        if range is not None:
+            lo, hi = float(range[2 * k]), float(range[2 * k + 1])
+        else:
+            lo, hi = (float(x[:, k].min()), float(x[:, k].max())) if x.size else (0., 0.)
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges.append(np.linspace(lo, hi, int(b) + 1).astype(x.dtype))
+    w = None if weight is None else np.asarray(_arr(weight._data)).reshape(-1)
+    h, _ = np.histogramdd(x, bins=[e.astype(np.float64) for e in edges], weights=w, density=density)
+    xp = _xp(input._data)
+    return _histogramdd_rt((_wrap(xp.asarray(h.astype(x.dtype)), input.dtype, input._device),
+                            tuple(_wrap(xp.asarray(e), input.dtype, input._device) for e in edges)))
+
+
 def count_nonzero(input, dim=None):
     x = input._data
     dims = norm_dims(dim, x.ndim) if dim is not None else None
@@ -377,6 +412,8 @@ def _cumprod_bw(node, g):
 
 def cumprod(input, dim, *, dtype=None, out=None):
     from .reduction import _sum_dtype, _acc
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, = _amp.higher_op('cumprod', input, dtype=dtype)
     x = input._data
     dt = _sum_dtype(input, dtype, 'cumprod')
     if dtype is not None and x.dtype is not dt.np:

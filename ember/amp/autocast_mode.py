@@ -241,6 +241,30 @@ def higher(*args):
                  st.enabled.get(a.device.type, False) else a for a in args)
 
 
+# torch's autocast "float32" ops outside the losses (``higher_op``): a CUDA region runs each of
+# them in float32 (cdist, prod, cumsum, cumprod, logsumexp, norm / linalg.vector_norm,
+# layer_norm, group_norm, softmax, log_softmax); a CPU region only these two (torch 2.x's CPU
+# list: the others return float16 there, checked against torch)
+_FP32_CPU = frozenset(('cdist', 'prod'))
+
+
+def higher_op(op, *args, dtype=None):
+    """``args`` as autocast op ``op`` sees them in the current region: float16 tensors on an
+    enabled device whose torch autocast list runs ``op`` in float32 cast to float32 (on CUDA,
+    not when the call names a ``dtype``: torch's "set_opt_dtype" ops keep it); others unchanged.
+    Called by the hooked ops when ``active``."""
+    st = _state
+    if not (st.enabled['cpu'] or st.enabled['cuda']):
+        return args
+    from .._tensor import Tensor
+    cpu_ok = op in _FP32_CPU
+    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype is D.float16 and
+                 st.enabled.get(a.device.type, False) and
+                 (cpu_ok if a.device.type == 'cpu' else (dtype is None or op in ('cdist', 'logsumexp', 'layer_norm',
+                                                                                 'group_norm')))
+                 else a for a in args)
+
+
 def _cast_one(a, st):
     from .._tensor import Tensor
     if not isinstance(a, Tensor):

@@ -288,7 +288,7 @@ def _make_grads(outputs, grad_tensors, is_grads_batched=False):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError('grad can be implicitly created only for scalar outputs')
-            if not out.dtype.is_floating_point:
+            if out.dtype._cat != 2:
                 raise RuntimeError(f'grad can be implicitly created only for real scalar outputs but got {out.dtype}')
             a = out._data
             # (np.ones_like is a Python function around empty_like and copyto: ~1 us for the 0-d
@@ -340,7 +340,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
-        inputs = _as_seq(inputs)
+        inputs = tuple(inputs.values()) if type(inputs) is dict else _as_seq(inputs)
         if len(inputs) == 0:
             raise RuntimeError('`inputs` argument to `backward()` cannot be empty.')
     _check_requires_grad(tensors)
@@ -378,7 +378,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     from .._tensor import Tensor
     outputs = _as_seq(outputs)
     single = isinstance(inputs, Tensor)
+    if type(inputs) is dict:    # a dict of tensors: the gradients come back as a dict with the same keys
+        keys = tuple(inputs)
+        res = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph, create_graph, only_inputs,
+                   allow_unused, is_grads_batched, materialize_grads)
+        return dict(zip(keys, res))
     inputs = _as_seq(inputs)
+    if len(inputs) == 0:
+        raise RuntimeError('`inputs` argument to `grad()` cannot be empty.')
     if allow_unused is None:
         allow_unused = materialize_grads
     elif materialize_grads and not allow_unused:

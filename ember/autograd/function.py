@@ -257,7 +257,7 @@ def _process_outputs(ctx, args, tensor_args, output, executable):
             as_is = True
         metas.append((tuple(o.shape), o.dtype, o._device))
         # integer outputs and those marked non-differentiable stay out of the graph
-        if executable and o.dtype.is_floating_point and not any(o is n for n in nondiff):
+        if executable and o.dtype._cat >= 2 and not any(o is n for n in nondiff):
             o._rg = True
             o.grad_fn = ctx
             o._out = i

@@ -201,7 +201,7 @@ class _Packed:
 def _edge_of(t, outs, node):
     for i, o in enumerate(outs):
         if o is t:                      # an output of the node being recorded
-            return (node, i) if t.dtype.is_floating_point else None
+            return (node, i) if t.dtype._cat >= 2 else None
     if not t._rg:
         return None
     if t.grad_fn is not None:

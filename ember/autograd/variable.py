@@ -27,7 +27,7 @@ class Variable(metaclass=VariableMeta):
             raise TypeError(f'Variable data has to be a tensor, but got {type(data).__name__}')
         t = data.detach()
         if requires_grad:
-            if not t.dtype.is_floating_point:
+            if t.dtype._cat < 2:
                 raise RuntimeError('Only Tensors of floating point and complex dtype can require gradients')
             t._rg = True
         return t

@@ -2,8 +2,9 @@
 and KL divergences, mirroring ``torch.distributions`` (for RL policies, VAEs, probabilistic code).
 
 Sampling draws from ember's generators (``ember.manual_seed`` makes it reproducible; draws made
-through rand/randn/multinomial are torch's numbers, the gamma, Poisson and binomial samplers are
-NumPy's), and ``rsample`` is reparameterized so that gradients reach the parameters.
+through rand/randn/multinomial and the gamma, Dirichlet, Poisson and binomial samplers are torch's
+numbers on the CPU), and ``rsample`` is reparameterized so that gradients reach the parameters
+(Dirichlet and Beta with torch's per-sample gradient, ``ember._dirichlet_grad``).
 
 Example:
     >>> from ember.distributions import Normal, kl_divergence
@@ -15,6 +16,7 @@ from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -28,6 +30,7 @@ from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
@@ -45,8 +48,8 @@ from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTra
 from .uniform import Uniform
 
 __all__ = ['AbsTransform', 'AffineTransform', 'Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Chi2',
-           'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'FisherSnedecor', 'Gamma', 'Geometric',
-           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'InverseGamma', 'Laplace', 'LogNormal', 'MixtureSameFamily',
+           'ComposeTransform', 'ContinuousBernoulli', 'Dirichlet', 'Distribution', 'ExpTransform', 'Exponential', 'FisherSnedecor', 'Gamma', 'Geometric',
+           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'InverseGamma', 'Laplace', 'LogNormal', 'LowRankMultivariateNormal', 'MixtureSameFamily',
            'Multinomial', 'MultivariateNormal', 'NegativeBinomial', 'Normal', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
            'Poisson', 'PowerTransform', 'RelaxedBernoulli', 'RelaxedOneHotCategorical', 'SigmoidTransform',
            'SoftmaxTransform', 'StickBreakingTransform', 'StudentT', 'TanhTransform', 'Transform',

@@ -7,7 +7,7 @@ Example:
 import ember
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, lgamma, logits_to_probs, probs_to_logits, _from_host, _host_rng
+from .utils import broadcast_all, lazy_property, lgamma, logits_to_probs, probs_to_logits
 
 __all__ = ['Binomial']
 
@@ -79,9 +79,8 @@ class Binomial(Distribution):
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            n = self.total_count.detach().expand(shape).cpu().numpy().astype('int64')
-            p = self.probs.detach().expand(shape).cpu().numpy().astype('float64')
-            return _from_host(_host_rng(self._param.device).binomial(n, p), self._param)
+            # torch.binomial: ATen's sampler on torch's stream (torch's draws for a seed on the CPU)
+            return ember.binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -12,9 +12,31 @@ from numbers import Number
 import ember
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, digamma, lgamma, _standard_gamma, _xlogy
+from .utils import broadcast_all, digamma, lgamma, _xlogy
 
 __all__ = ['Dirichlet', 'Beta']
+
+
+def _Dirichlet_backward(x, concentration, grad_output):
+    """torch's Dirichlet reparameterized gradient: ``_dirichlet_grad`` (ATen's Beta-gradient
+    approximations) times the simplex projection of grad_output."""
+    total = concentration.sum(-1, True).expand_as(concentration)
+    grad = ember._dirichlet_grad(x, concentration, total)
+    return grad * (grad_output - (x * grad_output).sum(-1, True))
+
+
+class _Dirichlet(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, concentration):
+        x = ember._sample_dirichlet(concentration)
+        ctx.save_for_backward(x, concentration)
+        return x
+
+    @staticmethod
+    @ember.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        x, concentration = ctx.saved_tensors
+        return _Dirichlet_backward(x, concentration, grad_output)
 
 
 class Dirichlet(Distribution):
@@ -38,9 +60,8 @@ class Dirichlet(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        # normalized independent Gamma(alpha_i) draws; gradients flow through the gamma draws
-        g = _standard_gamma(self.concentration.expand(shape), True)     # (torch draws these in double)
-        return g / g.sum(-1, keepdim=True)
+        # torch's draws (ATen's _sample_dirichlet) and torch's per-sample gradient (_dirichlet_grad)
+        return _Dirichlet.apply(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

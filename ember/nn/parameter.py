@@ -34,7 +34,7 @@ def _alias(cls, data, requires_grad):
     t._extra = {'root': data._storage_root()}
     t._rg = False
     if requires_grad:
-        if not (data.dtype.is_floating_point):
+        if data.dtype._cat < 2:
             raise RuntimeError('Only Tensors of floating point and complex dtype can require gradients')
         t._rg = True
     return t

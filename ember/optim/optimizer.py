@@ -983,6 +983,9 @@ class Optimizer:
                     raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two '
                                        f'devices, {dev} and {vd}!')
                 lst.append(v)
+            if p.dtype._cat == 3:       # complex: torch steps on view_as_real of the param, grad and state
+                from .._ops.complex import step_as_real
+                step_as_real(params, grads, lists)
             steps.append(state['step'])
         if group.get('capturable'):
             for p in params:

@@ -16,6 +16,7 @@ import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
 from ._util import need_tensor, not_implemented, contig, fused_name
+from ...amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['batch_norm', 'instance_norm', 'group_norm']
 
@@ -175,6 +176,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise groups of channels of (N, C, *) input over (C/G, *), then scale and shift per channel."""
     need_tensor('group_norm', input)
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, weight, bias = _amp.higher_op('group_norm', input, weight, bias)
     xs = tuple(input.shape)
     if len(xs) < 2:
         raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received {len(xs)}')

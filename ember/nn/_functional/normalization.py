@@ -13,6 +13,7 @@ from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, result_dtype
 from ..._ops import pointwise as P
 from ._util import need_tensor, not_implemented, arr
+from ...amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance', 'local_response_norm']
 
@@ -81,6 +82,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims to zero mean and unit (biased)
     variance, then scale by ``weight`` and shift by ``bias`` (both of ``normalized_shape``)."""
     need_tensor('layer_norm', input)
+    if _amp.active:     # autocast: float16 runs in float32 on CUDA (ember/amp/autocast_mode.py)
+        input, weight, bias = _amp.higher_op('layer_norm', input, weight, bias)
     if isinstance(normalized_shape, (int, np.integer)) and not isinstance(normalized_shape, bool):
         raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
     ns = tuple(int(s) for s in normalized_shape)

@@ -77,3 +77,5 @@ from .lazy import (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, Lazy
 __all__ += ['LazyConv1d', 'LazyConv2d', 'LazyConv3d', 'LazyConvTranspose1d', 'LazyConvTranspose2d',
             'LazyConvTranspose3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'LazyInstanceNorm1d',
             'LazyInstanceNorm2d', 'LazyInstanceNorm3d']
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+__all__ += ['AdaptiveLogSoftmaxWithLoss']

@@ -500,12 +500,13 @@ class Module:
         the Parameter objects stay the same.
         """
         device, dtype, non_blocking, convert_to_format = _parse_to(*args, **kwargs)
-        if dtype is not None and not dtype.is_floating_point:
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f'nn.Module.to only accepts floating point or complex dtypes, but got desired '
                             f'dtype={dtype}')
 
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None, non_blocking=non_blocking)
+            return t.to(device=device, dtype=dtype if t.is_floating_point() or t.is_complex() else None,
+                        non_blocking=non_blocking)
         return self._apply(convert)
 
     # ------------------------------------------------------------------ hooks

@@ -26,8 +26,8 @@ s = prop.sample((n,))
 target = torch.distributions.Normal(torch.tensor(0.0), torch.tensor(1.0))
 w = (target.log_prob(s) - prop.log_prob(s)).exp()
 print('IS E[x^2] %.4f' % ((w * s ** 2).sum() / w.sum()).item())
-# waiting times: Exponential.rsample (Binomial is left out: ember draws it from its own host generator, not
-# torch's stream; Gamma/Beta/Dirichlet/StudentT/Chi2/Poisson follow torch's)
+# waiting times: Exponential.rsample (ember's Gamma/Beta/Dirichlet/StudentT/Chi2/Poisson/Binomial samplers
+# draw torch's numbers for a seed too)
 rate = torch.tensor([0.5, 2.0], requires_grad=True)
 waits = torch.distributions.Exponential(rate).rsample((4,))
 waits.mean(0).sum().backward()
