@@ -687,3 +687,36 @@ def test_setitem_complex_number(dt):
 @pytest.mark.parametrize('dt', ['float32', 'float64', 'int64', 'int32', 'bool', 'complex128'])
 def test_tensor_of_complex_data_with_dtype(dt):
     run_both(lambda lib: lib.tensor([1j, 0, 2 + 0j], dtype=getattr(lib, dt)))
+
+
+# ---------------------------------------------------------------- ops that order values, and the real-valued reductions
+_ORDERING = {
+    'max': lambda L, z: z.max(), 'max_dim': lambda L, z: z.max(0), 'amax': lambda L, z: z.amax(),
+    'argmax': lambda L, z: z.argmax(), 'min': lambda L, z: z.min(), 'argmin': lambda L, z: z.argmin(1),
+    'amin': lambda L, z: z.amin(0), 'aminmax': lambda L, z: L.aminmax(z), 'max_other': lambda L, z: L.max(z, z),
+    'sort': lambda L, z: z.sort(), 'argsort': lambda L, z: z.argsort(), 'msort': lambda L, z: L.msort(z),
+    'topk': lambda L, z: z.topk(1), 'kthvalue': lambda L, z: z.kthvalue(1), 'unique': lambda L, z: z.unique(),
+    'unique_consecutive': lambda L, z: z.unique_consecutive(), 'cummax': lambda L, z: z.cummax(0),
+    'cummin': lambda L, z: z.cummin(0), 'median': lambda L, z: z.median(), 'median_dim': lambda L, z: z.median(0),
+    'nanmedian': lambda L, z: z.nanmedian(), 'mode': lambda L, z: z.mode(), 'nansum': lambda L, z: z.nansum(),
+    'softmax': lambda L, z: z.softmax(0), 'log_softmax': lambda L, z: z.log_softmax(1),
+    'mse_loss': lambda L, z: L.nn.functional.mse_loss(z, z), 'huber_loss': lambda L, z: L.nn.functional.huber_loss(z, z),
+}
+
+
+@pytest.mark.parametrize('name', list(_ORDERING))
+def test_ordering_ops_refuse_complex(name):
+    # torch's error type and message (these used to return values computed on the real parts)
+    run_both(lambda L: _ORDERING[name](L, L.tensor([[1 + 2j, 3 - 1j], [0.5j, -2 + 0j]])))
+
+
+@pytest.mark.parametrize('dt', ['complex64', 'complex128'])
+def test_var_std_norm_of_complex_are_real(dt):
+    def body(L):
+        z = L.tensor([[1 + 2j, 3 - 1j, 0.25j], [0.5j, -2 + 0j, 1 - 1j]], dtype=getattr(L, dt), requires_grad=True)
+        v, s, n = z.var(), z.std(0), z.norm()
+        vm, sm = L.var_mean(z, 1, correction=0), L.std_mean(z, keepdim=True)
+        vn, d = L.linalg.vector_norm(z, 1, dim=1), L.dist(z, z * 2, 3)
+        (v + s.sum() + n + vm[0].sum() + sm[0].sum() + vn.sum() + d).backward()
+        return v, s, n, vm, sm, vn, d, z.grad
+    run_both(body, rtol=1e-5, atol=1e-6)

@@ -60,6 +60,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if not isinstance(input, Tensor):
         raise TypeError(f'nansum(): argument \'input\' (position 1) must be Tensor, not {_type_name(input)}')
     x = input
+    if x.dtype._cat == 3:
+        raise RuntimeError('nansum on CPU does not support complex inputs')
     if x.dtype._cat >= 2:
         x = _nan_zero(x)
     return R.sum(x, _nan_dims(dim), keepdim, dtype=dtype, out=out)

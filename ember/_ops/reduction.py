@@ -397,12 +397,25 @@ def _dim_extreme(input, dim, keepdim, is_max, out):
 def _max_min(input, dim, keepdim, other, out, is_max):
     if other is not None:
         dim = other
+    if isinstance(input, Tensor) and input.dtype._cat == 3 and not isinstance(dim, Tensor):
+        name = 'max' if is_max else 'min'
+        if dim is _NODIM:
+            _refuse_complex(input, f'{name}_all')
+        _refuse_complex(input, runtime=f'{name}(): does not support complex input')
     if isinstance(dim, Tensor):
         from .pointwise import maximum, minimum
         return (maximum if is_max else minimum)(input, dim, out=out)
     if dim is _NODIM:
         return _full_extreme(input, is_max, out)
     return _dim_extreme(input, dim, keepdim, is_max, out)
+
+
+def _refuse_complex(input, kernel=None, runtime=None):
+    """torch's refusal of a complex input for an op that orders values: NotImplementedError naming
+    ATen's kernel, or a RuntimeError with torch's message."""
+    if kernel is not None:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(input.dtype)}\'')
+    raise RuntimeError(runtime)
 
 
 def max(input, dim=_NODIM, keepdim=False, *, other=None, out=None):
@@ -418,6 +431,8 @@ def min(input, dim=_NODIM, keepdim=False, *, other=None, out=None):
 
 def _amaxmin(input, dim, keepdim, out, is_max):
     x = input._data
+    if input.dtype._cat == 3:
+        _refuse_complex(input, 'max_values_cpu' if is_max else 'min_values_cpu')
     fname = 'amax' if is_max else 'amin'
     dims = _dims(dim, x.ndim, fname)
     if x.size == 0:
@@ -451,6 +466,8 @@ def _arg(input, dim, keepdim, out, is_max):
     fname = 'argmax' if is_max else 'argmin'
     if input.dtype is D.bool_:
         raise RuntimeError(f'{fname}(): does not support bool input')
+    if input.dtype._cat == 3:
+        _refuse_complex(input, runtime=f'{fname}(): does not support complex input')
     if dim is None:
         if x.size == 0:
             raise IndexError(f'{fname}(): Expected reduction dim to be specified for input.numel() == 0.')
@@ -585,8 +602,18 @@ def _std_mean_bw(node, *grads):
     return (r,)
 
 
+def _complex_var(input, dim, unbiased, keepdim, correction):
+    """var of a complex tensor: torch's real result, E|z - mean|^2 with the correction, i.e. the
+    variances of the real and imaginary parts added (differentiable through the part views)."""
+    return (_var_std(input.real, dim, unbiased, keepdim, correction, None, False) +
+            _var_std(input.imag, dim, unbiased, keepdim, correction, None, False))
+
+
 def _var_std(input, dim, unbiased, keepdim, correction, out, is_std):
     fname = 'std' if is_std else 'var'
+    if isinstance(input, Tensor) and input.dtype._cat == 3:
+        v = _complex_var(input, dim, unbiased, keepdim, correction)
+        return _finish(v.sqrt() if is_std else v, out)
     dim, keepdim, correction = _parse_var_args(fname, dim, unbiased, keepdim, correction)
     dims, n, dof, v, _ = _var_forward(input, dim, correction, keepdim, 'std and var', fname)
     r = np.sqrt(v) if is_std else v
@@ -617,6 +644,13 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 def _var_std_mean(input, dim, unbiased, keepdim, correction, is_std):
     fname = 'std_mean' if is_std else 'var_mean'
+    if isinstance(input, Tensor) and input.dtype._cat == 3:
+        v = _var_std(input, dim, unbiased, keepdim, correction, None, is_std)
+        d, kd, _ = _parse_var_args(fname, dim, unbiased, keepdim, correction)
+        if d is None:
+            m = input.mean()
+            return v, (m.reshape((1,) * input.dim()) if kd else m)
+        return v, input.mean(d, keepdim=kd)
     dim, keepdim, correction = _parse_var_args(fname, dim, unbiased, keepdim, correction)
     dims, n, dof, v, m = _var_forward(input, dim, correction, keepdim, fname, 'std' if is_std else 'var')
     r = np.sqrt(v) if is_std else v
@@ -807,6 +841,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if input.dtype._cat < 2:
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. '
                            f'Got {_cap(input.dtype)}')
+    if input.dtype._cat == 3:           # a norm of |z|: real, of the matching real dtype
+        return vector_norm(input.abs(), ord, dim, keepdim, dtype=None if dtype is None else dtype.to_real(), out=out)
     dt = input.dtype
     if dtype is not None:
         _check_dtype_arg(dtype, 'linalg_vector_norm')

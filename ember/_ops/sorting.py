@@ -97,7 +97,15 @@ def _sort_args(name, input, args, kwargs):
             if desc is not _UNSET:
                 raise TypeError(f"{name}() got multiple values for argument 'descending'")
             desc = args[1]
+    if isinstance(input, Tensor) and input.dtype._cat == 3:
+        raise RuntimeError(' Sort does not support complex dtypes on CPU')
     return (-1 if dim is _UNSET else dim), (False if desc is _UNSET else desc)
+
+
+def _no_complex(input, kernel):
+    """torch's NotImplementedError for a complex input of an op that orders values."""
+    if isinstance(input, Tensor) and input.dtype._cat == 3:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(input.dtype)}\'')
 
 
 def sort(input, *args, out=None, **kwargs):
@@ -129,6 +137,8 @@ def msort(input, *, out=None):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    if isinstance(input, Tensor) and input.dtype._cat == 3:
+        raise RuntimeError(' topk does not support complex dtypes on CPU')
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
@@ -144,6 +154,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    _no_complex(input, 'kthvalue_cpu')
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
@@ -242,6 +253,7 @@ def _pack(vals, inv, cnt, like, return_inverse, return_counts):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    _no_complex(input, 'unique')
     x = input._data
     if dim is None:
         v, inv, cnt = np.unique(x.reshape(-1), return_inverse=True, return_counts=True)
@@ -258,6 +270,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    _no_complex(input, 'unique')
     x = input._data
     if dim is None:
         flat = x.reshape(-1)
@@ -439,6 +452,7 @@ _cummin_bw = backward_op('CumminBackward0')(_cum_bw)
 
 
 def _cumext(input, dim, is_max, out):
+    _no_complex(input, 'cummax_cpu' if is_max else 'cummin_cpu')
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0 or x.size == 0:
@@ -495,6 +509,7 @@ def _median_pos(x, d, ignore_nan):
 
 
 def _median(input, dim, keepdim, out, ignore_nan):
+    _no_complex(input, 'median_cpu' if dim is None else 'median_out')
     x = input._data
     name = 'nanmedian' if ignore_nan else 'median'
     if dim is None:
@@ -532,6 +547,7 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
+    _no_complex(input, 'mode_cpu')
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
@@ -652,6 +668,7 @@ def _aminmax_bw(node, gmin=None, gmax=None):
 
 
 def aminmax(input, *, dim=None, keepdim=False, out=None):
+    _no_complex(input, 'aminmax_cpu')
     x = input._data
     if dim is None:
         if x.size == 0:

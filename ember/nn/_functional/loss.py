@@ -297,7 +297,7 @@ def _float_pair(input, target, kernel):
     need_tensor(kernel.split('_cpu')[0], target, 'target', 2)
     from ..._ops._core import result_dtype
     rt = result_dtype(input, target)
-    if rt._cat < 2:
+    if rt._cat != 2:
         raise not_implemented(kernel, rt)
 
 
