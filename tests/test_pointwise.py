@@ -404,6 +404,20 @@ def test_clamp_tensor_bounds():
     run_both(body)
 
 
+def test_clamp_zero_dim_tensor_bound_with_a_number():
+    # torch's parser takes a 0-d tensor without grad as a Number next to a number bound
+    def body(lib):
+        x = lib.tensor([-1., 0.5, 3.], requires_grad=True)
+        i = lib.tensor([1, 5, 9])
+        r = [x.clamp(min=lib.tensor(0.), max=2), x.clamp(0, lib.tensor(2.)), lib.clamp(x, lib.tensor(0.5), 2.),
+             i.clamp(min=lib.tensor(2.5), max=7), i.clamp(lib.tensor(2), 7.5),
+             attempt(lambda: x.clamp(min=lib.tensor([0., 0., 0.]), max=2)),
+             attempt(lambda: x.clamp(min=lib.tensor(0., requires_grad=True), max=2))]
+        r[0].sum().backward()
+        return r + [r[0].grad_fn.name(), x.grad]
+    run_both(body)
+
+
 def test_relu():
     def body(lib):
         return (lib.relu(lib.tensor([-1., 0., 2.])), lib.relu(lib.tensor([-1, 0, 2])),

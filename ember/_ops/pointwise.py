@@ -1140,6 +1140,15 @@ def clamp(input, min=None, max=None, *, out=None, _cls=None):
     """Clip to [min, max]; min > max gives max everywhere, as in torch."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and isinstance(min, Tensor) is not isinstance(max, Tensor):
+        # one Tensor bound, one number: torch's argument parser takes a 0-d tensor that needs no
+        # gradient as a Number there (the scalar overload)
+        t = min if isinstance(min, Tensor) else max
+        if t.dim() == 0 and not t.requires_grad:
+            if t is min:
+                min = t.item()
+            else:
+                max = t.item()
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if not (min is None or isinstance(min, Tensor)) or not (max is None or isinstance(max, Tensor)):
             raise TypeError(f'clamp() received an invalid combination of arguments - got (Tensor, '
