@@ -8,4 +8,4 @@ from ._ops.decomp import (linalg_slogdet as slogdet, solve_triangular, cholesky_
                           matrix_rank, cond, matrix_exp, multi_dot, vander, vecdot, linalg_diagonal as diagonal)
 from ._ops.linalg import matmul, einsum  # noqa: F401
 from ._ops.decomp import (lu, lu_factor, lu_factor_ex, lu_solve, solve_ex, tensorsolve, tensorinv,  # noqa: F401
-                          householder_product)
+                          householder_product, eig, eigvals)

@@ -720,3 +720,68 @@ def test_var_std_norm_of_complex_are_real(dt):
         (v + s.sum() + n + vm[0].sum() + sm[0].sum() + vn.sum() + d).backward()
         return v, s, n, vm, sm, vn, d, z.grad
     run_both(body, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- linalg on complex matrices (forward)
+def _cmats(L, dt):
+    rng = np.random.default_rng(5)
+    M = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
+    H = M @ M.conj().T + 3 * np.eye(3)
+    cdt = getattr(L, dt)
+    return L.tensor(M, dtype=cdt), L.tensor(H, dtype=cdt), L.tensor(M[:, :2].copy(), dtype=cdt)
+
+
+_CLINALG = {
+    'inv': lambda L, A, P, B: L.linalg.inv(A), 'det': lambda L, A, P, B: L.linalg.det(A),
+    'slogdet': lambda L, A, P, B: tuple(L.linalg.slogdet(A)), 'solve': lambda L, A, P, B: L.linalg.solve(A, B),
+    'pinv': lambda L, A, P, B: L.linalg.pinv(A), 'lstsq': lambda L, A, P, B: L.linalg.lstsq(A, B).solution,
+    'cholesky': lambda L, A, P, B: L.linalg.cholesky(P), 'eigvalsh': lambda L, A, P, B: L.linalg.eigvalsh(P),
+    'svdvals': lambda L, A, P, B: L.linalg.svdvals(A), 'svd_S': lambda L, A, P, B: L.linalg.svd(A).S,
+    'matrix_norm': lambda L, A, P, B: L.linalg.matrix_norm(A), 'nuc': lambda L, A, P, B: L.linalg.matrix_norm(A, 'nuc'),
+    'norm': lambda L, A, P, B: L.linalg.norm(A), 'cond': lambda L, A, P, B: L.linalg.cond(A),
+    'solve_triangular': lambda L, A, P, B: L.linalg.solve_triangular(A.triu(), B, upper=True),
+    'matrix_rank': lambda L, A, P, B: L.linalg.matrix_rank(A), 'matrix_exp': lambda L, A, P, B: L.linalg.matrix_exp(A),
+    'matrix_power': lambda L, A, P, B: L.linalg.matrix_power(A, 3), 'logdet': lambda L, A, P, B: L.logdet(P),
+    'cholesky_solve': lambda L, A, P, B: L.cholesky_solve(B, L.linalg.cholesky(P)),
+    'cholesky_inverse': lambda L, A, P, B: L.cholesky_inverse(L.linalg.cholesky(P)),
+    'multi_dot': lambda L, A, P, B: L.linalg.multi_dot([A, A, B]), 'vecdot': lambda L, A, P, B: L.linalg.vecdot(A, A),
+    'eigvals': lambda L, A, P, B: L.linalg.eigvals(A).abs().sort().values,
+    'inv_grad': lambda L, A, P, B: L.linalg.inv(A.clone().requires_grad_()),
+}
+
+
+@pytest.mark.parametrize('dt', ['complex64', 'complex128'])
+@pytest.mark.parametrize('name', list(_CLINALG))
+def test_linalg_complex_forward(name, dt):
+    # values and dtypes as torch's (real results where torch's are real); gradients through these
+    # for complex inputs are not implemented in ember (NotImplementedError, where torch computes)
+    def body(L):
+        return _CLINALG[name](L, *_cmats(L, dt))
+    if name == 'inv_grad':
+        with pytest.raises(NotImplementedError, match='complex'):
+            body(ember)
+        return
+    run_both(body, rtol=2e-4 if dt == 'complex64' else 1e-9, atol=1e-5 if dt == 'complex64' else 1e-10)
+
+
+@pytest.mark.parametrize('dt', ['float32', 'float64', 'complex64'])
+def test_linalg_eig(dt):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((4, 4)) + (1j * rng.standard_normal((4, 4)) if dt.startswith('complex') else 0)
+    got = {}
+    for L in (torch, ember):
+        A = L.tensor(X, dtype=getattr(L, dt))
+        w, V = L.linalg.eig(A)
+        got[L] = (w.numpy(), V.numpy(), str(w.dtype), str(V.dtype), type(L.linalg.eig(A)).__name__,
+                  L.linalg.eigvals(A).numpy())
+    (tw, tV, *tmeta), (ew, eV, *emeta) = got[torch], got[ember]
+    assert tmeta[:3] == emeta[:3]
+    tol = 1e-4 if dt.endswith('32') or dt == 'complex64' else 1e-10
+    np.testing.assert_allclose(ew, tw, rtol=tol, atol=tol)
+    np.testing.assert_allclose(emeta[3], tmeta[3], rtol=tol, atol=tol)
+    # eigenvectors: unit norm, A V = V diag(w), each equal to torch's up to a unit-modulus factor
+    # (LAPACK implementations pick different signs)
+    np.testing.assert_allclose(np.linalg.norm(eV, axis=0), 1, rtol=tol)
+    np.testing.assert_allclose(X @ eV, eV * ew, rtol=10 * tol, atol=10 * tol)
+    ratio = (eV / tV)[np.abs(tV) > 0.1]
+    np.testing.assert_allclose(np.abs(ratio), 1, rtol=10 * tol)

@@ -59,6 +59,13 @@ def _square(A, fname):
 
 def _float(A, fname):
     if A.dtype not in (D.float32, D.float64):
+        if A.dtype._cat == 3:
+            # complex: the forward (LAPACK's complex routines through NumPy); the backward formulas
+            # here are written for real matrices (transposes, not conjugate transposes)
+            if A.requires_grad and _gm.enabled:
+                raise NotImplementedError(f'ember: the gradient of linalg.{fname} for complex inputs is not '
+                                          'implemented (the forward is: detach the input)')
+            return
         raise RuntimeError(f'linalg.{fname}: Expected a floating point or complex tensor as input. Got {_cap(A.dtype)}')
 
 
@@ -69,6 +76,20 @@ def _w(r, like):
 
 def _T(x):
     return x.transpose(-2, -1)
+
+
+def _H(x):
+    """The conjugate transpose (the transpose of a real matrix)."""
+    return x.transpose(-2, -1).conj() if x.dtype._cat == 3 else x.transpose(-2, -1)
+
+
+def _wr(r, like):
+    """``_w`` for a result that is real for complex input too (singular values, eigenvalues of a
+    Hermitian matrix, log|det|): the matching real dtype."""
+    if like.dtype._cat != 3:
+        return _w(r, like)
+    dt = like.dtype.to_real()
+    return _wrap(as_array(r).real.astype(dt.np, copy=False), dt, like._device)
 
 
 def _eye_like(n, like):
@@ -128,7 +149,7 @@ def slogdet(A, *, out=None):
     """(sign, log|det|) of each square matrix of A."""
     _square(A, 'slogdet')
     s, l = np.linalg.slogdet(A._data)
-    ts, tl = _w(s, A), _w(l, A)
+    ts, tl = _w(s, A), _wr(l, A)
     if _gm.enabled and A._rg:
         record(_slogdet_bw, (ts, tl), (A,), (A,))
         ts._rg = False
@@ -368,11 +389,49 @@ def _eigh_bw(node, *grads):
     return (0.5 * (r + _T(r)),)
 
 
+_eig_rt = RT.make('linalg_eig', ('eigenvalues', 'eigenvectors'))
+
+
+def _eig_arrays(A, fname):
+    _square(A, fname)
+    if A.requires_grad and _gm.enabled:
+        raise NotImplementedError(f'ember: the gradient of linalg.{fname} is not implemented (the forward is: '
+                                  'detach the input)')
+    return np.linalg.eig(A._host())
+
+
+def eig(A, *, out=None):
+    """Eigenvalues and eigenvectors of general square matrices, complex (LAPACK's geev, as torch's
+    CPU kernel: each eigenvector of norm 1 with its largest component real). Forward only."""
+    w, v = _eig_arrays(A, 'eig')
+    cdt = A.dtype if A.dtype._cat == 3 else A.dtype.to_complex()
+    tw = _wrap(_to_dev(np.ascontiguousarray(w.astype(cdt.np, copy=False)), A), cdt, A._device)
+    tv = _wrap(_to_dev(np.ascontiguousarray(v.astype(cdt.np, copy=False)), A), cdt, A._device)
+    r = _eig_rt((tw, tv))
+    if out is not None:
+        _finish(tw, out[0])
+        _finish(tv, out[1])
+        return _eig_rt(tuple(out))
+    return r
+
+
+def eigvals(A, *, out=None):
+    """The eigenvalues of ``eig``."""
+    w, _ = _eig_arrays(A, 'eigvals')
+    cdt = A.dtype if A.dtype._cat == 3 else A.dtype.to_complex()
+    return _finish(_wrap(_to_dev(np.ascontiguousarray(w.astype(cdt.np, copy=False)), A), cdt, A._device), out)
+
+
+def _to_dev(a, like):
+    """A host result back on ``like``'s device (geev runs on the host)."""
+    return a if like._device.type == 'cpu' else _xp(like._data).asarray(a)
+
+
 def eigh(A, UPLO='L', *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices."""
     _square(A, 'eigh')
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
-    tw, tv = _w(w, A), _w(v, A)
+    tw, tv = _wr(w, A), _w(v, A)
     if _gm.enabled and A._rg:
         record(_eigh_bw, (tw, tv), (A,), (tw, tv))
     return _eigh_rt((tw, tv))
@@ -381,7 +440,7 @@ def eigh(A, UPLO='L', *, out=None):
 def eigvalsh(A, UPLO='L', *, out=None):
     _square(A, 'eigvalsh')
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
-    tw = _w(w, A)
+    tw = _wr(w, A)
     if _gm.enabled and A._rg:
         record(_eigvalsh_bw, tw, (A,), (A, _w(v, A)))
     return _finish(tw, out)
@@ -438,7 +497,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """A = U diag(S) Vh; gradients for the reduced form (full_matrices=False), as in torch."""
     _float(A, 'svd')
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
-    tu, ts, tv = _w(u, A), _w(s, A), _w(vh, A)
+    tu, ts, tv = _w(u, A), _wr(s, A), _w(vh, A)
     if _gm.enabled and A._rg:
         if full_matrices and A.shape[-1] != A.shape[-2]:
             from .pointwise import _record_not_implemented
@@ -451,7 +510,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 def svdvals(A, *, driver=None, out=None):
     _float(A, 'svdvals')
     u, s, vh = np.linalg.svd(A._data, full_matrices=False)
-    ts = _w(s, A)
+    ts = _wr(s, A)
     if _gm.enabled and A._rg:
         record(_svdvals_bw, ts, (A,), (A, _w(u, A), _w(vh, A)))
     return _finish(ts, out)
@@ -547,11 +606,11 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 
 def cholesky_solve(B, L, upper=False, *, out=None):
-    """X with (L @ L.mT) @ X = B (``upper``: (U.mT @ U) @ X = B)."""
+    """X with (L @ L.mH) @ X = B (``upper``: (U.mH @ U) @ X = B)."""
     if upper:
-        L = _T(L)
+        L = _H(L)
     Y = solve_triangular(L, B, upper=False)
-    return _finish(_named(solve_triangular(_T(L), Y, upper=True), 'CholeskySolveBackward0'), out)
+    return _finish(_named(solve_triangular(_H(L), Y, upper=True), 'CholeskySolveBackward0'), out)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
@@ -690,7 +749,8 @@ def vander(x, *, N=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    return _finish((x * y).sum(dim), out)
+    """sum(conj(x) * y) over ``dim``."""
+    return _finish(((x.conj() if x.dtype._cat == 3 else x) * y).sum(dim), out)
 
 
 def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
