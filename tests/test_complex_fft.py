@@ -785,3 +785,17 @@ def test_linalg_eig(dt):
     np.testing.assert_allclose(X @ eV, eV * ew, rtol=10 * tol, atol=10 * tol)
     ratio = (eV / tV)[np.abs(tV) > 0.1]
     np.testing.assert_allclose(np.abs(ratio), 1, rtol=10 * tol)
+
+
+def test_linspace_complex_and_arange_refusal():
+    def attempt(f):
+        try:
+            return f()
+        except Exception as e:  # noqa: BLE001
+            return ('raises', type(e).__name__, str(e))
+
+    def body(L):
+        return [L.linspace(0, 1 + 1j, 3), L.linspace(0, 1, 3, dtype=L.cfloat), L.linspace(1j, 2, 4),
+                L.linspace(0, 1 + 1j, 5, dtype=L.complex128), L.linspace(-1 + 2j, 3 - 1j, 7),
+                attempt(lambda: L.linspace(0, 1 + 1j, 3, dtype=L.float32)), attempt(lambda: L.arange(3, dtype=L.cfloat))]
+    run_both(body, rtol=0, atol=0)

@@ -391,6 +391,9 @@ def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, d
         dt = D._default[0] if any(isinstance(v, float) for v in vals) else D.int64
     else:
         dt = _as_dtype(dtype)
+    if dt._cat == 3:
+        from ._core import type_name
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{type_name(dt)}\'')
     n = int(np.ceil((end - start) / step))
     arr = (start + step * np.arange(n, dtype=np.float64 if dt._cat == 2 or any(isinstance(v, float) for v in vals)
                                     else np.int64)).astype(dt.np)
@@ -414,8 +417,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError('number of steps must be non-negative')
-    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if isinstance(start, complex) or isinstance(end, complex) or (dtype is not None and _as_dtype(dtype)._cat == 3):
+        return _linspace_complex(start, end, steps, dtype, device, requires_grad, out)
+    dt = _as_dtype(dtype) if dtype is not None else D._default[0]
     # torch fills the first half from start and the second half from end (symmetric rounding).
     # The step is in the result dtype (double for integer results); each value is one fused
     # multiply-add, done here in a wider type and rounded once.
@@ -436,6 +441,22 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         arr = np.trunc(arr)
     dev = as_device(device)
     return _out(_finish_new(_wrap(_on(arr.astype(dt.np), dev), dt, dev), requires_grad), out)
+
+
+def _linspace_complex(start, end, steps, dtype, device, requires_grad, out):
+    """linspace with complex ends or a complex dtype: the real and imaginary parts each spaced as a
+    real linspace in the matching real dtype."""
+    from ._core import type_name
+    cdt = D._default[0].to_complex() if dtype is None else _as_dtype(dtype)
+    if cdt._cat != 3:
+        raise RuntimeError(f'torch.linspace(): inferred dtype c10::complex<{"float" if cdt.itemsize <= 4 else "double"}> '
+                           f"can't be safely cast to passed dtype {type_name(cdt)}")
+    rdt = cdt.to_real()
+    s, e = complex(start), complex(end)
+    re = linspace(s.real, e.real, steps, dtype=rdt)._data
+    im = linspace(s.imag, e.imag, steps, dtype=rdt)._data
+    dev = as_device(device)
+    return _out(_finish_new(_wrap(_on((re + 1j * im).astype(cdt.np), dev), cdt, dev), requires_grad), out)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
