@@ -360,7 +360,7 @@ def test_export_chrome_trace(tmp_path):
 def test_tensorboard_trace_handler(tmp_path):
     def body(lib):
         P = lib.profiler
-        d = tmp_path / lib.__name__
+        d = tmp_path / f'{lib.__name__}{len(list(tmp_path.iterdir()))}'    # (a new folder per run)
         with P.profile(schedule=P.schedule(wait=0, warmup=1, active=1, repeat=1),
                        on_trace_ready=P.tensorboard_trace_handler(str(d), worker_name='w0')) as prof:
             for i in range(3):

@@ -427,7 +427,8 @@ def test_validation_and_unsupported(both, case):
 def test_validation_messages(both):
     both(lambda lib: lib.distributions.NegativeBinomial(lib.tensor([1.0]), probs=lib.tensor([1.0])),
          match=r'Expected parameter probs \(Tensor of shape \(1,\)\) of distribution NegativeBinomial\(total_count: '
-               r'tensor\(\[1.\]\), probs: tensor\(\[1.\]\)\) to satisfy the constraint HalfOpenInterval\('
+               r"tensor\(\[1.\](, device='cuda:0')?\), probs: tensor\(\[1.\](, device='cuda:0')?\)\) to satisfy the "
+               r'constraint HalfOpenInterval\('
                r'lower_bound=0.0, upper_bound=1.0\), but found invalid values')
     both(lambda lib: lib.distributions.InverseGamma(2.0, 1.0).log_prob(lib.tensor(-1.0)),
          match=r'Expected value argument \(Tensor of shape \(\)\) to be within the support '

@@ -11,7 +11,12 @@ from conformance import cpu_random_only
 
 def _mat(lib, m, n, seed=0):
     g = lib.Generator().manual_seed(seed)
-    return lib.randn(m, n, dtype=lib.float64, generator=g)
+    return _dev(lib, lib.randn(m, n, dtype=lib.float64, generator=g, device='cpu'))
+
+
+def _dev(lib, t):
+    """``t`` (drawn on the CPU from a CPU generator) on the test's default device."""
+    return t.to(lib.empty(0).device)
 
 
 # ---------------------------------------------------------------- pca_lowrank / svd_lowrank
@@ -97,7 +102,7 @@ def test_multi_dot_dtype_mismatch_message(both):
 def test_lu_and_lu_factor(both, shape):
     def body(lib):
         g = lib.Generator().manual_seed(1)
-        A = lib.randn(*shape, generator=g)
+        A = _dev(lib, lib.randn(*shape, generator=g, device='cpu'))
         P, L, U = lib.linalg.lu(A)
         LU, piv = lib.linalg.lu_factor(A)
         LUe, pive, info = lib.linalg.lu_factor_ex(A)
@@ -270,12 +275,12 @@ def test_deprecated_lu_forms(both):
 def test_tensorsolve_tensorinv(both):
     def body(lib):
         g = lib.Generator().manual_seed(0)
-        A = lib.randn(6, 2, 3, dtype=lib.float64, generator=g)
-        B = lib.randn(6, dtype=lib.float64, generator=g)
-        A4 = lib.randn(4, 2, 2, dtype=lib.float64, generator=g)
+        A = _dev(lib, lib.randn(6, 2, 3, dtype=lib.float64, generator=g, device='cpu'))
+        B = _dev(lib, lib.randn(6, dtype=lib.float64, generator=g, device='cpu'))
+        A4 = _dev(lib, lib.randn(4, 2, 2, dtype=lib.float64, generator=g, device='cpu'))
         return (lib.linalg.tensorsolve(A, B), lib.linalg.tensorsolve(A.permute(1, 0, 2), B, dims=(0, 2)),
-                lib.linalg.tensorinv(A4, ind=1), lib.linalg.tensorinv(lib.randn(2, 3, 6, dtype=lib.float64,
-                                                                               generator=g), ind=2))
+                lib.linalg.tensorinv(A4, ind=1), lib.linalg.tensorinv(
+                    _dev(lib, lib.randn(2, 3, 6, dtype=lib.float64, generator=g, device='cpu')), ind=2))
     both(body, rtol=1e-9, atol=1e-9)
     both(lambda lib: lib.linalg.tensorsolve(lib.ones(2, 3, 4), lib.ones(2)), match='12 != 2')
     both(lambda lib: lib.linalg.tensorinv(lib.ones(4, 2, 3), ind=1))
@@ -284,16 +289,16 @@ def test_tensorsolve_tensorinv(both):
 def test_geqrf_householder_product(both):
     def body(lib):
         g = lib.Generator().manual_seed(1)
-        M = lib.randn(5, 3, dtype=lib.float64, generator=g)
+        M = _dev(lib, lib.randn(5, 3, dtype=lib.float64, generator=g, device='cpu'))
         a, tau = lib.geqrf(M)
         Q = lib.linalg.householder_product(a, tau)
-        Ab = lib.randn(2, 4, 3, dtype=lib.float64, generator=g).requires_grad_()
-        tb = lib.randn(2, 3, dtype=lib.float64, generator=g).requires_grad_()
+        Ab = _dev(lib, lib.randn(2, 4, 3, dtype=lib.float64, generator=g, device='cpu')).requires_grad_()
+        tb = _dev(lib, lib.randn(2, 3, dtype=lib.float64, generator=g, device='cpu')).requires_grad_()
         H = lib.linalg.householder_product(Ab, tb)
         grads = lib.autograd.grad(H.pow(2).sum() + H.sum(), (Ab, tb))
         return (type(lib.geqrf(M)).__name__, a, tau, Q, lib.allclose(Q, lib.linalg.qr(M).Q),
                 lib.linalg.householder_product(a, tau[:2]), lib.orgqr(a, tau), M.geqrf()[1], H, grads,
-                lib.geqrf(lib.randn(2, 3, generator=g)))
+                lib.geqrf(_dev(lib, lib.randn(2, 3, generator=g, device='cpu'))))
     both(body, rtol=1e-6, atol=1e-9)
     both(lambda lib: lib.linalg.householder_product(lib.randn(2, 3), lib.randn(2)))
     both(lambda lib: lib.linalg.householder_product(lib.randn(3, 2), lib.randn(3)))

@@ -193,8 +193,8 @@ def solve(A, B, *, left=True, out=None):
         a = A._data
         if b.ndim > 2 or a.ndim > 2:
             batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-            a = np.broadcast_to(a, batch + a.shape[-2:])
-            b = np.broadcast_to(b, batch + b.shape[-2:])
+            a = _xp(a).broadcast_to(a, batch + a.shape[-2:])
+            b = _xp(b).broadcast_to(b, batch + b.shape[-2:])
         with _raising(a):
             r = np.linalg.solve(a, b)
     except np.linalg.LinAlgError:

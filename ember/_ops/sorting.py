@@ -351,7 +351,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5     # (torch widens an empty range like NumPy does)
         edges = np.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
-    w = None if weight is None else np.asarray(_arr(weight._data)).reshape(-1)
+    w = None if weight is None else np.asarray(weight._host()).reshape(-1)
     h, _ = np.histogram(x, bins=edges.astype(np.float64), weights=w, density=density)
     xp = _xp(input._data)
     return _histogram_rt((_wrap(xp.asarray(h.astype(x.dtype)), input.dtype, input._device),
@@ -366,7 +366,7 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     ``bins`` a count, D counts or D edge tensors; ``range`` flat [min0, max0, min1, max1, ...]."""
     if input.dtype._cat != 2:
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_cap(input.dtype)}\'')
-    x = np.asarray(_arr(input._data))
+    x = np.asarray(input._host())
     nd = x.shape[-1]
     x = x.reshape(-1, nd)
     if isinstance(bins, int):
@@ -376,7 +376,7 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     for k in builtins.range(nd):
         b = bins[k]
         if isinstance(b, Tensor):
-            edges.append(np.asarray(_arr(b._data)).astype(x.dtype))
+            edges.append(np.asarray(b._host()).astype(x.dtype))
             continue
         if range is not None:
             lo, hi = float(range[2 * k]), float(range[2 * k + 1])
@@ -385,7 +385,7 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges.append(np.linspace(lo, hi, int(b) + 1).astype(x.dtype))
-    w = None if weight is None else np.asarray(_arr(weight._data)).reshape(-1)
+    w = None if weight is None else np.asarray(weight._host()).reshape(-1)
     h, _ = np.histogramdd(x, bins=[e.astype(np.float64) for e in edges], weights=w, density=density)
     xp = _xp(input._data)
     return _histogramdd_rt((_wrap(xp.asarray(h.astype(x.dtype)), input.dtype, input._device),
