@@ -194,8 +194,9 @@ def test_record_function_regions_and_counts():
         def f(x):
             return x * 2
 
+        # (no with_stack=True: torch's stack capture intermittently fails decoding frame names)
         with lib.profiler.profile(activities=[lib.profiler.ProfilerActivity.CPU], record_shapes=True,
-                                  profile_memory=True, with_stack=True, with_flops=True) as prof:
+                                  profile_memory=True, with_flops=True) as prof:
             x = lib.ones(3)
             for _ in range(3):
                 with lib.profiler.record_function('outer'):

@@ -140,6 +140,21 @@ class ExecutionTraceObserver:
 _warned = [False]
 
 
+
+def _activity_set(activities):
+    """The set of ProfilerActivity values ``activities`` names (a dict's keys count too); all
+    supported ones when None."""
+    if activities is None:
+        return supported_activities()
+    acts = set()
+    for item in activities:
+        if isinstance(item, dict):
+            acts.update(item)
+        else:
+            acts.add(item)
+    return acts
+
+
 class _KinetoProfile:
     """The profile without a schedule: ``start()``/``stop()``, ``key_averages``, ``events``,
     ``export_chrome_trace``."""
@@ -147,16 +162,7 @@ class _KinetoProfile:
     def __init__(self, *, activities=None, record_shapes=False, profile_memory=False, with_stack=False,
                  with_flops=False, with_modules=False, experimental_config=None, execution_trace_observer=None,
                  acc_events=False, custom_trace_id_callback=None, post_processing_timeout_s=None):
-        if activities is not None:
-            acts = set()
-            for item in activities:
-                if isinstance(item, dict):
-                    acts.update(item)
-                else:
-                    acts.add(item)
-            self.activities = acts
-        else:
-            self.activities = supported_activities()
+        self.activities = _activity_set(activities)
         self.record_shapes = record_shapes
         self.with_flops = with_flops
         self.profile_memory = profile_memory
@@ -248,15 +254,7 @@ class profile(_KinetoProfile):
                  profile_memory=False, with_stack=False, with_flops=False, with_modules=False,
                  experimental_config=None, execution_trace_observer=None, acc_events=False, use_cuda=None,
                  custom_trace_id_callback=None, post_processing_timeout_s=None):
-        if activities is not None:
-            acts = set()
-            for item in activities:
-                if isinstance(item, dict):
-                    acts.update(item)
-                else:
-                    acts.add(item)
-        else:
-            acts = supported_activities()
+        acts = _activity_set(activities)
         if use_cuda is not None:
             warnings.warn('`use_cuda` is deprecated, use `activities` argument instead', FutureWarning,
                           stacklevel=2)
