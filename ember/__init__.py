@@ -226,3 +226,8 @@ _LAZY_NAMES['vmap'] = 'func'
 from ._ops.complex import (view_as_real, view_as_complex, complex, polar, angle, conj,  # noqa: E402,F401,A004
                            conj_physical, resolve_conj, is_conj, sgn, isreal, real, imag, adjoint)
 from . import fft  # noqa: E402  (ember.fft: torch.fft on numpy.fft / cupy.fft)
+from ._ops.spectral import (hann_window, hamming_window, blackman_window, bartlett_window,  # noqa: E402,F401
+                            kaiser_window, stft, istft)
+_LAZY_MODULES += ('signal',)  # noqa: E305  (ember.signal.windows: torch.signal, loaded on first use)
+import math as _math  # noqa: E402
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None  # noqa: E305  (torch.pi, torch.e, ...)

@@ -156,7 +156,7 @@ def test_missing_function_is_named_with_the_scripts_line(tmp_path):
     ('from torch import sparse', 'torch.sparse'),
     ('from torch.nn import NoSuchLayer', 'torch.nn.NoSuchLayer'),
     ('torch.nn.NoSuchLayer(3)', 'torch.nn.NoSuchLayer'),
-    ('torch.ones(3).stft(4)', 'torch.Tensor.stft'),
+    ('torch.ones(3).to_sparse()', 'torch.Tensor.to_sparse'),
 ])
 def test_missing_names_are_reported_plainly(tmp_path, line, name):
     write(tmp_path / 'uses.py', f'import torch\n{line}\n')

@@ -274,7 +274,11 @@ def complex(real, imag, *, out=None):
 def polar(abs, angle, *, out=None):
     """``abs * (cos(angle) + i sin(angle))``."""
     _check_parts(abs, angle, 'polar')
-    t = complex(P.mul(abs, P.cos(angle)), P.mul(abs, P.sin(angle)))
+    # torch's polar kernel is scalar std::cos / std::sin: correctly rounded in float32, as cos and
+    # sin taken in float64 and rounded (numpy's float32 SIMD sin and cos may be one ulp off)
+    wide = angle.to(D.float64) if angle.dtype in (D.float32, D.float16) else angle
+    c, s = P.cos(wide).to(angle.dtype), P.sin(wide).to(angle.dtype)
+    t = complex(P.mul(abs, c), P.mul(abs, s))
     return _finish(fused_name(t, 'PolarBackward0'), out)
 
 
