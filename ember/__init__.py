@@ -231,3 +231,6 @@ from ._ops.spectral import (hann_window, hamming_window, blackman_window, bartle
 _LAZY_MODULES += ('signal',)  # noqa: E305  (ember.signal.windows: torch.signal, loaded on first use)
 import math as _math  # noqa: E402
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None  # noqa: E305  (torch.pi, torch.e, ...)
+from ._ops.strided import (as_strided, empty_strided, narrow_copy, unsafe_chunk, unsafe_split,  # noqa: E402,F401
+                           is_signed, get_device)
+from ._ops.special import gammainc as igamma, gammaincc as igammac  # noqa: E402,F401  (torch.igamma, igammac)
