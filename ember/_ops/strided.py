@@ -12,9 +12,8 @@ Example:
 """
 import numpy as np
 
-from .. import _dtype as D
-from .._tensor import Tensor, _wrap, _gm
-from ._core import record, backward_op, parse_size
+from .._tensor import Tensor, _wrap
+from ._core import backward_op, parse_size
 from .._backend import array_module
 
 
@@ -79,6 +78,7 @@ def as_strided(input, size, stride, storage_offset=None):
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialised tensor of ``size`` with the given ``stride`` (elements)."""
     from .creation import empty
+    from .shape import _NoGrad
     size = tuple(parse_size((size,), 'as_strided'))
     stride = tuple(int(s) for s in stride)
     need = sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
@@ -91,15 +91,6 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     if requires_grad:
         t.requires_grad_(True)
     return t
-
-
-class _NoGrad:
-    def __enter__(self):
-        self.prev = _gm.enabled
-        _gm.enabled = False
-
-    def __exit__(self, *a):
-        _gm.enabled = self.prev
 
 
 def narrow_copy(input, dim, start, length):

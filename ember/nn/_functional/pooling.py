@@ -249,7 +249,7 @@ def _max_tiled(x, K, s, p, d, S, O):
     memory, and the general loop makes 2 * nK such passes. kidx is the first position holding the
     max (torch's tie rule), from the not-equal masks n_j: n_0 * (1 + n_1 * (1 + ... n_{nK-2}))."""
     k = len(K)
-    nK = _prod(K)
+    nK = math.prod(K)
     if nK < 2 or nK >= 128 or not _tiled(K, s, p, d, S, O):
         return None
     xp = xp_of(x)
@@ -275,13 +275,6 @@ def _max_tiled(x, K, s, p, d, S, O):
         kidx += np.int8(1)
         kidx *= ne[j]
     return best, kidx
-
-
-def _prod(t):
-    r = 1
-    for v in t:
-        r *= v
-    return r
 
 
 def _flat_index(kidx, geo):
