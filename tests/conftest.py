@@ -56,6 +56,30 @@ def _device_axis(request):
         yield dev
     finally:
         conformance.DEVICE[0] = 'cpu'
+        if dev == 'cuda':
+            _check_cuda_context(request.node.nodeid)
+
+
+def _check_cuda_context(nodeid):
+    """After a test on a real GPU: a device-side assert (torch's kernels check indices on the
+    device) leaves the process's CUDA context unusable, and every later test in this process
+    would fail with it. Name the test that caused it and end the process: pytest-xdist replaces
+    a worker that dies; without xdist the run stops here."""
+    import ember
+    torch = conformance.torch
+    if not (torch.cuda.is_available() and ember.cuda.is_available()):
+        return
+    try:
+        torch.cuda.synchronize()
+        import cupy
+        cupy.cuda.runtime.deviceSynchronize()
+    except Exception as exc:   # noqa: BLE001 - any error here means the context is lost
+        msg = f'{nodeid}: the CUDA context was lost during this test ({type(exc).__name__}: {exc})'
+        sys.stderr.write('\n' + msg + '\n')
+        sys.stderr.flush()
+        if os.environ.get('PYTEST_XDIST_WORKER'):
+            os._exit(3)
+        pytest.exit(msg, returncode=3)
 
 
 @pytest.fixture(autouse=True)
