@@ -371,13 +371,10 @@ class Tensor:
 
     def numpy(self, *, force=False):
         """The tensor's NumPy array, sharing memory with it."""
-        if self._device.type != 'cpu':      # (torch checks the device first)
-            if not force:
-                raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
-                                'copy the tensor to host memory first.')
+        if not force:
+            self._check_numpy()
+        if self._device.type != 'cpu':
             return self._host()
-        if self._rg and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         d = self._data
         if type(d) is not np.ndarray:       # (ember.compile recording: the array leaves ember; run eagerly)
             raise AttributeError('Tensor.numpy() inside a compiled call')
@@ -387,10 +384,17 @@ class Tensor:
         d = self._data
         return d if type(d) is np.ndarray else d.get()
 
-    def __array__(self, dtype=None, copy=None):
-        if self._device.type != 'cpu':      # as torch: no implicit copy to the host
+    def _check_numpy(self):
+        # torch's order: a tensor that requires grad (while grad mode is on), then one off the CPU
+        # (no implicit copy to the host); np.asarray(t) and np.array(t) go through the same checks
+        if self._rg and _gm.enabled:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._device.type != 'cpu':
             raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
                             'copy the tensor to host memory first.')
+
+    def __array__(self, dtype=None, copy=None):
+        self._check_numpy()
         a = self._data
         if copy:            # np.array(t): a copy; np.asarray(t): shares memory when it can
             return a.astype(dtype or a.dtype, copy=True)

@@ -144,8 +144,11 @@ def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=No
         # as a device-side assert that poisons the process for every later test
         tcpu, caught = _run_watching_errors(torch, body, args, kwargs)
         cpu_ref = _bad_index(tcpu) or caught
-    out = {torch: tcpu if cpu_ref else _run_on(torch, tdev, body, args, kwargs),
-           ember: _run_on(ember, dev, body, args, kwargs)}
+    out = {torch: tcpu if cpu_ref else _run_on(torch, tdev, body, args, kwargs)}
+    # ember likewise on the CPU, then on the device: the same order as torch's runs, so that
+    # once-per-process warnings and global state (seeds) advance alike in both libraries
+    ecpu = _run_on(ember, 'cpu', body, args, kwargs) if tcpu is not None else None
+    out[ember] = _run_on(ember, dev, body, args, kwargs)
     (tk, tv), (ek, ev) = out[torch], out[ember]
     if tk == 'err' and 'not compiled with CUDA' in str(tv) and ember.cuda.is_available():
         pytest.skip('the body asks torch for CUDA, which this torch build lacks (fake CuPy run)')
@@ -165,7 +168,7 @@ def run_both(body, *args, rtol=1.3e-6, atol=1e-5, check_grad_flag=True, match=No
     if dev != 'cpu' and (tcpu is None or _same_on_both(tcpu, tplain, rtol, atol)):
         # (only where torch itself answers the same on both devices: is_cuda, type strings and
         # isinstance checks legitimately differ)
-        ck, cv = _run_on(ember, 'cpu', body, args, kwargs)
+        ck, cv = ecpu if ecpu is not None else _run_on(ember, 'cpu', body, args, kwargs)
         if ck == 'ok':
             _compare(_on_device_type(_to_plain(cv, ember), 'any'), _to_plain(ev, ember), rtol, atol,
                      path='ember on cpu vs ember on ' + dev, check_grad_flag=check_grad_flag)

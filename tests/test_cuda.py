@@ -124,12 +124,21 @@ def test_seed_S08_tensors_move_between_devices():
 
 
 @needs_cuda
+def _torch_older_than_2_13():
+    import torch
+    return tuple(int(p) for p in torch.__version__.split('+')[0].split('.')[:2]) < (2, 13)
+
+
 def test_cpu_scalar_tensor_in_cuda_ops_gets_its_gradient_on_the_cpu():
     for lib in _libs():
         s = lib.tensor(2., requires_grad=True)
         x = lib.ones(3, device='cuda', requires_grad=True)
         y = (s * x) + (x / s) - s ** x
         assert y.is_cuda
+        if lib is not ember and _torch_older_than_2_13():
+            # torch 2.11's backward of a CPU scalar ** CUDA tensor raises "Expected all tensors to be
+            # on the same device" (seen on the lent H200); the oracle for this test is torch 2.13
+            continue
         y.sum().backward()
         assert s.grad.device.type == 'cpu' and x.grad.is_cuda
         assert abs(s.grad.item() - (3. - 3 / 4. - 3.)) < 1e-5     # x - x / s**2 - x * s**(x-1), summed

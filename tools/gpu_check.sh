@@ -6,6 +6,8 @@
 # device); 3. the GPU benchmark (bench/bench_gpu.py); 4. the conformance suite on the cuda axis
 # (every op/module/optimizer test body on CUDA, against PyTorch on CUDA and ember on the CPU),
 # spread over the CPU cores with pytest-xdist. Each step has its own time limit.
+# SKIP_DEMO=1 / SKIP_BENCH=1 leave out steps 2b and 3 (a re-run after fixes); SUITE_S sets the
+# suite's limit and SUITE_ARGS what it runs (default: tests).
 set -u
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" CUPY_CACHE_DIR=/tmp/cupy_kernels
 OUT=${OUT:-/tmp/ember_gpu}
@@ -25,12 +27,16 @@ timeout 150 python3 -m pytest -p no:cacheprovider -rfEs tests/test_cuda.py tests
   "tests/test_seed_autograd.py::test_seed_S19_gpu_case" $(ls tests/test_cuda_*.py 2>/dev/null | grep -v allocator) \
   2>&1 | tee "$OUT/cuda_tests.txt" | tail -25
 
-echo "== the demo and the quickstart on cuda"
-timeout 90 python3 -m ember demo --device cuda --plot "$OUT/demo_loss.png" 2>&1 | tail -4 | tee "$OUT/demo.txt"
-timeout 120 python3 -m pytest -p no:cacheprovider tests/test_run_script.py 2>&1 | tail -3 | tee -a "$OUT/demo.txt"
+if [ -z "${SKIP_DEMO:-}" ]; then
+  echo "== the demo and the quickstart on cuda"
+  timeout 90 python3 -m ember demo --device cuda --plot "$OUT/demo_loss.png" 2>&1 | tail -4 | tee "$OUT/demo.txt"
+  timeout 120 python3 -m pytest -p no:cacheprovider tests/test_run_script.py 2>&1 | tail -3 | tee -a "$OUT/demo.txt"
+fi
 
-echo "== GPU benchmark"
-timeout 100 python3 bench/bench_gpu.py 2>&1 | tee "$OUT/bench_gpu.txt" | tail -8
+if [ -z "${SKIP_BENCH:-}" ]; then
+  echo "== GPU benchmark"
+  timeout 100 python3 bench/bench_gpu.py 2>&1 | tee "$OUT/bench_gpu.txt" | tail -8
+fi
 
 echo "== conformance suite on the cuda axis (limit ${SUITE_S}s, $NPROC workers)"
 # SIGINT at the limit: pytest stops, reports what ran and still writes the junit file.

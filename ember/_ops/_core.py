@@ -7,6 +7,15 @@ from .._tensor import Tensor, _wrap, _new, _gm, Size
 from ..autograd.graph import node_class, _SAVED_HOOKS, pack_saved
 
 _SCALARS = (int, float, bool)
+_WARNED = set()
+
+
+def warn_once(msg, stacklevel=3):
+    """torch's TORCH_WARN_ONCE: the warning shows once per process (deprecations, slow paths)."""
+    if msg not in _WARNED:
+        _WARNED.add(msg)
+        import warnings
+        warnings.warn(msg, UserWarning, stacklevel=stacklevel)
 
 
 def edge(t):

@@ -17,6 +17,7 @@ from .._random import default_generator, _gen
 from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
 from .._backend import module_for, asarray_like
 from ._core import finish as _out
+from ._core import warn_once
 
 _MISSING = object()
 
@@ -70,9 +71,9 @@ def _infer(data):
             # numpy scalars/arrays or tensors inside: the dtype promotes over the elements' dtypes
             dt = _promote_leaves(data, None)
             if any(isinstance(x, np.ndarray) for x in data):
-                warnings.warn('Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider '
-                              'converting the list to a single numpy.ndarray with numpy.array() before converting to '
-                              'a tensor.', UserWarning, stacklevel=3)
+                warn_once('Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider '
+                          'converting the list to a single numpy.ndarray with numpy.array() before converting to '
+                          'a tensor.', stacklevel=4)      # (TORCH_WARN_ONCE in torch)
             items = [_flatten_item(x) for x in data] if _has_tensors(data) else data
         try:
             arr = np.array(items)

@@ -18,6 +18,7 @@ from .._tensor import Tensor, _wrap, _gm
 from ._core import (record, backward_op, check_device, result_dtype, scalar_array, is_scalar, to_scalar,
                     broadcast_shapes_or_raise, grad_for, grad_from_array, as_array)
 from ._core import type_name as _cap, finish as _finish
+from ._core import warn_once
 from .._backend import array_module, module_for, is_array, is_device_array
 
 _default = D._default
@@ -742,8 +743,8 @@ def where(condition, input=None, other=None, *, out=None):
         if condition.dtype is not D.uint8:
             raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor with dtype '
                                f'{_cap(condition.dtype)}')
-        warnings.warn('where received a uint8 condition tensor. This behavior is deprecated and will be removed in a '
-                      'future version of PyTorch. Use a boolean condition instead.', UserWarning, stacklevel=2)
+        warn_once('where received a uint8 condition tensor. This behavior is deprecated and will be removed in a '
+                  'future version of PyTorch. Use a boolean condition instead.')      # (TORCH_WARN_ONCE in torch)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)

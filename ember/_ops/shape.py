@@ -242,15 +242,7 @@ def t(input):
     return make_view(input, input._data.T, _t_bw, None, ('t', ()))
 
 
-_warned = set()
-
-
-def _warn_once(msg):
-    """torch's TORCH_WARN_ONCE: a deprecation warning shows once per process."""
-    if msg not in _warned:
-        _warned.add(msg)
-        import warnings
-        warnings.warn(msg, UserWarning, stacklevel=3)
+from ._core import warn_once as _warn_once  # noqa: E402
 
 
 def T(self):

@@ -14,14 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 
-_WARNED = set()
-
-
-def _warn_once(msg):
-    # torch's stft / istft warnings are TORCH_WARN_ONCE: once per process
-    if msg not in _WARNED:
-        _WARNED.add(msg)
-        warnings.warn(msg, UserWarning, stacklevel=3)
+from ._core import warn_once as _warn_once  # noqa: E402  (torch's stft / istft warnings are TORCH_WARN_ONCE)
 
 
 __all__ = ['hann_window', 'hamming_window', 'blackman_window', 'bartlett_window', 'kaiser_window', 'stft', 'istft']

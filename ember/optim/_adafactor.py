@@ -7,7 +7,7 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _to_scalar, _scalar_tensor, _zeros_like, _incr, _get_value
+from .optimizer import Optimizer, _default_scalar, _to_scalar, _zeros_like, _incr, _get_value
 from .lbfgs import _no_grad
 
 __all__ = ['Adafactor', 'adafactor']
@@ -73,7 +73,7 @@ class Adafactor(Optimizer):
             grads.append(grad)
             state = self.state[p]
             if len(state) == 0:
-                state['step'] = _scalar_tensor(0.0)
+                state['step'] = _default_scalar(0.0)
                 if grad.dim() > 1:
                     row_shape = list(grad.shape)
                     row_shape[-1] = 1

@@ -6,8 +6,8 @@ Example:
 """
 import numpy as np
 
-from .optimizer import (Optimizer, _device_scalar,
-                        _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor,
+from .optimizer import (Optimizer, _default_scalar, _device_scalar,
+                        _use_grad_for_differentiable, _to_scalar, _f,
                         _zeros_like, _addcmul_, _add_alpha_, _validate, _check_not_differentiable,
                         _check_state_steps, _incr, _bump, _grad, _weight_decay)
 
@@ -65,7 +65,7 @@ class Adadelta(Optimizer):
             grads.append(p._grad)
             state = self.state[p]
             if len(state) == 0:
-                state['step'] = _device_scalar(0.0, p) if group['capturable'] else _scalar_tensor(0.0)
+                state['step'] = _device_scalar(0.0, p) if group['capturable'] else _default_scalar(0.0)
                 state['square_avg'] = _zeros_like(p)
                 state['acc_delta'] = _zeros_like(p)
             square_avgs.append(state['square_avg'])

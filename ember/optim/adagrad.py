@@ -6,8 +6,8 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_scalar_dtype, _scalar_tensor,
-                        _full_like, _addcmul_, _addcdiv_, _check_fused_foreach, _validate, _check_not_differentiable,
+from .optimizer import (Optimizer, _default_scalar, _use_grad_for_differentiable, _to_scalar, _f, _get_scalar_dtype,
+                        _scalar_tensor, _full_like, _addcmul_, _addcdiv_, _check_fused_foreach, _validate, _check_not_differentiable,
                         _check_state_steps, _incr, _grad, _weight_decay)
 
 __all__ = ['Adagrad', 'adagrad']
@@ -58,7 +58,10 @@ class Adagrad(Optimizer):
         """A no-op on ember (torch moves the sums to shared memory)."""
 
     def _new_state(self, group, p, state, names):
-        state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=group['fused']))
+        if group['fused']:       # (torch: float32 on the parameter's device; else on the default device)
+            state['step'] = _scalar_tensor(0.0, _get_scalar_dtype(is_fused=True)).to(p.device)
+        else:
+            state['step'] = _default_scalar(0.0)
         state['sum'] = _full_like(p, self.defaults['initial_accumulator_value'])
 
     @_use_grad_for_differentiable

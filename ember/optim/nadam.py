@@ -6,9 +6,9 @@ Example:
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _get_value, _scalar_tensor,
-                        _zeros_like, _addcdiv_, _validate, _check_not_differentiable, _check_state_steps, _incr,
-                        _bump, _grad, _weight_decay, _adam_moments_)
+from .optimizer import (Optimizer, _default_scalar, _device_scalar, _use_grad_for_differentiable, _to_scalar, _f,
+                        _get_value, _scalar_tensor, _zeros_like, _addcdiv_, _validate, _check_not_differentiable,
+                        _check_state_steps, _incr, _bump, _grad, _weight_decay, _adam_moments_)
 
 __all__ = ['NAdam', 'nadam']
 
@@ -50,8 +50,9 @@ class NAdam(Optimizer):
                     p_state['mu_product'] = _scalar_tensor(p_state['mu_product'])
 
     def _new_state(self, group, p, state, names):
-        state['step'] = _scalar_tensor(0.0)
-        state['mu_product'] = _scalar_tensor(1.0)
+        on_p = group.get('capturable')      # (torch: on p's device if capturable, else the default device)
+        state['step'] = _device_scalar(0.0, p) if on_p else _default_scalar(0.0)
+        state['mu_product'] = _device_scalar(1.0, p) if on_p else _default_scalar(1.0)
         state['exp_avg'] = _zeros_like(p)
         state['exp_avg_sq'] = _zeros_like(p)
 

@@ -190,6 +190,15 @@ def _incr(step_t):
     return _get_value(step_t)
 
 
+def _default_scalar(value, dtype=None):
+    """``torch.tensor(value, dtype=_get_scalar_dtype())`` with no device named: a 0-d tensor on the
+    default device (``set_default_device('cuda')`` puts Adadelta's, RMSprop's, ... ``step`` there)."""
+    from .._device import get_default_device
+    t = _scalar_tensor(value, dtype)
+    dev = get_default_device()
+    return t.to(dev) if dev.type != 'cpu' else t
+
+
 def _device_scalar(value, p):
     """``torch.tensor(value, dtype=_get_scalar_dtype(), device=p.device)``."""
     t = _scalar_tensor(value)
@@ -956,7 +965,7 @@ class Optimizer:
 
     def _new_state(self, group, p, state, names):
         """Fill a parameter's empty state: a zero ``step``, then zeros like ``p`` for ``names``."""
-        state['step'] = _scalar_tensor(0.0)
+        state['step'] = _device_scalar(0.0, p) if group.get('capturable') else _default_scalar(0.0)
         for name in names:
             state[name] = _zeros_like(p)
 

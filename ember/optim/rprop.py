@@ -6,8 +6,8 @@ Example:
 """
 import numpy as np
 
-from .optimizer import (Optimizer, _device_scalar,
-                        _use_grad_for_differentiable, _to_scalar, _f, _scalar_tensor, _zeros_like,
+from .optimizer import (Optimizer, _default_scalar, _device_scalar,
+                        _use_grad_for_differentiable, _to_scalar, _f, _zeros_like,
                         _full_like, _validate, _check_not_differentiable, _check_state_steps, _incr, _bump, _grad)
 
 __all__ = ['Rprop', 'rprop']
@@ -63,7 +63,7 @@ class Rprop(Optimizer):
             grads.append(p._grad)
             state = self.state[p]
             if len(state) == 0:
-                state['step'] = _device_scalar(0.0, p) if group['capturable'] else _scalar_tensor(0.0)
+                state['step'] = _device_scalar(0.0, p) if group['capturable'] else _default_scalar(0.0)
                 state['prev'] = _zeros_like(p)
                 state['step_size'] = _full_like(p._grad, _f(_to_scalar(group['lr'])))
             prevs.append(state['prev'])
