@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conformance import run_both, torch
+from torch_versions import torch_older_than_2_13
 import ember
 
 
@@ -23,10 +24,15 @@ def err(fn):
     return None
 
 
-def compare_module(make, call, inputs, rtol=1e-4, atol=1e-5, eval_mode=True):
+# LayerNorm's repr shows ``bias=`` from torch 2.13 on (the oracle these tests were written against):
+# on an older torch the transformer tests compare everything but the module's repr
+NORM_REPRS = not torch_older_than_2_13
+
+
+def compare_module(make, call, inputs, rtol=1e-4, atol=1e-5, eval_mode=True, check_repr=True):
     """``make(lib)`` in both libraries (torch's weights copied into ember), ``call(lib, m, xs)`` on
     ``inputs`` (float arrays require grad), a fixed upstream gradient on every float output:
-    outputs, repr, input and parameter gradients compared."""
+    outputs, repr (unless ``check_repr`` is false), input and parameter gradients compared."""
     ref = {}
 
     def body(lib):
@@ -49,7 +55,7 @@ def compare_module(make, call, inputs, rtol=1e-4, atol=1e-5, eval_mode=True):
                 g = lib.tensor(np.random.default_rng(10 + i).standard_normal(tuple(o.shape)).astype(np.float32))
                 loss = loss + (o * g).sum()
         loss.backward()
-        return (outs, repr(m), [x.grad if hasattr(x, 'grad') else None for x in xs],
+        return (outs, repr(m) if check_repr else None, [x.grad if hasattr(x, 'grad') else None for x in xs],
                 [(n, p.grad) for n, p in m.named_parameters()])
     return run_both(body, rtol=rtol, atol=atol)
 
@@ -242,8 +248,8 @@ def test_transformer_encoder(case, stack):
         if 'is_causal' in case:
             kw['is_causal'] = case['is_causal']
         return m(xs[0], **kw)
-    t, e = compare_module(make, call, [x])
-    assert ('TransformerEncoder(' if stack else 'TransformerEncoderLayer(') in t[1]
+    t, e = compare_module(make, call, [x], check_repr=NORM_REPRS)
+    assert not NORM_REPRS or ('TransformerEncoder(' if stack else 'TransformerEncoderLayer(') in t[1]
 
 
 DEC = [dict(), dict(batch_first=True, norm_first=True), dict(masks=True), dict(activation='gelu', bias=False)]
@@ -271,7 +277,7 @@ def test_transformer_decoder(case, stack):
                       memory_key_padding_mask=lib.tensor(mkpm),
                       memory_mask=lib.tensor(arr(L, S, seed=7)))
         return m(xs[0], xs[1], **kw)
-    compare_module(make, call, [tgt, mem])
+    compare_module(make, call, [tgt, mem], check_repr=NORM_REPRS)
 
 
 @pytest.mark.parametrize('batch_first', [False, True])
@@ -286,8 +292,8 @@ def test_transformer_full(batch_first):
     def call(lib, m, xs):
         return m(xs[0], xs[1], tgt_mask=m.generate_square_subsequent_mask(L),
                  src_key_padding_mask=lib.tensor(np.array([[False] * S, [False] * (S - 2) + [True] * 2])))
-    t, e = compare_module(make, call, [src, tgt])
-    assert 'Transformer(' in t[1] and '(decoder): TransformerDecoder(' in t[1]
+    t, e = compare_module(make, call, [src, tgt], check_repr=NORM_REPRS)
+    assert not NORM_REPRS or ('Transformer(' in t[1] and '(decoder): TransformerDecoder(' in t[1])
 
 
 def test_transformer_misc(both):

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from conformance import run_both, torch
+from torch_versions import requires_torch_2_13, torch_older_than_2_13
 import ember
 
 
@@ -290,7 +291,8 @@ def test_autograd_grad_allow_unused_and_materialize():
     def unused(lib, **kw):
         x = leaf(lib, [1.])
         return lib.autograd.grad((x * 2).sum(), [x, leaf(lib, [2.])], **kw)
-    msg_equal(unused)
+    if not torch_older_than_2_13:   # "The differentiated Tensor at index 1" from torch 2.13 on ("One of ...")
+        msg_equal(unused)
     msg_equal(unused, allow_unused=False, materialize_grads=True)
 
 
@@ -685,6 +687,7 @@ def test_detach_shares_storage_and_version():
     run_both(body)
 
 
+@requires_torch_2_13     # names the node 'output 0 of Exp' from torch 2.13 on ('ExpBackward0' before)
 def test_detach_of_non_leaf_and_changes_caught():
     def body(lib):
         x = leaf(lib, [1., 2.])
@@ -748,6 +751,7 @@ def test_inplace_on_leaf_allowed_under_no_grad():
     run_both(body)
 
 
+@requires_torch_2_13     # names the node 'output 0 of Exp' from torch 2.13 on ('ExpBackward0' before)
 def test_inplace_modified_saved_tensor_error():
     def saved_input(lib):
         x = leaf(lib, [1., 2.])
@@ -980,6 +984,7 @@ def test_inplace_view_then_base_used():
     run_both(body)
 
 
+@requires_torch_2_13     # names the node 'output 0 of Exp' from torch 2.13 on ('ExpBackward0' before)
 def test_inplace_on_view_of_saved_base_errors():
     def body(lib):
         x = leaf(lib, [1., 2.])

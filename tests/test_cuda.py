@@ -123,12 +123,12 @@ def test_seed_S08_tensors_move_between_devices():
             g.pin_memory()
 
 
-@needs_cuda
 def _torch_older_than_2_13():
     import torch
     return tuple(int(p) for p in torch.__version__.split('+')[0].split('.')[:2]) < (2, 13)
 
 
+@needs_cuda
 def test_cpu_scalar_tensor_in_cuda_ops_gets_its_gradient_on_the_cpu():
     for lib in _libs():
         s = lib.tensor(2., requires_grad=True)

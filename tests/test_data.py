@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both, torch
 import ember
 from ember.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset, IterableDataset,
@@ -330,11 +331,19 @@ def test_subset_subclass_must_override_getitems():
     (3, [0.1, 0.1, 0.8]), (7, [1.0]), (10, [0.25, 0.75]), (2, [0.5, 0.5, 0.0]),
 ])
 def test_random_split_sizes_and_warnings(n, lengths):
-    def body(lib):
-        parts, w = caught(lambda: data(lib).random_split(range(n), lengths,
-                                                         generator=lib.Generator().manual_seed(0)))
+    def body(lib, on_device=False):
+        gen = lib.Generator(device=lib.get_default_device()) if on_device else lib.Generator()
+        parts, w = caught(lambda: data(lib).random_split(range(n), lengths, generator=gen.manual_seed(0)))
         return [len(p) for p in parts], [type(p).__name__ for p in parts], w
-    t, e = run_both(body)
+    if conformance.DEVICE[0] != 'cpu':
+        # with CUDA as the default device, random_split's randperm runs there and refuses a CPU
+        # generator in both libraries; with a generator on that device it splits (sizes compared)
+        if torch.cuda.is_available():       # (torch really on CUDA, not the fake's CPU stand-in)
+            t, e = run_both(body)
+            assert isinstance(t, RuntimeError) and isinstance(e, RuntimeError)
+        t, e = run_both(body, on_device=True)
+    else:
+        t, e = run_both(body)
     parts, w = caught(lambda: random_split(range(n), lengths, generator=ember.Generator().manual_seed(0)))
     assert [len(p) for p in parts] == t[0] and w == t[2]
     assert sorted(i for p in parts for i in p) == list(range(n))
@@ -914,14 +923,23 @@ def test_seed_S21_csv_dataset_dataloader_batch(tmp_path):
     path = tmp_path / 'data.csv'
     df = _write_csv(path)
 
-    def body(lib, shuffle):
+    def body(lib, shuffle, on_device=False):
         training_data = _seed_dataset(lib, path)
-        train_dataloader = data(lib).DataLoader(training_data, batch_size=64, shuffle=shuffle)
+        kw = {'generator': lib.Generator(device=lib.get_default_device())} if on_device else {}
+        train_dataloader = data(lib).DataLoader(training_data, batch_size=64, shuffle=shuffle, **kw)
         data_iterator = iter(train_dataloader)
         features, label = next(data_iterator)
         return len(training_data), len(train_dataloader), features.shape, features.dtype, label.shape, label.dtype, \
             [tuple(b[0].shape) for b in train_dataloader]
-    t, e = run_both(body, True)
+    if conformance.DEVICE[0] != 'cpu':
+        # with CUDA as the default device, the shuffling sampler's randperm runs there and refuses
+        # its own CPU generator in both libraries; with a generator on that device it shuffles
+        if torch.cuda.is_available():       # (torch really on CUDA, not the fake's CPU stand-in)
+            t, e = run_both(body, True)
+            assert isinstance(t, RuntimeError) and isinstance(e, RuntimeError)
+        t, e = run_both(body, True, on_device=True)
+    else:
+        t, e = run_both(body, True)
     assert e[2] == (64, 1, 3) and e[4] == (64, 1) and e[6] == [(64, 1, 3), (64, 1, 3), (22, 1, 3)]
     run_both(lambda lib: next(iter(data(lib).DataLoader(_seed_dataset(lib, path), batch_size=64))))  # same values
 

@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both
+from torch_versions import requires_torch_2_13
 from test_shape_grad import _against_torch, _gradchecks
 import ember
 
@@ -226,7 +228,8 @@ GRAD_CASES = {
 }
 
 
-@pytest.mark.parametrize('case', sorted(GRAD_CASES))
+@pytest.mark.parametrize('case', [pytest.param(c, marks=requires_torch_2_13) if c == 'aminmax' else c
+                                  for c in sorted(GRAD_CASES)])       # aminmax's derivative: torch 2.13
 def test_grad_vs_torch(case):
     specs, fn = GRAD_CASES[case]
     _against_torch(specs, fn)
@@ -442,12 +445,19 @@ def test_error_messages():
         run_both(lambda lib: fn(lib, _x(lib)), match=msg)
 
 
-@pytest.mark.parametrize('call', [
+STABLE_SORT_CALLS = [
     lambda lib, x: x.sort(1, stable=True), lambda lib, x: lib.sort(x, 1, stable=True),
     lambda lib, x: x.argsort(1, stable=True), lambda lib, x: lib.argsort(x, 1, stable=True),
     lambda lib, x: x.sort(dim=1, stable=True), lambda lib, x: x.sort(stable=True, descending=True),
-    lambda lib, x: x.sort(1, True, stable=True), lambda lib, x: lib.argsort(x, stable=True, dim=1),
+    lambda lib, x: x.sort(1, True, stable=True), lambda lib, x: lib.argsort(x, stable=True, dim=1)]
+UNSTABLE_SORT_CALLS = [
     lambda lib, x: x.argsort(1, True), lambda lib, x: x.sort(1, True), lambda lib, x: x.sort(0, dim=1),
-    lambda lib, x: lib.sort(x, descending=True)])
+    lambda lib, x: lib.sort(x, descending=True)]
+
+
+@pytest.mark.parametrize('call', STABLE_SORT_CALLS + UNSTABLE_SORT_CALLS)
 def test_sort_signatures(both, call):
-    both(lambda lib: call(lib, lib.tensor([[3., 1, 2, 1]])))
+    keys = [[3., 1, 2, 1]]
+    if conformance.DEVICE[0] != 'cpu' and call in UNSTABLE_SORT_CALLS:
+        keys = [[3., 1, 2, 0.5]]    # torch's CUDA sort orders ties (stable=False) as it likes: distinct keys
+    both(lambda lib: call(lib, lib.tensor(keys)))

@@ -476,7 +476,7 @@ def test_embedding_bag_module(both):
         lib.manual_seed(0)
         m = nn.EmbeddingBag(10, 3, mode='sum', padding_idx=-2)
         if lib is torch:
-            ref['w'] = m.weight.detach().numpy().copy()
+            ref['w'] = m.weight.detach().cpu().numpy().copy()
         pad_row = m.weight[8].detach().clone()
         m.load_state_dict({'weight': lib.tensor(ref['w'])})
         out = m(lib.tensor(BAG_INPUT), lib.tensor([0, 4]))

@@ -7,7 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both, torch
+from torch_versions import requires_torch_2_13
 import ember
 import ember.nn  # noqa: F401
 
@@ -35,7 +37,7 @@ def run_layer(make, *inputs, grad=True, upstream_seed=7, rtol=1e-5, atol=1e-6, e
     def body(lib):
         m = make(lib)
         if lib is torch:
-            ref['sd'] = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+            ref['sd'] = {k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
         else:
             res = m.load_state_dict({k: ember.tensor(v) for k, v in ref['sd'].items()})
             assert repr(res) == '<All keys matched successfully>'
@@ -163,6 +165,7 @@ def test_softmax2d(both):
     run_both(body)
 
 
+@requires_torch_2_13     # the deprecation message reads "renamed" from torch 2.13 on ("rename" before)
 def test_hardtanh_errors_and_deprecated_names(both):
     def body(lib):
         with warnings.catch_warnings(record=True) as w:
@@ -205,6 +208,12 @@ def test_dropout_edge_probabilities_and_errors(both):
 @pytest.mark.parametrize('name,shape', [('Dropout1d', (8, 50, 6)), ('Dropout2d', (8, 50, 3, 3)),
                                         ('Dropout2d', (50, 4, 4)), ('Dropout3d', (4, 50, 2, 2, 2))])
 def test_dropout_nd_zeroes_whole_channels(both, name, shape):
+    if conformance.DEVICE[0] != 'cpu':
+        # on CUDA the two libraries draw different masks (torch's CUDA generator, CuPy's cuRAND), so
+        # each must pass the statistical check on its own: 8x the channels keeps the fraction of
+        # dropped channels within 0.15 of p by >= 6 standard deviations (50 channels: ~2)
+        shape = (shape[0] * 8,) + tuple(shape[1:])
+
     def body(lib):
         lib.manual_seed(0)
         m = getattr(lib.nn, name)(p=0.5)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conformance import torch  # noqa: F401
+from torch_versions import torch_older_than_2_13
 import ember
 
 
@@ -290,12 +291,16 @@ LAZY = [('LazyConv1d', (4, 3), (2, 3, 8)), ('LazyConv2d', (4, 3), (3, 6, 6)), ('
 
 @pytest.mark.parametrize('name,args,shape', LAZY, ids=[f'{n}{a}' for n, a, _ in LAZY])
 def test_lazy_modules(both, name, args, shape):
+    # the norm modules' reprs show ``bias=`` from torch 2.13 on (the oracle these tests were written
+    # against): on an older torch, compare everything else
+    rep = (lambda m: None) if 'Norm' in name and torch_older_than_2_13 else repr
+
     def body(lib):
         m = getattr(lib.nn, name)(*args)
-        before = (repr(m), m.has_uninitialized_params(), type(m.weight).__name__ if m.weight is not None else None,
+        before = (rep(m), m.has_uninitialized_params(), type(m.weight).__name__ if m.weight is not None else None,
                   {k: type(v).__name__ for k, v in m.state_dict().items()})
         y = m(lib.ones(*shape))
-        after = (repr(m), type(m).__name__, tuple(y.shape), hasattr(m, 'has_uninitialized_params'),
+        after = (rep(m), type(m).__name__, tuple(y.shape), hasattr(m, 'has_uninitialized_params'),
                  {k: tuple(v.shape) for k, v in m.state_dict().items()}, sorted(n for n, _ in m.named_parameters()))
         m2 = getattr(lib.nn, name)(*args)
         m2.load_state_dict(m.state_dict())          # materializes from the state dict, stays lazy until forward

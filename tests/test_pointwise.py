@@ -7,7 +7,16 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 from hypothesis.extra import numpy as hnp
 
 from conformance import run_both, torch, _builtin_base
+import conformance
 import ember
+
+
+def _cuda_axis():
+    """On the cuda axis, a body that torch refuses on the CPU is compared with the CPU's error
+    (conformance.run_both); where torch's CUDA build answers instead (integer division by zero is
+    not checked, abs takes bool), the case is left to tests/test_cuda_build_rules.py, which
+    compares with torch on CUDA directly."""
+    return conformance.DEVICE[0] != 'cpu'
 
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64']
 FLOATS = ['float16', 'float32', 'float64']
@@ -57,6 +66,9 @@ NO_INPLACE = {'relu'}          # torch.Tensor has relu_ too; checked below
 @pytest.mark.parametrize('dt', DTYPES)
 @pytest.mark.parametrize('op', UNARY)
 def test_unary_forms(op, dt):
+    if _cuda_axis() and dt == 'bool' and op in ('abs', 'absolute'):
+        pytest.skip("torch's CUDA build has abs for bool (the CPU's refuses): tests/test_cuda_build_rules.py")
+
     def body(lib):
         out = {'fn': attempt(lambda: getattr(lib, op)(make(lib, dt))),
                'method': attempt(lambda: getattr(make(lib, dt), op)()),
@@ -69,8 +81,11 @@ def test_unary_forms(op, dt):
 def test_unary_operators(dt):
     def body(lib):
         x = make(lib, dt)
-        return {'neg': attempt(lambda: -x), 'pos': attempt(lambda: +x), 'abs': attempt(lambda: abs(x)),
-                'invert': attempt(lambda: ~x)}
+        out = {'neg': attempt(lambda: -x), 'pos': attempt(lambda: +x), 'abs': attempt(lambda: abs(x)),
+               'invert': attempt(lambda: ~x)}
+        if _cuda_axis() and dt == 'bool':       # (abs of bool: tests/test_cuda_build_rules.py)
+            del out['abs']
+        return out
     run_both(body)
 
 
@@ -158,7 +173,8 @@ def test_binary_forms(op, dt):
             out[f'method scalar {s!r}'] = attempt(lambda: getattr(mk(lib, 0), op)(s))
             if op not in NO_INPLACE_BIN:
                 out[f'inplace scalar {s!r}'] = attempt(lambda: inplace(mk(lib, 0), op, s))
-        out['scalar first'] = attempt(lambda: getattr(lib, op)(2, mk(lib, 1)))
+        if not (_cuda_axis() and dt == 'bool' and op in ('floor_divide', 'remainder')):  # (2 // False)
+            out['scalar first'] = attempt(lambda: getattr(lib, op)(2, mk(lib, 1)))
         return out
     run_both(body, **tol(dt))
 
@@ -214,7 +230,8 @@ def test_python_operators(sym, dt):
         out = {'tt': attempt(lambda: f(a, b))}
         for s in (2, 1.5, True):
             out[f'ts {s!r}'] = attempt(lambda: f(a, s))
-            out[f'st {s!r}'] = attempt(lambda: f(s, b))
+            if not (_cuda_axis() and dt == 'bool' and sym in ('//', '%') and s == 2):     # (2 // False)
+                out[f'st {s!r}'] = attempt(lambda: f(s, b))
         if OPERATORS[sym][2]:
             def iop():
                 x = a.clone()
@@ -259,7 +276,8 @@ def test_div_rounding_modes():
                               lib.div(ia.to(lib.uint8), 3, rounding_mode=mode),
                               lib.div(ia.to(lib.int16), 2.5, rounding_mode=mode))
         out['bad'] = attempt(lambda: lib.div(a, b, rounding_mode='round'))
-        out['int0'] = attempt(lambda: lib.div(ia, lib.zeros(7, dtype=lib.int64), rounding_mode='floor'))
+        if not _cuda_axis():        # (torch's CUDA build does not check)
+            out['int0'] = attempt(lambda: lib.div(ia, lib.zeros(7, dtype=lib.int64), rounding_mode='floor'))
         out['int0 true'] = lib.div(ia, lib.zeros(7, dtype=lib.int64))
         out['inplace int true'] = attempt(lambda: ia.clone().div_(ib))
         out['float0'] = (lib.div(a, 0., rounding_mode='floor'), lib.div(a, 0., rounding_mode='trunc'), a / 0)
@@ -275,9 +293,9 @@ def test_floor_divide_remainder_fmod_signs():
         return (lib.floor_divide(a, b), lib.remainder(a, b), lib.fmod(a, b), a // b, a % b,
                 lib.floor_divide(ia, ib), lib.remainder(ia, ib), lib.fmod(ia, ib), ia // ib, ia % ib,
                 lib.remainder(a, 0.), lib.fmod(a, 0.), lib.remainder(-3, ib), 5 % ib, -5 // ib,
-                lib.remainder(a, 1.5), lib.fmod(a, -1.5),
+                lib.remainder(a, 1.5), lib.fmod(a, -1.5)) + (() if _cuda_axis() else (     # (CUDA: unchecked)
                 attempt(lambda: lib.remainder(ia, 0)), attempt(lambda: lib.fmod(ia, 0)),
-                attempt(lambda: ia // 0), attempt(lambda: lib.floor_divide(ia, lib.zeros_like(ib))))
+                attempt(lambda: ia // 0), attempt(lambda: lib.floor_divide(ia, lib.zeros_like(ib)))))
     run_both(body)
 
 
@@ -341,8 +359,9 @@ def test_broadcast_error_message():
 
 
 def test_integer_division_by_zero_message():
-    run_both(lambda lib: lib.tensor([1, 2]) // 0, match='ZeroDivisionError')
-    run_both(lambda lib: lib.tensor([1, 2]) % lib.tensor([1, 0]), match='ZeroDivisionError')
+    if not _cuda_axis():        # (torch's CUDA build does not check: tests/test_cuda_build_rules.py)
+        run_both(lambda lib: lib.tensor([1, 2]) // 0, match='ZeroDivisionError')
+        run_both(lambda lib: lib.tensor([1, 2]) % lib.tensor([1, 0]), match='ZeroDivisionError')
     run_both(lambda lib: lib.tensor([2]) ** -1, match='Integers to negative integer powers are not allowed')
 
 
@@ -806,6 +825,9 @@ ERROR_CASES = {
 
 @pytest.mark.parametrize('case', list(ERROR_CASES))
 def test_error_messages_match_torch(case):
+    if _cuda_axis() and case in ('int zero division', 'abs bool'):
+        pytest.skip("torch's CUDA build does not check integer division by zero and has abs for bool: "
+                    'tests/test_cuda_build_rules.py')
     t, e = run_both(ERROR_CASES[case])
     assert isinstance(t, Exception) and isinstance(e, Exception), (t, e)
     assert type(e) is type(t) or _builtin_base(e) is _builtin_base(t)
@@ -827,7 +849,8 @@ def test_where_uint8_condition_warns():
             r = lib.where(lib.tensor([1, 0], dtype=lib.uint8), lib.tensor([1., 2.]), 0.)
         return r, [(x.category.__name__, str(x.message).split(' (Triggered internally')[0]) for x in w]
     t, e = run_both(body)
-    assert e[1] == t[1] and len(e[1]) == 1
+    # TORCH_WARN_ONCE: the first such call in a process warns (both libraries), later ones do not
+    assert e[1] == t[1] and len(e[1]) <= 1
 
 
 def test_positive():

@@ -80,8 +80,11 @@ def test_sync_batchnorm_input_errors(both, shape):
 
 def test_hub_load_state_dict_from_url_file_url(both, tmp_path, capsys):
     def body(lib):
-        d = tmp_path / lib.__name__
-        d.mkdir()
+        # a fresh directory per run: on the cuda axis the harness runs torch's body twice (on the
+        # CPU first, then on CUDA) and ember's twice (on CUDA, then on the CPU for comparison)
+        import pathlib
+        import tempfile
+        d = pathlib.Path(tempfile.mkdtemp(prefix=lib.__name__ + '-', dir=tmp_path))
         lin = lib.nn.Linear(2, 3)
         lin.weight.data.fill_(0.5)
         src = d / 'linear-0123abcd.pth'

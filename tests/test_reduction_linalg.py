@@ -9,6 +9,7 @@ import pytest
 torch = pytest.importorskip('torch')
 import ember  # noqa: E402
 from conformance import run_both  # noqa: E402
+from torch_versions import requires_torch_2_13, torch_older_than_2_13  # noqa: E402
 
 try:
     from ember.autograd import gradcheck as e_gradcheck, gradgradcheck as e_gradgradcheck
@@ -505,7 +506,8 @@ def test_logsumexp_large_and_infinite_values():
 
 
 def test_logsumexp_needs_dim():
-    same_error(lambda lib: lib.ones(2, 3).logsumexp())
+    if not torch_older_than_2_13:       # torch 2.13's argument-parser message ('missing 1 required ...')
+        same_error(lambda lib: lib.ones(2, 3).logsumexp())
     same_error(lambda lib: lib.ones(2, 3).logsumexp(()), exact=False)
     compare_op(lambda lib, x: x.logsumexp((), keepdim=True), [rand((2, 3))])
 
@@ -529,7 +531,8 @@ def test_cumsum_dtype_noncontiguous_second_order():
     compare_op(lambda lib, x: x.cumsum(0, dtype=lib.int32), [rand((3, 4), np.int64)])
     compare_op(lambda lib, x: x.t().cumsum(1), [a])
     compare_double(lambda lib, x: (x.cumsum(1) ** 2), [a])
-    same_error(lambda lib: lib.ones(2, 3).cumsum())
+    if not torch_older_than_2_13:       # torch 2.13's argument-parser message ('missing 1 required ...')
+        same_error(lambda lib: lib.ones(2, 3).cumsum())
     same_error(lambda lib: lib.ones(2, 3).cumsum(2))
 
 
@@ -636,7 +639,7 @@ def test_reduction_errors_exact(fn):
 
 @pytest.mark.parametrize('fn', [
     lambda lib: lib.ones(2, 3).prod((0, 1)),
-    lambda lib: lib.ones(2, 3).prod(None),
+    pytest.param(lambda lib: lib.ones(2, 3).prod(None), marks=requires_torch_2_13),   # 2.11: RuntimeError
     lambda lib: lib.ones(2, 3).max((0, 1)),
     lambda lib: lib.ones(2, 3).max(1.5),
     lambda lib: lib.ones(2, 3).argmax((0,)),

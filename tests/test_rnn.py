@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both, torch
 import ember
 import ember.nn  # noqa: F401
@@ -105,8 +106,12 @@ def test_rnn_no_bias(mode, num_layers, bidirectional):
 @pytest.mark.parametrize('num_layers,bidirectional,batch_first,init_state', [(1, False, False, False),
                                                                              (2, True, True, True)])
 def test_rnn_float32(mode, num_layers, bidirectional, batch_first, init_state):
+    # on CUDA torch runs cuDNN's RNN, whose float32 GEMMs and gradient sums go in another order
+    # than ember's per-step products: a 2-layer bidirectional weight gradient (a sum over time,
+    # batch and both directions) then differs by a few float32 ulps of its terms (~4e-5 seen)
+    tol = 2e-5 if conformance.DEVICE[0] == 'cpu' else 1e-4
     run_rnn(mode, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first,
-            init_state=init_state, dtype=np.float32, rtol=2e-5, atol=2e-5)
+            init_state=init_state, dtype=np.float32, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize('mode', list(MODES))

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both
 import ember
 
@@ -421,9 +422,14 @@ def test_inplace_on_view_grad_fn_of_view_and_base():
     run_both(body)
 
 
-@pytest.mark.xfail(reason='torch regenerates the grad_fn of a view changed in place as AsStridedBackward0; ember '
-                          'replays the view op (SelectBackward0) and has no as_strided node', strict=True)
-def test_inplace_on_view_regenerated_view_node_name():
+def test_inplace_on_view_regenerated_view_node_name(request):
+    # torch on CUDA replays the view (SelectBackward0, as ember does); the xfail is torch's CPU
+    # answer (also the reference under the fake CuPy, where torch runs on the CPU)
+    if conformance.DEVICE[0] == 'cpu' or not conformance.torch.cuda.is_available():
+        request.applymarker(pytest.mark.xfail(
+            reason='torch on the CPU regenerates the grad_fn of a view changed in place as AsStridedBackward0; '
+                   'ember replays the view op (SelectBackward0) and has no as_strided node', strict=True))
+
     def body(lib):
         y = _make(lib, (3, 4)) * 1
         v = y[1]

@@ -5,6 +5,7 @@ gradcheck/gradgradcheck in float64."""
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both
 
 _rng = np.random.default_rng(0)
@@ -74,6 +75,11 @@ def test_unary_values(name, dtype):
     tol['atol'] = ATOL.get((name, dtype), tol['atol'])
     tol['rtol'] = RTOL.get((name, dtype), tol['rtol'])
     g = _values_grid(name)
+    if name == 'polygamma6' and dtype == 'float32' and conformance.DEVICE[0] != 'cpu':
+        # torch's CUDA build answers 0.0039903 for float32 polygamma(6, x) at every negative
+        # half-integer -11.5 ... -0.5 (its float32 kernel cancels); the values are -3.97e-05 at -11.5
+        # ... (torch on the CPU, in float32 and float64, and ember): those points are left out there
+        g = g[~((g < 0) & (np.mod(g, 1) == 0.5))]
     run_both(lambda lib: UNARY[name](lib, _grid(lib, g, dtype)), **tol)
 
 

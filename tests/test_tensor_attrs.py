@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import conformance
 from conformance import run_both, torch, cpu_build_only
 import ember
 
@@ -168,11 +169,16 @@ def test_mT_1d_error(both):
 
 
 def test_mT_0d_warns_identity(both):
+    # torch's warning is TORCH_WARN_ONCE: once per process, whatever Python's filters say. On the
+    # cuda axis the harness runs torch's body on the CPU before CUDA (and the cpu case may have run
+    # in this process before): there torch's CUDA run cannot warn, so only the identity is compared
+    compare_warnings = conformance.DEVICE[0] == 'cpu'
+
     def body(lib):
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter('always')
             r = lib.tensor(2.).mT
-        return r, [str(x.message).split(' (Triggered')[0] for x in w]
+        return r, [str(x.message).split(' (Triggered')[0] for x in w] if compare_warnings else None
     both(body)
 
 

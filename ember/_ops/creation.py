@@ -1528,8 +1528,9 @@ def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
         return _wrap(_on(np.empty((0,), dt.np), dev), dt, dev)
     if len(args) == 1 and isinstance(args[0], Tensor):
         src = args[0]
-        if typed and src.dtype is not dt:
-            raise TypeError(f'expected {dt} (got {src.dtype})')
+        if typed and (src.dtype is not dt or src._device.type != devtype):
+            # torch compares dtype and backend (so a CUDA tensor is refused by a CPU type, and back)
+            raise TypeError(f'expected {_options(dt, devtype)} (got {_options(src.dtype, str(src._device))})')
         return src[...]
     if len(args) == 1 and isinstance(args[0], Size) or \
             all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
@@ -1546,6 +1547,19 @@ def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
     bad = next(a for a in args if not isinstance(a, (int, np.integer)) or isinstance(a, bool))
     raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {args.index(bad) + 1} with error "
                     f'"type must be tuple of ints,but got {type(bad).__name__}"')
+
+
+_CPP_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
+              'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char',
+              'uint8': 'unsigned char', 'bool': 'bool', 'complex64': 'c10::complex<float>',
+              'complex128': 'c10::complex<double>'}
+
+
+def _options(dt, device):
+    """torch's printed TensorOptions, as its legacy constructors name them in errors."""
+    name = _CPP_NAMES.get(str(dt).replace('torch.', ''), str(dt))
+    return (f'TensorOptions(dtype={name}, device={device}, layout=Strided, requires_grad=false (default), '
+            'pinned_memory=false (default), memory_format=(nullopt))')
 
 
 def _legacy(name, dt, devtype='cpu'):

@@ -71,6 +71,10 @@ def _float(A, fname):
 
 def _w(r, like):
     r = as_array(r)
+    if type(r) is np.ndarray and _is_device_array(like._data):
+        # a host result (ember's own LU, pivots, eye) for a GPU tensor goes to the GPU: CuPy's
+        # linalg takes no host arrays (it raises LinAlgError, which read as "singular")
+        r = _xp(like._data).asarray(r)
     return _wrap(r.astype(like.dtype.np, copy=False), like.dtype, like._device)
 
 
@@ -89,7 +93,10 @@ def _wr(r, like):
     if like.dtype._cat != 3:
         return _w(r, like)
     dt = like.dtype.to_real()
-    return _wrap(as_array(r).real.astype(dt.np, copy=False), dt, like._device)
+    r = as_array(r).real
+    if type(r) is np.ndarray and _is_device_array(like._data):
+        r = _xp(like._data).asarray(r)
+    return _wrap(r.astype(dt.np, copy=False), dt, like._device)
 
 
 def _eye_like(n, like):
@@ -259,22 +266,29 @@ _lstsq_rt = RT.make('linalg_lstsq', ('solution', 'residuals', 'rank', 'singular_
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares solution of A X = B (``solution``: pinv(A) @ B). As torch on the CPU, the
-    driver (default 'gelsy') decides the other fields: ``residuals`` (the squared residuals of each
-    column) come from 'gels', 'gelsd' and 'gelss' when m > n and A has full rank, ``rank`` from all
-    but 'gels', ``singular_values`` from 'gelsd' and 'gelss'; the fields not computed are empty."""
+    """The least-squares solution of A X = B (``solution``: pinv(A) @ B). As torch, the driver
+    (default 'gelsy' on the CPU, 'gels', the only one, on CUDA) decides the other fields:
+    ``residuals`` (the squared residuals of each column) come from 'gels' when m > n, and from
+    'gelsd' and 'gelss' when m > n and A has full rank, ``rank`` from all but 'gels',
+    ``singular_values`` from 'gelsd' and 'gelss'; the fields not computed are empty."""
     _float(A, 'lstsq')
+    cuda = A._device.type == 'cuda'
     if driver is None:
-        driver = 'gelsy'
-    elif driver not in ('gels', 'gelsy', 'gelsd', 'gelss'):
-        raise RuntimeError('torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)')
+        driver = 'gels' if cuda else 'gelsy'    # torch's CUDA build: 'gels' is its default (and only) driver
+    else:
+        driver = driver.lower() if isinstance(driver, str) else driver     # (torch lower-cases the name)
+        if cuda and driver != 'gels':
+            raise RuntimeError('torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA')
+        if driver not in ('gels', 'gelsy', 'gelsd', 'gelss'):
+            raise RuntimeError('torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)')
     m, n = A.shape[-2], A.shape[-1]
     vec = B.dim() == A.dim() - 1
     Bm = B.unsqueeze(-1) if vec else B
     if rcond is None or driver == 'gels':      # ('gels' assumes full rank: no rcond)
         rcond = float(np.finfo(A.dtype.np).eps) * max(m, n)
     r = matrix_rank(A.detach(), rtol=rcond)
-    if driver == 'gels':        # LAPACK gels (QR) fails on an exactly zero diagonal entry of R
+    if driver == 'gels' and not cuda:   # LAPACK gels (QR) fails on an exactly zero diagonal entry of R
+        # (torch's CUDA gels, geqrf + ormqr + trsm, checks no rank: it answers what the QR gives)
         a = _to_host(as_array(A._data))
         R = np.linalg.qr(a if m >= n else np.swapaxes(a, -1, -2), mode='r')
         zero = np.diagonal(R, axis1=-2, axis2=-1) == 0
@@ -286,7 +300,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rank = _wrap(_xp(A._data).zeros((0,), np.int64), D.int64, A._device) if driver == 'gels' else r
     sv = svdvals(A.detach()) if driver in ('gelsd', 'gelss') else empty
     residuals = empty
-    if driver != 'gelsy' and m > n and bool((r == n).all()):
+    # torch: 'gels' always reports the residuals when m > n (from the tail of Q^H B), 'gelsd' and
+    # 'gelss' only when every matrix has full rank
+    if driver != 'gelsy' and m > n and (driver == 'gels' or bool((r == n).all())):
         residuals = (matmul(A, X) - Bm).pow(2).sum(-2)
     if vec:
         X = X.squeeze(-1)

@@ -231,7 +231,9 @@ def _record(cls, t, a, b):
 
 
 def _np_product(xa, xb):
-    if not _is_host(xa) and xa.dtype.kind in 'biu' and xa.size and xb.size:
+    # (torch's CUDA addmm/addmv return early on empty operands; its dot, also under vdot and 1-D
+    # matmul, dispatches on the dtype first and refuses integers even when empty)
+    if not _is_host(xa) and xa.dtype.kind in 'biu' and ((xa.size and xb.size) or xa.ndim == xb.ndim == 1):
         _no_integer_gemm(xa, xb)
     if xa.dtype == np.float16:
         return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)

@@ -381,7 +381,7 @@ def _div_rounded(input, other, mode, out, name=None):
     elif rt._cat == 3:
         raise _not_implemented('div_floor_cpu' if mode == 'floor' else 'div_trunc_cpu', rt)
     else:
-        _int_zero_check(xb)
+        _int_zero_check(xb, input, other)
         if mode == 'floor':
             r = np.floor_divide(xa, xb)
         else:
@@ -396,8 +396,10 @@ def _div_rounded(input, other, mode, out, name=None):
     return _finish(t, out)
 
 
-def _int_zero_check(xb):
-    if is_device_array(xb):     # torch's CUDA kernels do not check (and a check would synchronise)
+def _int_zero_check(xb, input, other):
+    # torch's CUDA kernels do not check (and a check would synchronise), a number divisor included
+    # (torch's CUDA build: remainder(int_tensor, 0) answers a tensor)
+    if is_device_array(xb) or _device_of(input, other).type == 'cuda':
         return
     if bool(np.any(xb == 0)):
         raise RuntimeError('ZeroDivisionError')
@@ -441,7 +443,7 @@ def remainder(input, other, *, out=None):
     if rt._cat != 2:
         if rt._cat == 3 or rt is D.bool_:
             raise _not_implemented('remainder_cpu', rt)
-        _int_zero_check(xb)
+        _int_zero_check(xb, input, other)
     if rt._cat == 2 and is_device_array(xa if is_array(xa) else xb):
         r = _device_float_remainder(input, other, xa, xb)
     else:
@@ -468,7 +470,7 @@ def fmod(input, other, *, out=None):
     if rt._cat < 2:
         if rt is D.bool_:
             raise _not_implemented('fmod_cpu', rt)
-        _int_zero_check(xb)
+        _int_zero_check(xb, input, other)
     r = as_array(_compute(np.fmod, input, other, xa, xb)).astype(rt.np, copy=False)
     t = _wrap(r, rt, input._device)
     if _gm.enabled and (_grad_input(input) or _grad_input(other)):
@@ -821,6 +823,10 @@ def _unary(name, f, backward=None, saves='input', to_float=True, bool_error=None
         dt = input.dtype
         if dt._cat < 2:
             if bool_error is not None and dt is D.bool_:
+                if f is np.abs and input._device.type == 'cuda':
+                    # torch's CUDA build has abs for bool ("abs_cuda" takes Bool): the values themselves
+                    t = _wrap(x.copy(), dt, input._device)
+                    return t if out is None else _finish(t, out)
                 raise bool_error[0](bool_error[1])
             if int_kernel is not None:      # torch has no integer kernel: "frac_cpu" not implemented for 'Long'
                 raise _not_implemented(int_kernel, dt)

@@ -359,11 +359,28 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 
 _histogramdd_rt = _rt.make('histogramdd', ('hist', 'bin_edges'))
+_NO_CUDA_KERNEL = (
+    "Could not run 'aten::{op}' with arguments from the 'CUDA' backend. This could be because the operator "
+    "doesn't exist for this backend, or was omitted during the selective/custom build process (if using custom "
+    "build). If you are a Facebook employee using PyTorch on mobile, please visit https://fburl.com/ptmfixes for "
+    "possible resolutions. 'aten::{op}' is only available for these backends: [CPU, Meta, BackendSelect, Python, "
+    "FuncTorchDynamicLayerBackMode, Functionalize, Named, Conjugate, Negative, ZeroTensor, ADInplaceOrView, "
+    "AutogradOther, AutogradCPU, AutogradCUDA, AutogradHIP, AutogradXLA, AutogradMPS, AutogradIPU, AutogradXPU, "
+    "AutogradHPU, AutogradVE, AutogradLazy, AutogradMTIA, AutogradMAIA, AutogradPrivateUse1, AutogradPrivateUse2, "
+    "AutogradPrivateUse3, AutogradMeta, AutogradNestedTensor, Tracer, AutocastCPU, AutocastMTIA, AutocastMAIA, "
+    "AutocastXPU, AutocastMPS, AutocastCUDA, FuncTorchBatched, BatchedNestedTensor, FuncTorchVmapMode, Batched, "
+    "VmapMode, FuncTorchGradWrapper, PythonTLSSnapshot, FuncTorchDynamicLayerFrontMode, PreDispatch, "
+    "PythonDispatcher].\n")
 
 
 def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     """torch.histogramdd: (hist, bin_edges) of the points in input's last dimension (D of them);
     ``bins`` a count, D counts or D edge tensors; ``range`` flat [min0, max0, min1, max1, ...]."""
+    if input._device.type == 'cuda':
+        # torch's CUDA build has no histogramdd kernels: its dispatcher refuses the first one it calls
+        op = ('_histogramdd_from_bin_tensors' if isinstance(bins, (list, tuple)) and bins
+              and all(isinstance(b, Tensor) for b in bins) else '_histogramdd_bin_edges')
+        raise NotImplementedError(_NO_CUDA_KERNEL.format(op=op))
     if input.dtype._cat != 2:
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_cap(input.dtype)}\'')
     x = np.asarray(input._host())

@@ -51,15 +51,19 @@ def _draw(g, p, shape):
     return g.random(shape, dtype=np.float64) < 1.0 - p
 
 
-def _apply(input, p, training, inplace, shape):
-    if not training or p == 0:
+def _apply(input, p, training, inplace, shape, fused=False):
+    if not training or p == 0 or input._data.size == 0:     # (torch's _dropout_impl: the input itself)
         return input
-    if input.dtype._cat < 2:
+    if p == 1:          # (torch: input * zeros in the input's dtype, an integer one too)
+        m = _wrap(np.zeros_like(input._data, shape=shape), input.dtype, input._device)
+    elif input.dtype._cat < 2:
+        if fused and input._device.type == 'cuda':
+            # torch's CUDA build runs plain dropout (0 < p < 1) as its fused kernel, which takes
+            # floating dtypes only
+            raise NotImplementedError(f'"fused_dropout" not implemented for \'{_cap(input.dtype)}\'')
         # torch multiplies by a float mask: an integer input cannot hold the result
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_cap(input.dtype)}")
-    if p == 1:
-        m = _wrap(np.zeros_like(input._data, shape=shape), input.dtype, input._device)
     else:
         m = _mask(input, p, shape)
     return input.mul_(m) if inplace else P.mul(input, m)
@@ -74,7 +78,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` (in training) and scale the rest by 1/(1-p)."""
     need_tensor('dropout', input)
     _check_p(p)
-    return _apply(input, p, training, inplace, input._data.shape)
+    return _apply(input, p, training, inplace, input._data.shape, fused=True)
 
 
 def _feature(input, p, training, inplace):

@@ -274,6 +274,10 @@ def _max_tiled(x, K, s, p, d, S, O):
     for j in range(nK - 3, -1, -1):
         kidx += np.int8(1)
         kidx *= ne[j]
+    if xp is not np:
+        # CuPy's maximum may answer +0.0 for a tie of -0.0 and +0.0, whichever came first: take the
+        # value at the first maximum (torch's rule, on CUDA too: a later equal value never replaces it)
+        best = xp.take_along_axis(planes, kidx[None].astype(np.int64), 0)[0]
     return best, kidx
 
 

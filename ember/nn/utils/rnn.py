@@ -138,9 +138,9 @@ def invert_permutation(permutation):
 def _pack_padded(input, lengths, batch_first):
     """``_VF._pack_padded_sequence``: (data, batch_sizes) from a padded tensor and sorted lengths."""
     E = _E()
-    if lengths.dim() != 1:
+    if lengths.dim() != 1 or lengths.device.type != 'cpu':     # (torch: lengths on a GPU are refused too)
         raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D "
-                           f'{lengths.device.type} Long tensor')
+                           f'{lengths.device} Long tensor')
     if batch_first:
         input = input.transpose(0, 1)
     lens = [int(v) for v in lengths.tolist()]
