@@ -385,13 +385,14 @@ class Tensor:
         return d if type(d) is np.ndarray else d.get()
 
     def _check_numpy(self):
-        # torch's order: a tensor that requires grad (while grad mode is on), then one off the CPU
-        # (no implicit copy to the host); np.asarray(t) and np.array(t) go through the same checks
-        if self._rg and _gm.enabled:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        # torch's order (seen on torch's CUDA build): a tensor off the CPU (no implicit copy to the
+        # host), then one that requires grad while grad mode is on; np.asarray(t) and np.array(t)
+        # go through the same checks
         if self._device.type != 'cpu':
             raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
                             'copy the tensor to host memory first.')
+        if self._rg and _gm.enabled:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
 
     def __array__(self, dtype=None, copy=None):
         self._check_numpy()

@@ -219,9 +219,12 @@ def _run_watching_errors(lib, body, args, kwargs):
 
 def _bad_index(result):
     """torch on the CPU refused the body. On CUDA, torch checks many such inputs (indices out of
-    range, BCE inputs outside [0, 1], bad multinomial weights, one_hot classes) inside kernels,
-    as device-side asserts that poison the process for every later test: compare with the CPU's
-    error instead."""
+    range, BCE inputs outside [0, 1], bad multinomial weights, one_hot classes, max_unpool indices)
+    inside kernels, as device-side asserts that poison the process for every later test: compare
+    with the CPU's error instead. (Narrowing this to ``_checked_in_kernel`` errors was tried on the
+    H200 at 20:55: ~45 more cuda cases then compared with torch CUDA's own messages, which ember
+    does not follow yet (bool/half/int dtype refusals, setitem value types, integer out=), and
+    max_unpool's invalid-index check still asserted. Left for a later GPU session.)"""
     return result[0] == 'err'
 
 

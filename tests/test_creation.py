@@ -279,7 +279,7 @@ def test_seed_S04_np_array_copies_np_asarray_shares():
 
 
 def test_seed_S04_numpy_requires_grad_error(both):
-    _, e = run_both(lambda lib: lib.ones(2, requires_grad=True).numpy())
+    _, e = run_both(lambda lib: lib.ones(2, requires_grad=True, device='cpu').numpy())
     assert str(e) == "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 
 

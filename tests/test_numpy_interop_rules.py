@@ -1,5 +1,5 @@
 """Leaving ember for NumPy: ``Tensor.numpy()``, ``np.asarray(t)`` and ``np.array(t)`` refuse a tensor
-that requires grad while grad mode is on (RuntimeError), then one off the CPU (TypeError), as torch;
+off the CPU (TypeError), then one that requires grad while grad mode is on (RuntimeError), as torch;
 ``force=True`` and ``no_grad`` let them through. Compared with torch through the harness."""
 import warnings
 
@@ -33,7 +33,7 @@ def test_conversion_of_tensor_requiring_grad(both, how):
 
 
 def test_numpy_force_and_order_of_checks(both):
-    # requires_grad is checked before the device; force=True skips both
+    # the device is checked before requires_grad; force=True skips both
     def body(lib):
         t = lib.ones(2, requires_grad=True)
         return (_outcome(lambda: t.numpy()), _outcome(lambda: t.numpy(force=True)),
