@@ -1003,14 +1003,9 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 
 
 _lu_with_info_rt = RT.make('_lu_with_info', ('LU', 'pivots', 'info'))
-_warned_old_lu = set()
-
-
 def _warn_once(key, msg):
-    if key not in _warned_old_lu:
-        _warned_old_lu.add(key)
-        import warnings
-        warnings.warn(msg, UserWarning, stacklevel=3)
+    from ._core import warn_once
+    warn_once(msg, stacklevel=4)
 
 
 def lu_old(A, pivot=True, get_infos=False, out=None):
