@@ -9,7 +9,7 @@ import pytest
 
 import conformance
 from conformance import run_both, torch
-from torch_versions import requires_torch_2_13
+from torch_versions import requires_torch_2_13, torch_older_than_2_13
 import ember
 import ember.nn  # noqa: F401
 
@@ -28,7 +28,7 @@ def err(fn):
     return None
 
 
-def run_layer(make, *inputs, grad=True, upstream_seed=7, rtol=1e-5, atol=1e-6, extra=None):
+def run_layer(make, *inputs, grad=True, upstream_seed=7, rtol=1e-5, atol=1e-6, extra=None, check_repr=True):
     """Build ``make(lib)`` in both libraries with torch's initial weights, feed ``inputs``
     (NumPy arrays; floating ones require grad), backpropagate a fixed upstream gradient, and
     compare outputs, input gradients and parameter gradients."""
@@ -43,7 +43,7 @@ def run_layer(make, *inputs, grad=True, upstream_seed=7, rtol=1e-5, atol=1e-6, e
             assert repr(res) == '<All keys matched successfully>'
         xs = [lib.tensor(a, requires_grad=grad and a.dtype.kind == 'f') for a in inputs]
         out = m(*xs)
-        r = [out, repr(m)]
+        r = [out, repr(m) if check_repr else None]
         if grad and out.requires_grad:
             g = lib.tensor(np.random.default_rng(upstream_seed).standard_normal(tuple(out.shape))
                            .astype(np.float32)).to(out.dtype)
@@ -275,7 +275,8 @@ def test_layer_norm(args, kwargs, shape):
             with lib.no_grad():
                 m.weight.copy_(lib.tensor(arr(*m.weight.shape, seed=5)))
         return m
-    run_layer(make, arr(*shape, seed=2) * 3 + 1)
+    # (LayerNorm's repr shows bias= from torch 2.13 on: not compared with an older oracle)
+    run_layer(make, arr(*shape, seed=2) * 3 + 1, check_repr=not torch_older_than_2_13)
 
 
 @pytest.mark.parametrize('args,kwargs,shape', [((4,), {}, (3, 4)), (([2, 3],), {'eps': 1e-3}, (2, 5, 2, 3)),
