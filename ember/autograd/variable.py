@@ -21,8 +21,8 @@ class Variable(metaclass=VariableMeta):
         if volatile:
             warnings.warn('volatile was removed and now has no effect. Use `with torch.no_grad():` instead.',
                           stacklevel=2)
-        if data is None:
-            data = ember.tensor([])
+        if data is None:            # (the legacy constructor ignores the default device: a CPU tensor)
+            data = ember.tensor([], device='cpu')
         if not isinstance(data, Tensor):
             raise TypeError(f'Variable data has to be a tensor, but got {type(data).__name__}')
         t = data.detach()
