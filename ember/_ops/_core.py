@@ -8,6 +8,14 @@ from ..autograd.graph import node_class, _SAVED_HOOKS, pack_saved
 
 _SCALARS = (int, float, bool)
 _WARNED = set()
+_META_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+               'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
+               'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+
+
+def meta_name(d):
+    """The C++ type name torch's TypeMeta gives a dtype in some messages ('float', 'long int')."""
+    return _META_NAMES.get(d.np.name, d.np.name)
 
 
 def warn_once(msg, stacklevel=3):

@@ -1549,15 +1549,10 @@ def _legacy_new(cls, dt, args, device, devtype='cpu', typed=False):
                     f'"type must be tuple of ints,but got {type(bad).__name__}"')
 
 
-_CPP_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
-              'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char',
-              'uint8': 'unsigned char', 'bool': 'bool', 'complex64': 'c10::complex<float>',
-              'complex128': 'c10::complex<double>'}
-
-
 def _options(dt, device):
     """torch's printed TensorOptions, as its legacy constructors name them in errors."""
-    name = _CPP_NAMES.get(str(dt).replace('torch.', ''), str(dt))
+    from ._core import meta_name
+    name = meta_name(dt)
     return (f'TensorOptions(dtype={name}, device={device}, layout=Strided, requires_grad=false (default), '
             'pinned_memory=false (default), memory_format=(nullopt))')
 

@@ -729,14 +729,7 @@ def matrix_exp(A):
     return _named(r, 'LinalgMatrixExpBackward0')
 
 
-_META_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
-               'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
-               'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
-
-
-def _meta_name(d):
-    """The C++ type name torch's TypeMeta gives a dtype in some messages ('float', 'long int')."""
-    return _META_NAMES.get(d.np.name, d.np.name)
+from ._core import meta_name as _meta_name  # noqa: E402
 
 
 def multi_dot(tensors, *, out=None):
