@@ -468,6 +468,31 @@ def test_training_on_cuda_equals_eager(compiled):
     assert got[3].stats['replayed'] >= 8, (got[3].stats, _why_eager(got[3]))
 
 
+@pytest.mark.skipif(not ember.cuda.is_available(), reason='needs a CUDA device (or EMBER_FAKE_CUDA=1)')
+def test_recording_leaves_cupy_internals_alone():
+    """CuPy makes host arrays with numpy's makers inside its own code (get() through numpy.empty,
+    reading a scalar); while a call is recorded numpy's makers record (they give traced values), so
+    CuPy's modules must see numpy's own makers. Seen on an H200: every CUDA recording gave up."""
+    import cupy
+    from ember._compile import trace as T
+    a = cupy.arange(3.0)
+    tr = T.Tracer()
+    T._ACTIVE = tr
+    T.patch_numpy(True)
+    try:
+        host = a.get()
+        values = (a + 1.5).tolist()
+        one = float(cupy.ones(()))
+        made = np.zeros(2)                  # ember's (and the user's) numpy calls still record
+    finally:
+        T._ACTIVE = None
+        T.patch_numpy(False)
+    assert type(host) is np.ndarray and host.tolist() == [0.0, 1.0, 2.0]
+    assert values == [1.5, 2.5, 3.5] and one == 1.0
+    assert type(made) is T.Value and [i.kind for i in tr.tape] == ['make']
+    assert np.zeros is T._ORIGINAL['zeros'] and np.empty is T._ORIGINAL['empty']
+
+
 def _why_eager(compiled_fn):
     """Why recording gave up (the reason and the end of the traceback), for the failure message."""
     import traceback

@@ -24,6 +24,8 @@ Example (what ember._compile does around a call):
     >>> tr = Tracer(); _activate(tr); out = fn(x); _deactivate(tr)    # tr.tape: the instructions
 """
 import operator
+import sys
+import types
 import weakref
 
 import numpy as np
@@ -380,7 +382,12 @@ class Tracer:
         tkw = self._sub(kwargs, found) if kwargs else {}
         values, plain = found
         if not values and not force:
-            return fn(*args, **kwargs)          # constants only: computed now, folded into the program
+            # constants only: computed now, folded into the program (what fn calls is not recorded)
+            self.depth += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.depth -= 1
         snaps = [(p, self._frozen(p)) for p in plain] if plain else ()
         full = fn is not operator.setitem and kwargs.get('out') is not None and 'where' not in kwargs
         rargs = _unwrap(args, self)
@@ -460,7 +467,11 @@ class Tracer:
 
     def convert(self, v, conv):
         """A Python value read from traced value ``v``: recorded as a guard."""
-        r = conv(v.a)
+        self.depth += 1             # (CuPy reads a value through numpy.empty: not recorded)
+        try:
+            r = conv(v.a)
+        finally:
+            self.depth -= 1
         self.tape.append(Instr('guard', conv, (Ref(v.id),), {}, None, expected=r))
         return r
 
@@ -747,10 +758,36 @@ def _has_value(x):
 _RECORDERS = {name: _numpy_recorder(name) for name in _ORIGINAL}
 
 
+# CuPy makes host arrays with numpy's makers inside its own code (``get`` through numpy.empty,
+# ``full`` through numpy.array): while recording, CuPy's modules see this copy of numpy, whose
+# makers are NumPy's own, so that a recorder never hands a traced value to CuPy's internals.
+_PLAIN_NUMPY = types.ModuleType('numpy', np.__doc__)
+_PLAIN_NUMPY.__dict__.update(np.__dict__)
+_PLAIN_NUMPY.__dict__.update(_ORIGINAL)
+_FOREIGN_ROOTS = ('cupy', 'cupyx', 'cupy_backends')
+_foreign_refs = [0, []]         # [len(sys.modules) when scanned, [(module dict, name), ...]]
+
+
+def _foreign_numpy_refs():
+    """(dict, name) of every global of CuPy's loaded modules that names numpy."""
+    n = len(sys.modules)
+    if _foreign_refs[0] != n:
+        refs = []
+        for name, mod in list(sys.modules.items()):
+            if name.partition('.')[0] in _FOREIGN_ROOTS and mod is not None:
+                d = getattr(mod, '__dict__', None)
+                if d is not None:
+                    refs.extend((d, k) for k, v in list(d.items()) if v is np)
+        _foreign_refs[:] = [n, refs]
+    return _foreign_refs[1]
+
+
 def patch_numpy(on):
     src = _RECORDERS if on else _ORIGINAL
     for name, f in src.items():
         setattr(np, name, f)
+    for d, k in _foreign_numpy_refs():
+        d[k] = _PLAIN_NUMPY if on else np
 _NS = {}
 
 

@@ -24,12 +24,30 @@ def _unsupported(x):
     return TypeError(f'Unsupported type {type(x)}')
 
 
+def _foreign(x):
+    """A duck array of another library (ember.compile's traced values): CuPy's functions refuse it
+    ("Unsupported type"), and its NumPy protocols return NotImplemented so that the other library gets its turn."""
+    t = type(x)
+    return t is not ndarray and t is not _np.ndarray and hasattr(t, '__array_ufunc__')
+
+
+def _any_foreign(xs):
+    for x in xs:
+        t = type(x)
+        if (t is tuple or t is list) and _any_foreign(x):
+            return True
+        if _foreign(x):
+            return True
+    return False
+
+
 def _unwrap(x):
-    """Inner NumPy data of fake arrays; NumPy arrays are refused, as CuPy refuses them."""
+    """Inner NumPy data of fake arrays; NumPy arrays and other libraries' duck arrays are refused,
+    as CuPy refuses them."""
     t = type(x)
     if t is ndarray:
         return x._a
-    if t is _np.ndarray:
+    if t is _np.ndarray or _foreign(x):
         raise _unsupported(x)
     if t is tuple or t is list:
         return t(_unwrap(v) for v in x)
@@ -97,12 +115,16 @@ class ndarray(_Mixin):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         out = kwargs.get('out')
+        if _any_foreign(inputs) or (out is not None and _any_foreign(out)):
+            return NotImplemented
         res = getattr(ufunc, method)(*_unwrap(inputs), **_unwrap(kwargs))
         if out is not None:
             return out[0] if len(out) == 1 else out
         return _wrap(res)
 
     def __array_function__(self, func, types, args, kwargs):
+        if any(t is not ndarray and t is not _np.ndarray for t in types):
+            return NotImplemented
         out = kwargs.get('out')
         res = func(*_unwrap(args), **_unwrap(kwargs))
         if out is not None and type(out) is ndarray:
@@ -138,16 +160,65 @@ class ndarray(_Mixin):
         return ndarray._of(b) if type(b) is _np.ndarray else None
 
     def get(self, stream=None, order='C', out=None):
-        return _np.array(self._a, order=order)
+        # as CuPy's (Cython) get: a host buffer from numpy.empty, then a copy through its pointer
+        host = _np.empty(self._a.shape, dtype=self._a.dtype, order=order) if out is None else out
+        host.ctypes.data
+        _np.copyto(host, self._a)
+        return host
 
     def set(self, arr, stream=None):
         self._a[...] = arr
 
+    # CuPy reads values on the host through get() (and so through numpy.empty)
     def item(self, *args):
-        return self._a.item(*args)
+        return self.get().item(*args)
 
     def tolist(self):
-        return self._a.tolist()
+        return self.get().tolist()
+
+    # -- in-place operators: CuPy runs its kernel at once (no NumPy dispatch), so another library's
+    # duck array on the right is refused ("Unsupported type"), as is any non-scalar object
+    def _inplace(self, ufunc, other):
+        if type(other) in _PY_SCALARS:
+            _c_scalar(other)
+        ufunc(self._a, _unwrap(other), out=self._a)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(_np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(_np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace(_np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(_np.true_divide, other)
+
+    def __ifloordiv__(self, other):
+        return self._inplace(_np.floor_divide, other)
+
+    def __imod__(self, other):
+        return self._inplace(_np.remainder, other)
+
+    def __ipow__(self, other):
+        return self._inplace(_np.power, other)
+
+    def __iand__(self, other):
+        return self._inplace(_np.bitwise_and, other)
+
+    def __ior__(self, other):
+        return self._inplace(_np.bitwise_or, other)
+
+    def __ixor__(self, other):
+        return self._inplace(_np.bitwise_xor, other)
+
+    def __ilshift__(self, other):
+        return self._inplace(_np.left_shift, other)
+
+    def __irshift__(self, other):
+        return self._inplace(_np.right_shift, other)
 
     # -- container protocol
     def __getitem__(self, key):
@@ -164,16 +235,16 @@ class ndarray(_Mixin):
             yield _wrap(v)
 
     def __bool__(self):
-        return bool(self._a)
+        return bool(self.get())
 
     def __int__(self):
-        return int(self._a)
+        return int(self.get())
 
     def __float__(self):
-        return float(self._a)
+        return float(self.get())
 
     def __complex__(self):
-        return complex(self._a)
+        return complex(self.get())
 
     def __repr__(self):
         return repr(self._a)
@@ -205,6 +276,17 @@ def _same(a):
     return ndarray._of(a)
 
 
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def _c_scalar(x):
+    """As CuPy's CScalar: a Python scalar argument of a kernel is read through numpy."""
+    s = _np.asarray(x)
+    if type(s) is not _np.ndarray:
+        raise TypeError(f'Unsupported type {type(s)}')
+    return s
+
+
 class _Function:
     """A NumPy function used as a CuPy one: fake arrays unwrapped, NumPy arrays refused."""
     __slots__ = ('_f', '_convert')
@@ -214,6 +296,9 @@ class _Function:
         self._convert = convert
 
     def __call__(self, *args, **kwargs):
+        for a in args:
+            if type(a) in _PY_SCALARS:
+                _c_scalar(a)
         if self._convert:
             host = bool(args) and type(args[0]) is _np.ndarray
             args = tuple(a._a if type(a) is ndarray else a for a in args)
