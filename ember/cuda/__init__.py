@@ -14,6 +14,7 @@ Example:
     >>> ember.cuda.memory_allocated(), ember.cuda.memory_reserved()      # (512, 2097152)
 """
 import threading
+import warnings
 
 from .. import _backend
 from ._allocator import OutOfMemoryError
@@ -24,7 +25,13 @@ __all__ = ['is_available', 'device_count', 'current_device', 'set_device', 'devi
            'current_stream', 'default_stream', 'stream', 'memory_allocated', 'max_memory_allocated',
            'memory_reserved', 'max_memory_reserved', 'reset_peak_memory_stats', 'reset_max_memory_allocated',
            'reset_accumulated_memory_stats', 'memory_stats', 'memory_summary', 'empty_cache', 'OutOfMemoryError',
-           'is_initialized', 'init', 'get_rng_state', 'set_rng_state']
+           'is_initialized', 'init', 'get_rng_state', 'set_rng_state', 'get_rng_state_all', 'set_rng_state_all',
+           'memory_cached', 'max_memory_cached', 'reset_max_memory_cached', 'memory_snapshot',
+           'memory_stats_as_nested_dict', 'set_per_process_memory_fraction', 'get_per_process_memory_fraction',
+           'caching_allocator_alloc', 'caching_allocator_delete', 'ipc_collect', 'set_stream',
+           'can_device_access_peer', 'is_current_stream_capturing', 'is_bf16_supported', 'is_tf32_supported',
+           'get_arch_list', 'get_gencode_flags', 'has_half', 'has_magma', 'FloatTensor', 'DoubleTensor',
+           'HalfTensor', 'LongTensor', 'IntTensor', 'ShortTensor', 'CharTensor', 'ByteTensor', 'BoolTensor']
 
 _NOT_COMPILED = 'Torch not compiled with CUDA enabled'
 _lock = threading.Lock()
@@ -234,6 +241,16 @@ def set_rng_state(new_state, device='cuda'):
     _random.cuda_generator(_index(device)).set_state(new_state)
 
 
+def get_rng_state_all():
+    """Every device's generator state, in device order (``[]`` without CUDA)."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
+
+
 # ---------------------------------------------------------------- streams and events
 class Stream:
     """A CUDA stream (CuPy's). Ops queued inside ``with ember.cuda.stream(s):`` run on it."""
@@ -400,6 +417,160 @@ def empty_cache():
             a.empty_cache()
 
 
+def memory_cached(device=None):
+    warnings.warn('`torch.cuda.memory_cached` has been renamed to `torch.cuda.memory_reserved`', FutureWarning,
+                  stacklevel=2)
+    return memory_reserved(device)
+
+
+def max_memory_cached(device=None):
+    warnings.warn('`torch.cuda.max_memory_cached` has been renamed to `torch.cuda.max_memory_reserved`',
+                  FutureWarning, stacklevel=2)
+    return max_memory_reserved(device)
+
+
+def reset_max_memory_cached(device=None):
+    warnings.warn('torch.cuda.reset_max_memory_cached now calls torch.cuda.reset_max_memory_allocated, which '
+                  'resets /all/ peak memory stats.', FutureWarning, stacklevel=2)
+    reset_peak_memory_stats(device)
+
+
+def memory_stats_as_nested_dict(device=None):
+    """:func:`memory_stats` as nested dicts: ``{'allocated_bytes': {'all': {'current': ...}}}``."""
+    nested = {}
+    for key, value in memory_stats(device).items():
+        *path, last = key.split('.')
+        d = nested
+        for part in path:
+            d = d.setdefault(part, {})
+        d[last] = value
+    return nested
+
+
+def memory_snapshot(mempool_id=None):
+    """Every segment the allocators hold, with its blocks (torch's ``memory_snapshot()``)."""
+    _lazy_init()
+    return [seg for i in sorted(_allocators) for seg in _allocators[i].snapshot()]
+
+
+def set_per_process_memory_fraction(fraction, device=None):
+    """Cap the memory this process reserves on ``device`` at ``fraction`` of its total: a request
+    past it frees the allocator's cached segments, then raises OutOfMemoryError."""
+    _lazy_init()
+    a = _allocator(device)
+    if not isinstance(fraction, float):
+        raise TypeError('Invalid type for fraction argument, must be `float`')
+    if fraction < 0 or fraction > 1:
+        raise ValueError(f'Invalid fraction value: {fraction}. Allowed range: 0~1')
+    a.set_memory_fraction(fraction)
+
+
+def get_per_process_memory_fraction(device=None):
+    _lazy_init()
+    return _allocator(device).fraction
+
+
+_raw_blocks = {}            # pointer -> (allocator, block) of caching_allocator_alloc's blocks
+
+
+def caching_allocator_alloc(size, device=None, stream=None):
+    """``size`` bytes from ember's caching allocator, as an int device pointer (free it with
+    :func:`caching_allocator_delete`)."""
+    _lazy_init()
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise TypeError(f'Invalid type for size argument, must be `int`, got {type(size).__name__}')
+    a = _allocator(device)
+    block = a.malloc(size)
+    _raw_blocks[block.ptr] = (a, block)
+    return block.ptr
+
+
+def caching_allocator_delete(mem_ptr):
+    _lazy_init()
+    a, block = _raw_blocks.pop(mem_ptr)
+    a.free(block)
+
+
+def ipc_collect():
+    """Nothing to collect: ember shares no CUDA memory between processes."""
+    _lazy_init()
+
+
+def set_stream(stream):
+    """Make ``stream`` the current stream of its device (``None``: nothing)."""
+    if stream is None:
+        return
+    stream._s.use()
+
+
+def can_device_access_peer(device, peer_device):
+    _lazy_init()
+    d, p = _index(device), _index(peer_device)
+    n = device_count()
+    if not 0 <= d < n:
+        raise AssertionError('Invalid device id')
+    if not 0 <= p < n:
+        raise AssertionError('Invalid peer device id')
+    return d != p and bool(_cp().cuda.runtime.deviceCanAccessPeer(d, p))
+
+
+def is_current_stream_capturing():
+    """False: ember does not capture CUDA graphs."""
+    return False
+
+
+def is_bf16_supported(including_emulation=True):
+    """False: ember has no bfloat16 dtype (a program then picks float16)."""
+    return False
+
+
+def is_tf32_supported():
+    """False: ember's float32 matrix products stay float32 (no TF32)."""
+    return False
+
+
+def get_arch_list():
+    """The architectures of the visible GPUs, as ``['sm_90']`` (CuPy compiles its kernels for the
+    device it runs on); ``[]`` without CUDA."""
+    if not is_available():
+        return []
+    return sorted({'sm_%d%d' % get_device_capability(i) for i in range(device_count())})
+
+
+def get_gencode_flags():
+    return ' '.join(f'-gencode compute=compute_{a[3:]},code={a}' for a in get_arch_list())
+
+
+has_half = True
+has_magma = False
+
+
+# ---------------------------------------------------------------- legacy tensor types
+_LEGACY_NAMES = ('FloatTensor', 'DoubleTensor', 'HalfTensor', 'LongTensor', 'IntTensor', 'ShortTensor',
+                 'CharTensor', 'ByteTensor', 'BoolTensor')
+
+
+def _legacy_type(name):
+    """``torch.cuda.FloatTensor`` and the others: CUDA twins of ember's legacy CPU types (a call makes
+    a CUDA tensor; isinstance checks dtype and device type)."""
+    from .._ops import creation
+    from .. import strided
+    global _CudaLegacyMeta
+    if _CudaLegacyMeta is None:
+        class _CudaLegacyMeta(creation._LegacyMeta):
+            def __call__(cls, *args, device=None):
+                if not is_available():
+                    raise TypeError(f'type torch.cuda.{cls.__name__} not available. Torch not compiled with CUDA '
+                                    'enabled.')
+                return super().__call__(*args, device=device)
+    dt = getattr(creation, name)._dtype
+    return _CudaLegacyMeta(name, (), {'_dtype': dt, '_devtype': 'cuda', 'dtype': dt, 'is_cuda': True,
+                                      'is_sparse': False, 'layout': strided})
+
+
+_CudaLegacyMeta = None
+
+
 def _to_device(arr, dev):
     """A host (or other-device) array copied onto CUDA device ``dev``."""
     _lazy_init()
@@ -407,7 +578,13 @@ def _to_device(arr, dev):
 
 
 def __getattr__(name):
-    if name == 'amp':           # ember.cuda.amp (torch.cuda.amp), imported on first use
+    if name in ('amp', 'nvtx'):     # ember.cuda.amp (torch.cuda.amp), ember.cuda.nvtx: imported on first use
         import importlib
-        return importlib.import_module('.amp', __name__)
+        return importlib.import_module('.' + name, __name__)
+    if name in _LEGACY_NAMES:
+        t = globals()[name] = _legacy_type(name)
+        return t
+    if name == 'default_generators':
+        from .. import _random
+        return tuple(_random.cuda_generator(i) for i in range(device_count()))
     raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

@@ -297,6 +297,7 @@ class CachingAllocator:
         self._lock = threading.RLock()
         self._depth = 0              # nesting of _enter in the thread holding _lock
         self._deferred = []          # frees that re-entered (from GC finalizers) mid-operation
+        self.allowed_bytes = None    # set_per_process_memory_fraction's cap on reserved memory
         self._reset_all_stats()
 
     # ------------------------------------------------------------------ locking
@@ -420,6 +421,15 @@ class CachingAllocator:
         flat.sort()
         return collections.OrderedDict(flat)
 
+    def set_memory_fraction(self, fraction):
+        """Cap the memory reserved from the device at ``fraction`` of its total (torch's
+        ``set_per_process_memory_fraction``): past it, a request first frees cached segments, then
+        raises OutOfMemoryError."""
+        self.fraction = fraction
+        self.allowed_bytes = int(fraction * self.source.mem_get_info()[1])
+
+    fraction = 1.0
+
     def memory_summary(self, abbreviated=False):
         """``torch.cuda.memory_summary``'s table, titled for ember."""
         return _summary(self.memory_stats(), self.device_index, abbreviated)
@@ -472,6 +482,8 @@ class CachingAllocator:
         """A new segment from the source, as one free block outside the pool; None when it is full."""
         if is_retry:
             self._counters['num_alloc_retries'] += 1
+        if self.allowed_bytes is not None and self.memory_reserved() + alloc_size > self.allowed_bytes:
+            return None              # over the process's fraction: as if the device were full
         try:
             ptr = self.source.malloc(alloc_size)
         except SourceOutOfMemory:

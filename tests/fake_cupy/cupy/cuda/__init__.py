@@ -1,7 +1,7 @@
 """Fake ``cupy.cuda``: one device with 16 GiB, streams and events that run at once, and the
 allocator hook (``set_allocator``) that fake arrays draw from."""
 import time as _time
-from . import runtime, memory  # noqa: F401
+from . import runtime, memory, nvtx  # noqa: F401
 from .memory import set_allocator, get_allocator, MemoryPointer, UnownedMemory  # noqa: F401
 from .runtime import CUDARuntimeError  # noqa: F401
 
@@ -67,6 +67,8 @@ class Stream:
         pass
 
     def use(self):
+        global _current
+        _current = self
         return self
 
     def record(self, event=None):
@@ -88,7 +90,8 @@ class Stream:
 
 
 Stream.null = Stream(null=True)
+_current = Stream.null
 
 
 def get_current_stream(device_id=None):
-    return Stream.null
+    return _current
