@@ -22,9 +22,10 @@ from .rprop import Rprop
 from .asgd import ASGD
 from .lbfgs import LBFGS
 from ._adafactor import Adafactor
+from ._muon import Muon
 
 __all__ = ['Adafactor', 'Adadelta', 'Adagrad', 'Adam', 'Adamax', 'AdamW', 'ASGD', 'LBFGS', 'lr_scheduler', 'NAdam',
-           'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD']
+           'Muon', 'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD']
 
 # torch.optim drops its submodule names (``torch.optim.adam`` is an AttributeError there; the
 # modules stay importable as ``torch.optim.adam``)
