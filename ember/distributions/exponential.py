@@ -8,15 +8,16 @@ from numbers import Number
 
 import ember
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 __all__ = ['Exponential']
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     arg_constraints = {'rate': constraints.positive}
     support = constraints.nonnegative
+    _mean_carrier_measure = 0
     has_rsample = True
 
     def __init__(self, rate, validate_args=None):
@@ -65,3 +66,10 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - ember.log(self.rate)
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -ember.log(-x)

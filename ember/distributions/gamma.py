@@ -8,15 +8,16 @@ from numbers import Number
 
 import ember
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, digamma, finfo, lgamma, _standard_gamma, _xlogy
 
 __all__ = ['Gamma', 'Chi2']
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     arg_constraints = {'concentration': constraints.positive, 'rate': constraints.positive}
     support = constraints.nonnegative
+    _mean_carrier_measure = 0
     has_rsample = True
 
     def __init__(self, concentration, rate, validate_args=None):
@@ -55,6 +56,14 @@ class Gamma(Distribution):
     def entropy(self):
         return (self.concentration - ember.log(self.rate) + lgamma(self.concentration)
                 + (1.0 - self.concentration) * digamma(self.concentration))
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return ember.lgamma(x + 1) + (x + 1) * ember.log(-y.reciprocal())
+
 
 
 class Chi2(Gamma):

@@ -14,11 +14,13 @@ from numbers import Number
 
 import ember
 from . import constraints
-from .utils import _sum_rightmost, finfo
+from .utils import _sum_rightmost, finfo, lazy_property, tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = ['Transform', 'AbsTransform', 'ComposeTransform', 'ExpTransform', 'IndependentTransform',
            'SoftmaxTransform', 'StickBreakingTransform', 'AffineTransform', 'SigmoidTransform',
-           'TanhTransform', 'PowerTransform', 'identity_transform']
+           'TanhTransform', 'PowerTransform', 'identity_transform', 'CatTransform', 'StackTransform',
+           'ReshapeTransform', 'SoftplusTransform', 'LowerCholeskyTransform', 'PositiveDefiniteTransform',
+           'CorrCholeskyTransform', 'CumulativeDistributionTransform']
 
 
 def _softplus(x):
@@ -572,3 +574,340 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError('Too few dimensions on input')
         return shape[:-1] + (shape[-1] - 1,)
+
+
+class ReshapeTransform(Transform):
+    """Reshapes the rightmost ``in_shape`` dims to ``out_shape`` (same numel; unit Jacobian)."""
+    bijective = True
+
+    def __init__(self, in_shape, out_shape, cache_size=0):
+        self.in_shape = ember.Size(in_shape)
+        self.out_shape = ember.Size(out_shape)
+        if self.in_shape.numel() != self.out_shape.numel():
+            raise ValueError('in_shape, out_shape have different numbers of elements')
+        super().__init__(cache_size=cache_size)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.independent(constraints.real, len(self.in_shape))
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.independent(constraints.real, len(self.out_shape))
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+
+    def _call(self, x):
+        batch_shape = x.shape[:x.dim() - len(self.in_shape)]
+        return x.reshape(batch_shape + self.out_shape)
+
+    def _inverse(self, y):
+        batch_shape = y.shape[:y.dim() - len(self.out_shape)]
+        return y.reshape(batch_shape + self.in_shape)
+
+    def log_abs_det_jacobian(self, x, y):
+        batch_shape = x.shape[:x.dim() - len(self.in_shape)]
+        return x.new_zeros(batch_shape)
+
+    def forward_shape(self, shape):
+        return _reshape_shape(shape, self.in_shape, self.out_shape)
+
+    def inverse_shape(self, shape):
+        return _reshape_shape(shape, self.out_shape, self.in_shape)
+
+
+def _reshape_shape(shape, src, dst):
+    if len(shape) < len(src):
+        raise ValueError('Too few dimensions on input')
+    cut = len(shape) - len(src)
+    if shape[cut:] != src:
+        raise ValueError(f'Shape mismatch: expected {shape[cut:]} but got {src}')
+    return shape[:cut] + dst
+
+
+class SoftplusTransform(Transform):
+    """y = log(1 + exp(x)) (linear above x = 20, as softplus is)."""
+    domain = constraints.real
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, SoftplusTransform)
+
+    def _call(self, x):
+        return _softplus(x)
+
+    def _inverse(self, y):
+        return (-y).expm1().neg().log() + y        # log(exp(y) - 1) without overflow
+
+    def log_abs_det_jacobian(self, x, y):
+        return -_softplus(-x)
+
+
+class CorrCholeskyTransform(Transform):
+    """Unconstrained vectors of length D (D - 1) / 2 -> Cholesky factors of D x D correlation
+    matrices (lower triangular, positive diagonal, rows of unit norm): tanh onto (-1, 1), then a
+    signed stick-breaking per row."""
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        x = ember.tanh(x)
+        eps = finfo(x.dtype).eps
+        x = x.clamp(min=-1 + eps, max=1 - eps)
+        r = vec_to_tril_matrix(x, diag=-1)
+        # row i: y_ij = r_ij * prod_{k<j} sqrt(1 - r_ik^2), the diagonal taking what is left
+        z = r ** 2
+        z1m_cumprod_sqrt = (1 - z).sqrt().cumprod(-1)
+        r = r + ember.eye(r.shape[-1], dtype=r.dtype, device=r.device)
+        return r * ember.nn.functional.pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+
+    def _inverse(self, y):
+        y_cumsum = 1 - ember.cumsum(y * y, dim=-1)
+        y_cumsum_shifted = ember.nn.functional.pad(y_cumsum[..., :-1], [1, 0], value=1)
+        y_vec = tril_matrix_to_vec(y, diag=-1)
+        y_cumsum_vec = tril_matrix_to_vec(y_cumsum_shifted, diag=-1)
+        t = y_vec / y_cumsum_vec.sqrt()
+        return (t.log1p() - t.neg().log1p()) / 2       # atanh
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        y1m_cumsum = 1 - (y * y).cumsum(dim=-1)
+        y1m_cumsum_tril = tril_matrix_to_vec(y1m_cumsum, diag=-2)
+        stick_breaking_logdet = 0.5 * y1m_cumsum_tril.log().sum(-1)
+        tanh_logdet = -2 * (x + _softplus(-2 * x) - math.log(2.0)).sum(dim=-1)
+        return stick_breaking_logdet + tanh_logdet
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError('Too few dimensions on input')
+        N = shape[-1]
+        D = round((0.25 + 2 * N) ** 0.5 + 0.5)
+        if D * (D - 1) // 2 != N:
+            raise ValueError('Input is not a flattened lower-diagonal number')
+        return shape[:-1] + (D, D)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError('Too few dimensions on input')
+        if shape[-2] != shape[-1]:
+            raise ValueError('Input is not square')
+        D = shape[-1]
+        return shape[:-2] + (D * (D - 1) // 2,)
+
+
+class LowerCholeskyTransform(Transform):
+    """Unconstrained matrices -> lower-triangular ones with a positive diagonal (exp of it)."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other):
+        return isinstance(other, LowerCholeskyTransform)
+
+    def _call(self, x):
+        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+
+    def _inverse(self, y):
+        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+
+
+class PositiveDefiniteTransform(Transform):
+    """Unconstrained matrices -> positive-definite ones, L L^T with L = LowerCholeskyTransform()(x)."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def __eq__(self, other):
+        return isinstance(other, PositiveDefiniteTransform)
+
+    def _call(self, x):
+        x = LowerCholeskyTransform()(x)
+        return x @ x.mT
+
+    def _inverse(self, y):
+        y = ember.linalg.cholesky(y)
+        return LowerCholeskyTransform().inv(y)
+
+
+class CatTransform(Transform):
+    """``tseq[i]`` applied to the i-th slice of ``dim`` (sizes ``lengths``), as ``ember.cat`` joins them.
+
+    Example:
+        >>> t = CatTransform([ExpTransform(), identity_transform], dim=0, lengths=[2, 2])
+        >>> t(ember.zeros(4))                       # tensor([1., 1., 0., 0.])
+    """
+
+    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError('All elements of tseq must be Transform instances')
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        if lengths is None:
+            lengths = [1] * len(self.transforms)
+        self.lengths = list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f'lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})')
+        self.dim = dim
+
+    @lazy_property
+    def event_dim(self):
+        return max(t.event_dim for t in self.transforms)
+
+    @lazy_property
+    def length(self):
+        return sum(self.lengths)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _check(self, t, name='tensor'):
+        if not (-t.dim() <= self.dim < t.dim()):
+            raise AssertionError(f'dim {self.dim} out of range for {name} with {t.dim()} dimensions')
+        if t.size(self.dim) != self.length:
+            label = 'y' if name == 'y' else 'x'
+            raise AssertionError(f'{label}.size({self.dim}) = {t.size(self.dim)} must equal length {self.length}')
+
+    def _map(self, z, fn):
+        out, start = [], 0
+        for trans, length in zip(self.transforms, self.lengths):
+            out.append(fn(trans, z.narrow(self.dim, start, length)))
+            start = start + length
+        return ember.cat(out, dim=self.dim)
+
+    def _call(self, x):
+        self._check(x)
+        return self._map(x, lambda t, xs: t(xs))
+
+    def _inverse(self, y):
+        if not (-y.dim() <= self.dim < y.dim()):
+            raise AssertionError(f'dim {self.dim} out of range for tensor with {y.dim()} dimensions')
+        if y.size(self.dim) != self.length:
+            raise AssertionError(f'y.size({self.dim}) = {y.size(self.dim)} must equal length {self.length}')
+        return self._map(y, lambda t, ys: t.inv(ys))
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x, 'x')
+        self._check(y, 'y')
+        logdetjacs, start = [], 0
+        for trans, length in zip(self.transforms, self.lengths):
+            logdetjac = trans.log_abs_det_jacobian(x.narrow(self.dim, start, length), y.narrow(self.dim, start, length))
+            if trans.event_dim < self.event_dim:
+                logdetjac = _sum_rightmost(logdetjac, self.event_dim - trans.event_dim)
+            logdetjacs.append(logdetjac)
+            start = start + length
+        # the log-dets are concatenated along dim if it is a batch dim, summed if it is an event dim
+        dim = self.dim
+        if dim >= 0:
+            dim = dim - x.dim()
+        dim = dim + self.event_dim
+        if dim < 0:
+            return ember.cat(logdetjacs, dim=dim)
+        return sum(logdetjacs)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(Transform):
+    """``tseq[i]`` applied to ``x.select(dim, i)``, as ``ember.stack`` joins them.
+
+    Example:
+        >>> t = StackTransform([ExpTransform(), identity_transform], dim=1)
+        >>> t(ember.zeros(3, 2))                    # columns: exp(0), 0
+    """
+
+    def __init__(self, tseq, dim=0, cache_size=0):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError('All elements of tseq must be Transform instances')
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slice(self, z):
+        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+
+    def _check(self, t, label, name='tensor'):
+        if not (-t.dim() <= self.dim < t.dim()):
+            raise AssertionError(f'dim {self.dim} out of range for {name} with {t.dim()} dimensions')
+        if t.size(self.dim) != len(self.transforms):
+            raise AssertionError(f'{label}.size({self.dim}) = {t.size(self.dim)} must equal len(transforms) '
+                                 f'{len(self.transforms)}')
+
+    def _call(self, x):
+        self._check(x, 'x')
+        return ember.stack([t(xs) for xs, t in zip(self._slice(x), self.transforms)], dim=self.dim)
+
+    def _inverse(self, y):
+        self._check(y, 'y')
+        return ember.stack([t.inv(ys) for ys, t in zip(self._slice(y), self.transforms)], dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x, 'x', 'x')
+        self._check(y, 'y', 'y')
+        return ember.stack([t.log_abs_det_jacobian(xs, ys)
+                            for xs, ys, t in zip(self._slice(x), self._slice(y), self.transforms)], dim=self.dim)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+
+class CumulativeDistributionTransform(Transform):
+    """y = F(x), the CDF of ``distribution`` (onto the unit interval; log-det = log_prob), e.g.
+    to make a copula: ``TransformedDistribution(base, [CumulativeDistributionTransform(Normal(0, 1))])``."""
+    bijective = True
+    codomain = constraints.unit_interval
+    sign = +1
+
+    def __init__(self, distribution, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self):
+        return self.distribution.support
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
