@@ -26,6 +26,7 @@ from .. import _backend
 from .._tensor import Tensor, _wrap
 from .. import _dtype as D
 from ..autograd import grad_mode as _grad_mode
+from ..nn.modules._hooks import RemovableHandle   # (torch.utils.hooks.RemovableHandle, as for modules)
 
 __all__ = ['Optimizer', 'register_optimizer_step_pre_hook', 'register_optimizer_step_post_hook', 'required']
 
@@ -40,28 +41,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class RemovableHandle:
-    """A handle that removes a hook from its dict (``torch.utils.hooks.RemovableHandle``)."""
-    next_id = 0
-
-    def __init__(self, hooks_dict):
-        import weakref
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.remove()
 
 
 _seen_by_compile = None       # set by ember.compile while it records a call
