@@ -50,6 +50,32 @@ def test_cholesky_solve_inverse_and_grads(both):
     both(body, rtol=1e-9, atol=1e-10)
 
 
+@pytest.mark.parametrize('upper', [False, True])
+def test_cholesky_solve_factor_gradient_is_dense(both, upper):
+    """torch's CholeskySolveBackward0 gives the whole factor a gradient, -(G + G^H) @ L, not
+    only the triangle that the forward reads (seen with Wishart's scale_tril); with batch
+    broadcasting of B against L, and through cholesky_inverse."""
+    def body(lib):
+        f = lib.linspace(-1, 1, 9, dtype=lib.float64).reshape(3, 3) + 3 * lib.eye(3, dtype=lib.float64)
+        L = f.requires_grad_()
+        B = lib.linspace(-2, 1, 12, dtype=lib.float64).reshape(2, 3, 2).requires_grad_()
+        X = lib.cholesky_solve(B, L, upper)
+        w = lib.linspace(0.5, 1.5, 12, dtype=lib.float64).reshape(2, 3, 2)
+        (X * w).sum().backward()
+        gL, gB = L.grad.clone(), B.grad
+        L.grad = None
+        lib.cholesky_inverse(L, upper).sum().backward()
+        return X, gL, gB, L.grad, type(X.grad_fn).__name__
+    both(body, rtol=1e-9, atol=1e-12)
+    import ember
+    L = ember.tensor([[2., 0., 0.], [0.5, 1.5, 0.], [-0.3, 0.2, 1.]], dtype=ember.float64, requires_grad=True)
+    B = ember.tensor([[1., 2.], [0., -1.], [3., 1.]], dtype=ember.float64, requires_grad=True)
+    tri = (lambda b, l: ember.cholesky_solve(b, l.triu(), True)) if upper else \
+        (lambda b, l: ember.cholesky_solve(b, l.tril()))
+    Lin = L.detach().mT.clone().requires_grad_() if upper else L
+    assert ember.autograd.gradcheck(tri, (B, Lin)) and ember.autograd.gradgradcheck(tri, (B, Lin))
+
+
 def test_solve_triangular(both):
     def body(lib):
         A = _spd(lib).requires_grad_()

@@ -621,12 +621,34 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return _finish(_named(solve(T, B, left=left), 'LinalgSolveTriangularBackward0'), out)
 
 
+@backward_op('CholeskySolveBackward0')
+def _cholesky_solve_bw(node, g):
+    # torch's cholesky_solve_backward: the factor's gradient is dense (-(G + G^H) @ L with
+    # G = cholesky_solve(g) @ X^H), not only its triangle, which the forward reads
+    L, X = node.saved()
+    upper, bshape, lshape = node._args
+    nB, nL = node.next_functions
+    gB = cholesky_solve(g, L, upper)
+    gL = None
+    if nL[0] is not None:
+        common = matmul(gB, _H(X))
+        common = common + _H(common)
+        gL = sum_to(-(matmul(L, common) if upper else matmul(common, L)), lshape)
+    return (sum_to(gB, bshape) if nB[0] is not None else None), gL
+
+
 def cholesky_solve(B, L, upper=False, *, out=None):
-    """X with (L @ L.mH) @ X = B (``upper``: (U.mH @ U) @ X = B)."""
-    if upper:
-        L = _H(L)
-    Y = solve_triangular(L, B, upper=False)
-    return _finish(_named(solve_triangular(_H(L), Y, upper=True), 'CholeskySolveBackward0'), out)
+    """X with (L @ L.mH) @ X = B (``upper``: (U.mH @ U) @ X = B); only L's triangle is read."""
+    prev = _gm.enabled
+    _gm.enabled = False
+    try:
+        T = _H(L) if upper else L
+        X = solve_triangular(_H(T), solve_triangular(T, B, upper=False), upper=True)
+    finally:
+        _gm.enabled = prev
+    if prev and (B._rg or L._rg):
+        record(_cholesky_solve_bw, X, (B, L), (L, X), (upper, tuple(B.shape), tuple(L.shape)))
+    return _finish(X, out)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
