@@ -1,12 +1,12 @@
 """``ember.utils``: helpers outside the tensor core (``ember.utils.data`` for data loading).
 
-``hooks`` and ``tensorboard`` load on first use."""
+``hooks``, ``tensorboard`` and ``_pytree`` load on first use."""
 import importlib as _importlib
 
 from . import data  # noqa: F401
 from . import checkpoint  # noqa: E402,F401  (ember.utils.checkpoint)
 
-_LAZY = ('hooks', 'tensorboard')
+_LAZY = ('hooks', 'tensorboard', '_pytree')
 
 
 def __getattr__(name):
