@@ -173,11 +173,20 @@ _FUNCTIONAL_ALIASES = frozenset((
     'max_pool3d', 'avg_pool1d', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'prelu', 'rrelu', 'selu', 'celu',
     'hardshrink', 'threshold', 'layer_norm', 'group_norm', 'bilinear', 'rms_norm'))
 _DROPOUTS = frozenset(('dropout', 'alpha_dropout', 'feature_alpha_dropout'))
+# torch.X with ATen's own signature, a line on nn.functional each (ember/_torch_nn_aliases.py, loaded on first use)
+_NN_ALIASES = frozenset((
+    'embedding', 'batch_norm', 'instance_norm', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_embedding_loss',
+    'hinge_embedding_loss', 'margin_ranking_loss', 'poisson_nll_loss', 'triplet_margin_loss', 'ctc_loss', 'pdist',
+    'constant_pad_nd', 'threshold_', 'selu_', 'celu_', 'rrelu_', 'dropout_', 'alpha_dropout_', 'feature_dropout',
+    'feature_dropout_', 'feature_alpha_dropout_', 'native_layer_norm', 'native_dropout', 'frobenius_norm',
+    'nuclear_norm', 'empty_permuted', 'max_pool1d_with_indices'))
 
 
 def _dropout_alias(name):
     def dropout(input, p, train):
         from .nn import functional
+        if p < 0 or p > 1:      # (ATen's RuntimeError; nn.functional raises ValueError)
+            raise RuntimeError(f'dropout probability has to be between 0 and 1, but got {p}')
         return getattr(functional, name)(input, p, train)
     dropout.__name__ = dropout.__qualname__ = name
     dropout.__doc__ = f'``torch.{name}(input, p, train)``: ``nn.functional.{name}`` with ``training=train``.'
@@ -193,6 +202,10 @@ def __getattr__(name):
             else _dropout_alias(name)
         globals()[name] = value
         return value
+    if name in _NN_ALIASES:
+        value = getattr(importlib.import_module('._torch_nn_aliases', __name__), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module('.' + _LAZY_NAMES[name], __name__), name)
         globals()[name] = value
@@ -201,7 +214,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | _FUNCTIONAL_ALIASES | _DROPOUTS)
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | _FUNCTIONAL_ALIASES | _DROPOUTS | _NN_ALIASES)
 from ._ops.manipulation import *  # noqa: E402,F401,F403  (flip, gather, scatter, index_*, diag, tril, ...)
 from ._ops.sorting import *  # noqa: E402,F401,F403  (sort, topk, unique, median, quantile, ...)
 from ._ops.composite import *  # noqa: E402,F401,F403  (multiply, nansum, atleast_1d, hsplit, inner, cdist, ...)
@@ -234,3 +247,11 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None  # noqa
 from ._ops.strided import (as_strided, empty_strided, narrow_copy, unsafe_chunk, unsafe_split,  # noqa: E402,F401
                            is_signed, get_device)
 from ._ops.special import gammainc as igamma, gammaincc as igammac  # noqa: E402,F401  (torch.igamma, igammac)
+from .cuda import OutOfMemoryError  # noqa: E402,F401  (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
+channels_last_3d = 'torch.channels_last_3d'  # noqa: E305  (a memory_format, as channels_last above)
+from ._misc import (unravel_index, frombuffer, is_inference, set_warn_always, is_warn_always_enabled,  # noqa: E402
+                    set_flush_denormal, compiled_with_cxx11_abi, get_device_module, sym_int, sym_float, sym_max,
+                    sym_min, sym_not, sym_sqrt, sym_ite, sym_sum)
+_LAZY_MODULES += ('cpu',)  # noqa: E305  (ember.cpu: torch.cpu, loaded on first use)
+from ._ops.tensor_extra import nonzero_static, qr, as_strided_  # noqa: E402,F401  (torch.nonzero_static, torch.qr, ...)
+from ._ops.view_copy import *  # noqa: E402,F401,F403  (view_copy, permute_copy, ...: a view op's result copied)

@@ -8,6 +8,7 @@ from ..autograd.graph import node_class, _SAVED_HOOKS, pack_saved
 
 _SCALARS = (int, float, bool)
 _WARNED = set()
+_WARN_ALWAYS = [False]          # (ember.set_warn_always: ember/_misc.py)
 _META_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
                'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
                'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
@@ -19,8 +20,9 @@ def meta_name(d):
 
 
 def warn_once(msg, stacklevel=3):
-    """torch's TORCH_WARN_ONCE: the warning shows once per process (deprecations, slow paths)."""
-    if msg not in _WARNED:
+    """torch's TORCH_WARN_ONCE: the warning shows once per process (deprecations, slow paths), or
+    every time after ``ember.set_warn_always(True)``."""
+    if msg not in _WARNED or _WARN_ALWAYS[0]:
         _WARNED.add(msg)
         import warnings
         warnings.warn(msg, UserWarning, stacklevel=stacklevel)

@@ -14,3 +14,6 @@ from . import init, utils  # noqa: F401
 from . import parallel  # noqa: F401,E402  (nn.parallel: DataParallel, DistributedDataParallel)
 from . import attention  # noqa: F401,E402  (nn.attention: sdpa_kernel, SDPBackend)
 from .parallel import DataParallel  # noqa: F401,E402
+from .modules.crossmaplrn import CrossMapLRN2d  # noqa: F401,E402  (nn.CrossMapLRN2d: Lua-torch's cross-channel LRN)
+from . import grad  # noqa: F401,E402  (nn.grad: conv*d_input / conv*d_weight; also nn.functional.grad)
+functional.grad = grad
