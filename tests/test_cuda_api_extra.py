@@ -183,3 +183,23 @@ def test_nvtx_ranges():
     calls = getattr(cupy.cuda.nvtx, 'calls', None)
     if calls is not None:           # the fake CuPy records what reached NVTX
         assert calls[-3:] == [('push', 'step 3'), ('mark', 'here'), ('pop',)]
+
+
+@pytest.mark.parametrize('name', LEGACY)
+def test_legacy_cpu_type_class_attributes(name):
+    torch = pytest.importorskip('torch')
+    t, e = getattr(torch, name), getattr(ember, name)
+    assert (str(e.dtype), e.is_cuda, e.is_sparse, str(e.layout)) == (str(t.dtype), t.is_cuda, t.is_sparse,
+                                                                     str(t.layout))
+    assert ember.ones(2, dtype=ember.int64).type(e).dtype is e.dtype
+
+
+@pytest.mark.parametrize('name', ['FloatTensor', 'LongTensor'])
+def test_type_with_a_legacy_cuda_class(name):
+    torch = pytest.importorskip('torch')
+    if HAS_CUDA:
+        t = ember.ones(2).type(getattr(ember.cuda, name))
+        assert t.is_cuda and t.type() == 'torch.cuda.' + name
+    else:
+        assert _outcome(lambda: ember.ones(2).type(getattr(ember.cuda, name))) == \
+            _outcome(lambda: torch.ones(2).type(getattr(torch.cuda, name)))

@@ -968,3 +968,20 @@ def test_training_step_matches_torch(both):
         loss.backward()
         return loss, w1.grad, b1.grad, w2.grad
     both(body, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', ['hardshrink', 'softshrink'])
+def test_shrink_values_zero_signs_nodes_and_grads(fn):
+    """torch's own nodes (HardshrinkBackward0, SoftshrinkBackward0); between -lambd and lambd
+    hardshrink gives +0 and softshrink x * 0 (the sign of x); the gradient there is +0; NaN passes."""
+    def body(lib):
+        x = lib.tensor([-0.7, -0.5, 0.5, 0.6, float('nan'), -0.0, -0.2, 0.3], requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x, 0.5)
+        y.backward(-lib.ones(8))
+        signs = lib.signbit(y.detach()), lib.signbit(x.grad)
+        return y, x.grad, signs, type(y.grad_fn).__name__, getattr(lib.nn.functional, fn)(lib.tensor([1., -3.]).half(), 1)
+    run_both(body)
+    for dt in ('int64', 'bool'):
+        run_both(lambda lib: getattr(lib.nn.functional, fn)(lib.tensor([1, 0], dtype=getattr(lib, dt)), 1))
+    x = ember.tensor([-2.0, -0.3, 0.1, 1.5], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: getattr(ember.nn.functional, fn)(t, 0.5), (x,))

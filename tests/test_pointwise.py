@@ -872,3 +872,21 @@ def test_xlogy_gradient_at_zero(both):
         lib.xlogy(x2, 0.).sum().backward()
         return x.grad, y.grad, x2.grad
     both(body)
+
+
+@pytest.mark.parametrize('op', ['add', 'sub', 'add_', 'sub_'])
+@pytest.mark.parametrize('alpha', ['float', 'int'])
+def test_tensor_alpha_is_read_as_a_scalar(op, alpha):
+    """alpha is a Scalar: a 0-d tensor (on the default device too, e.g. a tensor lr) is read with
+    item(); a float alpha with integer tensors is refused."""
+    def body(lib):
+        a = lib.tensor(2.0) if alpha == 'float' else lib.tensor(3)
+        x, y = lib.tensor([1.0, -2.0, 4.0]), lib.tensor([0.5, 0.25, 1.0])
+        r = getattr(x, op)(y, alpha=a)
+        xi = lib.tensor([1, 2, 3])
+        try:
+            ri = getattr(xi, op)(lib.tensor([4, 5, 6]), alpha=a)
+        except RuntimeError as e:
+            ri = str(e)
+        return r, x, ri
+    run_both(body)

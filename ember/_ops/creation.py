@@ -1474,8 +1474,8 @@ def _to_type(self, t):
         return to(self, dev, dt)
     if isinstance(t, D.dtype):
         return to(self, t)
-    if isinstance(t, _LegacyMeta):            # torch.FloatTensor names a CPU type
-        return to(self, CPU, t._dtype)
+    if isinstance(t, _LegacyMeta):            # torch.FloatTensor names a CPU type, torch.cuda.FloatTensor a CUDA one
+        return _to_type(self, ('torch.cuda.' if t._devtype == 'cuda' else 'torch.') + t.__name__)
     raise TypeError(f'type(): invalid type {t!r}')
 
 
@@ -1557,8 +1557,10 @@ def _options(dt, device):
             'pinned_memory=false (default), memory_format=(nullopt))')
 
 
-def _legacy(name, dt, devtype='cpu'):
-    return _LegacyMeta(name, (), {'_dtype': dt, '_devtype': devtype})
+def _legacy(name, dt, devtype='cpu', meta=_LegacyMeta):
+    # (torch's legacy types also answer dtype, is_cuda, is_sparse and layout as class attributes)
+    return meta(name, (), {'_dtype': dt, '_devtype': devtype, 'dtype': dt, 'is_cuda': devtype == 'cuda',
+                                  'is_sparse': False, 'layout': 'torch.strided'})
 
 
 FloatTensor = _legacy('FloatTensor', D.float32)

@@ -166,6 +166,8 @@ def _fast(input, other, op):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast. Example: ``ember.add(x, 1)``."""
+    if type(alpha) is Tensor:       # a Scalar to torch: a 0-d tensor is read with item() (also on CUDA)
+        alpha = alpha.item()
     # ``a + b`` on tensors of one dtype is the most frequent op of all: _fast's case, inlined
     if type(input) is Tensor and type(other) is Tensor and alpha == 1:
         rt = input.dtype
@@ -205,6 +207,8 @@ def _check_alpha(alpha, rt):
 
 def sub(input, other, *, alpha=1, out=None, _rsub=None):
     """input - alpha * other, broadcast."""
+    if type(alpha) is Tensor:
+        alpha = alpha.item()
     t = _fast(input, other, _operator.sub) if alpha == 1 else None
     if t is None:
         if _is_bool(input) or _is_bool(other):

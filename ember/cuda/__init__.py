@@ -554,7 +554,6 @@ def _legacy_type(name):
     """``torch.cuda.FloatTensor`` and the others: CUDA twins of ember's legacy CPU types (a call makes
     a CUDA tensor; isinstance checks dtype and device type)."""
     from .._ops import creation
-    from .. import strided
     global _CudaLegacyMeta
     if _CudaLegacyMeta is None:
         class _CudaLegacyMeta(creation._LegacyMeta):
@@ -563,9 +562,7 @@ def _legacy_type(name):
                     raise TypeError(f'type torch.cuda.{cls.__name__} not available. Torch not compiled with CUDA '
                                     'enabled.')
                 return super().__call__(*args, device=device)
-    dt = getattr(creation, name)._dtype
-    return _CudaLegacyMeta(name, (), {'_dtype': dt, '_devtype': 'cuda', 'dtype': dt, 'is_cuda': True,
-                                      'is_sparse': False, 'layout': strided})
+    return creation._legacy(name, getattr(creation, name)._dtype, 'cuda', meta=_CudaLegacyMeta)
 
 
 _CudaLegacyMeta = None

@@ -16,7 +16,7 @@ from ... import _dtype as D
 from ..._backend import is_host as _is_host
 from ..._ops import creation as C, pointwise as P
 from ...autograd import grad_mode
-from ._util import need_tensor, reduction_string, apply_reduction, fused_name, autocast_fp32
+from ._util import need_tensor, reduction_string, apply_reduction, fused_name, autocast_fp32, pointwise_op
 from .activation import leaky_relu
 from .normalization import pairwise_distance
 
@@ -371,10 +371,24 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
     return rrelu(input, lower, upper, training, inplace=True)
 
 
+def _shrink_zone(x, lambd):
+    return (x >= -lambd) & (x <= lambd)
+
+
+# (torch's between-values: hardshrink gives +0, softshrink x * 0, which keeps the sign of x)
+_hardshrink = pointwise_op(
+    'HardshrinkBackward0', 'hardshrink_cpu', lambda x, lambd: np.where(_shrink_zone(x, lambd), x.dtype.type(0), x),
+    lambda M, g, x, o, lambd: M.where(_shrink_zone(x, lambd), 0.0, g), zero_double=True)
+_softshrink = pointwise_op(
+    'SoftshrinkBackward0', 'softshrink_check',
+    lambda x, lambd: np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0)),
+    lambda M, g, x, o, lambd: M.where(_shrink_zone(x, lambd), 0.0, g), zero_double=True)
+
+
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0."""
     need_tensor('hardshrink', input)
-    return P.where((input > lambd) | (input < -lambd), input, input * 0)
+    return _hardshrink(input, lambd)
 
 
 def softshrink(input, lambd=0.5):
@@ -382,7 +396,7 @@ def softshrink(input, lambd=0.5):
     need_tensor('softshrink', input)
     if lambd < 0:
         raise RuntimeError(f'lambda must be greater or equal to 0, but found to be {lambd}.')
-    return P.where(input > lambd, input - lambd, P.where(input < -lambd, input + lambd, input * 0))
+    return _softshrink(input, lambd)
 
 
 # ---------------------------------------------------------------- losses
