@@ -49,6 +49,38 @@ class Size(tuple):
         return Size(tuple(other) + tuple(self))
 
 
+def suggest_memory_format(a):
+    """torch's suggest_memory_format of array ``a``: 'torch.channels_last' ('_3d') when its strides
+    order the dims channels-last (ambiguous size-1 cases fall back to contiguous, as in torch)."""
+    nd = a.ndim
+    if nd not in (4, 5):
+        return 'torch.contiguous_format'
+    sizes, strides = a.shape, a.strides
+    if strides[1] == 0:
+        return 'torch.contiguous_format'
+    low = 0
+    for d in ((1, 3, 2, 0) if nd == 4 else (1, 4, 3, 2, 0)):
+        if sizes[d] == 0 or strides[d] < low or (d == 0 and low == strides[1]):
+            return 'torch.contiguous_format'
+        low = strides[d] * (sizes[d] if sizes[d] > 1 else 1)
+    return 'torch.channels_last' if nd == 4 else 'torch.channels_last_3d'
+
+
+def _channels_last_contiguous(a, nd):
+    """torch's is_channels_last(_3d)_contiguous: strides growing in the order C, W, H, (D,) N, size-1
+    dims skipped; only for 4-D (5-D) arrays."""
+    if a.ndim != nd:
+        return False
+    expected = a.itemsize
+    for d in ((1, 3, 2, 0) if nd == 4 else (1, 4, 3, 2, 0)):
+        n = a.shape[d]
+        if n != 1:
+            if a.strides[d] != expected:
+                return False
+            expected *= n
+    return True
+
+
 class Tensor:
     """A multi-dimensional array with autograd (``torch.Tensor``).
 
@@ -157,6 +189,8 @@ class Tensor:
         return st[_wrap_dim(dim, a.ndim)]
 
     def is_contiguous(self, memory_format=None):
+        if memory_format == 'torch.channels_last' or memory_format == 'torch.channels_last_3d':
+            return _channels_last_contiguous(self._data, 4 if memory_format == 'torch.channels_last' else 5)
         return self._data.flags.c_contiguous
 
     def data_ptr(self):

@@ -55,3 +55,43 @@ def test_aliases():
                 L.is_signed(L.tensor([1], dtype=L.uint8)), L.get_device(z), z.is_shared(), z.share_memory_() is z,
                 z.is_shared(), g, x.grad, L.tensor([1., 2.]).igammac(L.tensor([0.5, 3.])), L.igammac(L.tensor(2.), 1.5))
     run_both(body, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('fmt', ['channels_last', 'channels_last_3d'])
+def test_channels_last_layouts(fmt):
+    """contiguous/clone/to(memory_format=channels_last[_3d]) lay the data out channels-last (torch's
+    strides), is_contiguous(memory_format=...) reads the strides (size-1 dims skipped), elementwise
+    results keep the layout, gradients come back in the input's layout, Module.to converts 4-D/5-D
+    parameters only, and the wrong rank is refused."""
+    def body(lib):
+        mf = getattr(lib, fmt)
+        shape = (2, 3, 4, 5) if fmt == 'channels_last' else (2, 3, 4, 5, 2)
+        n = 1
+        for s in shape:
+            n *= s
+        x = lib.arange(float(n)).reshape(shape).requires_grad_()
+        y = x.contiguous(memory_format=mf)
+        z = x.to(memory_format=mf)
+        w = x.clone(memory_format=mf)
+        (z.sum() + (w * 2).sum()).backward()
+        flags = [t.is_contiguous(memory_format=mf) for t in (x, y, z, w, y + 1, y.contiguous())] + \
+            [lib.ones(2, 1, 4, 5).is_contiguous(memory_format=lib.channels_last), lib.ones(2, 3).is_contiguous(
+                memory_format=mf), y.is_contiguous(), y.contiguous(memory_format=mf) is y]
+        conv = lib.nn.Conv2d(3, 2, 3) if fmt == 'channels_last' else lib.nn.Conv3d(3, 2, 1)
+        with lib.no_grad():         # (not the libraries' random init: their CUDA generators differ)
+            conv.weight.copy_(lib.linspace(-1, 1, conv.weight.numel()).reshape(conv.weight.shape))
+            conv.bias.fill_(0.5)
+        conv = conv.to(memory_format=mf)
+        back = z.to(memory_format=lib.contiguous_format)
+        kept = conv.weight.to(memory_format=mf) is conv.weight
+        errs = []
+        for bad in (lambda: lib.ones(2, 3).contiguous(memory_format=mf), lambda: lib.ones(2, 3).to(memory_format=mf),
+                    lambda: lib.ones(2, 3).clone(memory_format=mf)):
+            try:
+                bad()
+            except RuntimeError as e:
+                errs.append(str(e))
+        return (y, y.stride(), z.stride(), w.stride(), (y * 2).stride(), type(z.grad_fn).__name__,
+                type(w.grad_fn).__name__, x.grad.stride(), x.grad, flags, conv.weight.stride(), conv.bias.stride(),
+                conv(y), errs, back.stride(), back.is_contiguous(), kept)
+    run_both(body)

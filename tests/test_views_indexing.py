@@ -963,3 +963,21 @@ def test_zero_dim_views_of_1d_write_through(both, make):
         e.add_(10)
         return t, e, e.dim(), e._base is t, e.storage_offset(), t._version
     both(body)
+
+
+def test_view_dtype_is_not_differentiable_nor_an_autograd_view():
+    """torch's view(dtype): shares memory and the version counter, but is not an autograd view
+    (no _base, _is_view() False) and never requires grad, even of a tensor that does."""
+    def body(lib):
+        x = lib.ones(2, 4, requires_grad=True)
+        v = x.view(lib.int32)
+        w = (x * 2).view(lib.float32)
+        plain = lib.ones(4)
+        u = plain.view(lib.int32)
+        plain.add_(1)
+        versions = [u._version]
+        u.zero_()
+        versions.append(plain._version)
+        return (v, v.requires_grad, v.grad_fn is None, v._base is None, v._is_view(), w.requires_grad,
+                w.grad_fn is None, versions, plain, x.view(lib.float16).shape)
+    run_both(body)

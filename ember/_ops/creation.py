@@ -12,7 +12,7 @@ import numpy as np
 from .. import _backend
 from .. import _dtype as D
 from .._device import CPU, as_device, device as _devcls, _default as _default_dev
-from .._tensor import Tensor, Size, _wrap, _gm
+from .._tensor import suggest_memory_format, Tensor, Size, _wrap, _gm
 from .._random import default_generator, _gen
 from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
 from .._backend import module_for, asarray_like
@@ -1394,6 +1394,18 @@ def to(self, *args, **kwargs):
         dev = as_device(dev)
     dt = dt or self.dtype
     dev = dev or self._device
+    fmt = kwargs.get('memory_format') if kwargs else None
+    if fmt is not None and fmt != 'torch.preserve_format' and suggest_memory_format(self._data) != fmt:
+        # (torch keeps the tensor itself when its strides already suggest that format)
+        if fmt in _CHANNELS_LAST and self._data.ndim != _CHANNELS_LAST[fmt][0]:
+            raise RuntimeError(f'required rank {_CHANNELS_LAST[fmt][0]} tensor to use {fmt[6:]} format')
+        t = to(self, dev, dt)
+        t = t if t is not self else _wrap(self._data, dt, dev)
+        t._data = channels_last_copy(t._data, fmt) if fmt in _CHANNELS_LAST else \
+            _backend.array_module(t._data).ascontiguousarray(t._data)
+        if _gm.enabled and self._rg and dt._cat >= 2 and t.grad_fn is None:
+            record(_to_bw, t, (self,), (), (self.dtype, self._device))
+        return t
     if dt is self.dtype and dev is self._device and not copy:
         return self
     if self.dtype._cat == 3 and dt._cat != 3:      # complex -> real: torch warns, keeps the real part
@@ -1484,19 +1496,38 @@ def _clone_bw(node, g):
     return (g,)
 
 
+_CHANNELS_LAST = {'torch.channels_last': (4, (0, 2, 3, 1), (0, 3, 1, 2)),
+                  'torch.channels_last_3d': (5, (0, 2, 3, 4, 1), (0, 4, 1, 2, 3))}
+
+
+def channels_last_copy(a, memory_format):
+    """A copy of array ``a`` laid out channels-last (N, H, W, C in memory; N, D, H, W, C for 3-D),
+    seen in a's (N, C, ...) order: what torch's channels_last tensors hold."""
+    nd, to_last, back = _CHANNELS_LAST[memory_format]
+    if a.ndim != nd:
+        raise RuntimeError(f'required rank {nd} tensor to use {memory_format[6:]} format')
+    return a.transpose(to_last).copy().transpose(back)
+
+
 def clone(input, *, memory_format=None):
     """A copy with its own memory, differentiable. It keeps the input's layout (torch's
     preserve_format: a transposed input gives a transposed copy) unless the input overlaps
-    itself (an expanded tensor) or ``memory_format=torch.contiguous_format``."""
+    itself (an expanded tensor) or ``memory_format=torch.contiguous_format``;
+    ``torch.channels_last`` (4-D) / ``torch.channels_last_3d`` (5-D) lay it out channels-last."""
     a = input._data
-    order = 'C' if memory_format == 'torch.contiguous_format' or 0 in a.strides else 'K'
-    t = _wrap(a.copy(order=order), input.dtype, input._device)
+    if memory_format in _CHANNELS_LAST:
+        r = channels_last_copy(a, memory_format)
+    else:
+        r = a.copy(order='C' if memory_format == 'torch.contiguous_format' or 0 in a.strides else 'K')
+    t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(_clone_bw, t, (input,))
     return t
 
 
 def contiguous(self, memory_format=None):
+    if memory_format in _CHANNELS_LAST:
+        return self if self.is_contiguous(memory_format=memory_format) else clone(self, memory_format=memory_format)
     if self._data.flags.c_contiguous:
         return self
     return clone(self, memory_format='torch.contiguous_format')

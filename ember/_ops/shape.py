@@ -143,8 +143,13 @@ def _view_dtype(self, dt):
         if ratio and a.shape[-1] % ratio:
             raise RuntimeError(f'self.size(-1) must be divisible by {ratio} to view {src} as {dst} (different element '
                                f'sizes), but got {a.shape[-1]}')
-    v = make_view(self, a.view(dt.np), _view_bw, a.shape, ('view', dt))
-    v.dtype = dt
+    # torch's view(dtype) is not differentiable and not an autograd view (no _base, never requires
+    # grad); it shares the memory and the version counter
+    v = _wrap(a.view(dt.np), dt, self._device)
+    vc = self._vc
+    if vc is None:
+        vc = self._vc = [0]
+    v._vc = vc
     return v
 
 

@@ -505,6 +505,9 @@ class Module:
                             f'dtype={dtype}')
 
         def convert(t):
+            if convert_to_format is not None and t.dim() in (4, 5):
+                return t.to(device, dtype if t.is_floating_point() or t.is_complex() else None, non_blocking,
+                            memory_format=convert_to_format)
             return t.to(device=device, dtype=dtype if t.is_floating_point() or t.is_complex() else None,
                         non_blocking=non_blocking)
         return self._apply(convert)
