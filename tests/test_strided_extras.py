@@ -3,7 +3,7 @@ is_signed, get_device, share_memory_/is_shared) against torch."""
 import numpy as np
 import pytest
 
-from conformance import run_both
+from conformance import run_both, cpu_random_only
 
 
 def test_as_strided_overlapping_windows_and_gradient():
@@ -94,4 +94,18 @@ def test_channels_last_layouts(fmt):
         return (y, y.stride(), z.stride(), w.stride(), (y * 2).stride(), type(z.grad_fn).__name__,
                 type(w.grad_fn).__name__, x.grad.stride(), x.grad, flags, conv.weight.stride(), conv.bias.stride(),
                 conv(y), errs, back.stride(), back.is_contiguous(), kept)
+    run_both(body)
+
+
+def test_as_strided_of_random_and_reshaped_tensors():
+    """A tensor whose array is a reshape of a fresh buffer (randn, arange(...).reshape) owns its
+    storage from offset 0: as_strided works on it (it was refused as if it were a view)."""
+    cpu_random_only()
+
+    def body(lib):
+        lib.manual_seed(0)
+        x = lib.randn(2, 3)
+        y = lib.arange(12.).reshape(3, 4)
+        return (lib.as_strided(x, (2, 2), (1, 2), 1), lib.as_strided_copy(x, (3,), (2,)),
+                y.as_strided((2, 3), (4, 1), 2), x.storage_offset())
     run_both(body)

@@ -12,6 +12,8 @@ Example:
 """
 import numpy as np
 
+from .. import _backend
+
 from .._tensor import Tensor, _wrap
 from ._core import backward_op, parse_size
 from .._backend import array_module
@@ -42,6 +44,20 @@ def _as_strided_bw(node, g):
     return (_wrap(acc.reshape(shape), g.dtype, g._device),)
 
 
+def _spans_its_buffer(a):
+    """Whether host array ``a`` (a view, e.g. a reshape of a fresh buffer as randn makes) covers its
+    base's memory from its first byte to its last: then its own offsets are the storage's."""
+    b = a.base
+    return isinstance(b, np.ndarray) and b.nbytes == a.nbytes and \
+        b.__array_interface__['data'][0] == a.__array_interface__['data'][0]
+
+
+def _same_memory(a, b):
+    """Whether arrays ``a`` and ``b`` lie on the same bytes (a reshape of a whole contiguous tensor)."""
+    return type(a) is type(b) and a.nbytes == b.nbytes and b.flags.c_contiguous and _backend.data_ptr(a) == \
+        _backend.data_ptr(b)
+
+
 def as_strided(input, size, stride, storage_offset=None):
     """A view of ``input``'s memory with ``size``, ``stride`` (in elements) and ``storage_offset``."""
     size = tuple(parse_size((size,), 'as_strided'))
@@ -54,8 +70,8 @@ def as_strided(input, size, stride, storage_offset=None):
     off = input.storage_offset() if storage_offset is None else int(storage_offset)
     root = input._storage_root()
     a = input._data
-    if root is not input or not a.flags.c_contiguous or (hasattr(a, 'base') and a.base is not None
-                                                          and type(a) is np.ndarray and not a.flags.owndata):
+    if not a.flags.c_contiguous or (root is not input and not _same_memory(a, root._data)) or \
+            (type(a) is np.ndarray and not a.flags.owndata and not _spans_its_buffer(a)):
         raise NotImplementedError('ember: as_strided of a view or of a non-contiguous tensor is not implemented '
                                   '(call .contiguous() first, or use unfold)')
     numel = a.size
