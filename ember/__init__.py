@@ -107,9 +107,23 @@ def can_cast(from_, to):
 
 
 def typename(obj):
+    """``torch.typename``: 'torch.FloatTensor' for a tensor, the dotted path of a class or function
+    otherwise (ember's own under their torch names: 'torch.nn.parameter.Parameter')."""
     if isinstance(obj, Tensor):
         return obj.type()
-    return type(obj).__qualname__
+    module = getattr(obj, '__module__', '') or ''
+    if hasattr(obj, '__qualname__'):
+        qualname = obj.__qualname__
+    elif hasattr(obj, '__name__'):
+        qualname = obj.__name__
+    else:
+        module = obj.__class__.__module__ or ''
+        qualname = obj.__class__.__qualname__
+    if module in ('', 'builtins'):
+        return qualname
+    if module == 'ember' or module.startswith('ember.'):
+        module = 'torch' + module[5:]
+    return f'{module}.{qualname}'
 
 
 def set_default_tensor_type(t):
@@ -168,7 +182,8 @@ _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'sum
 
 # torch.X for these is torch.nn.functional.X (same arguments); the dropouts take ``train``
 _FUNCTIONAL_ALIASES = frozenset((
-    'pairwise_distance', 'cosine_similarity', 'channel_shuffle', 'pixel_shuffle', 'pixel_unshuffle', 'conv1d',
+    'pairwise_distance', 'cosine_similarity', 'channel_shuffle', 'native_channel_shuffle', 'pixel_shuffle',
+    'pixel_unshuffle', 'conv1d',
     'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'max_pool1d', 'max_pool2d',
     'max_pool3d', 'avg_pool1d', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'prelu', 'rrelu', 'selu', 'celu',
     'hardshrink', 'threshold', 'layer_norm', 'group_norm', 'bilinear', 'rms_norm'))

@@ -829,3 +829,32 @@ def test_seed_S08_legacy_constructor_cuda_device(both):
 
 def test_seed_S08_cuda_is_available(both):
     both(lambda lib: (lib.cuda.is_available(), lib.cuda.device_count()))
+
+
+def test_asarray_sharing_copy_requires_grad_and_errors():
+    """torch.asarray: shares memory with tensors, arrays and buffers unless copy=True; copy=False
+    refuses what cannot alias (ValueError, torch's messages); a tensor keeps its requires_grad and
+    history (with torch's once-per-process warning when requires_grad is not given)."""
+    def body(lib):
+        out = []
+        t = lib.ones(3, requires_grad=True) * 2
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            a = lib.asarray(t)
+        out.append((a is t, a.requires_grad, type(a.grad_fn).__name__, len(w)))
+        c = lib.asarray(t, copy=True); out.append((c is t, c.requires_grad, type(c.grad_fn).__name__, c.data_ptr() == t.data_ptr()))
+        d = lib.asarray(t, dtype=lib.float64, requires_grad=True); out.append((d.dtype, type(d.grad_fn).__name__))
+        r = lib.asarray(t, requires_grad=False); out.append((r.requires_grad, r.grad_fn, r is t, r.data_ptr() == t.data_ptr()))
+        n = np.arange(3.); x = lib.asarray(n); x[0] = 7.; out.append((n[0], x.dtype))
+        y = lib.asarray(n, copy=True); y[1] = 9.; out.append(n[1])
+        out.append(lib.asarray([1, 2.5]).tolist()); out.append(str(lib.asarray([True, False]).dtype))
+        for bad in [lambda: lib.asarray(n, dtype=lib.float32, copy=False), lambda: lib.asarray([1,2], copy=False),
+                    lambda: lib.asarray(t, dtype=lib.float64, copy=False)]:
+            try: bad(); out.append('no error')
+            except ValueError as e: out.append(str(e))
+        out.append((lib.asarray(np.float32(2.5)).dtype, lib.asarray(3).dtype, lib.asarray(bytearray(b'\x00\x00\x80?'), dtype=lib.float32).tolist()))
+        l = lib.ones(2, requires_grad=True); out.append((lib.asarray(l, requires_grad=True) is l, lib.asarray(lib.ones(2), requires_grad=True).requires_grad, lib.asarray(lib.ones(2), requires_grad=True).is_leaf))
+        out.append(type(lib.asarray(l, copy=True).grad_fn).__name__)
+        out.append(lib.asarray([1, 2], dtype=lib.float64, requires_grad=True).requires_grad)
+        return [str(o) for o in out]
+    assert body(ember) == body(torch)

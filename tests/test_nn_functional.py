@@ -985,3 +985,21 @@ def test_shrink_values_zero_signs_nodes_and_grads(fn):
         run_both(lambda lib: getattr(lib.nn.functional, fn)(lib.tensor([1, 0], dtype=getattr(lib, dt)), 1))
     x = ember.tensor([-2.0, -0.3, 0.1, 1.5], dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradcheck(lambda t: getattr(ember.nn.functional, fn)(t, 0.5), (x,))
+
+
+@pytest.mark.parametrize('fn', ['F.channel_shuffle', 'F.native_channel_shuffle', 'torch.channel_shuffle',
+                                'torch.native_channel_shuffle'])
+def test_channel_shuffle_nodes(fn):
+    """ChannelShuffleBackward0 (ember had UnsafeViewBackward0); the native op has no derivative:
+    its backward raises torch's RuntimeError."""
+    def body(lib):
+        f = getattr(lib.nn.functional if fn.startswith('F.') else lib, fn.split('.')[1])
+        x = lib.arange(16.).reshape(1, 4, 2, 2).requires_grad_()
+        y = f(x, 2)
+        try:
+            y.sum().backward()
+            g = x.grad
+        except RuntimeError as e:
+            g = str(e)
+        return y, type(y.grad_fn).__name__ if 'native' not in fn else y.requires_grad, g
+    run_both(body)

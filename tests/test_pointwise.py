@@ -890,3 +890,14 @@ def test_tensor_alpha_is_read_as_a_scalar(op, alpha):
             ri = str(e)
         return r, x, ri
     run_both(body)
+
+
+def test_float_remainder_keeps_fmods_zero_sign():
+    """torch's remainder is fmod plus b where the signs differ: a zero result keeps fmod's sign
+    (remainder(-2., 2) is -0.; NumPy's remainder gives 0.). Found by torch's docstring example."""
+    def body(lib):
+        a = lib.tensor([-3., -2, -1, 1, 2, 3, -0., 5.5, -5.5, float('inf'), float('nan'), 1e30, -1e-30])
+        outs = [lib.remainder(a, 2), lib.remainder(a, -2), a % lib.tensor(-2.), lib.remainder(-2., lib.tensor([2.])),
+                lib.remainder(a.double(), 3)]
+        return outs, [lib.signbit(o) for o in outs]
+    run_both(body)

@@ -1112,3 +1112,24 @@ if given is not None:
             for tt, ee in zip(ts, es):
                 if tt.requires_grad:
                     assert_same(ee.grad, tt.grad, 1e-10, 1e-12)
+
+
+def test_householder_product_complex_and_matrix_rank_hermitian_reads_lower_triangle():
+    """householder_product of complex reflectors uses v^H (it used v^T); matrix_rank(hermitian=True)
+    takes |eigenvalues| of the lower triangle, as torch (which reads nothing else), not the
+    singular values of the whole matrix. (Both found by running torch's docstring examples.)"""
+    rng = np.random.default_rng(5)
+    h = rng.standard_normal((2, 3, 2)) + 1j * rng.standard_normal((2, 3, 2))
+    tau = rng.standard_normal((2, 2)) + 1j * rng.standard_normal((2, 2))
+    a = rng.standard_normal((2, 4, 3, 3))
+
+    def body(lib):
+        H = lib.tensor(h, requires_grad=True)
+        T = lib.tensor(tau, requires_grad=True)
+        Q = lib.linalg.householder_product(H, T)
+        Q.abs().sum().backward()
+        A = lib.tensor(a)
+        ranks = [lib.linalg.matrix_rank(A, hermitian=True, **kw) for kw in (dict(atol=1.0, rtol=0.0), {},
+                                                                              dict(rtol=0.5))]
+        return Q, H.grad, T.grad, ranks
+    run_both(body, rtol=1e-10, atol=1e-12)

@@ -615,3 +615,12 @@ def test_data_attribute(both):
         d[0] = 3
         return x.detach(), d.requires_grad, d._version, x._version, d.data_ptr() == x.data_ptr()
     both(body)
+
+
+def test_typename_of_classes_tensors_and_objects():
+    """torch.typename: a tensor's type(), the dotted path of a class or function (ember's under
+    torch's names), the bare name of builtins. (The top-level one gave type(obj).__qualname__.)"""
+    def body(lib):
+        return [lib.typename(o) for o in (lib.nn.Parameter, lib.ones(2), lib.ones(2, dtype=lib.int64),
+                                          lib.nn.Linear(2, 2), 3, len, lib.optim.SGD, object(), lib.nn.Module)]
+    run_both(body)

@@ -18,6 +18,7 @@ from ._core import record, backward_op, parse_size, as_array, check_scalar_fits
 from .._backend import module_for, asarray_like
 from ._core import finish as _out
 from ._core import warn_once
+from ._core import type_name as _cap
 
 _MISSING = object()
 
@@ -279,7 +280,52 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dt, device=dev)
 
 
-asarray = as_tensor
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``torch.asarray``: ``obj`` as a tensor, sharing memory with a tensor, NumPy array or buffer
+    when it can (``copy=True``: never; ``copy=False``: always, or ValueError). A tensor keeps its
+    requires_grad and history unless ``requires_grad`` says otherwise.
+
+    Example:
+        >>> a = np.arange(3.); t = ember.asarray(a); t[0] = 7.; a[0]      # 7.0 (shared)
+    """
+    dt = _as_dtype(dtype) if dtype is not None else None
+    dev = as_device(device) if device is not None else None
+    if isinstance(obj, Tensor):
+        if requires_grad is None and obj.requires_grad:
+            warn_once('torch.asarray: unspecified requires_grad now defaults to obj.requires_grad instead of False. '
+                      'Pass requires_grad=False explicitly to get the old behavior and silence this warning.')
+        rg = obj.requires_grad if requires_grad is None else bool(requires_grad)
+        if copy is False:
+            if dt is not None and dt is not obj.dtype:
+                raise ValueError(f"can't alias tensor with dtype '{_cap(obj.dtype)}' into dtype '{_cap(dt)}'.")
+            if dev is not None and dev != obj._device:
+                raise ValueError(f"can't alias tensor from device '{obj._device}' to '{dev}'.")
+        t = obj.to(device=dev, dtype=dt) if (dt or dev) else obj
+        if copy and t is obj:
+            t = clone(obj)
+        if not rg and t.requires_grad:
+            t = t.detach()
+        elif rg and not t.requires_grad:
+            t = (t if t is not obj else t.detach()).requires_grad_()
+        return t
+    if isinstance(obj, (np.ndarray, np.generic)):
+        a = np.asarray(obj)
+        src = D.from_numpy_dtype(a.dtype)
+        if copy is False and dt is not None and dt is not src:
+            raise ValueError(f"can't alias tensor with dtype '{_cap(src)}' into dtype '{_cap(dt)}'.")
+        t = from_numpy(a.copy() if copy or isinstance(obj, np.generic) else a)
+        t = t.to(device=dev, dtype=dt) if (dt or dev) else t
+    elif isinstance(obj, (bytes, bytearray, memoryview)) or (hasattr(obj, '__buffer__') and not
+                                                               isinstance(obj, (list, tuple))):
+        from .._misc import frombuffer
+        t = frombuffer(obj, dtype=dt or D.get_default_dtype())
+        t = t.clone() if copy else t
+        t = t.to(device=dev) if dev else t
+    else:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        t = tensor(obj, dtype=dt, device=dev)
+    return t.requires_grad_() if requires_grad else t
 
 
 def from_numpy(ndarray):

@@ -712,7 +712,10 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     _float(A, 'matrix_rank')
     if tol is not None:
         atol = tol
-    s = _to_host(svdvals(A.detach())._data)     # (a few numbers per matrix: compared on the host)
+    # (hermitian: |eigenvalues| of the lower triangle, as torch, which reads nothing else)
+    s = _to_host((eigvalsh(A.detach()).abs() if hermitian else svdvals(A.detach()))._data)
+    if hermitian:
+        s = np.sort(s, axis=-1)[..., ::-1]      # (a few numbers per matrix: compared on the host)
     smax = s.max(axis=-1, initial=0.) if s.shape[-1] else np.zeros(s.shape[:-1], s.dtype)
     if atol is None and rtol is None:
         rtol = np.finfo(A.dtype.np).eps * max(A.shape[-2], A.shape[-1])
@@ -1089,7 +1092,7 @@ def householder_product(A, tau, *, out=None):
     Q = eye[:, :n].expand(*A.shape[:-2], m, n) if A.dim() > 2 else eye[:, :n]
     for i in range(k - 1, -1, -1):      # Q = H_i Q, from the last reflector back
         v = V[..., :, i:i + 1]
-        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * matmul(v, matmul(_T(v), Q))
+        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * matmul(v, matmul(_H(v), Q))
     return _finish(_named(Q, 'LinalgHouseholderProductBackward0'), out)
 
 

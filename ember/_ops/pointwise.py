@@ -448,8 +448,8 @@ def remainder(input, other, *, out=None):
         if rt._cat == 3 or rt is D.bool_:
             raise _not_implemented('remainder_cpu', rt)
         _int_zero_check(xb, input, other)
-    if rt._cat == 2 and is_device_array(xa if is_array(xa) else xb):
-        r = _device_float_remainder(input, other, xa, xb)
+    if rt._cat == 2:
+        r = _float_remainder(input, other, xa, xb)
     else:
         r = as_array(_compute(np.remainder, input, other, xa, xb)).astype(rt.np, copy=False)
     t = _wrap(r, rt, _device_of(input, other))
@@ -458,9 +458,10 @@ def remainder(input, other, *, out=None):
     return _finish(t, out)
 
 
-def _device_float_remainder(input, other, xa, xb):
-    """Python's modulus from fmod, which is exact: CuPy's float remainder computes
-    a - b * floor(a / b), which loses the answer for large |a| (torch's CUDA kernel is exact)."""
+def _float_remainder(input, other, xa, xb):
+    """Python's modulus from fmod, as torch's kernels (CPU and CUDA): fmod is exact (CuPy's remainder
+    computes a - b * floor(a / b), which loses the answer for large |a|), and a zero keeps fmod's
+    sign (remainder(-2., 2) is -0., where NumPy's remainder gives 0.)."""
     r = _compute(np.fmod, input, other, xa, xb)
     fix = (r != 0) & ((r < 0) != (xb < 0))
     return np.where(fix, r + xb, r).astype(r.dtype, copy=False)

@@ -61,8 +61,8 @@ from ._functional.loss import (hinge_embedding_loss, soft_margin_loss, multilabe
 __all__ += ['hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'multi_margin_loss',
             'multilabel_margin_loss', 'triplet_margin_with_distance_loss']
 from ._functional.normalization import local_response_norm  # noqa: E402
-from ._functional.misc import channel_shuffle  # noqa: E402
-__all__ += ['local_response_norm', 'channel_shuffle']
+from ._functional.misc import channel_shuffle, native_channel_shuffle  # noqa: E402
+__all__ += ['local_response_norm', 'channel_shuffle', 'native_channel_shuffle']
 from ._functional.pooling import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402
 __all__ += ['max_unpool1d', 'max_unpool2d', 'max_unpool3d']
 from ._functional.sparse import embedding_bag  # noqa: E402

@@ -22,7 +22,8 @@ from .normalization import pairwise_distance
 
 __all__ = ['interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear', 'pixel_shuffle', 'pixel_unshuffle',
            'prelu', 'rrelu', 'rrelu_', 'hardshrink', 'softshrink', 'margin_ranking_loss', 'cosine_embedding_loss',
-           'triplet_margin_loss', 'poisson_nll_loss', 'gaussian_nll_loss', 'channel_shuffle']
+           'triplet_margin_loss', 'poisson_nll_loss', 'gaussian_nll_loss', 'channel_shuffle',
+           'native_channel_shuffle']
 
 
 # ---------------------------------------------------------------- channel shuffle
@@ -39,7 +40,19 @@ def channel_shuffle(input, groups):
     n, c, *rest = input.shape
     if c % groups:
         raise RuntimeError(f'Number of channels must be divisible by groups. Got {c} channels and {groups} groups.')
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
+    return fused_name(input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape),
+                      'ChannelShuffleBackward0')
+
+
+def native_channel_shuffle(input, groups):
+    """channel_shuffle's values, with no derivative (torch's native op: backward raises)."""
+    from ..._ops.pointwise import _record_not_implemented
+    from ...autograd import grad_mode
+    with grad_mode.no_grad():
+        out = channel_shuffle(input, groups)
+    if grad_mode.is_grad_enabled() and input.requires_grad:
+        _record_not_implemented(out, 'native_channel_shuffle', input)
+    return out
 
 
 # ---------------------------------------------------------------- pixel shuffle

@@ -59,23 +59,9 @@ def _addindent(s_, numSpaces):
 
 
 def _typename(obj):
-    """``torch.typename``: 'torch.FloatTensor' for a tensor, the dotted class path otherwise
-    (ember's own classes under their torch names)."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, '__module__', '') or ''
-    if hasattr(obj, '__qualname__'):
-        qualname = obj.__qualname__
-    elif hasattr(obj, '__name__'):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ''
-        qualname = obj.__class__.__qualname__
-    if module in ('', 'builtins'):
-        return qualname
-    if module == 'ember' or module.startswith('ember.'):
-        module = 'torch' + module[5:]
-    return f'{module}.{qualname}'
+    """``torch.typename`` (ember.typename), for module reprs."""
+    from ... import typename
+    return typename(obj)
 
 
 _seen_by_compile = None       # set by ember.compile while it records a call
