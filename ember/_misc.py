@@ -96,13 +96,41 @@ def is_warn_always_enabled():
 
 
 def set_flush_denormal(mode):
-    """``torch.set_flush_denormal``: True where the CPU supports flushing denormals (x86 with SSE3), as
-    torch answers on this machine. (NumPy keeps denormals; ember records the request only.)"""
-    import platform
-    ok = platform.machine().lower() in ('x86_64', 'amd64', 'i686', 'i386')
+    """``torch.set_flush_denormal``: flush denormal results and inputs to zero (the SSE control
+    register's FTZ and DAZ bits, for this thread, as torch sets them) on x86-64 Linux, through the
+    C library's ``fesetenv``; returns True when set, False where ember cannot (other systems).
+
+    Example:
+        >>> ember.set_flush_denormal(True); ember.tensor([1e-310], dtype=ember.float64) * 1   # tensor([0.])
+    """
+    libm = _x86_64_libm()
+    if libm is None:
+        return False
+    import ctypes
+    env = (ctypes.c_ubyte * 32)()           # glibc's x86-64 fenv_t: 32 bytes, MXCSR at offset 28
+    if libm.fegetenv(ctypes.byref(env)) != 0:
+        return False
+    mxcsr = int.from_bytes(bytes(env[28:32]), 'little')
+    mxcsr = mxcsr | 0x8040 if mode else mxcsr & ~0x8040      # FTZ (bit 15) and DAZ (bit 6)
+    env[28:32] = list(mxcsr.to_bytes(4, 'little'))
+    ok = libm.fesetenv(ctypes.byref(env)) == 0
     if ok:
         _state['flush_denormal'] = builtins.bool(mode)
     return ok
+
+
+def _x86_64_libm():
+    import platform
+    import sys
+    if not sys.platform.startswith('linux') or platform.machine().lower() not in ('x86_64', 'amd64') or \
+            platform.libc_ver()[0] != 'glibc':
+        return None
+    import ctypes
+    import ctypes.util
+    try:
+        return ctypes.CDLL(ctypes.util.find_library('m') or 'libm.so.6')
+    except OSError:
+        return None
 
 
 def compiled_with_cxx11_abi():

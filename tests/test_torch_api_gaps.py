@@ -143,7 +143,15 @@ def test_warn_always(both):
 
 
 def test_flush_denormal_and_abi(both):
-    both(lambda lib: (lib.set_flush_denormal(True), lib.set_flush_denormal(False), lib.compiled_with_cxx11_abi()))
+    """set_flush_denormal(True) makes this thread's arithmetic flush denormals to zero (both
+    libraries set the same CPU register, so each body sets and clears it itself)."""
+    def body(lib):
+        x = lib.tensor([1e-310, 1e-323, 1.0], dtype=lib.float64)
+        on = lib.set_flush_denormal(True)
+        flushed = x * 1
+        off = lib.set_flush_denormal(False)
+        return on, flushed, off, x * 1, lib.compiled_with_cxx11_abi()
+    both(body)
 
 
 def test_get_device_module():
