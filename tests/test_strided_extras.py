@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from conformance import run_both, cpu_random_only
+import ember
 
 
 def test_as_strided_overlapping_windows_and_gradient():
@@ -109,3 +110,34 @@ def test_as_strided_of_random_and_reshaped_tensors():
         return (lib.as_strided(x, (2, 2), (1, 2), 1), lib.as_strided_copy(x, (3,), (2,)),
                 y.as_strided((2, 3), (4, 1), 2), x.storage_offset())
     run_both(body)
+
+
+@pytest.mark.parametrize('offset', [None, 1])
+def test_as_strided_scatter(offset):
+    """torch.as_strided_scatter / Tensor.as_strided_scatter: values, errors, and torch's gradients
+    as they are (the input's is g inside the region: torch's own gradcheck of this op fails; ember
+    follows torch, and the test checks that both libraries' gradchecks fail alike)."""
+    def body(lib):
+        a = lib.arange(4.).reshape(2, 2).requires_grad_()
+        b = lib.linspace(-1, 1, 9).reshape(3, 3).requires_grad_()
+        c = lib.as_strided_scatter(b, a, (2, 2), (1, 2), offset)
+        (c * lib.arange(9.).reshape(3, 3)).sum().backward()
+        errs = []
+        for bad in (lambda: lib.as_strided_scatter(b, lib.ones(3), (2, 2), (1, 2)),
+                    lambda: b.as_strided_scatter(lib.ones(2, 2), (2, 2), (1, 20))):
+            try:
+                bad()
+            except RuntimeError as e:
+                errs.append(str(e))
+        return c, type(c.grad_fn).__name__, a.grad, b.grad, b.detach().as_strided_scatter(a.detach(), (2,), (4,)), errs
+    run_both(body)
+    fails = []
+    for lib in (ember, pytest.importorskip('torch')):
+        x = lib.linspace(-1, 1, 9, dtype=lib.float64).reshape(3, 3).requires_grad_()
+        s = lib.linspace(2, 3, 4, dtype=lib.float64).reshape(2, 2).requires_grad_()
+        try:
+            lib.autograd.gradcheck(lambda x, s: lib.as_strided_scatter(x, s, (2, 2), (1, 2), offset), (x, s))
+            fails.append(False)
+        except Exception:       # noqa: BLE001 - GradcheckError (ember's and torch's classes differ)
+            fails.append(True)
+    assert fails == [True, True]

@@ -263,8 +263,8 @@ for _n in ('hsplit', 'vsplit', 'dsplit'):
 _bind_module(_EX, ('type_as', 'unfold', 'new', 'new_empty_strided', 'sum_to_size', 'split_with_sizes', 'is_same_size',
                    'isreal', 'conj', 'conj_physical', 'resolve_conj', 'resolve_neg', 'is_conj', 'is_neg', 'addr',
                    'addr_', 'dist', 'diagflat', 'cov', 'corrcoef', 'fill_diagonal_', 'select_scatter', 'slice_scatter',
-                   'diagonal_scatter', 'renorm', 'put', 'put_', 'logcumsumexp', 'frexp', 'ldexp', 'ldexp_', 'gcd',
-                   'gcd_', 'lcm', 'lcm_', 'nextafter'))
+                   'diagonal_scatter', 'as_strided_scatter', 'renorm', 'put', 'put_', 'logcumsumexp', 'frexp',
+                   'ldexp', 'ldexp_', 'gcd', 'gcd_', 'lcm', 'lcm_', 'nextafter'))
 _T.renorm_ = IP.make_inplace(_EX.renorm)
 _T.conj_physical_ = lambda self: self
 

@@ -777,6 +777,11 @@ def _region(a, kind, args):
     if kind == 'slice':
         d, start, end, step = args
         return a[(slice(None),) * d + (slice(start, end, step),)]
+    if kind == 'as_strided':            # (a is a fresh C-contiguous copy: its flat order is the storage's)
+        from .._backend import as_strided
+        size, stride, off = args
+        flat = a.reshape(-1)
+        return as_strided(flat[off:] if flat.size else flat, size, tuple(s * a.itemsize for s in stride))
     return MP._diag_view(a, *args)
 
 
@@ -787,6 +792,8 @@ def _region_t(t, kind, args):
     if kind == 'slice':
         d, start, end, step = args
         return t[(slice(None),) * d + (slice(start, end, step),)]
+    if kind == 'as_strided':
+        return t.contiguous().as_strided(*args)
     return MP.diagonal(t, *args)
 
 
@@ -799,9 +806,22 @@ def _scatter_bw(node, g):
     return (gi, gs)
 
 
+def _as_strided_scatter_bw(node, g):
+    # torch's as_strided_scatter_backward, as it is: the input's gradient is g INSIDE the region and
+    # zero elsewhere (the exact one is the reverse; torch's own gradcheck of this op fails), the
+    # source's is the region of g
+    kind, args, sdtype = node._args
+    region = _region_t(g, kind, args)
+    zeros = P.mul(g, 0) if g._rg else C.zeros(tuple(g.shape), dtype=g.dtype, device=g._device)
+    gi = _scatter_region(zeros, region, kind, args)
+    gs = region if region.dtype is sdtype or sdtype._cat < 2 else region.to(sdtype)
+    return (gi, gs)
+
+
 _SCATTER_BW = {k: backward_op(n)(_scatter_bw) for k, n in (('select', 'SelectScatterBackward0'),
                                                              ('slice', 'SliceScatterBackward0'),
                                                              ('diagonal', 'DiagonalScatterBackward0'))}
+_SCATTER_BW['as_strided'] = backward_op('AsStridedScatterBackward0')(_as_strided_scatter_bw)
 
 
 def _scatter_region(input, src, kind, args):
@@ -865,6 +885,19 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     MP.diagonal(input.detach(), offset, dim1, dim2)      # (torch's dimension checks and messages)
     d1, d2 = MP._diag_args(input.dim(), offset, dim1, dim2)
     return _scatter_region(input, src, 'diagonal', (offset, d1, d2))
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of ``input`` with ``src`` embedded at ``input.as_strided(size, stride, storage_offset)``.
+
+    Example:
+        >>> ember.as_strided_scatter(ember.zeros(3, 3), ember.ones(2, 2), (2, 2), (1, 2))   # ones at 0, 1, 2, 3
+    """
+    _check_tensor('as_strided_scatter', 'input', input, 1)
+    _check_tensor('as_strided_scatter', 'src', src, 2)
+    off = 0 if storage_offset is None else int(storage_offset)
+    region = input.detach().contiguous().as_strided(size, stride, off)     # (torch's checks and messages)
+    return _scatter_region(input, src, 'as_strided', (tuple(region.shape), tuple(int(s) for s in stride), off))
 
 
 # ---------------------------------------------------------------- renorm
@@ -1213,8 +1246,8 @@ for _n in _TORCH_INPLACE:
 
 
 __all__ += ['isreal', 'conj', 'conj_physical', 'resolve_conj', 'resolve_neg', 'is_conj', 'is_neg', 'addr', 'dist',
-            'diagflat', 'cov', 'corrcoef', 'select_scatter', 'slice_scatter', 'diagonal_scatter', 'renorm',
-            'logcumsumexp', 'frexp', 'ldexp', 'ldexp_', 'gcd', 'gcd_', 'lcm', 'lcm_', 'nextafter', 'combinations',
+            'diagflat', 'cov', 'corrcoef', 'select_scatter', 'slice_scatter', 'diagonal_scatter', 'as_strided_scatter',
+            'renorm', 'logcumsumexp', 'frexp', 'ldexp', 'ldexp_', 'gcd', 'gcd_', 'lcm', 'lcm_', 'nextafter', 'combinations',
             'chain_matmul', 'fill', 'put', 'split_with_sizes', 'is_same_size'] + list(_TORCH_INPLACE)
 
 
