@@ -72,24 +72,39 @@ def _seeded_mt(seed32):
 _f32 = np.float32
 
 
+_BM_ROWS = 8192         # Box-Muller blocks per piece: 128K values, whose float64 temporaries stay in cache
+_LOW29, _HALF29 = np.uint64(0x1FFFFFFF), np.uint64(0x10000000)
+_F32_TINY, _F32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+
+
 def _fma(a, b, c):
     """float32 ``a * b + c`` rounded once. The float64 product is exact and the float64 sum is
     rounded once; rounding that to float32 is right unless the sum landed exactly halfway
     between two float32 values while the exact sum was not there (its error, from TwoSum,
-    decides which way)."""
-    p = np.asarray(a, np.float64) * np.float64(b)
-    c = np.asarray(c, np.float64)
-    s = p + c
+    decides which way). Halfway sums are found from their bits (the 29 significand bits float32
+    drops are 1 then 28 zeros) and only those few are examined."""
+    p = np.multiply(a, b, dtype=np.float64)
+    s = np.add(p, c, dtype=np.float64)
     r = s.astype(_f32)
-    back = r.astype(np.float64)
-    up = s > back
-    nb = np.nextafter(r, np.where(up, _f32(np.inf), _f32(-np.inf))).astype(np.float64)
-    tie = (s != back) & (s == (back + nb) * 0.5)
-    if tie.any():
-        bb = s - p
-        err = (p - (s - bb)) + (c - bb)
-        fix = tie & (err != 0) & ((err > 0) == up)
-        r = np.where(fix, nb.astype(_f32), r)
+    cand = (s.view(np.uint64) & _LOW29) == _HALF29
+    mag = np.abs(s)
+    odd = (mag < _F32_TINY) | (mag > _F32_MAX)      # (outside float32's normal range the bits say nothing)
+    if odd.any():
+        cand |= odd
+    if not cand.any():
+        return r
+    i = np.flatnonzero(cand)
+    si, ri = s.ravel()[i], r.ravel()[i]
+    pi = np.broadcast_to(p, s.shape).ravel()[i]
+    ci = np.broadcast_to(np.asarray(c, np.float64), s.shape).ravel()[i]
+    back = ri.astype(np.float64)
+    up = si > back
+    nb = np.nextafter(ri, np.where(up, _f32(np.inf), _f32(-np.inf))).astype(np.float64)
+    tie = (si != back) & (si == (back + nb) * 0.5)
+    bb = si - pi
+    err = (pi - (si - bb)) + (ci - bb)
+    fix = tie & (err != 0) & ((err > 0) == up)
+    r.ravel()[i] = np.where(fix, nb.astype(_f32), ri)
     return r
 
 
@@ -213,7 +228,9 @@ class TorchCPURandom:
         t = np.float64 if wide else np.float32
         data = self._uniform01(n, np.dtype(t))
         full = n - n % 16
-        self._box_muller16(data[:full].reshape(-1, 16), t, mean, std)
+        blocks = data[:full].reshape(-1, 16)
+        for i in range(0, len(blocks), _BM_ROWS):    # (in cache-sized pieces: each block is independent)
+            self._box_muller16(blocks[i:i + _BM_ROWS], t, mean, std)
         if n % 16:
             tail = self._uniform01(16, np.dtype(t)).reshape(1, 16)
             self._box_muller16(tail, t, mean, std)

@@ -45,8 +45,10 @@ def test_rand_randint_randperm():
 
 
 @needs_avx
-@pytest.mark.parametrize('n', [16, 37, 1000, 4099])
+@pytest.mark.parametrize('n', [16, 37, 1000, 4099, 131072 + 16 * 3 + 5, 400000])
 def test_randn_float32_vectorised(n):
+    """(The larger sizes cross the pieces ember runs Box-Muller in, and hold fused multiply-add
+    halfway cases that the fast tie test in _mt19937._fma must catch.)"""
     same(lambda lib: lib.randn(n), seed=n)
 
 
