@@ -303,9 +303,10 @@ class TorchCPURandom:
         n = int(n)
         r = list(range(n))
         if n > 1:
-            words = self._u32(n - 1).tolist()
-            for i in range(n - 1):
-                z = words[i] % (n - i) + i
+            # the swap targets computed at once; the swaps themselves are sequential (list ops)
+            i = np.arange(n - 1, dtype=np.uint64)
+            targets = (self._u32(n - 1) % (np.uint64(n) - i) + i).tolist()
+            for i, z in enumerate(targets):
                 r[i], r[z] = r[z], r[i]
         return np.array(r, np.int64)
 
