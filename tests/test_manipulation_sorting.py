@@ -461,3 +461,33 @@ def test_sort_signatures(both, call):
     if conformance.DEVICE[0] != 'cpu' and call in UNSTABLE_SORT_CALLS:
         keys = [[3., 1, 2, 0.5]]    # torch's CUDA sort orders ties (stable=False) as it likes: distinct keys
     both(lambda lib: call(lib, lib.tensor(keys)))
+
+
+def test_topk_partition_path_orders_as_the_full_sort():
+    """topk with k <= n/4 selects by partition and sorts only the k candidates: the indices must
+    be those of the full stable ordering (ties: lower index first), also with ties at the k-th
+    value, NaNs, -0.0/+0.0 and integer data, and the values torch's."""
+    from ember._ops.sorting import _argsort_np
+    torch = pytest.importorskip('torch')
+    rng = np.random.default_rng(7)
+    for trial in range(120):
+        shape = tuple(int(v) for v in rng.integers(1, 60, rng.integers(1, 4)))
+        kind = trial % 4
+        if kind == 0:
+            x = rng.standard_normal(shape).astype(np.float32)
+        elif kind == 1:
+            x = rng.integers(0, 4, shape).astype(np.int64)
+        elif kind == 2:
+            x = rng.standard_normal(shape).round(1)
+            x.flat[rng.integers(0, x.size, 3)] = np.nan
+        else:
+            x = np.where(rng.random(shape) < 0.3, -0.0, rng.standard_normal(shape)).astype(np.float32)
+        dim = int(rng.integers(-len(shape), len(shape)))
+        d = dim % len(shape)
+        k = int(rng.integers(0, shape[d] // 4 + 1))
+        largest = bool(trial % 2)
+        got = ember.topk(ember.from_numpy(x), k, dim, largest)
+        want = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+        np.testing.assert_array_equal(got.indices.numpy(), want)
+        tv = torch.topk(torch.from_numpy(x), k, dim, largest).values.numpy()
+        np.testing.assert_array_equal(got.values.numpy(), tv)

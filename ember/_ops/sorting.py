@@ -13,6 +13,7 @@ Example:
     indices=tensor([1, 2, 0]))
 """
 import numpy as np
+from .._backend import is_host as _is_host
 from .._backend import accumulate
 from .. import _dtype as D
 from .. import return_types as _rt
@@ -148,9 +149,36 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         i = _xp(x).zeros((), np.int64)
         v = x.copy()
     else:
-        i = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+        i = _topk_partial(x, k, d, largest) if 0 < k and 4 * k <= n and _is_host(x) else None
+        if i is None:
+            i = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
         v = np.take_along_axis(x, i, d)
     return _values_indices(input, v, i, _topk_bw, d, True, _rt.topk, out, _rt.topk_out)
+
+
+def _topk_partial(x, k, d, largest):
+    """The indices of topk(k) along d for a small k, as the full stable argsort orders them (ties:
+    lower index first), from a partition: the k candidates of each slice sorted alone. Slices where
+    the k-th value is tied with values left out (which of them are in is then decided by index) or
+    is NaN fall back to the full sort."""
+    n = x.shape[d]
+    if x.dtype.kind not in 'fiub':
+        return None
+    part = np.argpartition(x, n - k if largest else k - 1, axis=d)
+    cand = part[(slice(None),) * d + ((slice(n - k, n) if largest else slice(0, k)),)]
+    vals = np.take_along_axis(x, cand, d)
+    edge = vals.min(axis=d, keepdims=True) if largest else vals.max(axis=d, keepdims=True)
+    inside = (x >= edge) if largest else (x <= edge)
+    clean = inside.sum(axis=d, keepdims=True) == k
+    if x.dtype.kind == 'f':
+        clean &= ~np.isnan(edge)
+    cand = np.sort(cand, axis=d)                # index order first: the stable sort below keeps it for ties
+    order = _argsort_np(np.take_along_axis(x, cand, d), d, largest)
+    i = np.take_along_axis(cand, order, d)
+    if not clean.all():
+        full = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+        i = np.where(clean, i, full)
+    return i
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
