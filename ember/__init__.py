@@ -161,6 +161,7 @@ def is_nonzero(input):
 Tensor.is_nonzero = is_nonzero
 
 strided = 'torch.strided'
+sparse_coo = 'torch.sparse_coo'     # the COO layout: ember/_ops/sparse_coo.py, ember.sparse (loaded on first use)
 contiguous_format = 'torch.contiguous_format'
 preserve_format = 'torch.preserve_format'
 channels_last = 'torch.channels_last'
@@ -269,4 +270,6 @@ from ._misc import (unravel_index, frombuffer, is_inference, set_warn_always, is
                     sym_min, sym_not, sym_sqrt, sym_ite, sym_sum)
 _LAZY_MODULES += ('cpu',)  # noqa: E305  (ember.cpu: torch.cpu, loaded on first use)
 from ._ops.tensor_extra import nonzero_static, qr, as_strided_  # noqa: E402,F401  (torch.nonzero_static, torch.qr, ...)
+_LAZY_MODULES += ('sparse',)  # noqa: E305  (ember.sparse: torch.sparse; sparse COO tensors, loaded on first use)
+_LAZY_NAMES.update(sparse_coo_tensor='_ops.sparse_coo', spmm='_ops.sparse_coo')
 from ._ops.view_copy import *  # noqa: E402,F401,F403  (view_copy, permute_copy, ...: a view op's result copied)

@@ -280,3 +280,13 @@ from . import strided as _strided  # noqa: E402  (as_strided, narrow_copy, share
 _strided.bind()
 from . import tensor_extra as _tensor_extra  # noqa: E402  (addmm_, cumsum_, apply_, resize, qr, dim_order, ...)
 _tensor_extra.bind()
+
+
+# sparse COO (ember/_ops/sparse_coo.py, loaded on first use): a dense tensor's to_sparse, to_dense
+def _to_sparse(self, *args, **kwargs):
+    from .sparse_coo import to_sparse
+    return to_sparse(self, *args, **kwargs)
+
+
+_T.to_sparse = _T.to_sparse_coo = _to_sparse
+_T.to_dense = lambda self, dtype=None, *, masked_grad=None: self if dtype is None else C.to(self, dtype)
