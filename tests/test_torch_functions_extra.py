@@ -314,3 +314,28 @@ def test_cdist_dtype_error_messages(dtypes):
             lib.cdist(a, b)
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize('mode', ['use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
+                                  'donot_use_mm_for_euclid_dist'])
+@pytest.mark.parametrize('p', [2.0, 1.0, 0.0, float('inf')])
+def test_cdist_forms_nodes_and_gradients(mode, p):
+    """torch's cdist: for p = 2 with more than 25 rows (or use_mm_for_euclid_dist) the product form
+    |a|^2 + |b|^2 - 2 a.b (EuclideanDistBackward0 under a view; a zero distance gets a zero
+    subgradient), else CdistBackward0; batch dims broadcast."""
+    rng = np.random.default_rng(3)
+    cases = [((30, 5), (20, 5)), ((10, 5), (8, 5)), ((2, 30, 5), (20, 5)), ((3, 1, 40, 4), (2, 26, 4))]
+    data = [(rng.standard_normal(a), rng.standard_normal(b)) for a, b in cases]
+    for a, _ in data:
+        a[..., 0, :] = 0.
+
+    def body(lib):
+        out = []
+        for a, b in data:
+            A, B = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+            A2 = lib.cat([A, B[..., :1, :].expand(*A.shape[:-2], 1, A.shape[-1])], -2) if A.dim() == B.dim() else A
+            d = lib.cdist(A2, B, p, compute_mode=mode)
+            (d * lib.cos(lib.arange(d.numel(), dtype=lib.float64)).reshape(d.shape)).sum().backward()
+            out.append((d, A.grad, B.grad, type(d.grad_fn).__name__))
+        return out
+    run_both(body, rtol=1e-9, atol=1e-9)

@@ -12,6 +12,8 @@ Example:
     >>> ember.cdist(ember.zeros(2, 3), ember.ones(4, 3)).shape    # torch.Size([2, 4])
 """
 import builtins
+
+import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, Size, _wrap, _gm
 from ._core import record, backward_op, type_name, fused_name
@@ -316,10 +318,48 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
     if compute_mode not in ('use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
                             'donot_use_mm_for_euclid_dist', None):
         raise ValueError(f'{compute_mode} is not a valid value for compute_mode')
+    r1, r2 = x1.shape[-2], x2.shape[-2]
+    mode = {None: 0, 'use_mm_for_euclid_dist_if_necessary': 0, 'use_mm_for_euclid_dist': 1}.get(compute_mode, 2)
+    if p == 2 and (mode == 1 or (mode == 0 and (r1 > 25 or r2 > 25))) and x1.numel() and x2.numel():
+        # torch's matrix-product form: |a|^2 + |b|^2 - 2 a.b, clamped at 0 (its rounding, its speed)
+        batch = tuple(np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
+        a = x1.expand(*batch, r1, x1.shape[-1]).reshape(-1, r1, x1.shape[-1])
+        b = x2.expand(*batch, r2, x2.shape[-1]).reshape(-1, r2, x2.shape[-1])
+        return S.view(_euclidean_dist(a, b), batch + (r1, r2))
     diff = P.sub(x1.unsqueeze(-2), x2.unsqueeze(-3))       # (..., P, R, M)
     if p == 0:      # the count of differing coordinates: a zero gradient, as torch gives
-        return P.add(R.sum(P.ne(diff, 0), -1, dtype=x1.dtype), R.sum(P.mul(diff, 0), -1))
-    return R.vector_norm(diff, float(p), -1)
+        return fused_name(P.add(R.sum(P.ne(diff, 0), -1, dtype=x1.dtype), R.sum(P.mul(diff, 0), -1)),
+                          'CdistBackward0')
+    return fused_name(R.vector_norm(diff, float(p), -1), 'CdistBackward0')
+
+
+@backward_op('EuclideanDistBackward0')
+def _euclidean_dist_bw(node, g):
+    # torch's _euclidean_dist_backward: with ratio = g / d (0 where d == 0, a subgradient),
+    # d/da = a * sum_r ratio - ratio @ b, d/db = b * sum_p ratio - ratio^T @ a
+    a, b, d = node.saved()
+    ratio = P.where(P.eq(d, 0), P.mul(g, 0), P.div(g, d))
+    ga = P.sub(P.mul(a, R.sum(ratio, -1, keepdim=True)), L.matmul(ratio, b))
+    gb = P.sub(P.mul(b, S.unsqueeze(R.sum(ratio, -2), -1)), L.matmul(S.transpose(ratio, -1, -2), a))
+    return ga, gb
+
+
+def _euclidean_dist(a, b):
+    """Row distances of (B, P, M) and (B, R, M) through one product of [-2a, |a|^2, 1] and
+    [b, 1, |b|^2]: (B, P, R)."""
+    xa, xb = a._data, b._data
+    xp = array_module(xa)
+    na = (xa * xa).sum(-1, keepdims=True)
+    nb = (xb * xb).sum(-1, keepdims=True)
+    ea = xp.concatenate([xa * xa.dtype.type(-2), na, xp.ones_like(na)], -1)
+    eb = xp.concatenate([xb, xp.ones_like(nb), nb], -1)
+    d = xp.matmul(ea, xp.swapaxes(eb, -1, -2))
+    np.maximum(d, 0, out=d)
+    np.sqrt(d, out=d)
+    t = _wrap(d, a.dtype, a._device)
+    if _gm.enabled and (a._rg or b._rg):
+        record(_euclidean_dist_bw, t, (a, b), (a, b, t))
+    return t
 
 
 # ---------------------------------------------------------------- block_diag, cartesian_prod
@@ -381,7 +421,6 @@ def cartesian_prod(*tensors):
 # frexp/ldexp, gcd/lcm, nextafter, combinations, chain_matmul, and torch.abs_ & co.)
 import itertools
 import warnings
-import numpy as np
 from .._tensor import _wrap_dim
 from . import creation as C, indexing as I, manipulation as MP
 
