@@ -491,3 +491,25 @@ def test_topk_partition_path_orders_as_the_full_sort():
         np.testing.assert_array_equal(got.indices.numpy(), want)
         tv = torch.topk(torch.from_numpy(x), k, dim, largest).values.numpy()
         np.testing.assert_array_equal(got.values.numpy(), tv)
+
+
+def test_index_add_rows_in_rounds_sums_as_torch():
+    """index_add along dim 0 of whole rows (64+ indices, few repeats) adds in rounds: each row's
+    repeats in order of occurrence, so the sums are torch's bit for bit (and embedding_bag's)."""
+    torch = pytest.importorskip('torch')
+    rng = np.random.default_rng(11)
+    for trial in range(12):
+        n, m, d = int(rng.integers(2, 60)), int(rng.integers(64, 400)), int(rng.integers(1, 5))
+        idx = rng.integers(0, n, m)
+        src = rng.standard_normal((m, d)).astype(np.float32)
+        base = rng.standard_normal((n, d)).astype(np.float32)
+        got = ember.from_numpy(base).index_add(0, ember.from_numpy(idx), ember.from_numpy(src))
+        want = torch.from_numpy(base).index_add(0, torch.from_numpy(idx), torch.from_numpy(src))
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    w = rng.standard_normal((500, 8)).astype(np.float32)
+    ii = rng.integers(0, 500, 2000)
+    got = ember.nn.functional.embedding_bag(ember.from_numpy(ii), ember.from_numpy(w), ember.arange(0, 2000, 10),
+                                            mode='sum')
+    want = torch.nn.functional.embedding_bag(torch.from_numpy(ii), torch.from_numpy(w), torch.arange(0, 2000, 10),
+                                             mode='sum')
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

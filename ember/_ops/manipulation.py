@@ -13,7 +13,7 @@ Example:
 import warnings
 import numpy as np
 from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
-from .._backend import widened_scatter
+from .._backend import widened_scatter, add_rows_in_rounds
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, parse_size, broadcast_shapes_or_raise, grad_for
@@ -63,6 +63,10 @@ def _same_device(input, *others):
 def _ufunc_at(ufunc, r, idx, v):
     """``ufunc.at(r, idx, v)`` (unbuffered: repeated indices all apply) on either backend."""
     if _is_host(r):
+        if ufunc is np.add and type(idx) is np.ndarray and idx.ndim == 1 and r.ndim and r.flags.c_contiguous and \
+                type(v) is np.ndarray and v.shape == idx.shape + r.shape[1:] and idx.size >= 64 and idx.min() >= 0 \
+                and add_rows_in_rounds(r.reshape(r.shape[0], -1), idx, v.reshape(idx.size, -1)):
+            return      # (whole rows added in rounds, in order of occurrence: add.at's sums, not its speed)
         ufunc.at(r, idx, v)
         return
     import cupyx
