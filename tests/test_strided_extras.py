@@ -141,3 +141,26 @@ def test_as_strided_scatter(offset):
         except Exception:       # noqa: BLE001 - GradcheckError (ember's and torch's classes differ)
             fails.append(True)
     assert fails == [True, True]
+
+
+def test_empty_and_like_factories_with_channels_last():
+    """empty(memory_format=...) and *_like(memory_format=...) lay the new tensor out channels-last
+    (torch's strides, dim_order); the wrong rank is refused; new_zeros/new_ones/new_empty take
+    size as a keyword too."""
+    def body(lib):
+        x = lib.ones(2, 3, 4, 5)
+        out = [lib.empty(2, 3, 4, 5, memory_format=lib.channels_last).stride(),
+               lib.empty((2, 3, 5, 7), memory_format=lib.channels_last).dim_order(),
+               lib.zeros_like(x, memory_format=lib.channels_last), lib.ones_like(x, memory_format=lib.channels_last),
+               lib.full_like(lib.ones(1, 2, 3, 4, 5), 2., memory_format=lib.channels_last_3d).stride(),
+               lib.empty_like(x, memory_format=lib.channels_last).is_contiguous(memory_format=lib.channels_last),
+               x.new_zeros(size=(2, 3)), x.new_ones(size=()), x.new_empty(size=(1,)).shape, x.new_zeros(2, 3)]
+        for bad in (lambda: lib.empty(2, 3, memory_format=lib.channels_last),
+                    lambda: lib.zeros_like(lib.ones(2), memory_format=lib.channels_last),
+                    lambda: x.new_zeros((2,), size=(3,))):
+            try:
+                bad()
+            except (RuntimeError, TypeError) as e:
+                out.append((type(e).__name__, str(e)))
+        return out
+    run_both(body)

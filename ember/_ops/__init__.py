@@ -175,8 +175,17 @@ _T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False:
 
 
 def _new_factory(fill):
-    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    name = 'new_' + fill.__name__
+
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, **kw):
+        if kw:      # size as a keyword (torch's ``new_zeros(size=(2, 3))``)
+            if set(kw) != {'size'}:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{next(k for k in kw if k != 'size')}'")
+            if size:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            size = (kw['size'],)
         return fill(*size, dtype=dtype or self.dtype, device=device or self._device, requires_grad=requires_grad)
+    new.__name__ = new.__qualname__ = name
     return new
 
 

@@ -365,7 +365,15 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
-    return _out(_factory(size, dtype, device, requires_grad, _empty, 'empty'), out)
+    t = _factory(size, dtype, device, requires_grad, _empty, 'empty')
+    return _out(_laid_out(t, memory_format), out)
+
+
+def _laid_out(t, memory_format):
+    """A fresh tensor ``t`` laid out channels-last when ``memory_format`` asks for it."""
+    if memory_format in _CHANNELS_LAST:
+        t._data = channels_last_copy(t._data, memory_format)
+    return t
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -405,19 +413,20 @@ def _like(input, dtype, device, requires_grad, fill):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, _zeros)
+    return _laid_out(_like(input, dtype, device, requires_grad, _zeros), memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, _ones)
+    return _laid_out(_like(input, dtype, device, requires_grad, _ones), memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, _empty)
+    return _laid_out(_like(input, dtype, device, requires_grad, _empty), memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, dtype, device, requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp))
+    return _laid_out(_like(input, dtype, device, requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp)),
+                     memory_format)
 
 
 def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
