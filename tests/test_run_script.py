@@ -152,11 +152,11 @@ def test_missing_function_is_named_with_the_scripts_line(tmp_path):
 
 
 @pytest.mark.parametrize('line, name', [
-    ('import torch.sparse', 'torch.sparse'),
-    ('from torch import sparse', 'torch.sparse'),
+    ('import torch.onnx', 'torch.onnx'),
+    ('from torch import onnx', 'torch.onnx'),
     ('from torch.nn import NoSuchLayer', 'torch.nn.NoSuchLayer'),
     ('torch.nn.NoSuchLayer(3)', 'torch.nn.NoSuchLayer'),
-    ('torch.ones(3).to_sparse()', 'torch.Tensor.to_sparse'),
+    ('torch.ones(3).to_sparse_csr()', 'torch.Tensor.to_sparse_csr'),
 ])
 def test_missing_names_are_reported_plainly(tmp_path, line, name):
     write(tmp_path / 'uses.py', f'import torch\n{line}\n')
@@ -180,18 +180,18 @@ def test_feature_checks_work(tmp_path):
     """hasattr() and try/except around missing parts behave as the script expects."""
     write(tmp_path / 'probe.py', '''
         import torch
-        print(hasattr(torch, 'sparse'), hasattr(torch, 'tensor'), torch.backends.mps.is_available())
+        print(hasattr(torch, 'onnx'), hasattr(torch, 'tensor'), torch.backends.mps.is_available())
         try:
-            import torch.sparse
+            import torch.onnx
         except ImportError as e:
-            print('no sparse:', e)
+            print('no onnx:', e)
         torch.backends.cudnn.benchmark = True
         import ember
         print(ember.backends.cudnn.benchmark)
     ''')
     p = ember_run('probe.py', cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.splitlines() == ['False True False', 'no sparse: ember does not implement torch.sparse', 'True']
+    assert p.stdout.splitlines() == ['False True False', 'no onnx: ember does not implement torch.onnx', 'True']
 
 
 # ---------------------------------------------------------------------------- the hook in-process
