@@ -178,7 +178,8 @@ from ._ops.decomp import householder_product as orgqr  # noqa: E402
 #   ember.save / ember.load (safe checkpoint files), ember.summary (torchsummary-style table),
 #   ember.compile (record a call once, replay it without per-op overhead: ember/_compile)
 _LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo', 'hub')
-_LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile'}
+_LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile',
+               'from_dlpack': 'utils.dlpack'}
 
 
 # torch.X for these is torch.nn.functional.X (same arguments); the dropouts take ``train``

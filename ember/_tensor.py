@@ -196,6 +196,20 @@ class Tensor:
     def data_ptr(self):
         return _data_ptr(self._data) if self._data.size else 0
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The DLPack capsule of this tensor's memory (what ``from_dlpack`` of other libraries takes)."""
+        if self._rg:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        kw = {'stream': stream} if self._device.type == 'cuda' and stream not in (None, -1) else {}
+        if max_version is not None:
+            kw['max_version'] = max_version
+        if copy is not None:
+            kw['copy'] = copy
+        return self._data.__dlpack__(**kw)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
     def _storage_root(self):
         """The tensor that owns the memory: a view's ``_base``; for ``detach()``/``.data`` (no
         ``_base`` in torch) the root kept in ``_extra['root']``."""

@@ -6,7 +6,7 @@ import importlib as _importlib
 from . import data  # noqa: F401
 from . import checkpoint  # noqa: E402,F401  (ember.utils.checkpoint)
 
-_LAZY = ('hooks', 'tensorboard', '_pytree', 'benchmark')
+_LAZY = ('hooks', 'tensorboard', '_pytree', 'benchmark', 'dlpack')
 
 
 def __getattr__(name):
