@@ -180,6 +180,10 @@ from ._ops.decomp import householder_product as orgqr  # noqa: E402
 _LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo', 'hub')
 _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile',
                'from_dlpack': 'utils.dlpack'}
+_LAZY_NAMES.update(dict.fromkeys(('TypedStorage', 'UntypedStorage', 'is_storage', 'FloatStorage', 'DoubleStorage',
+                                  'HalfStorage', 'LongStorage', 'IntStorage', 'ShortStorage', 'CharStorage',
+                                  'ByteStorage', 'BoolStorage', 'ComplexFloatStorage', 'ComplexDoubleStorage'),
+                                 'storage'))
 
 
 # torch.X for these is torch.nn.functional.X (same arguments); the dropouts take ``train``
@@ -269,7 +273,7 @@ channels_last_3d = 'torch.channels_last_3d'  # noqa: E305  (a memory_format, as 
 from ._misc import (unravel_index, frombuffer, is_inference, set_warn_always, is_warn_always_enabled,  # noqa: E402
                     set_flush_denormal, compiled_with_cxx11_abi, get_device_module, sym_int, sym_float, sym_max,
                     sym_min, sym_not, sym_sqrt, sym_ite, sym_sum)
-_LAZY_MODULES += ('cpu',)  # noqa: E305  (ember.cpu: torch.cpu, loaded on first use)
+_LAZY_MODULES += ('cpu', 'storage')  # noqa: E305  (ember.cpu, ember.storage: loaded on first use)
 from ._ops.tensor_extra import nonzero_static, qr, as_strided_  # noqa: E402,F401  (torch.nonzero_static, torch.qr, ...)
 _LAZY_MODULES += ('sparse',)  # noqa: E305  (ember.sparse: torch.sparse; sparse COO tensors, loaded on first use)
 _LAZY_NAMES.update(sparse_coo_tensor='_ops.sparse_coo', spmm='_ops.sparse_coo')

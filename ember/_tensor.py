@@ -230,7 +230,17 @@ class Tensor:
         return (_data_ptr(self._data) - _data_ptr(root._data)) // self.dtype.itemsize
 
     def untyped_storage(self):
-        return _Storage(self._storage_root())
+        from .storage import UntypedStorage
+        return UntypedStorage(self._storage_root())
+
+    def storage(self):
+        """The elements of the memory this tensor views (torch's deprecated TypedStorage)."""
+        from .storage import storage_of
+        return storage_of(self)
+
+    def storage_type(self):
+        from .storage import storage_type_of
+        return storage_type_of(self)
 
     def _is_view(self):
         return self._base is not None
@@ -540,23 +550,6 @@ class Tensor:
 
 def _is_param(t):
     return getattr(type(t), '_is_param', False)
-
-
-class _Storage:
-    """The minimal ``untyped_storage()``: identity of the memory a tensor views."""
-    __slots__ = ('_root',)
-
-    def __init__(self, root):
-        self._root = root
-
-    def data_ptr(self):
-        return self._root.data_ptr()
-
-    def nbytes(self):
-        return self._root._data.nbytes
-
-    def size(self):
-        return self._root._data.nbytes
 
 
 def _rebuild(arr, dtype_name, dev, rg):
