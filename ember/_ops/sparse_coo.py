@@ -519,6 +519,21 @@ class SparseCooTensor(Tensor):
     def __reduce_ex__(self, proto):
         return (_rebuild_sparse, (self._idx, self._val, tuple(self._sz), self._coal, self._rg))
 
+    def zero_(self):
+        """No entries left (nnz 0, coalesced), the size kept: torch's ``zero_`` of a sparse tensor."""
+        xp = array_module(self._idx._data)
+        self._set_(_wrap(xp.zeros((self.sparse_dim(), 0), dtype=np.int64), D.int64, self._device),
+                   _wrap(self._val._data[:0].copy(), self.dtype, self._device), True)
+        return self
+
+    def _set_(self, idx, val, coalesced):
+        """Make this very tensor hold ``idx`` and ``val`` (the in-place sparse ops: ``+=`` of a
+        gradient into ``.grad``, an optimizer's momentum buffer)."""
+        self._idx, self._val, self._coal = idx, val, bool(coalesced)
+        if self._extra:
+            self._extra.pop('plan', None)
+            self._extra.pop('plan_t', None)
+
     # ------------------------------------------------------------ refusals, as torch's
     def view(self, *shape):
         raise _not_impl('view')
@@ -1126,3 +1141,82 @@ def sparse_softmax(input, dim, dtype=None, *, _log=False):
     tg = index_select(tot, 0, gi)
     nv = dsub(sh, log(tg)) if _log else ddiv(e, tg)
     return _make(s._idx, nv, s._sz, True, name='SparseLogSoftmaxBackward0' if _log else 'SparseSoftmaxBackward0')
+
+
+# ---------------------------------------------------------------- sparse gradients (nn.Embedding(sparse=True))
+def embedding_grad(rows, g, n, device):
+    """The sparse gradient of an embedding table of ``n`` rows: indices ``rows`` (the looked-up rows,
+    repeats kept, in order; an int64 array), values ``g`` (an ember tensor, one gradient row per
+    index). Uncoalesced unless nnz <= 1, as torch's ``embedding_sparse_backward``."""
+    idx = _wrap(rows.reshape(1, -1), D.int64, device)
+    return _make(idx, g, (n, g.shape[1]), rows.shape[0] <= 1)
+
+
+def _contiguous(a):
+    return a.flags.c_contiguous
+
+
+def grad_sum(cur, g, in_place):
+    """``cur + g`` for two gradients of one tensor where one is sparse (the engine's input buffers
+    and accumulation into ``.grad``), as torch adds them: two sparse ones merge (the walk of
+    ``add``) when both value arrays are contiguous, else their entries are concatenated, ``cur``'s
+    first (torch's add_out_sparse_non_contiguous: a gradient expanded from ``sum()`` is not
+    contiguous); a sparse and a dense one give a dense sum. ``in_place``: a sparse ``cur`` holds
+    the result itself (torch's ``variable.grad += new_grad`` with grad mode off)."""
+    cs, gs = isinstance(cur, SparseCooTensor), isinstance(g, SparseCooTensor)
+    if not (cs and gs):
+        if cs:
+            return g + cur.to_dense()
+        if in_place:
+            dense_add_(cur._data, g)
+            cur._bump()
+            return cur
+        return cur + g
+    _check_sparse_pair(cur, g)
+    if _contiguous(cur._val._data) and _contiguous(g._val._data):
+        r = add(cur, g)
+    else:
+        xp = array_module(cur._idx._data)
+        idx = _wrap(xp.concatenate([cur._idx._data, g._idx._data], axis=1), D.int64, cur._device)
+        if _gm.enabled and (cur._rg or g._rg):
+            from .shape import cat
+            r = _make(idx, cat([_vals(cur), _vals(g)]), cur._sz, False)
+        else:
+            r = _make(idx, _wrap(xp.concatenate([cur._val._data, g._val._data]), cur.dtype, cur._device), cur._sz,
+                      False)
+    if in_place and r.grad_fn is None:
+        cur._set_(r._idx, r._val, r._coal)
+        return cur
+    return r
+
+
+def first_grad(g):
+    """What ``.grad`` keeps of the first sparse gradient: its entries with values in a contiguous
+    copy of their own (torch's AccumulateGrad stores a sparse gradient that way)."""
+    v = g._val
+    return _make(g._idx, _wrap(array_module(v._data).ascontiguousarray(v._data).copy(), v.dtype, v._device), g._sz,
+                 g._coal)
+
+
+def dense_add_(dense, s, alpha=1, values=None):
+    """``dense.add_(s, alpha=alpha)`` on arrays for a sparse ``s`` of ``dense``'s shape: each entry's
+    value (times ``alpha``) added into its position, in order (duplicates add up). ``values``: an
+    array to use in place of ``s``'s values (a sparse tensor of ``s``'s pattern)."""
+    v = s._val._data if values is None else values
+    if not v.shape[0]:
+        return
+    if alpha != 1:
+        v = v * alpha
+    sz = tuple(s._sz)
+    sd = s._idx._data.shape[0]
+    flat = dense.reshape((_prod(sz[:sd]),) + sz[sd:])      # (a view of a contiguous ``dense``)
+    array_module(v).add.at(flat, _keys(s._idx._data, sz), v.astype(dense.dtype, copy=False))
+    if not dense.flags.c_contiguous:
+        dense[...] = flat.reshape(dense.shape)
+
+
+def mask_rows(dense, s):
+    """``dense.sparse_mask(s)._values()`` on arrays for a coalesced ``s``: ``dense`` at ``s``'s entries."""
+    sz = tuple(s._sz)
+    sd = s._idx._data.shape[0]
+    return dense.reshape((_prod(sz[:sd]),) + sz[sd:])[_keys(s._idx._data, sz)]

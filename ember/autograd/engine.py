@@ -187,7 +187,14 @@ def _add_to(buffers, node, nr, g):
         buf = buffers[node] = []
     while len(buf) <= nr:
         buf.append(None)
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
+    old = buf[nr]
+    if old is None:
+        buf[nr] = g
+    elif old.is_sparse or g.is_sparse:     # sparse gradients add up as torch's do (nn.Embedding(sparse=True))
+        from .._ops.sparse_coo import grad_sum
+        buf[nr] = grad_sum(old, g, False)
+    else:
+        buf[nr] = old + g
 
 
 def _run_pre_hooks(node, grads):
@@ -247,7 +254,16 @@ def _accumulate(var, g, create_graph, hooks=True):
         # a 0-d CPU tensor that joined a CUDA op as a number gets its gradient on the CPU, as in torch
         g = g.to(var._device)
     cur = var._grad
-    if cur is None:
+    if g.is_sparse or (cur is not None and cur.is_sparse):
+        # a sparse gradient of a dense leaf (nn.Embedding(sparse=True)), or one added to a sparse
+        # .grad: kept or added up as torch's AccumulateGrad does (ember/_ops/sparse_coo.py)
+        from .._ops.sparse_coo import grad_sum, first_grad
+        if cur is None:
+            var._grad = g if create_graph and g._rg else first_grad(g) if g.is_sparse else \
+                _wrap(g._data.copy(), var.dtype, var._device)
+        else:
+            var._grad = grad_sum(cur, g, not create_graph)
+    elif cur is None:
         if create_graph:
             var._grad = _copy_grad(g)
         else:

@@ -23,11 +23,12 @@ from .asgd import ASGD
 from .lbfgs import LBFGS
 from ._adafactor import Adafactor
 from ._muon import Muon
+from .sparse_adam import SparseAdam
 
 __all__ = ['Adafactor', 'Adadelta', 'Adagrad', 'Adam', 'Adamax', 'AdamW', 'ASGD', 'LBFGS', 'lr_scheduler', 'NAdam',
-           'Muon', 'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD']
+           'Muon', 'Optimizer', 'RAdam', 'RMSprop', 'Rprop', 'SGD', 'SparseAdam']
 
 # torch.optim drops its submodule names (``torch.optim.adam`` is an AttributeError there; the
 # modules stay importable as ``torch.optim.adam``)
-del adadelta, adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam, rprop, asgd, lbfgs  # noqa: F821
+del adadelta, adagrad, adam, adamw, adamax, sgd, radam, rmsprop, optimizer, nadam, rprop, asgd, lbfgs, sparse_adam  # noqa: F821
 from . import swa_utils  # noqa: E402,F401  (AveragedModel, SWALR, update_bn)

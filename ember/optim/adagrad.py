@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from .optimizer import (Optimizer, _default_scalar, _use_grad_for_differentiable, _to_scalar, _f, _get_scalar_dtype,
                         _scalar_tensor, _full_like, _addcmul_, _addcdiv_, _check_fused_foreach, _validate, _check_not_differentiable,
-                        _check_state_steps, _incr, _grad, _weight_decay)
+                        _check_state_steps, _incr, _grad, _weight_decay, _any_sparse)
 
 __all__ = ['Adagrad', 'adagrad']
 
@@ -70,7 +70,7 @@ class Adagrad(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             params, grads, sums, steps = self._gather(group, ('sum',))
-            adagrad(params, grads, sums, steps, lr=group['lr'], weight_decay=group['weight_decay'],
+            adagrad(params, grads, sums, steps, fused=group['fused'], lr=group['lr'], weight_decay=group['weight_decay'],
                     lr_decay=group['lr_decay'], eps=group['eps'], maximize=group['maximize'])
         return loss
 
@@ -81,8 +81,16 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
     """Functional Adagrad."""
     _check_state_steps(state_steps)
     lr = _to_scalar(lr)
+    sparse = has_sparse_grad or _any_sparse(grads)
+    if sparse and fused:
+        raise RuntimeError('`fused` does not support sparse grad or complex param')
+    if sparse and weight_decay != 0 and any(g.is_sparse for g in grads):    # (before any state changes)
+        raise RuntimeError('weight_decay option is not compatible with sparse gradients')
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
         step = _incr(step_t)
+        if sparse and grad.is_sparse:
+            _sparse_step(param, grad, state_sum, lr / (1 + (step - 1) * lr_decay), eps, maximize)
+            continue
         p = param._data
         g = _weight_decay(p, _grad(grad, maximize), lr, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
@@ -93,3 +101,18 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
         std += eps
         _addcdiv_(p, g, std, -_f(clr))
         param._bump()
+
+
+def _sparse_step(param, grad, state_sum, clr, eps, maximize):
+    """Adagrad on a sparse gradient, as torch: on the coalesced entries only,
+    ``sum += g^2`` there, then ``p -= clr * g / (sqrt(sum) + eps)`` there."""
+    from .._ops import sparse_coo as S
+    g = (-grad if maximize else grad).coalesce()
+    v = g._val._data
+    s = state_sum._data
+    S.dense_add_(s, g, values=v * v)
+    state_sum._bump()
+    std = np.sqrt(S.mask_rows(s, g))
+    std += eps
+    S.dense_add_(param._data, g, -_f(clr), values=v / std)
+    param._bump()

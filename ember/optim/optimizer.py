@@ -13,6 +13,7 @@ Example:
     >>> opt.zero_grad(); loss_fn(w).backward(); opt.step()
 """
 import functools
+import sys
 import threading
 import warnings
 from collections import OrderedDict, defaultdict
@@ -31,6 +32,7 @@ from ..nn.modules._hooks import RemovableHandle   # (torch.utils.hooks.Removable
 __all__ = ['Optimizer', 'register_optimizer_step_pre_hook', 'register_optimizer_step_post_hook', 'required']
 
 _gm = _grad_mode.state
+_sys_modules = sys.modules
 
 
 class _RequiredParameter:
@@ -65,6 +67,47 @@ def register_optimizer_step_pre_hook(hook):
 def register_optimizer_step_post_hook(hook):
     """``hook(optimizer, args, kwargs) -> None`` after every optimizer's step."""
     return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+# ---------------------------------------------------------------- sparse gradients
+# Which optimizers refuse a sparse gradient (nn.Embedding(sparse=True)), with torch's words. SGD,
+# Adagrad, SparseAdam and LBFGS take them. One check for all, run by the step wrapper before the
+# update (so nothing changes), and only once sparse tensors exist (their module is loaded).
+_SPARSE_REFUSALS = {'Adam': 'Adam does not support sparse gradients, please consider SparseAdam instead',
+                    'AdamW': 'Adam does not support sparse gradients, please consider SparseAdam instead'}
+for _name in ('RMSprop', 'Adadelta', 'Adamax', 'NAdam', 'RAdam', 'ASGD', 'Rprop', 'Adafactor', 'Muon'):
+    _SPARSE_REFUSALS[_name] = f'{_name} does not support sparse gradients'
+_SPARSE_MODULE = 'ember._ops.sparse_coo'
+_refusal_of = {}
+
+
+def _sparse_refusal(cls):
+    """The message with which optimizer class ``cls`` refuses sparse gradients (its own or its
+    nearest torch base's), or None."""
+    msg = _refusal_of.get(cls, False)
+    if msg is False:
+        msg = None
+        for c in cls.__mro__:
+            if c.__module__.startswith('ember.optim') and c.__name__ in _SPARSE_REFUSALS:
+                msg = _SPARSE_REFUSALS[c.__name__]
+                break
+        _refusal_of[cls] = msg
+    return msg
+
+
+def _refuse_sparse_grads(opt):
+    msg = _sparse_refusal(type(opt))
+    if msg is not None:
+        for group in opt.param_groups:
+            for p in group['params']:
+                g = p._grad
+                if g is not None and g.is_sparse:
+                    raise RuntimeError(msg)
+
+
+def _any_sparse(grads):
+    """Whether some gradient in ``grads`` is sparse (cheap while no sparse tensor exists)."""
+    return _SPARSE_MODULE in _sys_modules and any(g.is_sparse for g in grads)
 
 
 def _use_grad_for_differentiable(func):
@@ -692,6 +735,8 @@ class Optimizer:
             self, *_ = args
             if _seen_by_compile is not None:    # ember.compile is recording: it guards on optimizers
                 _seen_by_compile(self)
+            if _SPARSE_MODULE in _sys_modules:  # (no sparse tensor can exist before that module is loaded)
+                _refuse_sparse_grads(self)
             if not (_global_optimizer_pre_hooks or self._optimizer_step_pre_hooks):
                 out = func(*args, **kwargs)         # no pre-hook: the loop below would run none
                 self._optimizer_step_code()
@@ -854,6 +899,9 @@ class Optimizer:
                             g.detach_()
                         else:
                             g.requires_grad_(False)
+                        if g.is_sparse:         # (no entries left, as torch's zero_ of a sparse tensor)
+                            g.zero_()
+                            continue
                         g._data[...] = 0
                         g._bump()
 

@@ -8,7 +8,8 @@ from .._tensor import _wrap, Tensor
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_, _fma,
                         _momentum_step_chunked,
                         _add_alpha_foreach_,
-                        _check_fused_foreach, _validate, _check_not_differentiable, _grad, _weight_decay)
+                        _check_fused_foreach, _validate, _check_not_differentiable, _grad, _weight_decay,
+                        _any_sparse)
 
 __all__ = ['SGD', 'sgd']
 
@@ -57,7 +58,8 @@ class SGD(Optimizer):
             params = [p for p in group['params'] if p._grad is not None]
             momentum = group['momentum']
             bufs = [self.state[p].get('momentum_buffer') for p in params] if momentum != 0 else []
-            sgd(params, [p._grad for p in params], bufs, weight_decay=group['weight_decay'], momentum=momentum,
+            sgd(params, [p._grad for p in params], bufs, fused=group.get('fused'), weight_decay=group['weight_decay'],
+                momentum=momentum,
                 lr=group['lr'], dampening=group['dampening'], nesterov=group['nesterov'], maximize=group['maximize'])
             if momentum != 0:
                 for p, buf in zip(params, bufs):
@@ -83,6 +85,11 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     created from the gradient)."""
     lr = _f(_to_scalar(lr))
     weight_decay = _f(_to_scalar(weight_decay))
+    if has_sparse_grad or _any_sparse(d_p_list):
+        if fused:
+            raise RuntimeError('`_fused_sgd` does not support sparse gradients')
+        return _sparse_sgd(params, d_p_list, momentum_buffer_list, weight_decay, momentum, lr, dampening, nesterov,
+                           maximize)
     if momentum == 0 and weight_decay == 0 and not maximize:
         # plain SGD: p.add_(g, alpha=-lr) for each parameter, as the loop below does, without its
         # per-parameter helper calls
@@ -121,4 +128,48 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
                 buf._bump()
             g = _add_alpha(g, buf._data, momentum) if nesterov else buf._data
         _add_alpha_(p, g, -lr)
+        param._bump()
+
+
+def _sparse_sgd(params, grads, bufs, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    """SGD where some gradients are sparse (nn.Embedding(sparse=True)), as torch's single-tensor loop
+    does it with sparse operands: ``-grad``, ``buf = grad.clone()`` then ``buf.mul_(momentum).add_(grad,
+    alpha=1-dampening)`` (sparse sums: torch's merge of the two entry lists), ``param.add_(update,
+    alpha=-lr)`` (each entry added into its row). weight_decay cannot add the dense parameter to a
+    sparse gradient: refused, as torch does, before any parameter changes."""
+    from .._ops import sparse_coo as S
+    sparse = [g.is_sparse for g in grads]
+    if weight_decay != 0 and any(sparse):
+        raise RuntimeError('add(sparse, dense) is not supported. Use add(dense, sparse) instead.')
+    for i, param in enumerate(params):
+        if not sparse[i] and not (momentum != 0 and bufs[i] is not None and bufs[i].is_sparse):
+            one = [bufs[i]] if momentum != 0 else []
+            sgd([param], [grads[i]], one, weight_decay=weight_decay, momentum=momentum, lr=lr, dampening=dampening,
+                nesterov=nesterov, maximize=maximize)
+            if momentum != 0:
+                bufs[i] = one[0]
+            continue
+        g = grads[i]
+        if maximize:
+            g = -g
+        if momentum != 0:
+            buf = bufs[i]
+            if buf is None:
+                buf = bufs[i] = g.detach().clone()
+            elif buf.is_sparse:
+                new = S.add(buf * momentum, g, alpha=1 - dampening)     # (a dense g: torch's refusal)
+                buf._set_(new._idx, new._val, new._coal)
+            else:
+                b = buf._data
+                b *= momentum
+                S.dense_add_(b, g, 1 - dampening)
+                buf._bump()
+            if nesterov:
+                g = S.add(g, buf, alpha=momentum) if buf.is_sparse else buf + g * momentum
+            else:
+                g = buf
+        if g.is_sparse:
+            S.dense_add_(param._data, g, -lr)
+        else:
+            _add_alpha_(param._data, g._data, -lr)
         param._bump()

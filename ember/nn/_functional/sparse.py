@@ -3,7 +3,10 @@ embedding_bag (sums, means or maxima of bags of embeddings, composed of embeddin
 
 ``embedding`` gathers rows of the weight (EmbeddingBackward0); its backward scatter-adds the
 gradient into the rows (skipping ``padding_idx``, scaled by 1/frequency on request) with another
-op whose own backward is the matching gather, so double backward works.
+op whose own backward is the matching gather, so double backward works. With ``sparse=True`` the
+gradient is instead a sparse COO tensor of the looked-up rows (repeats kept, uncoalesced,
+``padding_idx`` left out) whose values are the output gradient's rows (ember/_ops/sparse_coo.py);
+``embedding_bag`` goes through ``embedding`` and gets the same.
 
 Example:
     >>> F.one_hot(ember.tensor([0, 2]), 3)       # tensor([[1, 0, 0], [0, 0, 1]])
@@ -20,7 +23,7 @@ __all__ = ['embedding', 'one_hot', 'embedding_bag']
 
 
 class _EmbCtx:
-    __slots__ = ('idx', 'n', 'pad', 'scale')
+    __slots__ = ('idx', 'n', 'pad', 'scale', 'sparse')
 
 
 def _row_scale(ctx, dtype):
@@ -68,7 +71,32 @@ def _gather_rows(w, ctx, scaled):
 
 @backward_op('EmbeddingBackward0')
 def _embedding_bw(node, g):
-    return (_scatter_rows(g, node._args),)
+    ctx = node._args
+    return (_sparse_rows(g, ctx) if ctx.sparse else _scatter_rows(g, ctx),)
+
+
+def _sparse_rows(g, ctx):
+    """``sparse=True``: the weight's gradient as a sparse COO tensor (torch's embedding_sparse_backward):
+    indices the looked-up rows in order, repeats kept, ``padding_idx`` left out; values g's rows."""
+    if ctx.scale is not None:
+        raise RuntimeError('embedding_backward: scale_grad_by_freq not supported with sparse gradients')
+    from ..._ops.sparse_coo import embedding_grad
+    from ..._ops.indexing import getitem
+    rows = ctx.idx.reshape(-1)
+    d = g.shape[-1]
+    if _gm.enabled and g._rg:           # (create_graph: values that stay in the graph)
+        v = g.reshape(-1, d)
+        if ctx.pad >= 0:
+            keep = array_module(rows).flatnonzero(rows != ctx.pad)
+            rows, v = rows[keep], getitem(v, _wrap(keep, D.int64, g._device))
+    else:
+        # (a view where torch's reshape gives one: an expanded gradient's values are not contiguous)
+        v = g._data.reshape(-1, d)
+        if ctx.pad >= 0:
+            keep = rows != ctx.pad
+            rows, v = rows[keep], v[keep]
+        v = _wrap(v, g.dtype, g._device)
+    return embedding_grad(rows, v, ctx.n, g._device)
 
 
 @backward_op('EmbeddingDenseBackwardBackward0')
@@ -104,7 +132,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
               sparse=False):
     """Rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices ``input``:
     output shape ``input.shape + (embedding_dim,)``. ``padding_idx``: that row gets no gradient;
-    ``max_norm``: rows looked up are renormalised in place to at most that norm."""
+    ``max_norm``: rows looked up are renormalised in place to at most that norm; ``sparse``: the
+    weight's gradient is a sparse COO tensor (refused with ``scale_grad_by_freq``, at backward)."""
     need_tensor('embedding', input)
     need_tensor('embedding', weight, 'weight', 2)
     if padding_idx is not None:
@@ -132,6 +161,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     ctx.idx = idx.astype(np.int64, copy=False)
     ctx.n, ctx.pad = n, padding_idx
     ctx.scale = None
+    ctx.sparse = bool(sparse)
     if scale_grad_by_freq:
         counts = np.bincount(ctx.idx.reshape(-1), minlength=n)
         s = 1.0 / counts[ctx.idx]
@@ -271,7 +301,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     dev = weight.device
     sel_idx = C.tensor(idx[sel], device=dev)
     bag_t = C.tensor(bag_sel, device=dev)
-    rows = embedding(sel_idx, weight, scale_grad_by_freq=scale_grad_by_freq)
+    rows = embedding(sel_idx, weight, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
     dim = weight.size(1)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1).index_select(0, C.tensor(sel, device=dev)).unsqueeze(1)

@@ -34,7 +34,8 @@ class Embedding(Module):
         max_norm: if given, looked-up vectors with a norm above it are renormalized in place
         norm_type: the p of the p-norm for ``max_norm``. Default: ``2``
         scale_grad_by_freq: scale gradients by the inverse frequency of the indices in the batch
-        sparse: sparse gradients (not supported by ember: a dense gradient is produced)
+        sparse: ``weight.grad`` is a sparse COO tensor (the looked-up rows, repeats kept, and
+            their output gradients); optimizers that take it: ``SGD``, ``Adagrad``, ``SparseAdam``
 
     Attributes:
         weight: :math:`(\text{num\_embeddings}, \text{embedding\_dim})`, initialised from :math:`\mathcal{N}(0, 1)`.

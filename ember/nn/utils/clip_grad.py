@@ -43,6 +43,15 @@ def _check_foreach(foreach, device):
         raise RuntimeError(f"foreach=True was passed, but can't use the foreach API on {device.type} tensors")
 
 
+def _refuse_sparse(tensors, op):
+    """Sparse gradients (nn.Embedding(sparse=True)) are refused as torch's kernels refuse them:
+    NotImplementedError, before any gradient changes."""
+    for t in tensors:
+        if t.is_sparse:
+            from ..._ops.sparse_coo import _not_impl
+            raise _not_impl(op, t.device.type.upper())
+
+
 @_no_grad
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     r"""The norm of the norms of ``tensors`` (the norm of them all concatenated), as a tensor."""
@@ -53,6 +62,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if len(tensors) == 0:
         return _tensor(0.0)
+    _refuse_sparse(tensors, 'linalg_vector_norm')
     first_device = tensors[0].device
     norms = []
     for (device, _), device_tensors in _group_by_device_and_dtype(tensors).items():
@@ -141,6 +151,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         parameters = [parameters]
     clip_value = float(clip_value)
     grads = [p.grad for p in parameters if p.grad is not None]
+    _refuse_sparse(grads, 'clamp_' if foreach is False else 'clamp_min_')    # (torch's foreach kernel's name)
     for (device, _), device_grads in _group_by_device_and_dtype(grads).items():
         _check_foreach(foreach, device)
         for grad in device_grads:
