@@ -541,3 +541,24 @@ def test_clipping_refuses_sparse_grads(both, call):
         return 'no error'
     t, e = both(body)
     assert t[0] != 'n'
+
+
+def test_lbfgs_densifies_sparse_gradients():
+    """LBFGS reads a sparse gradient densified, as torch (it viewed it, which sparse tensors refuse)."""
+    w0 = np.linspace(-1, 1, 12).reshape(4, 3).astype(np.float32)
+
+    def body(lib):
+        e = lib.nn.Embedding(4, 3, sparse=True)
+        with lib.no_grad():
+            e.weight.copy_(lib.from_numpy(w0))
+        opt = lib.optim.LBFGS(e.parameters(), lr=0.5, max_iter=3)
+        idx = lib.tensor([0, 2, 2])
+
+        def closure():
+            opt.zero_grad()
+            loss = (e(idx) ** 2).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        return e.weight.detach()
+    run_both(body)

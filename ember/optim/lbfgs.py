@@ -236,7 +236,8 @@ class LBFGS(Optimizer):
             if p.grad is None:
                 view = zeros(p.numel(), dtype=p.dtype, device=p.device)
             else:
-                view = p.grad.view(-1)
+                # (torch densifies a sparse gradient here: nn.Embedding(sparse=True))
+                view = (p.grad.to_dense() if p.grad.is_sparse else p.grad).view(-1)
             views.append(view)
         return cat(views, 0)
 
