@@ -538,3 +538,80 @@ def test_conv2d_toom_cook_noncontiguous_and_double_backward(both):
         gx.sum().backward()
         return y, gx, w.grad
     both(body, rtol=1e-4, atol=1e-3)        # (w.grad reaches ~70: float32 sums of 16*18 products)
+
+
+# ---------------------------------------------------------------- avg pooling's slice-sum host path
+# (pooling._window_sum_np: the window sums one shifted strided slice at a time, in the order of
+# NumPy's reduction of the window view, where every output and kernel extent is >= 2)
+AVG_FAST = [(3, (2, 3, 9, 8, 10), 3, 2, 0, False), (3, (2, 2, 7, 9, 8), (2, 3, 2), (1, 2, 3), 1, True),
+            (3, (3, 1, 6, 6, 6), 2, 2, (1, 0, 1), False), (2, (2, 3, 12, 11), 3, 1, 1, True),
+            (2, (2, 2, 9, 19), (3, 9), (2, 3), 0, False), (1, (2, 3, 21), 8, 3, 4, True),
+            (1, (4, 11), 3, 2, 1, False)]
+
+
+@pytest.mark.parametrize('k,shape,ks,st,pd,ceil', AVG_FAST, ids=[str(i) for i in range(len(AVG_FAST))])
+@pytest.mark.parametrize('cip', (True, False))
+@pytest.mark.parametrize('dtype', (np.float32, np.float64))
+def test_avg_pool_slice_sum_path(k, shape, ks, st, pd, ceil, cip, dtype):
+    a = arr(*shape, seed=4, dtype=dtype)
+    a.reshape(-1)[::13] = np.resize(np.array([-0., 0., 1e30, -1e-30], dtype), a.reshape(-1)[::13].shape)
+    if dtype == np.float64:
+        a.reshape(-1)[::29] = -0.
+    run_fn(f'avg_pool{k}d', [a], ks, st, pd, ceil, cip, dtype=dtype)
+
+    def body(lib):      # no grad, all -0.0 windows, inf and nan
+        b = a.copy()
+        b.reshape(-1)[:40] = -0.
+        b.reshape(-1)[60::17] = np.resize(np.array([np.inf, -np.inf, np.nan], dtype), b.reshape(-1)[60::17].shape)
+        r = getattr(F(lib), f'avg_pool{k}d')(lib.tensor(b), ks, st, pd, ceil, cip)
+        return r, lib.signbit(r)
+    run_both(body, **tol(dtype))
+
+
+def test_avg_pool_slice_sum_path_same_bits_as_window_view():
+    from ember.nn._functional import pooling as PL
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        k = int(rng.integers(1, 4))
+        S = tuple(int(v) for v in rng.integers(2, 12, size=k))
+        K = tuple(int(min(v, s)) for v, s in zip(rng.integers(2, 10, size=k), S))
+        s = tuple(int(v) for v in rng.integers(1, 4, size=k))
+        p = tuple(int(rng.integers(0, K[i] // 2 + 1)) for i in range(k))
+        O = tuple(PL._pool_out(S[i], K[i], s[i], p[i], 1, bool(trial % 2)) for i in range(k))
+        dt = (np.float32, np.float64)[trial % 2]
+        x = rng.standard_normal((int(rng.integers(2, 4)),) + S).astype(dt)
+        x.reshape(-1)[::5] = -0.
+        r = PL._window_sum_np(x, K, s, p, S, O)
+        if r is not None:
+            ref = PL._windows(x, K, s, p, (1,) * k, S, O, 0).sum(axis=tuple(range(1 + k, 1 + 2 * k)))
+            assert r.dtype == ref.dtype and r.tobytes() == ref.tobytes(), (S, K, s, p, O)
+
+
+# ---------------------------------------------------------------- reflect / replicate / circular pad's
+# slice path (padding._gather_slices: the middle copied once, each border slab from filled positions)
+# (the slice path takes inputs of 65536 elements or more; the small shapes check the takes' path)
+PADS = [((8, 3, 60, 50), (3, 3, 3, 3)), ((8, 3, 60, 50), (0, 2, 1, 0)), ((3, 30000), (4, 5)),
+        ((2, 5, 90, 80), (1, 2)), ((2, 2, 30, 40, 30), (1, 0, 2, 3, 3, 1)), ((4, 4, 70, 60), (2, 1, 0, 0, 1, 3)),
+        ((2, 3, 20000), (-1, 2)), ((2, 3, 150, 150), (2, -1, 1, 1)), ((2, 3, 9, 8), (3, 3, 3, 3)),
+        ((2, 3, 5, 4), (2, 0, 1, 1))]
+
+
+@pytest.mark.parametrize('shape,pad', PADS, ids=[str(i) for i in range(len(PADS))])
+@pytest.mark.parametrize('mode', ('reflect', 'replicate', 'circular'))
+def test_pad_slice_path(shape, pad, mode):
+    def body(lib):
+        a = arr(*shape, seed=2)
+        a.reshape(-1)[::7] = np.resize(np.array([np.nan, -0., np.inf], np.float32), a.reshape(-1)[::7].shape)
+        x = lib.tensor(a, requires_grad=True)
+        try:
+            out = F(lib).pad(x, pad, mode=mode)
+        except Exception as e:      # noqa: BLE001  (negative reflect pads: the same error in both)
+            return type(e).__name__
+        g = lib.tensor(arr(*out.shape, seed=3), requires_grad=True)
+        gx, = lib.autograd.grad(out, x, g, create_graph=True)
+        gg, = lib.autograd.grad((gx * gx).sum(), g)         # the double backward gathers again
+        xi = lib.tensor((a * 10).astype(np.int64) if not np.isnan(a).any() else np.arange(a.size).reshape(shape))
+        # (bool: circular only; torch has no bool replication pad, which ember pads anyway)
+        return out, gx, gg, F(lib).pad(xi, pad, mode=mode), F(lib).pad(x.detach() > 0, pad, mode=mode) \
+            if mode == 'circular' else None
+    run_both(body)

@@ -330,3 +330,51 @@ def test_lazy_conv_values_and_errors():
     t, e = body(torch), body(ember)
     np.testing.assert_allclose(np.asarray(e[0].detach()._data), np.asarray(e[1].detach()._data), rtol=1e-5)
     assert tuple(t[2]) == tuple(e[2]) and t[3:] == e[3:]
+
+
+# ---------------------------------------------------------------- grid_sample's no-grad host path
+# (bilinear / trilinear with 'zeros' or 'border' padding and no graph to build: one NumPy pass per
+# corner, vision._bilinear_np; the same float operations as the composed path, so the same bits)
+def _gs_grid(shape, seed, dtype):
+    g = arr(*shape, seed=seed, lo=-1.3, hi=1.3, dtype=dtype)
+    edge = np.array([-1., 1., -0., 0., 1.25, -1.25, 0.5, -0.5, 2., -2., 1 - 2 ** -20, -1 + 2 ** -20], dtype)
+    g.reshape(-1)[::3] = np.resize(edge, g.reshape(-1)[::3].shape)
+    return g
+
+
+@pytest.mark.parametrize('k', (2, 3))
+@pytest.mark.parametrize('pm', ('zeros', 'border'))
+@pytest.mark.parametrize('ac', (True, False))
+@pytest.mark.parametrize('dtype', (np.float32, np.float64))
+def test_grid_sample_bilinear_no_grad_path(both, k, pm, ac, dtype):
+    x = arr(2, 3, 5, 7, dtype=dtype) if k == 2 else arr(2, 2, 3, 4, 5, dtype=dtype)
+    x.reshape(-1)[5] = -0.
+    gs = (2, 4, 6, 2) if k == 2 else (2, 2, 3, 4, 3)
+
+    def body(lib):
+        F = lib.nn.functional
+        xt, gt = lib.tensor(x), lib.tensor(_gs_grid(gs, 1, dtype))
+        out = F.grid_sample(xt, gt, 'bilinear', pm, ac)
+        xs = lib.tensor(np.ascontiguousarray(np.swapaxes(x, -1, -2))).transpose(-1, -2)   # strided input
+        with lib.no_grad():
+            out2 = F.grid_sample(xs, gt.requires_grad_(), 'bilinear', pm, ac)
+        return out, out2, out.grad_fn is None, out2.requires_grad
+    both(body, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize('pm', ('zeros', 'border'))
+def test_grid_sample_no_grad_path_same_bits_as_graph_path(pm):
+    """The host no-grad path gives the bits of the composed (recording) path, NaN/inf included."""
+    rng = np.random.default_rng(3)
+    for k in (2, 3):
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((2, 3) + (4, 5, 6)[-k:]).astype(dtype)
+            x.reshape(-1)[::7] = np.resize(np.array([np.nan, np.inf, -np.inf, -0.], dtype), x.reshape(-1)[::7].shape)
+            g = _gs_grid((2, 3, 4, 5)[:k + 1] + (k,), 2, dtype)
+            g.reshape(-1)[::11] = np.resize(np.array([np.nan, np.inf, -np.inf, 1e30], dtype), g.reshape(-1)[::11].shape)
+            for ac in (True, False):
+                fast = ember.nn.functional.grid_sample(ember.tensor(x), ember.tensor(g), 'bilinear', pm, ac)
+                gt = ember.tensor(g, requires_grad=True)
+                slow = ember.nn.functional.grid_sample(ember.tensor(x), gt, 'bilinear', pm, ac)
+                assert fast.dtype == slow.dtype and fast.shape == slow.shape
+                assert fast.numpy().tobytes() == slow.detach().numpy().tobytes()

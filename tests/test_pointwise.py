@@ -901,3 +901,55 @@ def test_float_remainder_keeps_fmods_zero_sign():
                 lib.remainder(a.double(), 3)]
         return outs, [lib.signbit(o) for o in outs]
     run_both(body)
+
+
+# ---------------------------------------------------------------- large host arrays: erf in blocks,
+# sigmoid / silu in one buffer (the same operations, so the same bits as on small arrays)
+def _big_edge(n, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    a = (rng.standard_normal(n) * rng.choice([0.3, 1., 4.], n)).astype(dtype)
+    edge = np.array([np.nan, np.inf, -np.inf, -0., 0., 0.84375, -0.84375, 6., -6., 10., -88.7, 89., 1e-30,
+                     -1e-30, 3e38], np.float64).astype(dtype)
+    a[::97] = np.resize(edge, a[::97].shape)
+    return a
+
+
+@pytest.mark.parametrize('dtype', (np.float32, np.float16, np.float64))
+def test_erf_sigmoid_silu_large_arrays(dtype):
+    n = 2 * 65536 + 4099          # erf's blocks of 65536 and a ragged last one
+    a = _big_edge(n, dtype)
+
+    def body(lib):
+        x = lib.tensor(a)
+        xs = lib.tensor(a.reshape(-1, 7)[:, ::2].copy()).t().t()        # 2-D
+        F = lib.nn.functional
+        return [lib.erf(x), lib.sigmoid(x), F.silu(x), F.gelu(x), lib.erf(xs), lib.sigmoid(xs), F.silu(xs)]
+    tol = dict(rtol=1e-3, atol=1e-3) if dtype == np.float16 else {}
+    run_both(body, **tol)
+
+
+def test_erf_sigmoid_silu_large_same_bits_as_small():
+    """Each element of a large array gets the value it gets in a small one (the per-block and
+    in-buffer paths against the whole-array formulas), and the gradients agree with torch's."""
+    import ember.nn.functional as EF
+    for dtype in (np.float32, np.float64, np.float16):
+        a = _big_edge(3 * 65536 + 5, dtype, seed=1)
+        for f in (ember.erf, ember.sigmoid, EF.silu):
+            big = f(ember.tensor(a)).numpy()
+            small = np.concatenate([f(ember.tensor(a[i:i + 50])).numpy() for i in range(0, a.size, 50)]) \
+                if f is not ember.erf else ember._ops.pointwise._erf32_block(a.astype(np.float32), None) \
+                if dtype != np.float64 else None
+            if small is not None:       # (a NaN's sign bit follows NumPy's loops, not compared)
+                small = small.astype(dtype)
+                assert big.dtype == dtype
+                np.testing.assert_array_equal(big, small)
+                ok = ~np.isnan(big)
+                assert big[ok].tobytes() == small[ok].tobytes(), f
+
+    def body(lib):
+        x = lib.tensor(_big_edge(70000, np.float32, seed=2)[np.isfinite(_big_edge(70000, np.float32, seed=2))],
+                       requires_grad=True)
+        outs = [lib.erf(x), lib.sigmoid(x), lib.nn.functional.silu(x)]
+        grads = lib.autograd.grad(sum(o.sum() for o in outs), x)
+        return outs, grads, [o.grad_fn.name() for o in outs]
+    run_both(body, rtol=1e-5, atol=1e-5)

@@ -232,8 +232,16 @@ def _sig(x):
     return 1 / (1 + np.exp(-x))
 
 
+def _silu_fwd(x):
+    if x.size >= 65536 and type(x) is np.ndarray and x.dtype.char in 'fd':
+        # the sigmoid in one buffer (the same bits); not x * s into s's buffer: an in-place
+        # product swaps the operands, and with two NaNs the result's NaN would be s's, not x's
+        return x * P._sigmoid_into(x)
+    return x * _sig(x)
+
+
 _silu = pointwise_op(
-    'SiluBackward0', 'silu_cpu', lambda x: x * _sig(x),
+    'SiluBackward0', 'silu_cpu', _silu_fwd,
     lambda M, g, x, o: _silu_grad(M, g, x))
 
 

@@ -5,7 +5,8 @@ negative amounts crop. Constant padding is one node (ConstantPadNdBackward0) who
 is constant padding by the negated amounts (crop, or zero-fill where the forward cropped). The
 other modes gather, along each padded dim, the source index of every output position
 (ReflectionPad1DBackward0, ...); their backward scatter-adds into the source positions with
-an op whose own backward is that gather again.
+an op whose own backward is that gather again. On host arrays padded by amounts >= 0, the gather
+is a copy of the input into the middle of the output plus a slab copy per border row/column.
 
 Example:
     >>> F.pad(ember.tensor([[1., 2.]]), (1, 1), value=9.)    # tensor([[9., 1., 2., 9.]])
@@ -94,17 +95,57 @@ def _source_index(n, lo, hi, mode, d, shape):
 
 
 class _PadCtx:
-    __slots__ = ('index', 'shape', 'cls')
+    __slots__ = ('index', 'shape', 'cls', 'spans')
 
 
 def _gather(input, ctx):
     x = input._data
-    for d, idx in ctx.index:
-        x = np.take(x, idx, axis=d)
-    t = _wrap(contig(x), input.dtype, input._device)
+    # (below ~64K elements the takes cost less than the slice path's ~20 us of Python)
+    r = _gather_slices(x, ctx.index, ctx.spans) if type(x) is np.ndarray and x.size >= 65536 else None
+    if r is None:
+        for d, idx in ctx.index:
+            x = np.take(x, idx, axis=d)
+        r = contig(x)
+    t = _wrap(r, input.dtype, input._device)
     if _gm.enabled and input._rg:
         record(ctx.cls, t, (input,), (), ctx)
     return t
+
+
+def _gather_slices(x, index, spans):
+    """The gathers of ``_gather`` (a copy, so the same values) where every dim is padded by
+    amounts >= 0: x copied once into the middle of the output, then each padded dim's border
+    slabs copied from positions already filled (the last dim first, over the middle rows only; then
+    the dims before it over the full extent of the later ones). One pass over the output instead of
+    a take per dim (a take along the last axis moves element by element). None where it does not
+    apply (a crop, an empty dim, more than 64 border slices in a dim). (16, 16, 64, 64) reflect-padded
+    by 3: 710 -> 280 us (torch: 140-156 us)."""
+    nd = x.ndim
+    shape = list(x.shape)
+    spans = {d: sp for (d, idx), sp in zip(index, spans)}
+    for d, idx in index:
+        lo, n, hi = spans[d]
+        if n == 0 or n != shape[d] or lo < 0 or hi < 0 or lo + hi > 64 or idx.size != lo + n + hi or \
+                not np.array_equal(idx[lo:lo + n], np.arange(n)):
+            return None
+    oshape = list(shape)
+    for d, (lo, n, hi) in spans.items():
+        oshape[d] = lo + n + hi
+    out = np.empty(oshape, dtype=x.dtype)
+    mid = [slice(None)] * nd
+    for d, (lo, n, hi) in spans.items():
+        mid[d] = slice(lo, lo + n)
+    out[tuple(mid)] = x
+    for d, idx in index:                    # the same order as the takes: the last dim first
+        lo, n, hi = spans[d]
+        sel = list(mid)
+        for j in list(range(lo)) + list(range(lo + n, lo + n + hi)):
+            sel[d] = j
+            src = list(mid)
+            src[d] = lo + int(idx[j])
+            out[tuple(sel)] = out[tuple(src)]
+        mid[d] = slice(None)                # later dims' borders copy full rows (this dim's too)
+    return out
 
 
 def _scatter(g, ctx):
@@ -155,6 +196,7 @@ def _nonconstant(input, pad, mode):
         index.append((d, idx))
     ctx = _PadCtx()
     ctx.index, ctx.shape, ctx.cls = index, shape, _NODES[(mode, k)]
+    ctx.spans = [(pad[2 * i], shape[nd - 1 - i], pad[2 * i + 1]) for i in range(k)]
     return _gather(input, ctx)
 
 

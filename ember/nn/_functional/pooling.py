@@ -3,10 +3,11 @@ adaptive_max_pool1d/2d/3d; max_unpool1d/2d/3d (the inverse of max pooling, from 
 
 Windows are strided views of the padded input (no Python loop over them): max pooling takes an
 argmax over each window, the gradient goes back through the flat indices with one bincount.
-Average pooling is a window sum over a divisor; its backward is the adjoint (a loop over kernel
-positions only), recorded as an ember op whose own gradient is the average pooling again, so
-double backward works. Adaptive average pooling is a product with a constant (O, S) averaging
-matrix per spatial dim, composed of ember ops.
+Average pooling is a window sum over a divisor (on host arrays, one shifted strided slice at a
+time in the order of NumPy's own reduction of the window view: the same values, 9x faster); its
+backward is the adjoint (a loop over kernel positions only), recorded as an ember op whose own
+gradient is the average pooling again, so double backward works. Adaptive average pooling is a
+product with a constant (O, S) averaging matrix per spatial dim, composed of ember ops.
 
 Example:
     >>> F.max_pool2d(ember.arange(16.).reshape(1, 1, 4, 4), 2)      # tensor([[[[ 5.,  7.], [13., 15.]]]])
@@ -377,10 +378,59 @@ def _divisor(K, s, p, S, O, count_include_pad, divisor_override, dtype):
 
 def _avg_fwd_np(x, geo):
     K, s, p, S, O, cip, dov = geo
-    v = _windows(x, K, s, p, (1,) * len(K), S, O, 0)
     k = len(K)
-    r = v.sum(axis=tuple(range(1 + k, 1 + 2 * k)))
+    r = _window_sum_np(x, K, s, p, S, O) if type(x) is np.ndarray else None
+    if r is None:
+        v = _windows(x, K, s, p, (1,) * k, S, O, 0)
+        r = v.sum(axis=tuple(range(1 + k, 1 + 2 * k)))
     return r / _like(_divisor(K, s, p, S, O, cip, dov, x.dtype), r)
+
+
+def _window_sum_np(x, K, s, p, S, O):
+    """``_windows(...).sum(kernel axes)`` one shifted strided slice at a time, in NumPy's order:
+    its reduction runs along the last kernel axis innermost (each row of K[-1] taps summed from
+    -0.0, pairwise from 8 taps on) and adds the rows into an output that starts at +0.0, in C
+    order of the other kernel axes. Used where no two axes of the window view can coalesce (every
+    O and K >= 2, K below the padded size, more than one window row), checked there against the
+    view's sum over thousands of random geometries; elsewhere None (the caller reduces the view).
+    Same values and zero signs; a NaN's sign bit may differ where a window mixes NaNs (the order
+    of operands in NumPy's C loop), and then it agrees with torch's more often than before.
+    25 ms -> 2.6 ms for avg_pool3d((4, 16, 32, 32, 32), 3, 2) (torch: 2.9 ms)."""
+    k = len(K)
+    hi = tuple(max(0, (O[i] - 1) * s[i] + K[i] - S[i] - p[i]) for i in range(k))
+    if x.dtype.char not in 'fd' or x.shape[0] < 2 or \
+            any(O[i] < 2 or K[i] < 2 or K[i] >= S[i] + p[i] + hi[i] for i in range(k)):
+        return None
+    if any(p) or any(hi):
+        x = np.pad(x, ((0, 0),) + tuple(zip(p, hi)), constant_values=0)
+    n = K[-1]
+    out = row = None
+    for kk in np.ndindex(*K[:-1]):
+        def tap(j):
+            c = kk + (j,)
+            return x[(slice(None),) + tuple(slice(c[i], c[i] + (O[i] - 1) * s[i] + 1, s[i]) for i in range(k))]
+        if n < 8:           # NumPy: from -0.0, so the first tap exactly
+            if row is None:
+                row = np.array(tap(0))
+            else:
+                row[...] = tap(0)
+            for j in range(1, n):
+                row += tap(j)
+        else:
+            acc = [np.array(tap(j)) for j in range(8)]
+            i = 8
+            while i + 8 <= n:
+                for j in range(8):
+                    acc[j] += tap(i + j)
+                i += 8
+            row = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+            for j in range(i, n):
+                row += tap(j)
+        if out is None:         # the output starts at +0.0
+            out = row + 0
+        else:
+            out += row
+    return out
 
 
 def _avg_adj_np(g, geo):
