@@ -562,3 +562,25 @@ def test_lbfgs_densifies_sparse_gradients():
         opt.step(closure)
         return e.weight.detach()
     run_both(body)
+
+
+@pytest.mark.parametrize('op', ['p+g', 'p-g', 'data+g', 'data.add_(g, alpha)', 'data.sub_(g)', 'p*g',
+                                'torch.add(p, g)', 'torch.sub(p, g, alpha)', 'torch.mul(g, p)'])
+def test_dense_parameter_with_a_sparse_gradient(op):
+    """A Parameter (or its .data) with its sparse gradient: p + g, p - g, the manual SGD update
+    p.data.add_(p.grad, alpha=-lr), p * g (sparse), and the function forms, as torch."""
+    w0 = np.linspace(-1, 1, 8).reshape(4, 2).astype(np.float32)
+
+    def body(lib):
+        e = lib.nn.Embedding(4, 2, sparse=True)
+        with lib.no_grad():
+            e.weight.copy_(lib.from_numpy(w0))
+        e(lib.tensor([1, 1, 3])).sum().backward()
+        p, g = e.weight, e.weight.grad
+        r = {'p+g': lambda: p + g, 'p-g': lambda: p - g, 'data+g': lambda: p.data + g,
+             'data.add_(g, alpha)': lambda: p.data.add_(g, alpha=-0.1), 'data.sub_(g)': lambda: p.data.sub_(g),
+             'p*g': lambda: p * g, 'torch.add(p, g)': lambda: lib.add(p, g),
+             'torch.sub(p, g, alpha)': lambda: lib.sub(p.detach(), g, alpha=2),
+             'torch.mul(g, p)': lambda: lib.mul(g, p)}[op]()
+        return r.is_sparse, (r.to_dense() if r.is_sparse else r).detach(), p.detach()
+    run_both(body)

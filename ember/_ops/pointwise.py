@@ -164,6 +164,26 @@ def _fast(input, other, op):
     return _wrap(r, rt, dev)
 
 
+def _sparse_operand(a, b):
+    """Whether a binary op has a sparse COO operand (asked off the fast path: a Parameter's
+    ``p + p.grad`` or ``p.data.add_(p.grad, alpha=-lr)`` with nn.Embedding(sparse=True))."""
+    return getattr(a, 'is_sparse', False) is True or getattr(b, 'is_sparse', False) is True
+
+
+def _sparse_binary(op, a, b, alpha, out):
+    """add/sub/mul with a sparse operand, as the sparse tensor's own operators do them (dense +/-
+    sparse is dense, dense * sparse sparse: ember/_ops/sparse_coo.py)."""
+    if out is not None:
+        raise NotImplementedError(f"ember: {op}(..., out=) with a sparse operand is not implemented")
+    if op == 'mul':
+        return a.__mul__(b) if getattr(a, 'is_sparse', False) is True else b.__rmul__(a)
+    sign = 1 if op == 'add' else -1
+    if getattr(a, 'is_sparse', False) is True:
+        return a.add(b, alpha=sign * alpha)
+    return (b if alpha == 1 else b * alpha).__radd__(a) if sign == 1 else \
+        (b if alpha == 1 else b * alpha).__rsub__(a)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast. Example: ``ember.add(x, 1)``."""
     if type(alpha) is Tensor:       # a Scalar to torch: a 0-d tensor is read with item() (also on CUDA)
@@ -181,6 +201,8 @@ def add(input, other, *, alpha=1, out=None):
             if _gm.enabled and (input._rg or other._rg):
                 record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, 1))
             return t if out is None else _finish(t, out)
+    if type(other) is not Tensor and _sparse_operand(input, other):
+        return _sparse_binary('add', input, other, alpha, out)
     t = _fast(input, other, _operator.add) if alpha == 1 else None
     if t is None:
         input, other = _join_devices(input, other)
@@ -209,6 +231,8 @@ def sub(input, other, *, alpha=1, out=None, _rsub=None):
     """input - alpha * other, broadcast."""
     if type(alpha) is Tensor:
         alpha = alpha.item()
+    if (type(other) is not Tensor or type(input) is not Tensor) and _sparse_operand(input, other):
+        return _sparse_binary('sub', input, other, alpha, out)
     t = _fast(input, other, _operator.sub) if alpha == 1 else None
     if t is None:
         if _is_bool(input) or _is_bool(other):
@@ -298,6 +322,8 @@ def _save_pair(a, b):
 
 def mul(input, other, *, out=None):
     """input * other, broadcast."""
+    if (type(other) is not Tensor or type(input) is not Tensor) and _sparse_operand(input, other):
+        return _sparse_binary('mul', input, other, 1, out)
     t = _fast(input, other, _operator.mul)
     if t is None:
         input, other = _join_devices(input, other)
