@@ -59,19 +59,25 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        if self.device.type == 'cuda':      # cuRAND's state is not readable: the seed and draw count
+        if self.device.type == 'cuda':
+            # cuRAND's state cannot be read (nor its position be set): a stream that has drawn is
+            # continued from a fresh seed derived from its own, and the state is that seed (with the
+            # initial one), so that set_state restores it exactly and at once. (Asking for the state
+            # thus moves the stream on to another sequence, deterministically.)
             from ._tensor import _wrap
             from . import _dtype as D
-            return _wrap(np.array([self._seed, self._np.draws], dtype=np.uint64).view(np.uint8), D.uint8)
+            if self._np.draws:
+                self._np = self._source(_next_stream_seed(self._np.seed, self._np.draws))
+            return _wrap(np.array([self._seed, self._np.seed], dtype=np.uint64).view(np.uint8), D.uint8)
         from ._tensor import _wrap
         from . import _dtype as D
         return _wrap(np.frombuffer(self._np.state_bytes(), dtype=np.uint8).copy(), D.uint8)
 
     def set_state(self, state):
         if self.device.type == 'cuda':
-            seed, draws = state._host().view(np.uint64)
-            self.manual_seed(int(seed))
-            self._np.replay(int(draws))
+            seed, stream = state._host().view(np.uint64)
+            self._seed = int(seed)
+            self._np = self._source(int(stream))
             return self
         from ._tensor import Tensor
         if not isinstance(state, Tensor):
@@ -83,6 +89,14 @@ class Generator:
         return self
 
 
+def _next_stream_seed(seed, draws):
+    """A new 64-bit seed from a stream's seed and draw count (SplitMix64's finaliser)."""
+    z = (seed + 0x9E3779B97F4A7C15 * (draws + 1)) & 0xffffffffffffffff
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xffffffffffffffff
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xffffffffffffffff
+    return z ^ (z >> 31)
+
+
 class _DeviceRandom:
     """NumPy-Generator-like draws made on a CUDA device by CuPy's RandomState (cuRAND), so that
     ``randn(..., device='cuda')`` and dropout masks never pass through host memory."""
@@ -92,18 +106,15 @@ class _DeviceRandom:
         cp = _backend.module_for(_cuda_device(index))
         self._cp = cp
         self._index = index or 0
+        self.seed = seed & 0xffffffffffffffff
         with cp.cuda.Device(self._index):
-            self._rs = cp.random.RandomState(seed & 0xffffffffffffffff)
+            self._rs = cp.random.RandomState(self.seed)
         self.draws = 0
 
     def _call(self, name, *args, **kwargs):
         self.draws += 1
         with self._cp.cuda.Device(self._index):
             return getattr(self._rs, name)(*args, **kwargs)
-
-    def replay(self, n):
-        for _ in range(n):          # cuRAND's state is advanced by redoing the draws (small ones)
-            self._call('random_sample', size=(1,))
 
     def random(self, size=None, dtype=np.float64):
         return self._call('random_sample', size=size, dtype=dtype)

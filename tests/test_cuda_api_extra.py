@@ -118,11 +118,20 @@ def test_legacy_cuda_types(name):
 
 @cuda_only
 def test_rng_state_all_round_trip():
+    """A state taken after draws of any kind and size restores exactly (cuRAND's position cannot be
+    read: ember continues the stream from a derived seed when the state is asked for)."""
+    ember.cuda.manual_seed_all(3)
+    ember.randn(3, device='cuda')
+    ember.randint(0, 9, (5,), device='cuda')
     states = ember.cuda.get_rng_state_all()
     assert len(states) == ember.cuda.device_count()
     a = ember.rand(4, device='cuda')
     ember.cuda.set_rng_state_all(states)
     assert ember.equal(ember.rand(4, device='cuda'), a)
+    assert ember.cuda.initial_seed() == 3
+    with ember.random.fork_rng(devices=[0]):
+        b = ember.randn(6, device='cuda')
+    assert ember.equal(ember.randn(6, device='cuda'), b)
 
 
 @cuda_only
