@@ -24,6 +24,7 @@ Example:
     >>> a = ember.sparse_coo_tensor(i, v, (2, 3))
     >>> ember.sparse.mm(a, ember.ones(3, 1))         # tensor([[3.], [9.]])
 """
+import math as _math
 import numpy as np
 
 from .. import _dtype as D
@@ -404,7 +405,7 @@ class SparseCooTensor(Tensor):
         xp = array_module(v)
         sd = self._idx._data.shape[0]
         sz = tuple(self._sz)
-        out = xp.zeros((_prod(sz[:sd]),) + sz[sd:], dtype=v.dtype)
+        out = xp.zeros((_math.prod(sz[:sd]),) + sz[sd:], dtype=v.dtype)
         if v.shape[0]:
             xp.add.at(out, _keys(self._idx._data, sz), v)
         t = _wrap(out.reshape(sz), self.dtype, self._device)
@@ -701,13 +702,6 @@ _DenseAdd = node_class('AddBackward0', lambda node, g: (g, g))
 _DenseSub = node_class('SubBackward0', lambda node, g: (g, -g))
 
 
-def _prod(s):
-    n = 1
-    for x in s:
-        n *= x
-    return n
-
-
 def _todense_bw(node, g):
     s = node._args
     return (_pattern_grad(s, _gather_grad(g, s._idx, s._sz, s._val._data.shape)),)
@@ -853,7 +847,7 @@ def to_sparse(self, *args, layout=None, blocksize=None, dense_dim=None):
     if not 0 <= sd <= n:
         raise RuntimeError(f'sparse_dim argument must be in [0,{n}] range, but {sd} is given')
     xp = array_module(a)
-    lead = a.reshape((_prod(a.shape[:sd]),) + a.shape[sd:])
+    lead = a.reshape((_math.prod(a.shape[:sd]),) + a.shape[sd:])
     nz = lead != 0
     if n > sd:
         nz = nz.reshape(nz.shape[0], -1).any(axis=1)
@@ -1209,7 +1203,7 @@ def dense_add_(dense, s, alpha=1, values=None):
         v = v * alpha
     sz = tuple(s._sz)
     sd = s._idx._data.shape[0]
-    flat = dense.reshape((_prod(sz[:sd]),) + sz[sd:])      # (a view of a contiguous ``dense``)
+    flat = dense.reshape((_math.prod(sz[:sd]),) + sz[sd:])      # (a view of a contiguous ``dense``)
     array_module(v).add.at(flat, _keys(s._idx._data, sz), v.astype(dense.dtype, copy=False))
     if not dense.flags.c_contiguous:
         dense[...] = flat.reshape(dense.shape)
@@ -1219,4 +1213,4 @@ def mask_rows(dense, s):
     """``dense.sparse_mask(s)._values()`` on arrays for a coalesced ``s``: ``dense`` at ``s``'s entries."""
     sz = tuple(s._sz)
     sd = s._idx._data.shape[0]
-    return dense.reshape((_prod(sz[:sd]),) + sz[sd:])[_keys(s._idx._data, sz)]
+    return dense.reshape((_math.prod(sz[:sd]),) + sz[sd:])[_keys(s._idx._data, sz)]
