@@ -617,3 +617,13 @@ def test_pad_slice_path(shape, pad, mode):
         return out, gx, gg, F(lib).pad(xi, pad, mode=mode), F(lib).pad(x.detach() > 0, pad, mode=mode) \
             if mode == 'circular' else None
     run_both(body)
+
+
+@pytest.mark.parametrize('mode', ['reflect', 'replicate', 'circular'])
+def test_pad_bool_input(mode):
+    """torch's reflection/replication kernels have no bool loop (NotImplementedError, after the size
+    checks); circular padding copies bools."""
+    for shape, pad in (((1, 2, 3), (1, 1)), ((1, 1, 2, 3), (1, 1, 1, 1)), ((1, 1, 2, 2, 3), (1, 1, 1, 1, 1, 1)),
+                       ((1, 1, 2, 3), (5, 5, 1, 1))):
+        run_both(lambda lib: F(lib).pad(lib.tensor(np.arange(np.prod(shape)).reshape(shape) % 3 == 0), pad,
+                                        mode=mode))

@@ -194,6 +194,9 @@ def _nonconstant(input, pad, mode):
         if type(input._data) is not np.ndarray:        # the gather index lives with the data
             idx = asarray_like(idx, input._data)
         index.append((d, idx))
+    if mode != 'circular' and input.dtype.name == 'bool':     # (torch's kernels have no bool loop)
+        kernel = 'replication_pad' if mode == 'replicate' else 'reflection_pad'
+        raise NotImplementedError(f'"{kernel}{k}d" not implemented for \'Bool\'')
     ctx = _PadCtx()
     ctx.index, ctx.shape, ctx.cls = index, shape, _NODES[(mode, k)]
     ctx.spans = [(pad[2 * i], shape[nd - 1 - i], pad[2 * i + 1]) for i in range(k)]
