@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conformance import torch  # noqa: F401
+from conformance import torch, run_both  # noqa: F401
 from torch_versions import torch_older_than_2_13
 import ember
 
@@ -378,3 +378,21 @@ def test_grid_sample_no_grad_path_same_bits_as_graph_path(pm):
                 slow = ember.nn.functional.grid_sample(ember.tensor(x), gt, 'bilinear', pm, ac)
                 assert fast.dtype == slow.dtype and fast.shape == slow.shape
                 assert fast.numpy().tobytes() == slow.detach().numpy().tobytes()
+
+
+@pytest.mark.parametrize('mode', ['bilinear', 'nearest', 'bicubic'])
+@pytest.mark.parametrize('k', [2, 3])
+@pytest.mark.parametrize('c', [0, 2])
+def test_grid_sample_nodes_and_no_channels(mode, k, c):
+    """grid_sample's node is torch's GridSampler2D/3DBackward0 (it was the last add's), and an
+    input with no channels gives an empty result (a reshape with -1 failed on it)."""
+    if mode == 'bicubic' and k == 3:
+        pytest.skip('bicubic is 2-D only')
+
+    def body(lib):
+        x = lib.linspace(-1, 1, 2 * c * 4 ** k).reshape((2, c) + (4,) * k).requires_grad_()
+        g = (lib.linspace(-1.2, 1.2, 2 * 3 ** k * k).reshape((2,) + (3,) * k + (k,)) * 0.9).requires_grad_()
+        r = lib.nn.functional.grid_sample(x, g, mode=mode, align_corners=False)
+        r.sum().backward()
+        return r, type(r.grad_fn).__name__, x.grad, g.grad
+    run_both(body)

@@ -13,6 +13,7 @@ Example:
     >>> F.grid_sample(x, F.affine_grid(theta, x.shape, align_corners=False), align_corners=False)  # == x
 """
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -21,6 +22,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops import creation as C, pointwise as P
 from ..._ops.manipulation import meshgrid
+from ..._ops._core import fused_name
 
 __all__ = ['grid_sample', 'affine_grid']
 
@@ -140,6 +142,11 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    out = _grid_sample(input, grid, mode, padding_mode, align_corners)
+    return fused_name(out, f'GridSampler{input.dim() - 2}DBackward0')      # (torch's node name)
+
+
+def _grid_sample(input, grid, mode, padding_mode, align_corners):
     xs, gs = tuple(input.shape), tuple(grid.shape)
     k = len(xs) - 2
     N, Cc, S = xs[0], xs[1], xs[2:]
@@ -153,7 +160,7 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
     g = grid.reshape(N, -1, k)
     # grid components are (x, y[, z]): reversed against the input's spatial dims (D, H, W)
     coords = [g[..., k - 1 - i] for i in range(k)]
-    flat = input.reshape(N, Cc, -1)
+    flat = input.reshape(N, Cc, math.prod(S))      # (not -1: with no channels it could be anything)
     if mode == 'bicubic':
         return _bicubic(flat, coords, S, out_shape, padding_mode, align_corners)
     coords = [_source_index(c, S[i], padding_mode, align_corners) for i, c in enumerate(coords)]
