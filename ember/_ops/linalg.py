@@ -249,9 +249,9 @@ def _no_integer_gemm(xa, xb):
 
 
 # ---------------------------------------------------------------- the ops
-def _is_sparse(a, b):
-    """Whether a product has a sparse COO operand (only asked when one is not a plain Tensor)."""
-    return getattr(a, 'is_sparse', False) is True or getattr(b, 'is_sparse', False) is True
+# SparseCooTensor once ember/_ops/sparse_coo.py is loaded (it sets this, as pointwise._sparse_cls):
+# a product with a sparse operand goes there
+_sparse_cls = None
 
 
 def _sparse_route(a, b, fname):
@@ -265,7 +265,7 @@ def matmul(input, other, *, out=None):
     Example: ``ember.ones(2, 3) @ ember.ones(3)`` is ``tensor([3., 3.])``."""
     if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
         input, other = _amp.lower(input, other)
-    if (type(input) is not Tensor or type(other) is not Tensor) and _is_sparse(input, other):
+    if _sparse_cls is not None and (type(input) is _sparse_cls or type(other) is _sparse_cls):
         return _sparse_route(input, other, 'matmul')     # (a sparse operand: ember/_ops/sparse_coo.py)
     _need_tensor('matmul', input, 'input', 1)
     _need_tensor('matmul', other, 'other', 2)
@@ -332,7 +332,7 @@ def mm(input, mat2, *, out=None):
     """Product of two matrices (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
     if _amp.active:     # autocast: float16 operands (ember/amp/autocast_mode.py)
         input, mat2 = _amp.lower(input, mat2)
-    if (type(input) is not Tensor or type(mat2) is not Tensor) and _is_sparse(input, mat2):
+    if _sparse_cls is not None and (type(input) is _sparse_cls or type(mat2) is _sparse_cls):
         return _sparse_route(input, mat2, 'mm')          # (a sparse operand: ember/_ops/sparse_coo.py)
     return _fixed_product('mm', input, mat2, ('input', 'mat2'), _mm_ndim, _mm_check, _mm_bw, out)
 
@@ -497,7 +497,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         t = _addmm_plain(input, mat1, mat2, beta, alpha)      # linear's case, else None
         if t is not None:
             return t
-    if type(mat1) is not Tensor and getattr(mat1, 'is_sparse', False):    # (ember/_ops/sparse_coo.py)
+    if _sparse_cls is not None and type(mat1) is _sparse_cls:    # (ember/_ops/sparse_coo.py)
         from .sparse_coo import sparse_addmm
         return sparse_addmm(input, mat1, mat2, beta=beta, alpha=alpha, _name='AddmmBackward0')
     _need_tensor('addmm', input, 'input', 1)

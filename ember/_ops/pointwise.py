@@ -164,10 +164,10 @@ def _fast(input, other, op):
     return _wrap(r, rt, dev)
 
 
-def _sparse_operand(a, b):
-    """Whether a binary op has a sparse COO operand (asked off the fast path: a Parameter's
-    ``p + p.grad`` or ``p.data.add_(p.grad, alpha=-lr)`` with nn.Embedding(sparse=True))."""
-    return getattr(a, 'is_sparse', False) is True or getattr(b, 'is_sparse', False) is True
+# SparseCooTensor once ember/_ops/sparse_coo.py is loaded (it sets this): a Parameter's ``p + p.grad``
+# or ``p.data.add_(p.grad, alpha=-lr)`` with nn.Embedding(sparse=True) goes to the sparse operators.
+# A type test on a module global: the check costs next to nothing on the dense path.
+_sparse_cls = None
 
 
 def _sparse_binary(op, a, b, alpha, out):
@@ -176,9 +176,9 @@ def _sparse_binary(op, a, b, alpha, out):
     if out is not None:
         raise NotImplementedError(f"ember: {op}(..., out=) with a sparse operand is not implemented")
     if op == 'mul':
-        return a.__mul__(b) if getattr(a, 'is_sparse', False) is True else b.__rmul__(a)
+        return a.__mul__(b) if type(a) is _sparse_cls else b.__rmul__(a)
     sign = 1 if op == 'add' else -1
-    if getattr(a, 'is_sparse', False) is True:
+    if type(a) is _sparse_cls:
         return a.add(b, alpha=sign * alpha)
     return (b if alpha == 1 else b * alpha).__radd__(a) if sign == 1 else \
         (b if alpha == 1 else b * alpha).__rsub__(a)
@@ -201,7 +201,7 @@ def add(input, other, *, alpha=1, out=None):
             if _gm.enabled and (input._rg or other._rg):
                 record(_add_bw, t, (input, other), (), (input._data.shape, other._data.shape, rt, rt, 1))
             return t if out is None else _finish(t, out)
-    if type(other) is not Tensor and _sparse_operand(input, other):
+    if _sparse_cls is not None and (type(other) is _sparse_cls or type(input) is _sparse_cls):
         return _sparse_binary('add', input, other, alpha, out)
     t = _fast(input, other, _operator.add) if alpha == 1 else None
     if t is None:
@@ -231,7 +231,7 @@ def sub(input, other, *, alpha=1, out=None, _rsub=None):
     """input - alpha * other, broadcast."""
     if type(alpha) is Tensor:
         alpha = alpha.item()
-    if (type(other) is not Tensor or type(input) is not Tensor) and _sparse_operand(input, other):
+    if _sparse_cls is not None and (type(other) is _sparse_cls or type(input) is _sparse_cls):
         return _sparse_binary('sub', input, other, alpha, out)
     t = _fast(input, other, _operator.sub) if alpha == 1 else None
     if t is None:
@@ -322,7 +322,7 @@ def _save_pair(a, b):
 
 def mul(input, other, *, out=None):
     """input * other, broadcast."""
-    if (type(other) is not Tensor or type(input) is not Tensor) and _sparse_operand(input, other):
+    if _sparse_cls is not None and (type(other) is _sparse_cls or type(input) is _sparse_cls):
         return _sparse_binary('mul', input, other, 1, out)
     t = _fast(input, other, _operator.mul)
     if t is None:

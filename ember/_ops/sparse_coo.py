@@ -1214,3 +1214,8 @@ def mask_rows(dense, s):
     sz = tuple(s._sz)
     sd = s._idx._data.shape[0]
     return dense.reshape((_math.prod(sz[:sd]),) + sz[sd:])[_keys(s._idx._data, sz)]
+
+
+from . import pointwise as _pointwise, linalg as _linalg  # noqa: E402
+# (a dense op with a sparse operand in add/sub/mul and the products comes here: see their _sparse_cls)
+_pointwise._sparse_cls = _linalg._sparse_cls = SparseCooTensor
