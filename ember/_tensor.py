@@ -189,6 +189,8 @@ class Tensor:
         return st[_wrap_dim(dim, a.ndim)]
 
     def is_contiguous(self, memory_format=None):
+        if memory_format is None or memory_format == 'torch.contiguous_format':
+            return self._data.flags.c_contiguous
         if memory_format == 'torch.channels_last' or memory_format == 'torch.channels_last_3d':
             return _channels_last_contiguous(self._data, 4 if memory_format == 'torch.channels_last' else 5)
         return self._data.flags.c_contiguous
