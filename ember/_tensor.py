@@ -21,6 +21,9 @@ __all__ = ['Tensor']
 
 _new = object.__new__
 _gm = grad_mode.state
+# set once forward AD has made a private leaf (ember/autograd/forward_ad.py): from then on
+# requires_grad, is_leaf and repr look past the graphs that exist only to read tangents
+_FW_USED = [False]
 
 
 class Size(tuple):
@@ -263,6 +266,10 @@ class Tensor:
     # ------------------------------------------------------------------ autograd attributes
     @property
     def requires_grad(self):
+        if self._rg and _FW_USED[0] and (self.grad_fn is not None or self._extra):
+            # forward AD: a result whose graph exists only to read tangents does not require grad
+            from .autograd.forward_ad import _visible_requires_grad
+            return _visible_requires_grad(self)
         return self._rg
 
     @requires_grad.setter
@@ -288,6 +295,9 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        if _FW_USED[0] and self.grad_fn is not None:
+            from .autograd.forward_ad import _is_hidden_result
+            return _is_hidden_result(self)
         return self.grad_fn is None
 
     @property
@@ -511,9 +521,15 @@ class Tensor:
         from ._tensor_str import format_tensor
         dev = None if self._device.type == 'cpu' else str(self._device)
         gf = self.grad_fn
+        rg, tangent = self._rg, None
+        if _FW_USED[0] and rg:          # forward AD: torch prints the tangent, and no hidden graph
+            from .autograd import forward_ad
+            if forward_ad._is_hidden_result(self):
+                gf, rg = None, False
+            tangent = forward_ad.unpack_dual(self).tangent
         return format_tensor(self._host(), dtype_name=self.dtype.name, device_str=dev,
-                             requires_grad=self._rg, grad_fn_name=None if gf is None else gf.name().rsplit('::', 1)[-1],
-                             default_dtype_name=D.get_default_dtype().name)
+                             requires_grad=rg, grad_fn_name=None if gf is None else gf.name().rsplit('::', 1)[-1],
+                             default_dtype_name=D.get_default_dtype().name, tangent=tangent)
 
     __str__ = __repr__
 

@@ -209,7 +209,7 @@ def _add_suffixes(tensor_str, suffixes, indent):
 
 
 def format_tensor(data, *, dtype_name, show_dtype=None, device_str=None, requires_grad=False,
-                  grad_fn_name=None, tensor_name="tensor", default_dtype_name="float32"):
+                  grad_fn_name=None, tensor_name="tensor", default_dtype_name="float32", tangent=None):
     """Return the string torch's ``repr(t)`` (== ``str(t)``) would give.
 
     data: host numpy array (bool, (u)int8..64, float16/32/64), 0-d allowed.  Values
@@ -252,4 +252,6 @@ def format_tensor(data, *, dtype_name, show_dtype=None, device_str=None, require
         suffixes.append("grad_fn=<%s>" % grad_fn_name)
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent is not None:     # a dual tensor of forward AD
+        suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -383,7 +383,7 @@ def setitem(self, idx, value):
             while len(shape) > nd and shape[0] == 1:
                 shape = shape[1:]
             value = value.reshape(shape)
-    if _gm.enabled and self._rg and self.grad_fn is None:
+    if _gm.enabled and self._rg and self.grad_fn is None and not (self._extra and 'fw_hidden' in self._extra):
         # torch writes through a view for basic indexing other than x[:] / x[...]: its refusal says so
         if basic and any(not (i is Ellipsis or i == slice(None)) for i in np_idx):
             raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')

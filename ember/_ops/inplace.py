@@ -26,11 +26,17 @@ def check_inplace(t):
                     'the autograd logic to handle view+inplace would override the custom backward associated with '
                     'the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix '
                     'this by cloning the output of the custom Function.'))
-        if t._rg and t.grad_fn is None:
+        if t._rg and t.grad_fn is None and not _fw_dual(t):
             raise RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.')
         b = t._base
-        if b is not None and b._rg and b.grad_fn is None and t._extra and 'view' in t._extra:
+        if b is not None and b._rg and b.grad_fn is None and t._extra and 'view' in t._extra and not _fw_dual(b):
             raise RuntimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.')
+
+
+def _fw_dual(t):
+    """A dual tensor of forward AD whose primal does not require grad (its leaf requires grad
+    only so that the graph tangents are read from gets recorded): torch lets it change in place."""
+    return bool(t._extra) and 'fw_hidden' in t._extra
 
 
 _OVERLAP = ('unsupported operation: more than one element of the written-to tensor refers to a single memory '
@@ -115,6 +121,8 @@ def _old_value(self):
     """A stand-in for self before the change: a copy of its data, wired to self's graph edge."""
     old = _wrap(self._data.copy(), self.dtype, self._device)
     old._rg, old.grad_fn, old._out = self._rg, self.grad_fn, self._out
+    if old.grad_fn is None and old._rg:     # (a forward-AD dual leaf: the same graph edge)
+        old._extra = {'acc': self._accumulator()}
     return old
 
 

@@ -15,6 +15,10 @@ try:
     from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 except ImportError:
     pass
+try:
+    from . import forward_ad
+except ImportError:
+    pass
 
 
 class detect_anomaly:

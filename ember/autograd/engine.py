@@ -30,10 +30,12 @@ def _edge(t):
     return t._accumulator(), 0
 
 
-def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, captures=False):
+def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, captures=False, barriers=None):
     """roots: list of (node, output_nr, grad). targets: {(node, nr): index} to capture, or None.
     Returns the captured gradients by index (None where nothing flowed). captures: the targets
-    are autograd.grad's (not backward(inputs=...)'s), for multi-grad hooks."""
+    are autograd.grad's (not backward(inputs=...)'s), for multi-grad hooks. barriers: nodes (with
+    targets) whose gradients are captured but whose backward does not run, nor anything reached
+    only through them (forward AD's custom-jvp Functions)."""
     # 1. every node reachable from the roots, counting each node's incoming edges on the way
     order, deps = [], {}
     # two roots may share a node (one root: the usual loss.backward())
@@ -46,6 +48,8 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, capture
     while stack:
         n = stack.pop()
         order.append(n)
+        if barriers is not None and n in barriers:
+            continue
         for child, _ in n.next_functions:
             if child is not None:
                 d = get_(child)
@@ -62,26 +66,29 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, capture
         needed = set()
         # A reverse topological order sees every child before its parents. (The DFS order above
         # is not one: in a diamond a branch can be visited after the node it shares.)
+        # (nothing flows out of a barrier)
+        kids = (lambda n: () if n in barriers else n.next_functions) if barriers else \
+            (lambda n: n.next_functions)
         indeg = {}
         for n in order:
-            for c, _ in n.next_functions:
+            for c, _ in kids(n):
                 if c is not None:
                     indeg[c] = indeg.get(c, 0) + 1
         topo = [n for n in order if n not in indeg]
         for n in topo:
-            for c, _ in n.next_functions:
+            for c, _ in kids(n):
                 if c is not None:
                     indeg[c] -= 1
                     if indeg[c] == 0:
                         topo.append(c)
         for n in reversed(topo):
-            if n in tnodes or any(c in needed for c, _ in n.next_functions if c is not None):
+            if n in tnodes or any(c in needed for c, _ in kids(n) if c is not None):
                 needed.add(n)
     if needed is not None:      # count again, over the edges between needed nodes only
         deps = {}
         for n in order:
             if n in needed:
-                for child, _ in n.next_functions:
+                for child, _ in kids(n):
                     if child is not None and child in needed:
                         deps[child] = deps.get(child, 0) + 1
     buffers = {}
@@ -125,7 +132,7 @@ def _run(roots, keep_graph, create_graph, targets=None, accumulate=True, capture
                     k = targets.get((node, i))
                     if k is not None:
                         captured[k] = g
-                if pruned and node not in needed:
+                if pruned and node not in needed or barriers is not None and node in barriers:
                     continue
             if type(node) is acc_cls:
                 if accumulate and grads[0] is not None:

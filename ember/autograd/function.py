@@ -22,6 +22,7 @@ import functools
 import inspect
 import warnings
 from . import grad_mode
+from . import forward_ad as _fwad
 from .graph import Node, node_class, _FREED, _SAVED_HOOKS, pack_saved
 
 __all__ = ['FunctionCtx', 'BackwardCFunction', 'FunctionMeta', 'Function', 'once_differentiable',
@@ -78,6 +79,9 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def saved_tensors(self):
+        fw = self.__dict__.get('_fw_saved')
+        if fw is not None:              # inside jvp: what save_for_forward kept
+            return fw
         if not hasattr(self, '_vers'):   # still inside forward: nothing packed yet
             return tuple(getattr(self, 'to_save', ()))
         return self.saved()
@@ -227,7 +231,10 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
-        return _process_outputs(ctx, args, tensor_args, output, executable)
+        result = _process_outputs(ctx, args, tensor_args, output, executable)
+        if _fwad._LEVEL[0] is not None:     # forward AD: tangents of the outputs from cls.jvp
+            _fwad.function_jvp(ctx, cls, args, result)
+        return result
 
 
 def _process_outputs(ctx, args, tensor_args, output, executable):

@@ -8,8 +8,9 @@ compared with ``allclose(analytical, numerical, rtol, atol)``. On a mismatch
 ``GradcheckError`` names both matrices, as torch's message does.
 
 ``fast_mode`` runs the full (slow) check: it is stricter and ember's inputs are small.
-ember has no vmap or forward-mode AD, so ``check_batched_grad`` is not run and
-``check_forward_ad=True`` raises NotImplementedError.
+``check_forward_ad=True`` also builds the Jacobian column by column with forward AD (one
+``unpack_dual`` per input element) and compares it with the numerical one, as torch does;
+``check_batched_grad`` and ``check_batched_forward_grad`` (vmap over the checks) are not run.
 
 Example:
     >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
@@ -260,27 +261,58 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise AssertionError('Expected at least one of check_forward_ad or check_backward_ad to be True')
     if check_batched_grad and not check_backward_ad:
         raise AssertionError('Setting check_batched_grad=True requires check_backward_ad to be True')
-    if check_forward_ad or check_batched_forward_grad:
-        raise NotImplementedError('ember has no forward-mode AD: gradcheck(check_forward_ad=True) is not supported')
     try:
         return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-                                 check_grad_dtypes)
+                                 check_grad_dtypes, check_forward_ad, check_backward_ad)
     except GradcheckError:
         if raise_exception:
             raise
         return False
 
 
-def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes):
+def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes,
+                      check_forward_ad=False, check_backward_ad=True):
     inputs = _as_tuple(inputs)
     _check_inputs(inputs)
     func_out = func(*inputs)
     outputs = _differentiable_outputs(func_out)
-    _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol)
-    _test_backward_mul_by_grad_output(outputs, inputs)
-    if check_undefined_grad:
-        _test_undefined_backward_mode(func, outputs, inputs)
+    if check_backward_ad:
+        _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol)
+    if check_forward_ad:
+        _forward_ad_gradcheck(func, func_out, inputs, eps, rtol, atol)
+    if check_backward_ad:
+        _test_backward_mul_by_grad_output(outputs, inputs)
+        if check_undefined_grad:
+            _test_undefined_backward_mode(func, outputs, inputs)
     return True
+
+
+def _forward_ad_gradcheck(func, func_out, inputs, eps, rtol, atol):
+    """The Jacobian from forward AD (a column per input element: the tangent of every output for
+    a one-hot tangent of that input) against the numerical one."""
+    from . import forward_ad
+    Tensor = _T()
+    func_out = _as_tuple(func_out)
+    out_idx = [k for k, o in enumerate(func_out) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+    numerical = _numerical_jacobians(func, inputs, out_idx, eps)        # [input][output]
+    diff = _diff_inputs(inputs)
+    for j, inp in enumerate(diff):
+        jacs = [np.zeros((inp.numel(), func_out[k].numel()), func_out[k].dtype.np) for k in out_idx]
+        for e in range(inp.numel()):
+            onehot = np.zeros(inp.shape, inp.dtype.np)
+            onehot.flat[e] = 1
+            tangents = [_from_np(onehot, inp.dtype, inp.device) if x is inp else None for x in inputs]
+            got = forward_ad.jvp_columns(func, inputs, tangents)
+            for c, k in enumerate(out_idx):
+                t = got[k]
+                if t is not None:
+                    jacs[c][e] = t._host().reshape(-1)
+        for i, (a, k) in enumerate(zip(jacs, out_idx)):
+            n = numerical[j][i]
+            if not np.allclose(a, n, rtol, atol):
+                raise GradcheckError(f'Jacobian computed with forward mode mismatch for output {i:d} with respect '
+                                     f'to input {j:d},\nnumerical:{_jac_tensor(n, func_out[k].dtype)}\n'
+                                     f'analytical:{_jac_tensor(a, inp.dtype)}\n')
 
 
 def _random_grad_output(x, noncontiguous):
