@@ -244,6 +244,7 @@ from ._ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_add_, _fore
 _LAZY_MODULES += ('testing',)  # noqa: E305  (ember.testing: torch.testing, loaded on first use)
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
 _LAZY_MODULES += ('profiler',)  # noqa: E305  (ember.profiler: torch.profiler, loaded on first use)
+_LAZY_MODULES += ('functional', 'types', 'overrides', 'torch_version')  # noqa: E305  (torch.functional, ...)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
 from ._ops import _npnames  # noqa: E402  (axis=/keepdims= for dim=/keepdim=, as torch's argument parser)
@@ -278,3 +279,4 @@ from ._ops.tensor_extra import nonzero_static, qr, as_strided_  # noqa: E402,F40
 _LAZY_MODULES += ('sparse',)  # noqa: E305  (ember.sparse: torch.sparse; sparse COO tensors, loaded on first use)
 _LAZY_NAMES.update(sparse_coo_tensor='_ops.sparse_coo', spmm='_ops.sparse_coo')
 from ._ops.view_copy import *  # noqa: E402,F401,F403  (view_copy, permute_copy, ...: a view op's result copied)
+from ._control_flow import cond, while_loop  # noqa: E402,F401  (torch.cond, torch.while_loop: eager if / while)

@@ -529,7 +529,8 @@ class Tensor:
             tangent = forward_ad.unpack_dual(self).tangent
         return format_tensor(self._host(), dtype_name=self.dtype.name, device_str=dev,
                              requires_grad=rg, grad_fn_name=None if gf is None else gf.name().rsplit('::', 1)[-1],
-                             default_dtype_name=D.get_default_dtype().name, tangent=tangent)
+                             default_dtype_name=D.get_default_dtype().name, tangent=tangent,
+                             tensor_name=_repr_prefix(type(self)))
 
     __str__ = __repr__
 
@@ -576,6 +577,11 @@ def _rebuild(arr, dtype_name, dev, rg):
         t = t.to(dev)
     t._rg = rg
     return t
+
+
+def _repr_prefix(cls):
+    """'tensor', or a script's Tensor subclass's own name (torch prints ``MyTensor([1., 2.])``)."""
+    return 'tensor' if cls is Tensor or cls.__module__.startswith('ember') else cls.__name__
 
 
 def _wrap(data, dtype, device=CPU):

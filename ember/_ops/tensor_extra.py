@@ -145,6 +145,100 @@ def is_set_to(self, tensor):
         tuple(self.stride()) == tuple(tensor.stride())
 
 
+# torch's C type names in set_'s dtype refusal
+_C_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+                 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
+                 'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+
+
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """Make ``self`` use ``source``'s memory (a tensor: its sizes and strides too; a storage: at
+    ``storage_offset`` with ``size`` and ``stride``); no source: an empty tensor. Writes through one
+    show in the other.
+
+    Example:
+        >>> b = ember.zeros(4).set_(a)     # b is a (2, 3) alias of a
+    """
+    from ..storage import TypedStorage, UntypedStorage, _flat
+    IP.check_inplace(self)
+    if source is None:
+        self._data = self._data[:0].reshape(0) if self._data.size else self._data.reshape(0)
+        self._vc, self._base = None, None
+        self._bump()
+        return self
+    if isinstance(source, (TypedStorage, UntypedStorage)):
+        root = source._root
+    elif isinstance(source, Tensor):
+        root = source
+    else:
+        raise TypeError(f'set_() received an invalid combination of arguments - got ({type(source).__name__}, ...)')
+    if root.dtype is not self.dtype and not isinstance(source, UntypedStorage):
+        raise RuntimeError(f'Could not set tensor of type {_C_TYPE_NAMES.get(root.dtype.name, root.dtype.name)} to a '
+                           f'tensor of type {_C_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}')
+    if root._device != self._device:
+        raise RuntimeError(f'Attempted to set the storage of a tensor on device "{self.device}" to a storage on '
+                           f'different device "{root.device}".  This is no longer allowed; the devices must match.')
+    if isinstance(source, Tensor) and size is None and stride is None and not storage_offset:
+        data = source._data
+    else:
+        flat = _flat(root._storage_root() if isinstance(source, Tensor) else root)
+        if isinstance(source, UntypedStorage):
+            flat = flat.view(np.uint8).view(self.dtype.np)
+        if size is None:
+            size = tuple(source.shape) if isinstance(source, Tensor) else (flat.size - storage_offset,)
+        size = tuple(size)
+        if stride is None or len(stride) == 0:
+            stride, acc = [], 1
+            for n in reversed(size):
+                stride.insert(0, acc)
+                acc *= max(n, 1)
+        item = flat.itemsize
+        data = np.lib.stride_tricks.as_strided(flat[storage_offset:], size, tuple(st * item for st in stride))
+    owner = root._storage_root()
+    if owner._vc is None:           # one version counter for every alias of the memory, as views share
+        owner._vc = [0]
+    self._data, self._vc, self._base = data, owner._vc, None
+    e = self._ex()
+    e.pop('view', None)
+    e['root'] = owner
+    self._bump()
+    return self
+
+
+def as_subclass(self, cls):
+    """A ``cls`` instance with ``self``'s data (changes show in both), attached to the autograd graph.
+
+    Example:
+        >>> class MyTensor(ember.Tensor): pass
+        >>> ember.ones(2).as_subclass(MyTensor)      # MyTensor([1., 1.])
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError('Creating a Tensor subclass from a class that does not inherit from Tensor is not possible. '
+                        'Make sure your class inherits from Tensor.')
+    from .._tensor import _new
+    from ._core import record
+    t = _new(cls)
+    t._data, t.dtype, t._device = self._data, self.dtype, self._device
+    t._rg, t.grad_fn, t._out, t._grad, t._vc, t._base = False, None, 0, None, self._vc, None
+    t._extra = {'root': self._storage_root()}
+    if self._rg:
+        from ..autograd import grad_mode
+        if grad_mode.state.enabled:
+            t._rg = True
+            record(_alias_node(), t, (self,))
+    return t
+
+
+_ALIAS = []
+
+
+def _alias_node():
+    if not _ALIAS:
+        from ..autograd.graph import node_class
+        _ALIAS.append(node_class('AliasBackward0', lambda node, g: (g,)))
+    return _ALIAS[0]
+
+
 def dim_order(self, *, ambiguity_check=False):
     """The dims from outermost to innermost in memory (sorted by stride, largest first)."""
     if not isinstance(ambiguity_check, bool):
@@ -221,6 +315,7 @@ def bind():
     T.as_strided_ = as_strided_
     T.output_nr = property(output_nr)
     T.is_set_to = is_set_to
+    T.set_, T.as_subclass = set_, as_subclass
     T.const_data_ptr = T.data_ptr
     T.dim_order = dim_order
     T.nonzero_static = nonzero_static

@@ -130,3 +130,31 @@ def pdist(input, p=2):
 
 
 __all__ += ['pdist']
+
+
+# torch.nn.functional's own helpers, which code copied from torch's sources calls
+from typing import Optional  # noqa: E402,F401
+from ..overrides import (has_torch_function, has_torch_function_unary,  # noqa: E402,F401
+                         has_torch_function_variadic, handle_torch_function)
+
+
+def boolean_dispatch(arg_name, arg_index, default, if_true, if_false, module_name=None, func_name=None):
+    """A function that calls ``if_true`` or ``if_false`` by the boolean argument ``arg_name`` (at
+    position ``arg_index``, else ``default``): how torch builds ``max_pool2d(..., return_indices=)``."""
+    def fn(*args, **kwargs):
+        flag = default
+        if arg_name in kwargs:
+            flag = kwargs[arg_name]
+        elif arg_index < len(args):
+            flag = args[arg_index]
+        return if_true(*args, **kwargs) if flag else if_false(*args, **kwargs)
+    if module_name is not None:
+        fn.__module__ = module_name
+    if func_name is not None:
+        fn.__name__ = fn.__qualname__ = func_name
+    fn.__doc__ = if_true.__doc__ or if_false.__doc__
+    return fn
+
+
+def assert_int_or_pair(arg, arg_name, message):
+    assert isinstance(arg, int) or len(arg) == 2, message.format(arg_name)
