@@ -179,7 +179,7 @@ from ._ops.decomp import householder_product as orgqr  # noqa: E402
 #   ember.compile (record a call once, replay it without per-op overhead: ember/_compile)
 _LAZY_MODULES = ('nn', 'optim', 'utils', 'viz', 'serialization', 'compiler', '_dynamo', 'hub')
 _LAZY_NAMES = {'save': 'serialization', 'load': 'serialization', 'summary': 'summary', 'compile': '_compile',
-               'from_dlpack': 'utils.dlpack'}
+               'from_dlpack': 'utils.dlpack', 'ops': '_op_namespace'}
 _LAZY_NAMES.update(dict.fromkeys(('TypedStorage', 'UntypedStorage', 'is_storage', 'FloatStorage', 'DoubleStorage',
                                   'HalfStorage', 'LongStorage', 'IntStorage', 'ShortStorage', 'CharStorage',
                                   'ByteStorage', 'BoolStorage', 'ComplexFloatStorage', 'ComplexDoubleStorage'),
@@ -244,7 +244,7 @@ from ._ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_add_, _fore
 _LAZY_MODULES += ('testing',)  # noqa: E305  (ember.testing: torch.testing, loaded on first use)
 _LAZY_MODULES += ('distributions',)  # noqa: E305  (ember.distributions, loaded on first use)
 _LAZY_MODULES += ('profiler',)  # noqa: E305  (ember.profiler: torch.profiler, loaded on first use)
-_LAZY_MODULES += ('functional', 'types', 'overrides', 'torch_version')  # noqa: E305  (torch.functional, ...)
+_LAZY_MODULES += ('functional', 'types', 'overrides', 'torch_version', 'library')  # noqa: E305  (torch.functional, ...)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
 from ._ops import _npnames  # noqa: E402  (axis=/keepdims= for dim=/keepdim=, as torch's argument parser)
