@@ -45,10 +45,22 @@ def _shifted(x, ax):
     # (ndarray.max/sum are the ufunc reductions behind a Python wrapper: ~0.3 us each)
     if type(x) is not np.ndarray:
         return x - x.max(axis=ax, keepdims=True)
-    if x.dtype == np.float32 and x.size >= 65536 and 16 <= x.shape[-1] <= 96 and x.flags.c_contiguous and \
-            ax in (-1, x.ndim - 1):
-        return x - _row_max_f32(x)
+    if ax in (-1, x.ndim - 1) and x.flags.c_contiguous:
+        c = x.shape[-1]
+        if x.dtype == np.float32 and x.size >= 65536 and 16 <= c <= 96:
+            return x - _row_max_f32(x)
+        if c <= 48 and x.size >= 32 * c:
+            return x - _row_max_short(x)
     return x - _max_reduce(x, ax, None, None, True)
+
+
+def _row_max_short(x):
+    """The max along the short last axis of a C-contiguous array (keepdims), reduced over the
+    first axis of a transposed copy: NumPy's float max-reduce pays ~80 ns a row (its per-row
+    NaN handling), so rows of up to ~48 elements are faster as that many contiguous passes plus
+    the copy: (64, 10) 5.5 -> 1.8 us, (1000, 10) ~100 -> ~10 us. A max is the same in any order."""
+    c = x.shape[-1]
+    return _max_reduce(x.reshape(-1, c).T.copy(), 0, None, None, False).reshape(x.shape[:-1] + (1,))
 
 
 _max_reduce, _sum_reduce = np.maximum.reduce, np.add.reduce
