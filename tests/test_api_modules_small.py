@@ -153,3 +153,18 @@ def test_as_subclass(both):
 
 def test_as_subclass_refuses_other_classes(both):
     both(lambda lib: lib.ones(2).as_subclass(int), match='does not inherit from Tensor')
+
+
+def test_make_subclass(both):
+    def body(lib):
+        class Param(lib.Tensor):
+            def __new__(cls, data, requires_grad=True):
+                return lib.Tensor._make_subclass(cls, data, requires_grad)
+        base = lib.arange(3.)
+        p = Param(base)
+        q = Param(lib.ones(2), False)
+        (p * 2).sum().backward()
+        base[0] = 5.0
+        return type(p).__name__, p.requires_grad, p.is_leaf, p.grad, q.requires_grad, repr(q), p.detach(), \
+            isinstance(p, lib.Tensor)
+    both(body)

@@ -229,6 +229,23 @@ def as_subclass(self, cls):
     return t
 
 
+def _make_subclass(cls, data, require_grad=False, dispatch_strides=False, dispatch_device=False,
+                   device_for_backend_keys=None):
+    """``Tensor._make_subclass(cls, data, require_grad)``: a ``cls`` leaf sharing ``data``'s memory
+    (how Parameter-like subclasses build themselves in ``__new__``)."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"cls must be a type (got {type(cls).__name__})")
+    from .._tensor import _new
+    t = _new(cls)
+    t._data, t.dtype, t._device = data._data, data.dtype, data._device
+    t.grad_fn, t._out, t._grad, t._vc, t._base = None, 0, None, data._vc, None
+    t._rg = False
+    t._extra = {'root': data._storage_root()}
+    if require_grad:
+        t.requires_grad_(True)
+    return t
+
+
 _ALIAS = []
 
 
@@ -316,6 +333,7 @@ def bind():
     T.output_nr = property(output_nr)
     T.is_set_to = is_set_to
     T.set_, T.as_subclass = set_, as_subclass
+    T._make_subclass = staticmethod(_make_subclass)
     T.const_data_ptr = T.data_ptr
     T.dim_order = dim_order
     T.nonzero_static = nonzero_static
