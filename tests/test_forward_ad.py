@@ -252,3 +252,19 @@ def test_gradcheck_forward_ad_catches_a_wrong_jvp(both):
             lib.autograd.gradcheck(Bad.apply, (x,), check_forward_ad=True, check_backward_ad=False,
                                    check_undefined_grad=False)
     both(body, match='Jacobian computed with forward mode mismatch')
+
+
+def test_flags_of_ordinary_tensors_after_forward_ad(both):
+    # once a dual tensor has been made, requires_grad / is_leaf / repr look past forward-AD graphs:
+    # ordinary results, sparse ones (their leaves have their own accumulator class) and views keep theirs
+    def body(lib):
+        fwAD = _fw(lib)
+        with fwAD.dual_level():
+            fwAD.make_dual(lib.ones(2), lib.ones(2))
+        w = lib.ones(2, 2, requires_grad=True)
+        s = lib.sparse_coo_tensor([[0, 1], [1, 0]], [1., 2.], (2, 2), requires_grad=True)
+        y = (w * 2)[0]
+        r = -s
+        return (y.requires_grad, y.is_leaf, repr(y), r.requires_grad, r.is_leaf, w.requires_grad, w.is_leaf,
+                s.requires_grad, lib.ones(2).requires_grad)
+    both(body)

@@ -226,7 +226,7 @@ def _visible_requires_grad(t):
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        if type(node) is AccumulateGrad:
+        if isinstance(node, AccumulateGrad):     # (a sparse leaf's accumulator is a subclass)
             v = node.variable
             if v._rg and not (v._extra and 'fw_hidden' in v._extra):
                 return True
