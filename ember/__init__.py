@@ -25,7 +25,7 @@ from ._settings import (set_num_threads, get_num_threads, set_num_interop_thread
                         set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
                         are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled)
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo,
-                     bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+                     bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, bfloat16)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int, int16 as short
 from ._dtype import complex64, complex128, complex64 as cfloat, complex128 as cdouble  # noqa: E402
 from ._device import device, set_default_device, get_default_device
@@ -57,7 +57,7 @@ from ._ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones,
                             empty_like, full_like, arange, linspace, logspace, eye, scalar_tensor, rand, randn,
                             rand_like, randn_like, randint, randint_like, randperm, normal, bernoulli, multinomial,
                             poisson, binomial, _standard_gamma, _sample_dirichlet, _dirichlet_grad,
-                            clone, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                            clone, FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
                             CharTensor, ByteTensor, BoolTensor)
 from ._ops.creation import range_ as range  # noqa: A001  (torch.range, deprecated there too)
 from . import cuda

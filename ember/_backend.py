@@ -81,7 +81,7 @@ def module_for(device):
     """The namespace that makes arrays on ``device``."""
     if _traced_namespace is not None:       # ember.compile is recording: array making is recorded
         return _traced_namespace(None, np if device.type == 'cpu' else cupy())
-    if device.type == 'cpu':
+    if device.type == 'cpu' or device.type == 'meta':     # (a meta tensor keeps an ordinary host array)
         return np
     cp = cupy()
     if cp is None:

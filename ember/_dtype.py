@@ -17,7 +17,7 @@ class dtype:
     def __init__(self, name, np_dtype, cat, legacy):
         self.name = name
         self.np = np.dtype(np_dtype)
-        self.itemsize = self.np.itemsize
+        self.itemsize = 2 if name == 'bfloat16' else self.np.itemsize   # (bfloat16: stored as float32)
         self.is_floating_point = cat == 2
         self.is_complex = cat == 3      # (complex dtypes: category 3, above floating)
         self.is_signed = name not in ('bool', 'uint8')
@@ -53,6 +53,9 @@ int64 = dtype('int64', np.int64, 1, 'LongTensor')
 float16 = dtype('float16', np.float16, 2, 'HalfTensor')
 float32 = dtype('float32', np.float32, 2, 'FloatTensor')
 float64 = dtype('float64', np.float64, 2, 'DoubleTensor')
+# bfloat16 is emulated: a float32 array whose values are all bfloat16 values (ember/_bf16.py rounds
+# every result made for it); it reports torch's 2 bytes per element
+bfloat16 = dtype('bfloat16', np.float32, 2, 'BFloat16Tensor')
 complex64 = dtype('complex64', np.complex64, 3, 'ComplexFloatTensor')
 complex128 = dtype('complex128', np.complex128, 3, 'ComplexDoubleTensor')
 _TO_REAL = {complex64: float32, complex128: float64}
@@ -60,6 +63,7 @@ _TO_COMPLEX = {float32: complex64, float64: complex128, complex64: complex64, co
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
 _NAMES = {d.name: d for d in ALL}
+_NAMES['bfloat16'] = bfloat16       # (not in ALL: _FROM_NP keeps float32 -> float32)
 _ALIASES = {'float': float32, 'double': float64, 'half': float16, 'long': int64, 'int': int32,
             'short': int16, 'bool': bool_, 'cfloat': complex64, 'cdouble': complex128}
 _FROM_NP = {d.np: d for d in ALL}
@@ -81,6 +85,8 @@ class finfo:
         self.eps, self.max, self.min = float(f.eps), float(f.max), float(f.min)
         self.tiny = self.smallest_normal = float(f.smallest_normal)
         self.resolution = float(10.0 ** -f.precision)
+        if d is bfloat16:
+            self.eps, self.max, self.min, self.resolution = 2.0 ** -7, 3.3895313892515355e+38, -3.3895313892515355e+38, 0.01
         self.dtype = d.name
 
     def __eq__(self, other):
@@ -151,7 +157,8 @@ def set_default_dtype(d):
     _default[0] = d
 
 
-_ORDER = {bool_: 0, uint8: 1, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7}
+_ORDER = {bool_: 0, uint8: 1, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7,
+          bfloat16: 5}
 
 
 def promote_types(a, b):
@@ -164,6 +171,8 @@ def promote_types(a, b):
         return a
     if {a, b} == {uint8, int8}:
         return int16
+    if {a, b} == {float16, bfloat16}:
+        return float32
     try:
         return a if _ORDER[a] >= _ORDER[b] else b
     except KeyError:        # a complex dtype (not in _ORDER): complex of the wider floating part

@@ -206,15 +206,19 @@ class TorchCPURandom:
         lo, hi = np.float32(low), np.float32(high)
         return (x.astype(np.float64) * np.float64(hi - lo) + np.float64(lo)).astype(np.float32)
 
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        return self.normal(0.0, 1.0, size, dtype)
+    def standard_normal(self, size=None, dtype=np.float64, out=None, bf16=False):
+        return self.normal(0.0, 1.0, size, dtype, bf16=bf16)
 
-    def normal(self, loc=0.0, scale=1.0, size=None, dtype=np.float64):
-        """torch's ``normal_(loc, scale)`` for a contiguous tensor of ``size`` and ``dtype``."""
+    def normal(self, loc=0.0, scale=1.0, size=None, dtype=np.float64, bf16=False, serial=False):
+        """torch's ``normal_(loc, scale)`` for a contiguous tensor of ``size`` and ``dtype``
+        (``bf16``: of a bfloat16 tensor, float32 values that the caller rounds; ``serial``: of a
+        non-contiguous one, which torch fills one draw at a time, in memory order)."""
         shape = () if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
         n = int(np.prod(shape)) if shape else 1
         dt = np.dtype(dtype)
-        if n >= 16:
+        if n >= 16 and bf16 and not serial:
+            r = self._normal_fill_blocks(n, loc, scale)
+        elif n >= 16 and not serial:
             r = self._normal_fill(n, dt, loc, scale)
         else:
             z = np.array([self._normal_double() for _ in range(n)], np.float64)
@@ -234,6 +238,22 @@ class TorchCPURandom:
         if n % 16:
             tail = self._uniform01(16, np.dtype(t)).reshape(1, 16)
             self._box_muller16(tail, t, mean, std)
+            data[n - 16:] = tail[0]
+        return data
+
+    def _normal_fill_blocks(self, n, mean, std):
+        """torch's bfloat16 normal_fill: 16 float32 uniforms drawn per block of 16 just before its
+        Box-Muller (the float32 kernel draws all uniforms first), the tail redrawn as there."""
+        data = np.empty(n, np.float32)
+        full = n - n % 16
+        if full:
+            blocks = self._uniform01(full, np.dtype(np.float32)).reshape(-1, 16)
+            for i in range(0, len(blocks), _BM_ROWS):
+                self._box_muller16(blocks[i:i + _BM_ROWS], np.float32, mean, std)
+            data[:full] = blocks.reshape(-1)
+        if n % 16:
+            tail = self._uniform01(16, np.dtype(np.float32)).reshape(1, 16)
+            self._box_muller16(tail, np.float32, mean, std)
             data[n - 16:] = tail[0]
         return data
 

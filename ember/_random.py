@@ -190,7 +190,12 @@ def _gen_real(generator, device=None):
         return generator._np
     if device is None or device.type == 'cpu':
         return default_generator._np
+    if device.type == 'meta':       # a meta tensor has no values: its fills must not advance the CPU's draws
+        return _META_SOURCE.setdefault(0, TorchCPURandom(_DEFAULT_SEED))
     return cuda_generator(device.index)._np
+
+
+_META_SOURCE = {}
 
 
 def manual_seed(seed):

@@ -21,12 +21,32 @@ __all__ = ['Tensor']
 
 _new = object.__new__
 _gm = grad_mode.state
+
+
+def _warn_scalar_rg():
+    # torch's float(t) / complex(t) (not .item() / int()) warn once per process on a tensor that
+    # requires grad while grad mode is on
+    from ._ops._core import warn_once
+    warn_once('Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n'
+              'Consider using tensor.detach() first.', stacklevel=4)
 # set once forward AD has made a private leaf (ember/autograd/forward_ad.py): from then on
 # requires_grad, is_leaf and repr look past the graphs that exist only to read tangents
 _FW_USED = [False]
 
 
-class Size(tuple):
+class _TorchClassRepr(type):
+    """The metaclass of Tensor and Size, for their repr only: ``print(type(x))`` shows
+    <class 'torch.Tensor'> (and <class 'torch.nn.parameter.Parameter'>), as PyTorch's classes do.
+    A script's own subclasses keep Python's repr."""
+    def __repr__(cls):
+        module = cls.__module__
+        if module == 'ember' or module.startswith('ember.'):
+            module = 'torch' if module == 'ember._tensor' else 'torch' + module[5:]
+            return f"<class '{module}.{cls.__qualname__}'>"
+        return super().__repr__()
+
+
+class Size(tuple, metaclass=_TorchClassRepr):
     """``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
     __slots__ = ()
 
@@ -84,7 +104,7 @@ def _channels_last_contiguous(a, nd):
     return True
 
 
-class Tensor:
+class Tensor(metaclass=_TorchClassRepr):
     """A multi-dimensional array with autograd (``torch.Tensor``).
 
     ``ember.Tensor()`` is an empty float tensor; ``ember.Tensor(2, 3)`` an uninitialised one of
@@ -149,10 +169,13 @@ class Tensor:
 
     is_sparse = False
     is_quantized = False
-    is_meta = False
     is_mkldnn = False
     is_nested = False
     layout = 'torch.strided'
+
+    @property
+    def is_meta(self):
+        return self._device.type == 'meta'
 
     def get_device(self):
         return -1 if self._device.type == 'cpu' else self._device.index
@@ -232,7 +255,13 @@ class Tensor:
         root = self._storage_root()
         if root is self:
             return 0
-        return (_data_ptr(self._data) - _data_ptr(root._data)) // self.dtype.itemsize
+        if not self._data.size and self._extra and 'view' in self._extra:
+            # NumPy does not advance the pointer of an empty slice; torch's offset still counts its start
+            from ._ops.indexing import empty_slice_offset
+            off = empty_slice_offset(self)
+            if off is not None:
+                return off
+        return (_data_ptr(self._data) - _data_ptr(root._data)) // self._data.itemsize
 
     def untyped_storage(self):
         from .storage import UntypedStorage
@@ -257,6 +286,12 @@ class Tensor:
 
     def _bump(self):
         """Record an in-place change (shared with every view of the same storage)."""
+        e = self._extra
+        if e and 'inference' in e:
+            # torch's inference tensors keep no version counter, and change only in inference mode
+            if not _grad_state.inference:
+                raise RuntimeError(INFERENCE_INPLACE)
+            return
         vc = self._vc
         if vc is None:
             self._vc = [1]
@@ -443,6 +478,8 @@ class Tensor:
         """The tensor's NumPy array, sharing memory with it."""
         if not force:
             self._check_numpy()
+        if self.dtype is D.bfloat16:
+            raise TypeError('Got unsupported ScalarType BFloat16')
         if self._device.type != 'cpu':
             return self._host()
         d = self._data
@@ -466,6 +503,8 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         self._check_numpy()
+        if self.dtype is D.bfloat16:
+            raise TypeError('Got unsupported ScalarType BFloat16')
         a = self._data
         if copy:            # np.array(t): a copy; np.asarray(t): shares memory when it can
             return a.astype(dtype or a.dtype, copy=True)
@@ -488,6 +527,8 @@ class Tensor:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
+        if self._rg and _gm.enabled:
+            _warn_scalar_rg()
         if self._data.size != 1:
             raise ValueError('only one element tensors can be converted to Python scalars')
         if self.dtype._cat == 3:
@@ -507,6 +548,8 @@ class Tensor:
         return int(self._data.reshape(-1)[0])
 
     def __complex__(self):
+        if self._rg and _gm.enabled:
+            _warn_scalar_rg()
         return complex(self.item())
 
     def __contains__(self, element):
@@ -530,7 +573,7 @@ class Tensor:
         return format_tensor(self._host(), dtype_name=self.dtype.name, device_str=dev,
                              requires_grad=rg, grad_fn_name=None if gf is None else gf.name().rsplit('::', 1)[-1],
                              default_dtype_name=D.get_default_dtype().name, tangent=tangent,
-                             tensor_name=_repr_prefix(type(self)))
+                             meta=self._device.type == 'meta', tensor_name=_repr_prefix(type(self)))
 
     __str__ = __repr__
 
@@ -587,6 +630,8 @@ def _repr_prefix(cls):
 def _wrap(data, dtype, device=CPU):
     """A new leaf Tensor around a backend array (the fast constructor every op uses)."""
     t = _new(Tensor)
+    if dtype is _BF16:          # (emulated bfloat16: every result rounded here, ember/_bf16.py)
+        data = _round_bf16(data)
     t._data = data
     t.dtype = dtype
     t._device = device
@@ -602,6 +647,11 @@ def _wrap(data, dtype, device=CPU):
 
 
 _grad_state = grad_mode.state
+_BF16 = D.bfloat16
+from ._bf16 import round_bf16 as _round_bf16  # noqa: E402
+INFERENCE_INPLACE = ('Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone '
+                     'to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for '
+                     'more details.')
 
 
 def _ones_like_data(a):

@@ -209,7 +209,8 @@ def _add_suffixes(tensor_str, suffixes, indent):
 
 
 def format_tensor(data, *, dtype_name, show_dtype=None, device_str=None, requires_grad=False,
-                  grad_fn_name=None, tensor_name="tensor", default_dtype_name="float32", tangent=None):
+                  grad_fn_name=None, tensor_name="tensor", default_dtype_name="float32", tangent=None,
+                  meta=False):
     """Return the string torch's ``repr(t)`` (== ``str(t)``) would give.
 
     data: host numpy array (bool, (u)int8..64, float16/32/64), 0-d allowed.  Values
@@ -232,7 +233,12 @@ def format_tensor(data, *, dtype_name, show_dtype=None, device_str=None, require
     suffixes = []
     if device_str is not None:
         suffixes.append("device='%s'" % device_str)
-    if data.size == 0:
+    if meta:  # a meta tensor has no values: its size, always, and its dtype when not the default
+        suffixes.append("size=" + str(tuple(int(n) for n in data.shape)))
+        if dtype_name != default_dtype_name:
+            suffixes.append("dtype=torch." + dtype_name)
+        body = "..."
+    elif data.size == 0:
         if data.ndim != 1:  # like NumPy, shape is explicit unless it is (0,)
             suffixes.append("size=" + str(tuple(int(n) for n in data.shape)))
         if dtype_name != default_dtype_name:  # no element shows the type

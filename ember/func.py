@@ -18,6 +18,7 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled
 from .autograd.engine import grad as _autograd_grad
 from ._ops.creation import zeros_like as _zeros_like
 from ._ops.shape import stack as _stack
+from ._random import default_generator
 
 __all__ = ['functional_call', 'stack_module_state', 'grad', 'grad_and_value', 'vjp', 'jvp', 'jacrev', 'jacfwd',
            'hessian', 'vmap', 'linearize']
@@ -472,14 +473,33 @@ def vmap(func, in_dims=0, out_dims=0, randomness='error', *, chunk_size=None):
             states = [(_random.set_rng_state, _random.get_rng_state())]
             if _cuda.is_available():
                 states.append((_cuda.set_rng_state, _cuda.get_rng_state()))
+        saved = None
+        if randomness == 'error':       # torch refuses a random op here: a draw from the CPU generator raises
+            saved = default_generator._np
+            default_generator._np = _REFUSE_DRAWS
         outs = []
-        for i in range(size):
-            for set_state, state in states or ():     # each element draws the same random numbers
-                set_state(state)
-            sliced = [x if d is None else x.select(d, i) for x, d in zip(leaves, norm_dims)]
-            outs.append(func(*rebuild(sliced), **kwargs))
+        try:
+            for i in range(size):
+                for set_state, state in states or ():     # each element draws the same random numbers
+                    set_state(state)
+                sliced = [x if d is None else x.select(d, i) for x, d in zip(leaves, norm_dims)]
+                outs.append(func(*rebuild(sliced), **kwargs))
+        finally:
+            if saved is not None:
+                default_generator._np = saved
         return _stack_outputs(outs, out_dims, name, size)
     return wrapped
+
+
+class _RefuseDraws:
+    """Stands in for the CPU generator's source inside vmap(randomness='error'): any draw raises."""
+    def __getattr__(self, name):
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                           "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+                           "of vmap")
+
+
+_REFUSE_DRAWS = _RefuseDraws()
 
 
 def _stack_outputs(outs, out_dims, name, size):

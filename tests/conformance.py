@@ -46,7 +46,13 @@ def _builtin_base(e):
 def _to_plain(x, lib):
     """Turn a result into plain Python/NumPy for comparison, keeping dtype names."""
     if isinstance(x, (torch.Tensor, ember.Tensor)):
-        return ('tensor', x.detach().cpu().resolve_conj().numpy() if isinstance(x, torch.Tensor) else np.array(x.detach().cpu()._data),
+        if isinstance(x, torch.Tensor):
+            # (NumPy has no bfloat16: torch's values go through float32, as ember stores them)
+            d = x.detach().cpu().resolve_conj()
+            arr = (d.float() if d.dtype is torch.bfloat16 else d).numpy()
+        else:
+            arr = np.array(x.detach().cpu()._data)
+        return ('tensor', arr,
                 str(x.dtype).replace('ember.', 'torch.'), tuple(x.shape), bool(x.requires_grad), x.device.type)
     if isinstance(x, (torch.dtype, ember.dtype)):
         return ('dtype', str(x))

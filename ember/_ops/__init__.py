@@ -55,13 +55,14 @@ def _inplace_op(name):
 
 
 _T.__add__ = P.add
-_T.__radd__ = _ref(P.add)
+# torch's __radd__/__rmul__ are add(self, other): `2 * b` records b as the node's first input
+_T.__radd__ = lambda self, other: P.add(self, other)
 _T.__iadd__ = _inplace_op('add_')
 _T.__sub__ = P.sub
 _T.__rsub__ = lambda self, other: P.rsub(self, other)
 _T.__isub__ = _inplace_op('sub_')
 _T.__mul__ = P.mul
-_T.__rmul__ = _ref(P.mul)
+_T.__rmul__ = lambda self, other: P.mul(self, other)
 _T.__imul__ = _inplace_op('mul_')
 _T.__truediv__ = P.div
 _T.__rtruediv__ = P._rtruediv
@@ -161,7 +162,7 @@ _T.is_pinned = C.is_pinned
 _T.cuda = C.cuda
 _T.clone = C.clone
 _T.contiguous = C.contiguous
-for _n, _d in (('float', 'float32'), ('double', 'float64'), ('half', 'float16'), ('long', 'int64'), ('int', 'int32'),
+for _n, _d in (('float', 'float32'), ('double', 'float64'), ('half', 'float16'), ('bfloat16', 'bfloat16'), ('long', 'int64'), ('int', 'int32'),
                ('short', 'int16'), ('char', 'int8'), ('byte', 'uint8'), ('bool', 'bool')):
     from .. import _dtype as _D
     setattr(_T, _n, C._cast(_D._NAMES[_d]))
@@ -189,7 +190,7 @@ def _new_factory(fill):
     return new
 
 
-_T.new_zeros = _new_factory(C.zeros)
+_T.new_zeros = _new_factory(C._zeros_plain)
 _T.new_ones = _new_factory(C.ones)
 _T.new_empty = _new_factory(C.empty)
 _T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: C.full(
@@ -241,6 +242,8 @@ from . import manipulation as _MP, sorting as _SO  # noqa: E402
 _bind_module(_MP, ('flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat', 'repeat_interleave', 'tile', 'movedim',
                    'moveaxis', 'gather', 'index_select', 'masked_select', 'take', 'take_along_dim', 'diag',
                    'diag_embed', 'diagonal', 'trace'))
+_T.flip = lambda self, *dims, **kw: (_MP.flip(self, dims[0] if len(dims) == 1 else dims) if dims  # x.flip(0, 1) too
+                                     else _MP.flip(self, **kw))
 for _n in ('scatter', 'scatter_add', 'scatter_reduce', 'index_add', 'index_reduce', 'index_copy', 'index_fill',
            'masked_scatter', 'tril', 'triu'):
     _bind(_n, getattr(_MP, _n))

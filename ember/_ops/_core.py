@@ -84,6 +84,8 @@ def record(cls, out, inputs, saved=(), args=None):
         node.next_functions = (edge(a), edge(b), edge(c))
     else:
         node.next_functions = tuple([edge(t) for t in inputs])
+    if _gm.inference_made and saved:
+        _refuse_inference_saved(saved)
     node._saved = pack_saved(saved, out, node) if _SAVED_HOOKS and saved else saved
     # the version of each saved tensor now (0 for None / numbers), checked by Node.saved()
     if not saved:
@@ -112,6 +114,18 @@ def record(cls, out, inputs, saved=(), args=None):
         out._rg = True
         out.grad_fn = node
     return node
+
+
+_INFERENCE_SAVED = ('Inference tensors cannot be saved for backward. Please do not use Tensors created in inference '
+                    'mode in computation tracked by autograd. To work around this, you can make a clone to get a '
+                    'normal tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.')
+
+
+def _refuse_inference_saved(saved):
+    """torch keeps no version counter for an inference tensor, so autograd may not save one."""
+    for t in (saved if type(saved) is tuple or type(saved) is list else (saved,)):
+        if isinstance(t, Tensor) and t._extra and t._extra.get('inference'):
+            raise RuntimeError(_INFERENCE_SAVED)
 
 
 def backward_op(name, multi_output=False):

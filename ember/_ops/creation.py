@@ -33,7 +33,7 @@ def _finish_new(t, requires_grad):
 
 def _on(arr, dev):
     """Place a host array on ``dev`` (the CUDA backend moves it; CPU keeps it)."""
-    if dev is CPU:
+    if dev is CPU or dev.type == 'meta':    # (ember's meta tensors keep a host array that no one reads)
         return arr
     from .. import cuda
     return cuda._to_device(arr, dev)
@@ -181,6 +181,9 @@ def _flatten_item(x):
             if x.dtype._cat < 2:
                 raise TypeError('only integer tensors of a single element can be converted to an index')
             raise ValueError('only one element tensors can be converted to Python scalars')
+        if x._rg and _gm.enabled:     # (torch converts each as float(x) does, with its warning)
+            from .._tensor import _warn_scalar_rg
+            _warn_scalar_rg()
         return x.item()
     if isinstance(x, (list, tuple)):
         return [_flatten_item(y) for y in x]
@@ -356,7 +359,20 @@ def _factory(size, dtype, device, requires_grad, fill, fname):
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor of zeros. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _out(_factory(size, dtype, device, requires_grad, _zeros, 'zeros'), out)
+    try:
+        return _out(_factory(size, dtype, device, requires_grad, _zeros, 'zeros'), out)
+    except RuntimeError as e:
+        if str(e).startswith('Trying to create tensor with negative dimension'):
+            raise RuntimeError('zeros: Dimension size must be non-negative.') from None   # (torch's CPU zeros)
+        raise
+
+
+def _zeros_plain(*size, dtype=None, device=None, requires_grad=False):
+    """``zeros`` for ``Tensor.new_zeros``, which reports a negative size with the generic message."""
+    return _factory(size, dtype, device, requires_grad, _zeros, 'zeros')
+
+
+_zeros_plain.__name__ = 'zeros'
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -379,6 +395,8 @@ def _laid_out(t, memory_format):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor filled with ``fill_value``; the dtype is inferred from it (``full((2,), 7)`` is int64)."""
     if isinstance(fill_value, Tensor):
+        if fill_value._data.ndim or fill_value.requires_grad:     # (torch's Number: a 0-dim tensor without grad)
+            raise TypeError("full(): argument 'fill_value' (position 2) must be Number, not Tensor")
         fill_value = fill_value.item()
     dt = _as_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
     check_scalar_fits(fill_value, dt, floats=True)
@@ -405,28 +423,33 @@ def _full(shape, value, npdt, xp=np):
         return xp.full(shape, np.asarray(value).astype(npdt)[()], dtype=npdt)
 
 
-def _like(input, dtype, device, requires_grad, fill):
+def _like(input, dtype, device, requires_grad, fill, memory_format=None):
     dt = _as_dtype(dtype) if dtype is not None else input.dtype
     dev = as_device(device) if device is not None else input._device
-    arr = fill(input._data.shape, dt.np, module_for(dev))
+    a = input._data
+    perm = None if a.flags.c_contiguous or memory_format not in (None, 'torch.preserve_format') else _memory_order(a)
+    if perm is None:
+        arr = fill(a.shape, dt.np, module_for(dev))
+    else:       # torch's preserve_format: a dense input's strides are kept (a channels-last one stays so)
+        arr = fill(tuple(a.shape[i] for i in perm), dt.np, module_for(dev)).transpose(np.argsort(perm))
     return _finish_new(_wrap(arr, dt, dev), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _laid_out(_like(input, dtype, device, requires_grad, _zeros), memory_format)
+    return _laid_out(_like(input, dtype, device, requires_grad, _zeros, memory_format), memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _laid_out(_like(input, dtype, device, requires_grad, _ones), memory_format)
+    return _laid_out(_like(input, dtype, device, requires_grad, _ones, memory_format), memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _laid_out(_like(input, dtype, device, requires_grad, _empty), memory_format)
+    return _laid_out(_like(input, dtype, device, requires_grad, _empty, memory_format), memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _laid_out(_like(input, dtype, device, requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp)),
-                     memory_format)
+    return _laid_out(_like(input, dtype, device, requires_grad, lambda s, d, xp: _full(s, fill_value, d, xp),
+                           memory_format), memory_format)
 
 
 def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -565,12 +588,16 @@ def _draw_uniform(g, shape, dt):
 
 
 def _draw_normal(g, shape, dt):
+    if dt is D.bfloat16 and _torch_cpu(g):
+        return g.standard_normal(shape, dtype=np.float32, bf16=True)
     return g.standard_normal(shape, dtype=np.float64 if dt is D.float64 else np.float32).astype(dt.np, copy=False)
 
 
 def _draw_normal_ms(g, shape, dt, mean, std):
     """torch's ``normal_(mean, std)`` for a tensor of ``shape`` and ``dt``."""
     if _torch_cpu(g):
+        if dt is D.bfloat16:
+            return g.normal(mean, std, shape, np.float32, bf16=True)
         return g.normal(mean, std, shape, np.float64 if dt is D.float64 else np.float32)
     return mean + std * _draw_normal(g, shape, dt)
 
@@ -585,11 +612,29 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _out(_rand_factory(size, generator, dtype, device, requires_grad, _draw_normal, 'randn'), out)
 
 
+def _random_like(input, dtype, device, requires_grad, memory_format, fill):
+    """torch's rand_like / randn_like / randint_like of a non-contiguous input: empty_like (its
+    layout preserved) filled in place, in memory order."""
+    t = empty_like(input, dtype=dtype, device=device, memory_format=memory_format)
+    with _no_grad_fill():
+        fill(t)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def _no_grad_fill():
+    from ..autograd.grad_mode import no_grad
+    return no_grad()
+
+
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not input._data.flags.c_contiguous:
+        return _random_like(input, dtype, device, requires_grad, memory_format, lambda t: t.uniform_())
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input._device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not input._data.flags.c_contiguous:
+        return _random_like(input, dtype, device, requires_grad, memory_format, lambda t: t.normal_())
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input._device, requires_grad=requires_grad)
 
 
@@ -625,6 +670,8 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
+    if not input._data.flags.c_contiguous:
+        return _random_like(input, dtype, device, requires_grad, None, lambda t: t.random_(low, high))
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input._device)
 
 
@@ -1235,10 +1282,39 @@ def _host_float(dt):
     return np.float64 if dt is D.float64 else np.float32
 
 
+def _memory_order(a):
+    """The dims of a non-contiguous array ``a`` from outermost to innermost in memory, as
+    TensorIterator's reorder_dimensions (and empty_like's infer_dense_strides) sorts them: the order
+    torch's random fills draw in and the layout preserve_format gives; None for a C-contiguous one."""
+    if a.flags.c_contiguous:
+        return None
+    st, sz = a.strides, a.shape
+    perm = list(range(a.ndim - 1, -1, -1))          # innermost first, insertion-sorted by stride
+    for i in range(1, a.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            s0, s1 = st[perm[d0]], st[perm[d1]]
+            if s0 == 0 or s1 == 0 or (s0 == s1 and sz[perm[d0]] <= sz[perm[d1]]):
+                continue                             # (ambiguous: a broadcast dim, or equal strides)
+            if s0 < s1:
+                break
+            perm[d0], perm[d1] = perm[d1], perm[d0]
+            d1 = d0
+    return perm[::-1]
+
+
+def _drawn_in_order(draw, a):
+    """``draw(shape)``'s values placed on array ``a``'s elements in the order torch fills them."""
+    perm = _memory_order(a)
+    if perm is None:
+        return draw(a.shape)
+    return draw(tuple(a.shape[i] for i in perm)).transpose(np.argsort(perm))
+
+
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     g = _gen(generator, self._device)
     if _torch_cpu(g) and self.dtype._cat == 2:
-        return _fill_from(self, g.uniform(a, b, self._data.shape, _host_float(self.dtype)))
+        return _fill_from(self, _drawn_in_order(lambda s: g.uniform(a, b, s, _host_float(self.dtype)), self._data))
     if self.dtype._cat == 3:        # complex: the real and imaginary parts, as torch (view_as_real)
         from .complex import view_as_real
         view_as_real(self).uniform_(a, b, generator=generator)
@@ -1250,7 +1326,11 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     g = _gen(generator, self._device)
     if _torch_cpu(g) and self.dtype._cat == 2:
-        return _fill_from(self, g.normal(mean, std, self._data.shape, _host_float(self.dtype)))
+        if self.dtype is D.bfloat16:
+            return _fill_from(self, g.normal(mean, std, self._data.shape, np.float32, bf16=True))
+        serial = not self._data.flags.c_contiguous      # (torch's normal_fill is for contiguous tensors only)
+        return _fill_from(self, _drawn_in_order(
+            lambda s: g.normal(mean, std, s, _host_float(self.dtype), serial=serial), self._data))
     if self.dtype._cat == 3:        # complex: each part with std / sqrt(2), as torch
         from .complex import view_as_real
         view_as_real(self).normal_(mean, std / math.sqrt(2), generator=generator)
@@ -1264,7 +1344,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if _torch_cpu(g):
         if isinstance(p, Tensor):
             return _fill_from(self, g.bernoulli_tensor(np.broadcast_to(p._host(), self._data.shape)))
-        return _fill_from(self, g.bernoulli(p, self._data.shape))
+        return _fill_from(self, _drawn_in_order(lambda s: g.bernoulli(p, s), self._data))
     return _fill_from(self, g.random(self._data.shape) < pr)
 
 
@@ -1274,13 +1354,13 @@ def random_(self, from_=0, to=None, *, generator=None):
         return _fill_from(self, g.random_full(self._data.shape, self._data.dtype))
     if to is None:
         from_, to = 0, (from_ if from_ else 2 ** 24 if self.dtype._cat == 2 else np.iinfo(self.dtype.np).max)
-    return _fill_from(self, g.integers(from_, to, self._data.shape))
+    return _fill_from(self, _drawn_in_order(lambda s: g.integers(from_, to, s), self._data))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
     g = _gen(generator, self._device)
     if _torch_cpu(g):       # (-1/lambd) * log1p(-u), as torch: no 1/(1/lambd) round trip
-        u = g.random(self._data.shape, np.float64)
+        u = _drawn_in_order(lambda s: g.random(s, np.float64), self._data)
         return _fill_from(self, (-1.0 / lambd) * np.log1p(-u))
     return _fill_from(self, g.exponential(1.0 / lambd, self._data.shape))
 
@@ -1370,6 +1450,9 @@ def _fill_from(self, values):
             self._data[...] = np.asarray(values).astype(self.dtype.np)[()]
     else:
         self._data[...] = asarray_like(values, self._data).astype(self.dtype.np)
+    if self.dtype is D.bfloat16:
+        from .._bf16 import round_bf16_inplace
+        round_bf16_inplace(self._data)
     self._bump()
     if _gm.enabled and self._rg:
         # the old value no longer matters: the gradient flowing into it is zero
@@ -1471,6 +1554,8 @@ def to(self, *args, **kwargs):
         if dev is not CPU and src.dtype.kind == 'f' and dt._cat == 1 and dt.itemsize < 8:
             src = src.astype(np.int64)      # the GPU saturates float -> small int; torch wraps, as the CPU does
         arr = src.astype(dt.np, copy=True)
+    elif self._device.type == 'meta':
+        raise NotImplementedError('Cannot copy out of meta tensor; no data!')
     elif dev is CPU:
         arr = self._host().astype(dt.np, copy=True)
     else:
@@ -1564,6 +1649,22 @@ def channels_last_copy(a, memory_format):
     return a.transpose(to_last).copy().transpose(back)
 
 
+def keep_channels_last(src, out, fmts=('torch.channels_last', 'torch.channels_last_3d')):
+    """``out`` (a tensor or a tuple of them), relaid channels-last when the input ``src`` suggests
+    one of ``fmts``: torch's channels-last propagation through conv2d / batch_norm / pooling /
+    interpolate. A contiguous input costs one flag check."""
+    a = src._data
+    if a.flags.c_contiguous or a.ndim not in (4, 5):
+        return out
+    fmt = suggest_memory_format(a)
+    if fmt not in fmts:
+        return out
+    for t in (out if isinstance(out, tuple) else (out,)):
+        if t._data.ndim == a.ndim:
+            t._data = channels_last_copy(t._data, fmt)
+    return out
+
+
 def clone(input, *, memory_format=None):
     """A copy with its own memory, differentiable. It keeps the input's layout (torch's
     preserve_format: a transposed input gives a transposed copy) unless the input overlaps
@@ -1652,11 +1753,12 @@ def _legacy(name, dt, devtype='cpu', meta=_LegacyMeta):
 FloatTensor = _legacy('FloatTensor', D.float32)
 DoubleTensor = _legacy('DoubleTensor', D.float64)
 HalfTensor = _legacy('HalfTensor', D.float16)
+BFloat16Tensor = _legacy('BFloat16Tensor', D.bfloat16)
 LongTensor = _legacy('LongTensor', D.int64)
 IntTensor = _legacy('IntTensor', D.int32)
 ShortTensor = _legacy('ShortTensor', D.int16)
 CharTensor = _legacy('CharTensor', D.int8)
 ByteTensor = _legacy('ByteTensor', D.uint8)
 BoolTensor = _legacy('BoolTensor', D.bool_)
-LEGACY = [FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor]
+LEGACY = [FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor]
 _LEGACY_BY_NAME = {c.__name__: c._dtype for c in LEGACY}

@@ -15,6 +15,7 @@ from ._core import record, backward_op, as_array, sum_to, finish as _finish, fus
 from ._core import type_name as _cap
 from .linalg import matmul, linalg_cross as cross  # noqa: F401
 from .reduction import vector_norm
+from ..amp import autocast_mode as _amp
 from .._backend import array_module as _xp, to_host as _to_host, is_device_array as _is_device_array
 
 
@@ -784,6 +785,8 @@ def vander(x, *, N=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """sum(conj(x) * y) over ``dim``."""
+    if _amp.active:     # autocast: linalg_vecdot is on torch's lower-precision list (ember/amp/autocast_mode.py)
+        x, y = _amp.lower(x, y)
     return _finish(((x.conj() if x.dtype._cat == 3 else x) * y).sum(dim), out)
 
 
@@ -803,7 +806,12 @@ def svd_old(input, some=True, compute_uv=True, *, out=None):
 
 
 def cholesky_old(input, upper=False, *, out=None):
-    """torch.cholesky (deprecated in torch for torch.linalg.cholesky)."""
+    """torch.cholesky (deprecated in torch for torch.linalg.cholesky: its TORCH_WARN_ONCE)."""
+    from ._core import warn_once
+    warn_once('torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future '
+              'PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n'
+              'U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis '
+              'transform will produce equivalent results for all valid (symmetric positive definite) inputs.')
     return cholesky(input, upper=upper, out=out)
 
 

@@ -156,6 +156,19 @@ def _index_error(e, shape, np_idx=()):
             src += width
             ints += type(i) is int
         return IndexError(f'index {bad} is out of bounds for dimension {dim} with size {size}')
+    m = re.match(r'boolean index did not match indexed array along axis (\d+)', msg)
+    if m:
+        axis, src = int(m.group(1)), 0
+        consuming = sum(max(i.ndim, 1) if _is_arr(i) and i.dtype == bool else 1
+                        for i in np_idx if i is not None and i is not Ellipsis)
+        for i in np_idx:
+            if i is None:
+                continue
+            width = len(shape) - consuming if i is Ellipsis else max(i.ndim, 1) if _is_arr(i) and i.dtype == bool else 1
+            if _is_arr(i) and i.dtype == bool and src <= axis < src + width:
+                return IndexError(f'The shape of the mask {list(i.shape)} at index {axis - src} does not match the '
+                                  f'shape of the indexed tensor {list(shape)} at index {axis}')
+            src += width
     return IndexError(msg)
 
 
@@ -255,6 +268,28 @@ def _has_basic_part(np_idx):
         if type(i) is int or i is None or (type(i) is slice and i != slice(None)):
             return True
     return False
+
+
+def empty_slice_offset(v):
+    """The storage offset torch gives ``v``, an empty view made by basic indexing (NumPy leaves an
+    empty slice's pointer where its parent's is), or None for another kind of view."""
+    src, how = v._extra['view']
+    if type(how) is not tuple or how[0] != 'getitem':
+        return None
+    idx, shape, strides = how[1], src._data.shape, src.stride()
+    off, d = src.storage_offset(), 0
+    for i in idx:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            d += len(shape) - sum(j is not None and j is not Ellipsis for j in idx)
+        elif type(i) is slice:
+            off += i.indices(shape[d])[0] * strides[d]
+            d += 1
+        else:
+            off += (int(i) % shape[d] if shape[d] else 0) * strides[d]
+            d += 1
+    return off
 
 
 def getitem(self, idx):
@@ -431,6 +466,9 @@ def setitem(self, idx, value):
         v = tensor(value)._data
     if not basic and not _is_host(self._data):
         _check_bounds(self._data, np_idx)
+    if self.dtype is D.bfloat16:
+        from .._bf16 import round_bf16
+        v = round_bf16(v)
     try:
         self._data[np_idx] = v
     except IndexError as e:
@@ -509,7 +547,7 @@ def masked_fill(input, mask, value):
         from ._core import check_device
         check_device(input, mask)
     from ._core import broadcast_shapes_or_raise
-    s = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
+    s = broadcast_shapes_or_raise(mask._data.shape, input._data.shape)   # (torch's message names the mask 'a')
     if s != input._data.shape:
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape {list(s)}")
     t = _wrap(_bwhere(mask._data, v, input._data), input.dtype, input._device)

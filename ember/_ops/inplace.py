@@ -6,13 +6,17 @@ the new node as ``grad_fn``. An in-place op on a view also rewrites the base's h
 ``CopySlices``): the base's gradient passes through unchanged except in the viewed region.
 """
 import numpy as np
-from .._tensor import Tensor, _wrap, _gm
+from .._tensor import Tensor, _wrap, _gm, INFERENCE_INPLACE
 from ._core import record, edge, backward_op, result_dtype
 from ._core import type_name as _cap
+from .._dtype import bfloat16 as _BF16
+from .._bf16 import round_bf16
 
 
 def check_inplace(t):
     """torch's refusals, raised before anything changes."""
+    if t._extra and not _gm.inference and 'inference' in t._extra:
+        raise RuntimeError(INFERENCE_INPLACE)
     if _gm.enabled:
         cv = t._rg and t._extra and t._extra.get('custom_view')
         if cv:
@@ -49,6 +53,8 @@ def write(self, data):
     a = self._data
     if 0 in a.strides:
         overlap_error(self)
+    if self.dtype is _BF16:
+        data = round_bf16(data)
     np.copyto(a, data, casting='unsafe')
 
 

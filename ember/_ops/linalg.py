@@ -15,7 +15,7 @@ Example:
 import numpy as np
 from .._backend import is_host as _is_host  # (a recorded host array too: ember.compile)
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap, _gm
+from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, as_array, broadcast_shapes_or_raise, sum_to, check_device
 from ._core import type_name as _cap, finish as _finish
 from .._backend import array_module
@@ -230,13 +230,15 @@ def _record(cls, t, a, b):
     record(cls, t, (a, b), (a if b._rg else None, b if a._rg else None), (a._data.shape, b._data.shape))
 
 
-def _np_product(xa, xb):
+def _np_product(xa, xb, acc=False):
+    """xa @ xb; float16 sums in float32 and rounds once (``acc``: returns the float32 sums)."""
     # (torch's CUDA addmm/addmv return early on empty operands; its dot, also under vdot and 1-D
     # matmul, dispatches on the dtype first and refuses integers even when empty)
     if not _is_host(xa) and xa.dtype.kind in 'biu' and ((xa.size and xb.size) or xa.ndim == xb.ndim == 1):
         _no_integer_gemm(xa, xb)
     if xa.dtype == np.float16:
-        return np.matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(np.float16)
+        r = np.matmul(xa.astype(np.float32), xb.astype(np.float32))
+        return r if acc else r.astype(np.float16)
     return np.matmul(xa, xb)
 
 
@@ -528,11 +530,13 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
             check_device(input, mat1 if mat1._device is not input._device else mat2)
     if dt._cat < 2:
         alpha, beta = int(alpha), int(beta)
-    r = _np_product(x1, x2)
+    half = x1.dtype == np.float16     # torch scales and adds the input in float32, rounding once
+    r = _np_product(x1, x2, acc=half)
     if alpha != 1:
-        r = r * dt.np.type(alpha)
+        r = r * (alpha if half else dt.np.type(alpha))
     if beta != 0:
-        xb = xi if beta == 1 else xi * dt.np.type(beta)
+        xh = xi.astype(np.float32) if half else xi
+        xb = xh if beta == 1 else xh * (beta if half else dt.np.type(beta))
         if r.shape == target and r.dtype == xb.dtype:
             r += xb             # r is the product's fresh array: no second (n, m) allocation
         else:
@@ -558,7 +562,7 @@ def _addmm_plain(input, mat1, mat2, beta, alpha):
     dt = mat1.dtype
     dev = mat1._device
     if input.dtype is not dt or mat2.dtype is not dt or dt._cat != 2 or input._device is not dev or \
-            mat2._device is not dev:
+            mat2._device is not dev or dt is D.float16:     # (float16: the general path adds in float32)
         return None
     x1, x2, xi = mat1._data, mat2._data, input._data
     if x1.ndim != 2 or x2.ndim != 2 or x1.shape[1] != x2.shape[0]:
@@ -636,19 +640,23 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f'tensordot expects dims >= 0, but got dims={dims}')
-        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
+        if dims > min(a.dim(), b.dim()):
+            raise RuntimeError(f'tensordot expects dims < ndim_a or ndim_b, but got dims={dims}')
+        da, db = list(range(-dims, 0)), list(range(dims))      # (as torch: its messages name dims so)
     else:
         da, db = dims
         da = [da] if isinstance(da, int) else list(da)
         db = [db] if isinstance(db, int) else list(db)
-    da = [d % a.dim() for d in da]
-    db = [d % b.dim() for d in db]
     if len(da) != len(db):
         raise RuntimeError('both dimension lists should have same length')
+    wa, wb = [], []
     for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y]:
-            raise RuntimeError(f'contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} '
-                               f'and second has size {b.shape[y]} in dim {y}')
+        wa.append(_wrap_dim(x, a.dim()))
+        wb.append(_wrap_dim(y, b.dim()))
+        if a.shape[wa[-1]] != b.shape[wb[-1]]:
+            raise RuntimeError(f'contracted dimensions need to match, but first has size {a.shape[wa[-1]]} in dim '
+                               f'{x} and second has size {b.shape[wb[-1]]} in dim {y}')
+    da, db = wa, wb
     fa = [d for d in range(a.dim()) if d not in da]
     fb = [d for d in range(b.dim()) if d not in db]
     k = _prod([a.shape[d] for d in da])
@@ -781,13 +789,27 @@ def _einsum(eq, ops):
         if o.dtype is not dt:
             raise RuntimeError(f'expected scalar type {_cap(dt)} but found {_cap(o.dtype)}')
     sizes = {}
-    for s, o in zip(subs, ops):
-        for c, n in zip(s, o.shape):
-            if c in sizes and sizes[c] != n and n != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
-                                   f"{list(ops[0].shape)}")
-            sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
-    r = as_array(np.einsum(','.join(subs) + '->' + out, *[o._data for o in ops], optimize=len(ops) > 2))
+    for i, (s, o) in enumerate(zip(subs, ops)):     # torch's checks and messages, in its order
+        for dim, (c, n) in enumerate(zip(s, o.shape)):
+            if c in s[:dim]:
+                m = o.shape[s.index(c)]
+                if n != m:
+                    raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't "
+                                       f"match, {n} != {m}")
+            elif n != 1:
+                seen = sizes.get(c, 1)
+                if seen != 1 and seen != n:
+                    if c in eq:
+                        raise RuntimeError(f'einsum(): subscript {c} has size {n} for operand {i} which does not '
+                                           f'broadcast with previously seen size {seen}')
+                    raise RuntimeError(f'einsum(): dimension {dim} covered by ellipsis in operand {i}has size {n} '
+                                       f'which does not broadcast with previously seen ellipsis with size {seen} '
+                                       'for the respective dimension')     # (sic: torch's message lacks a space)
+                sizes[c] = n
+    arrs = [o._data for o in ops]
+    if dt.np == np.float16:     # torch sums half products in float32 (bmm's accumulator), rounding once
+        arrs = [a.astype(np.float32) for a in arrs]
+    r = as_array(np.einsum(','.join(subs) + '->' + out, *arrs, optimize=len(ops) > 2))
     if r.dtype is not dt.np:
         r = r.astype(dt.np)
     t = _wrap(r, dt, ops[0]._device)
@@ -820,4 +842,17 @@ def einsum(equation, *operands):
             raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(o).__name__}")
         if o._device is not operands[0]._device:
             check_device(operands[0], o)
+    if _amp.active and len(operands) > 1:     # autocast (ember/amp/autocast_mode.py)
+        operands = _einsum_autocast(equation, operands)
     return _einsum(equation, list(operands))
+
+
+def _einsum_autocast(eq, ops):
+    """einsum's operands in an autocast region. torch contracts operand pairs with bmm, an op of
+    its lower-precision list: when a subscript is summed across two operands ('ij,jk->ik',
+    'ij,ij->i') they run in the region's dtype; a product with no such subscript ('i,j->ij') is a
+    mul and keeps theirs."""
+    subs, out = _parse_einsum(eq, ops)
+    if any(c not in out and sum(c in s for s in subs) > 1 for c in set(''.join(subs))):
+        return _amp.lower(*ops)
+    return ops

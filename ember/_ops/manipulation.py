@@ -19,6 +19,7 @@ from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, parse_size, broadcast_shapes_or_raise, grad_for
 from ._core import type_name as _cap
 from .shape import make_view, permute
+from ..amp import autocast_mode as _amp
 from .._backend import array_module as _xp, as_strided as _as_strided, asarray_like as _like, is_device_array as _is_dev
 
 __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'tile', 'movedim', 'moveaxis', 'gather',
@@ -220,7 +221,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if r.ndim > 1:
             raise RuntimeError('repeat_interleave only accept 1D vector as repeat')
         if input.dtype not in (D.int64, D.int32):
-            raise RuntimeError('repeats has to be Long or Int tensor')
+            raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for \'{_cap(input.dtype)}\'')
         if r.size and r.min() < 0:
             raise RuntimeError('repeats can not be negative')
         return _wrap(_repeat_arange(r.reshape(-1), r.size).astype(r.dtype, copy=False), input.dtype, input._device)
@@ -233,8 +234,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if x._data.ndim == 0:
         x = x.reshape(1)
     n = x._data.shape[d]
-    if isinstance(repeats, Tensor) and repeats._data.ndim == 0:
-        repeats = int(repeats)
+    if isinstance(repeats, Tensor):
+        if repeats._data.ndim > 1:
+            raise RuntimeError('repeats must be 0-dim or 1-dim tensor')
+        if repeats.dtype not in (D.int64, D.int32):
+            raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for \'{_cap(repeats.dtype)}\'')
+        if repeats._data.ndim == 0:
+            repeats = int(repeats)
     if isinstance(repeats, (int, np.integer)):
         if repeats < 0:
             raise RuntimeError('repeats can not be negative')
@@ -276,7 +282,13 @@ def movedim(input, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f'movedim: Invalid source or destination dims: source ({list(src)} dims) should contain '
                            f'the same number of dims as destination ({list(dst)} dims)')
-    src, dst = norm_dims(src, nd), norm_dims(dst, nd)
+    ws, wd = tuple(_wrap_dim(int(k), nd) for k in src), tuple(_wrap_dim(int(k), nd) for k in dst)
+    for name, given, w in (('source', src, ws), ('destination', dst, wd)):
+        if len(set(w)) != len(w):
+            raise RuntimeError(f'movedim: repeated dim in `{name}` ({list(given)})')
+    src, dst = ws, wd
+    if not nd:
+        return permute(input, ())
     perm = [-1] * nd
     for s, d in zip(src, dst):
         perm[d] = s
@@ -422,14 +434,19 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     if src is None:
         src = value
     _check_index(index, 'scatter')
-    if reduce is not None and reduce not in ('add', 'multiply'):
-        raise RuntimeError(f'reduce argument must be either add or multiply. Got {reduce}')
     x = input._data
     is_t = isinstance(src, Tensor)
     d, i = _gs_check(x, dim, index, 'scatter', src._data if is_t else None)
     if is_t:
         if src.dtype is not input.dtype:
             raise RuntimeError(f'scatter(): Expected self.dtype to be equal to src.dtype')
+        if reduce is not None:
+            from ._core import warn_once
+            warn_once('The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a '
+                      'future PyTorch release. Use torch.scatter_reduce instead for more reduction options.', stacklevel=4)
+    if reduce is not None and reduce not in ('add', 'multiply'):
+        raise RuntimeError('reduce argument must be either add or multiply.')
+    if is_t:
         v = src._data
     else:
         v = np.asarray(src).astype(x.dtype)
@@ -545,14 +562,48 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
 
 # ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
 def _idx_vec(index, fname, size, nd):
+    """index_select/index_reduce's index as an int64 vector; torch refuses a negative index there."""
     _check_index(index, fname, vector=True)
     i = index._data
     if i.ndim > 1:
         raise IndexError(f'{fname}(): Index is supposed to be a vector')
     i = i.reshape(-1).astype(np.int64, copy=False)
-    if i.size and (i.min() < -size or i.max() >= size):
+    if i.size and (i.min() < 0 or i.max() >= size):
         raise IndexError('index out of range in self')
-    return np.where(i < 0, i + size, i)
+    return i
+
+
+def _first_out_of_bounds(i, lo, size, d, err, prefix=''):
+    """Raise ``err`` naming the first index outside [lo, size) of dim ``d``, as torch's kernels do."""
+    bad = (i < lo) | (i >= size)
+    if i.size and bad.any():
+        raise err(f'{prefix}index {int(i[bad][0])} is out of bounds for dimension {d} with size {size}')
+
+
+def _index_add_checks(input, d, index, source, fname):
+    """torch's checks of index_add/index_reduce (index_func_meta_impl), in its order; the int64 index vector."""
+    x, i = input._data, index._data
+    if i.ndim > 1:
+        raise IndexError(f'{fname}_(): Index is supposed to be a vector, but got dim: {i.ndim} with type: '
+                         f'{_cap(index.dtype)} and size: {list(i.shape)}')
+    if index.dtype is not D.int64 and index.dtype is not D.int32:
+        raise RuntimeError(f'{fname}_(): Expected dtype int32/int64 for index but got: {_cap(index.dtype)}')
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f'{fname}_(): self ({_cap(input.dtype)}) and source ({_cap(source.dtype)}) must have the '
+                           'same scalar type')
+    s = source._data
+    if d != 0 and d >= s.ndim:
+        raise RuntimeError(f'{fname}_(): Indexing dim {d} is out of bounds of the source tensor with dim {s.ndim}')
+    if i.size != (s.shape[d] if s.ndim else 1):
+        raise RuntimeError(f'{fname}_(): Number of indices ({i.size}) should be equal to source.size(dim): '
+                           f'({s.shape[d]}), for dim: {d}')
+    xs, ss = list(x.shape), list(s.shape)
+    if x.ndim and s.ndim:
+        del xs[d], ss[d]
+    if xs != ss:
+        raise RuntimeError('source tensor shape must match self tensor shape, excluding the specified dimension. Got '
+                           f'self.shape = {list(x.shape)} source.shape = {list(s.shape)}')
+    return i.reshape(-1).astype(np.int64, copy=False)
 
 
 @backward_op('IndexSelectBackward0')
@@ -579,17 +630,6 @@ def index_select(input, dim, index, *, out=None):
     return finish(t, out)
 
 
-def _index_src_check(x, d, i, s, fname):
-    xs = x.shape if x.ndim else (1,)
-    ss = s.shape if s.ndim else (1,)
-    want = xs[:d] + (len(i),) + xs[d + 1:]
-    if (s.ndim or x.ndim) and tuple(ss) != tuple(want) and not (s.ndim == 0 and len(i) == 1 and x.ndim <= 1):
-        raise RuntimeError(f'{fname}(): Source/destination tensor must have same slice shapes. Destination slice '
-                           f'shape: {list(xs[:d] + xs[d + 1:])} at dimension {d} and source slice shape: '
-                           f'{list(ss[:d] + ss[d + 1:])} at dimension 0.' if len(ss) == len(xs) else
-                           f'{fname}(): Source/destination tensor must have same slice shapes.')
-
-
 @backward_op('IndexAddBackward0')
 def _index_add_bw(node, g):
     (index,) = node.saved()
@@ -609,11 +649,8 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
-    i = _idx_vec(index, 'index_add', xs.shape[d], x.ndim)
-    if source.dtype is not input.dtype:
-        raise RuntimeError(f'index_add_(): self ({_cap(input.dtype)}) and source ({_cap(source.dtype)}) must have '
-                           'the same scalar type')
-    _index_src_check(x, d, i, source._data, 'index_add_')
+    i = _index_add_checks(input, d, index, source, 'index_add')
+    _first_out_of_bounds(i, 0, xs.shape[d], d, RuntimeError)       # (torch refuses a negative index here)
     r = xs.copy()
     s = source._data.reshape(xs.shape[:d] + (len(i),) + xs.shape[d + 1:])
     if alpha != 1:
@@ -634,11 +671,11 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
-    i = _idx_vec(index, 'index_reduce_', xs.shape[d], x.ndim)
-    if source.dtype is not input.dtype:
-        raise RuntimeError(f'index_reduce_(): self ({_cap(input.dtype)}) and source ({_cap(source.dtype)}) must have '
-                           'the same scalar type')
-    _index_src_check(x, d, i, source._data, 'index_reduce_')
+    i = _index_add_checks(input, d, index, source, 'index_reduce')
+    from ._core import warn_once
+    warn_once('index_reduce() is in beta and the API may change at any time.', stacklevel=4)
+    if i.size and (i.min() < 0 or i.max() >= xs.shape[d]):
+        raise IndexError('index out of range in self')
     src = source if source._data.ndim == x.ndim else source.reshape(x.shape[:d] + (len(i),) + x.shape[d + 1:])
     idx = index.reshape((1,) * d + (-1,) + (1,) * (x.ndim - d - 1)).expand(src.shape)
     t = scatter_reduce(input.detach(), d, idx, src.detach(), reduce, include_self=include_self)
@@ -666,11 +703,34 @@ def index_copy(input, dim, index, source, *, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
-    i = _idx_vec(index, 'index_copy', xs.shape[d], x.ndim)
+    # torch's checks (index_copy_meta), in its order
+    i, sd = index._data, source._data
+    if i.ndim > 1:
+        raise IndexError(f'index_copy_(): Index should have dimension 1 or 0 (got {i.ndim})')
+    if sd.ndim == 0 and i.size != 1:
+        raise IndexError(f'index_copy_(): When source is scalar, index should have one element (got {i.size})')
+    if sd.ndim != x.ndim and sd.ndim and x.ndim:
+        raise IndexError('index_copy_(): When source and destination are not scalars, their dimensionality must '
+                         f'match. Source dimensionality ({sd.ndim}), destination dimensionality ({x.ndim})')
+    if index.dtype is not D.int64:
+        raise RuntimeError(f'index_copy_(): Expected a long tensor for index, but got {_cap(index.dtype)}')
     if source.dtype is not input.dtype:
         raise RuntimeError(f'index_copy_(): self and source expected to have the same dtype, but got (self) '
                            f'{_cap(input.dtype)} and (source) {_cap(source.dtype)}')
-    _index_src_check(x, d, i, source._data, 'index_copy_')
+    xsl, ssl = list(x.shape), list(sd.shape)
+    if xsl:
+        del xsl[d]
+    if ssl:
+        del ssl[d]
+    if xsl != ssl:
+        raise RuntimeError(f'index_copy_(): Source/destination tensor must have same slice shapes. Destination slice '
+                           f'shape: {" ".join(map(str, xsl))} at dimension {d} and source slice shape: '
+                           f'{" ".join(map(str, ssl))} at dimension 0.')
+    if sd.ndim and i.size != sd.shape[d]:
+        raise IndexError(f'index_copy_(): Number of indices ({i.size}) should be equal to source.size(dim) '
+                         f'({sd.shape[d]})')
+    i = i.reshape(-1)
+    _first_out_of_bounds(i, 0, xs.shape[d], d, IndexError, 'index_copy_(): ')   # (no negative index either)
     r = xs.copy()
     s = source._data.reshape(xs.shape[:d] + (len(i),) + xs.shape[d + 1:])
     np.moveaxis(r, d, 0)[i] = np.moveaxis(s, d, 0)
@@ -701,7 +761,14 @@ def index_fill(input, dim, index, value):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     xs = x if x.ndim else x.reshape(1)
-    i = _idx_vec(index, 'index_fill_', xs.shape[d], x.ndim)
+    if index.dtype is not D.int64:
+        raise IndexError('index_fill_(): Expected dtype int64 for index.')
+    i = index._data
+    if i.ndim > 1:
+        raise RuntimeError('Index has to be a vector/scalar')
+    i = i.reshape(-1)
+    _first_out_of_bounds(i, -xs.shape[d], xs.shape[d], d, IndexError)    # (a negative index counts from the end)
+    i = np.where(i < 0, i + xs.shape[d], i)
     is_t = isinstance(value, Tensor)
     if is_t and value._data.ndim:
         raise RuntimeError(f'index_fill_ only supports a 0-dimensional value tensor, but got tensor with '
@@ -734,7 +801,7 @@ def _masked_select_bw(node, g):
 def masked_select(input, mask, *, out=None):
     _same_device(input, mask)
     _check_mask(mask, 'masked_select')
-    bs = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
+    bs = broadcast_shapes_or_raise(mask._data.shape, input._data.shape)   # (torch's message names the mask 'a')
     r = np.broadcast_to(input._data, bs)[np.broadcast_to(mask._data, bs)]
     t = _new(r, input)
     if _ng(input):
@@ -766,7 +833,7 @@ def masked_scatter(input, mask, source):
     if source.dtype is not input.dtype:
         raise RuntimeError(f'masked_scatter: expected self and source to have same dtypes but got '
                            f'{_cap(input.dtype)} and {_cap(source.dtype)}')
-    bs = broadcast_shapes_or_raise(input._data.shape, mask._data.shape)
+    bs = broadcast_shapes_or_raise(mask._data.shape, input._data.shape)   # (torch's message names the mask 'a')
     m = np.broadcast_to(mask._data, bs)
     n = int(m.sum())
     s = source._data.reshape(-1)
@@ -960,6 +1027,8 @@ def _trace_bw(node, g):
 
 
 def trace(input):
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('trace', input)
     x = input._data
     if x.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim {x.ndim}')

@@ -37,6 +37,8 @@ def _operands(a, b):
             rt = result_dtype(a, b)
             xa = a._data if a.dtype is rt else a._data.astype(rt.np)
             xb = b._data if b.dtype is rt else b._data.astype(rt.np)
+            if rt is _BF16:          # (an operand cast to bfloat16 is rounded, as torch casts it)
+                xa, xb = _round_bf16(xa), _round_bf16(xb)
             return xa, xb, rt
         return _with_scalar(a, b, False)
     if isinstance(b, Tensor):
@@ -56,6 +58,8 @@ def _join_devices(a, b):
 def _with_scalar(t, s, swapped):
     ts = type(s)
     if (ts is float or ts is int) and t.dtype._cat == 2:
+        if t.dtype is _BF16:         # (torch casts the number to bfloat16 first; mul, div: see there)
+            s = _bf16_scalar(s)
         return t._data, s, t.dtype   # a float tensor keeps its dtype with a Python number
     if ts not in (int, float, bool):
         if isinstance(s, (np.number, np.bool_)):
@@ -147,12 +151,16 @@ def _fast(input, other, op):
                 _check_shapes(input, other)
                 raise
         elif (type(other) is float or type(other) is int) and rt._cat == 2:
+            if rt is _BF16 and op is not _operator.mul:     # (torch: x * s with s's float value)
+                other = _bf16_scalar(other)
             r = op(input._data, other)
         else:
             return None
         dev = input._device
     elif (type(input) is float or type(input) is int) and isinstance(other, Tensor) and other.dtype._cat == 2:
         rt = other.dtype
+        if rt is _BF16 and op is not _operator.mul:
+            input = _bf16_scalar(input)
         r = op(input, other._data)
         dev = other._device
     else:
@@ -209,7 +217,7 @@ def add(input, other, *, alpha=1, out=None):
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
-            xb = xb * alpha
+            xb = xb * alpha if rt is not _BF16 else _bf16_times_alpha(xa, xb, alpha)
         r = as_array(_compute(np.logical_or if rt is D.bool_ and alpha == 1 else np.add, input, other, xa, xb))
         if r.dtype is not rt.np:
             r = r.astype(rt.np)
@@ -218,6 +226,50 @@ def add(input, other, *, alpha=1, out=None):
         rt = t.dtype
         record(_add_bw, t, (input, other), (), (_shape(input), _shape(other), _dt(input, rt), _dt(other, rt), alpha))
     return t if out is None else _finish(t, out)
+
+
+def _bf16_times_alpha(xa, xb, alpha):
+    """``alpha * xb`` for a bfloat16 add/sub, as torch's CPU kernel computes it: alpha cast to
+    bfloat16; its vectorised loop (32 elements at a time) then adds the float32 product, its
+    scalar loop over the last ``n % 32`` elements of contiguous operands the product rounded to
+    bfloat16 (BFloat16 arithmetic). The operands' memory order counts, as in torch's loops: the
+    tail is emulated for a tensor with a number, or two tensors of one shape and layout (dense,
+    any order); other broadcasts and layouts get the vectorised loop's values."""
+    al = _bf16_scalar(alpha)
+    sa, sb = getattr(xa, 'shape', ()), getattr(xb, 'shape', ())
+    n = int(np.prod(np.broadcast_shapes(sa, sb)))
+    if n % 32 == 0 or n == 1:
+        return xb * al
+    if getattr(xb, 'size', 1) == 1:          # a number (or one element): one product, rounded in the tail only
+        v = np.float32(xb) * np.float32(al) if not hasattr(xb, 'reshape') else \
+            xb.astype(np.float32).reshape(-1)[0] * np.float32(al)
+        if sa != np.broadcast_shapes(sa, sb):
+            return xb * al
+        r = _backend.array_module(xa).empty_like(xa)
+        r[...] = v
+    elif getattr(xa, 'size', 1) == 1 or (sb == sa and xb.strides == xa.strides):
+        r = xb * al
+    else:
+        return xb * al
+    st = r.strides
+    if any(s <= 0 for s, d in zip(st, r.shape) if d > 1):
+        return r
+    m = r.transpose(sorted(range(r.ndim), key=lambda i: -st[i]))
+    if not m.flags.c_contiguous:
+        return r
+    flat = m.reshape(-1)
+    n = flat.size
+    flat[n - n % 32:] = _round_bf16(flat[n - n % 32:])
+    return r
+
+
+def _bf16_scalar(s):
+    """A Python number as torch casts it to bfloat16 (a Python float)."""
+    return float(_round_bf16(np.float32(s)))
+
+
+_BF16 = D.bfloat16
+from .._bf16 import round_bf16 as _round_bf16  # noqa: E402
 
 
 def _check_alpha(alpha, rt):
@@ -245,7 +297,7 @@ def sub(input, other, *, alpha=1, out=None, _rsub=None):
         xa, xb, rt = _operands(input, other)
         if alpha != 1:
             _check_alpha(alpha, rt)
-            xb = xb * alpha
+            xb = xb * alpha if rt is not _BF16 else _bf16_times_alpha(xa, xb, alpha)
         r = as_array(_compute(np.subtract, input, other, xa, xb))
         if r.dtype is not rt.np:
             r = r.astype(rt.np)
@@ -359,6 +411,8 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _div_rounded(input, other, rounding_mode, out)
     input, other = _join_devices(input, other)
     xa, xb, rt = _operands(input, other)
+    if rt is _BF16 and type(other) in (float, int):      # (torch: x / s with s's float value)
+        xb = other
     if rt._cat < 2:
         # (a number operand divides as itself, not wrapped into the tensor's integer type)
         rt = _default[0]
@@ -832,12 +886,12 @@ def _unary_backward(name, backward):
     """
     def bw(node, g):
         x, o = node.saved() or _NOTHING_SAVED
-        if _gm.enabled:
+        if _gm.enabled or g.dtype is _BF16:     # (bfloat16: each step rounded, as torch's formulas)
             return (backward(_EmberMath, g, x, o),)
         r = backward(np, g._data, None if x is None else x._data, None if o is None else o._data)
         if type(r) is not np.ndarray:
             r = as_array(r)
-        return (_wrap(r, D._FROM_NP[r.dtype], g._device),)
+        return (_wrap(r, D._FROM_NP[r.dtype] if g.dtype is not _BF16 else _BF16, g._device),)
     return backward_op(name)(bw)
 
 
@@ -1620,9 +1674,16 @@ def logit(input, eps=None, *, out=None):
     if dt._cat < 2:
         dt = _default[0]
         x = x.astype(dt.np)
-    if eps is not None:
-        x = np.clip(x, eps, 1 - eps)
-    t = _wrap(as_array(np.log(x / (1 - x))).astype(dt.np, copy=False), dt, input._device)
+    if dt is _BF16:     # (torch's bfloat16 logit: BFloat16 arithmetic, each step rounded)
+        if eps is not None:
+            lo = _bf16_scalar(eps)
+            x = np.clip(x, lo, _bf16_scalar(1 - lo))
+        r = np.log(_round_bf16(x / _round_bf16(1 - x)))
+    else:
+        if eps is not None:
+            x = np.clip(x, eps, 1 - eps)
+        r = np.log(x / (1 - x))
+    t = _wrap(as_array(r).astype(dt.np, copy=False), dt, input._device)
     if _gm.enabled and input._rg:
         record(_logit_bw, t, (input,), (input,), eps)
     return _finish(t, out)
@@ -1781,7 +1842,10 @@ def lerp(input, end, weight, *, out=None):
         s = broadcast_shapes_or_raise(input.shape, end.shape)
     a, b = input._data, end._data
     d = b - a
-    r = as_array(np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))).astype(dt.np, copy=False)
+    if dt is _BF16 and not isinstance(weight, Tensor) and a.shape == b.shape:
+        r = _bf16_lerp(a, b, d, w)
+    else:
+        r = as_array(np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))).astype(dt.np, copy=False)
     r = np.broadcast_to(r, s).copy() if r.shape != s else r
     t = _wrap(r, dt, input._device)
     if _gm.enabled and (input._rg or end._rg or _grad_input(weight)):
@@ -1789,7 +1853,8 @@ def lerp(input, end, weight, *, out=None):
             record(_lerp_bw, t, (input, end, weight), (input, end, weight),
                    (input.shape, end.shape, weight.shape, dt))
         else:
-            record(_lerp_scalar_bw, t, (input, end), (input, end, w), (input.shape, end.shape, (), dt))
+            # (torch saves neither tensor for a number weight: its gradients are g*(1-w) and g*w)
+            record(_lerp_scalar_bw, t, (input, end), (None, None, w), (input.shape, end.shape, (), dt))
     return _finish(t, out)
 
 
@@ -1797,8 +1862,31 @@ _MMN = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64'
         'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool'}
 
 
+def _bf16_lerp(a, b, d, w):
+    """torch's bfloat16 lerp with a number weight (float32 ``w``): its vectorised loop (32 elements
+    at a time) fuses the multiply-add (emulated in float64: the float32 product is exact there), its
+    scalar loop over the last ``n % 32`` elements does not."""
+    w32 = np.float32(w)
+    a64, b64, d64 = a.astype(np.float64), b.astype(np.float64), d.astype(np.float64)
+    w64 = np.float64(w32)
+    r = as_array((a64 + w64 * d64) if builtins_abs(w32) < 0.5 else (b64 - d64 * np.float64(np.float32(1) - w32)))
+    r = r.astype(np.float32)
+    n = r.size
+    if n % 32 and a.flags.c_contiguous and b.flags.c_contiguous:
+        k = n - n % 32
+        fa, fb, fd = a.reshape(-1)[k:], b.reshape(-1)[k:], d.reshape(-1)[k:]
+        r.reshape(-1)[k:] = (fa + w32 * fd) if builtins_abs(w32) < 0.5 else (fb - fd * (np.float32(1) - w32))
+    return r
+
+
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
+    if input.dtype is _BF16 and not _grad_any(input, tensor1, tensor2):
+        # (torch fuses the last multiply with the add: emulated in float64, where it is exact)
+        t = _bf16_pointwise3(input, tensor1, tensor2,
+                             lambda a, b, c, v: a.astype(np.float64) + (v * b).astype(np.float64) * c, value)
+        if t is not None:
+            return _finish(t, out)
     p = mul(tensor1, tensor2)
     return _finish(add(input, p if value == 1 else mul(p, value)), out)
 
@@ -1812,5 +1900,27 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
                            'integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future '
                            'addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), '
                            'for all dtypes.')
+    if input.dtype is _BF16 and not _grad_any(input, tensor1, tensor2):
+        t = _bf16_pointwise3(input, tensor1, tensor2, lambda a, b, c, v: a + v * b / c, value)
+        if t is not None:
+            return _finish(t, out)
     q = div(tensor1, tensor2)
     return _finish(add(input, q if value == 1 else mul(q, value)), out)
+
+
+def _grad_any(*ts):
+    return _gm.enabled and any(isinstance(t, Tensor) and t._rg for t in ts)
+
+
+def _bf16_pointwise3(input, t1, t2, f, value):
+    """addcmul/addcdiv of three bfloat16 tensors on one device as torch's CPU kernel for reduced
+    floating types computes them: in float32 with ``value`` as a float32, rounded once (None: not
+    that case)."""
+    if not (isinstance(t1, Tensor) and isinstance(t2, Tensor) and t1.dtype is _BF16 and t2.dtype is _BF16) or \
+            not (input._device is t1._device is t2._device) or type(value) not in (int, float):
+        return None
+    r = as_array(f(input._data, t1._data, t2._data, np.float32(value)))
+    s = broadcast_shapes_or_raise(broadcast_shapes_or_raise(input.shape, t1.shape), t2.shape)
+    if r.shape != s:
+        r = np.broadcast_to(r, s).copy()
+    return _wrap(r.astype(np.float32, copy=False), _BF16, input._device)

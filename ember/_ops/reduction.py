@@ -528,8 +528,9 @@ def _var_forward(input, dim, correction, keepdim, fname, opname):
     dev = x - m if acc is x.dtype else x.astype(acc) - m
     ss = np.multiply(dev, dev).sum(axis=ax, keepdims=keepdim)
     dof = n - correction
-    if dof <= 0:
-        warnings.warn(f'{opname}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction '
+    if dof <= 0:        # (std_mean/var_mean warn under their own name; their other messages are std's/var's)
+        warnings.warn(f'{fname if fname.endswith("_mean") else opname}(): degrees of freedom is <= 0. Correction '
+                      'should be strictly less than the reduction '
                       'factor (input numel divided by output numel).', UserWarning, stacklevel=4)
     var = as_array(np.true_divide(ss, _builtin_max(dof, 0)))
     if not keepdim:

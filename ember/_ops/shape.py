@@ -132,6 +132,10 @@ def view(self, *shape):
 
 def _view_dtype(self, dt):
     a = self._data
+    if (dt is D.bfloat16) is not (self.dtype is D.bfloat16):
+        # (a bfloat16 tensor's memory is float32: ember/_bf16.py)
+        raise NotImplementedError(f'ember: view({dt!r}) of a {self.dtype!r} tensor (a bit reinterpretation to or '
+                                  'from bfloat16) is not supported; ember stores bfloat16 values as float32')
     if dt.itemsize != self.dtype.itemsize:
         src, dst = self.dtype._legacy[:-6], dt._legacy[:-6]
         if a.ndim == 0:
@@ -401,15 +405,19 @@ def _slice_scatter(g, shape, dim, start, stop, step):
 
 def narrow(input, dim, start, length):
     nd = input._data.ndim
+    if not nd:
+        raise RuntimeError('narrow() cannot be applied to a 0-dim tensor.')
     d = _wrap_dim(dim, nd)
     if isinstance(start, Tensor):
         start = int(start)
     size = input._data.shape[d]
+    if length < 0:
+        raise RuntimeError('narrow(): length must be non-negative.')
+    if not -size <= start <= size:
+        raise IndexError(f'start out of range (expected to be in range of [{-size}, {size}], but got {start})')
     if start < 0:
         start += size
-    if start < 0 or start > size:
-        raise IndexError(f'start out of range (expected to be in range of [{-size}, {size}], but got {start})')
-    if start + length > size or length < 0:
+    if start + length > size:
         raise RuntimeError(f'start ({start}) + length ({length}) exceeds dimension size ({size}).')
     idx = (slice(None),) * d + (slice(start, start + length),)
     return make_view(input, input._data[idx], _slice_bw, (input._data.shape, d, start, start + length, 1),
@@ -494,9 +502,11 @@ def split(tensor, split_size_or_sections, dim=0):
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
-        if s <= 0 and not (s == 0 and n == 0):
+        if s < 0:
+            raise RuntimeError(f'split expects split_size be non-negative, but got split_size={s}')
+        if s == 0 and n != 0:
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
-        sizes = [min(s, n - i) for i in range(0, n, s)] or [0]
+        sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
         cls = _split_bw
     else:
         sizes = [int(x) for x in split_size_or_sections]
@@ -527,16 +537,30 @@ def chunk(input, chunks, dim=0):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
+    if not input._data.ndim:
+        raise RuntimeError('tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims')
+    if isinstance(indices_or_sections, Tensor):
+        t = indices_or_sections
+        if t.dtype is not D.int64:
+            raise RuntimeError(f'tensor_split expected tensor_indices_or_sections to have dtype of long, but got '
+                               f'{_cap(t.dtype)}')
+        if t._data.ndim > 1:
+            raise RuntimeError('tensor_split expected tensor_indices_or_sections to be a zero-dimensional or '
+                               f'one-dimensional tensor, but got a tensor with {t._data.ndim} dims')
+        indices_or_sections = t.tolist()        # a 0-d tensor: a number of sections
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
+        if k <= 0:
+            raise RuntimeError(f'number of sections must be larger than 0, got {k}')
         q, r = divmod(n, k)
         bounds = [0]
         for i in range(k):
             bounds.append(bounds[-1] + q + (i < r))
     else:
-        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+        # (an index is a slice bound: a negative one counts from the end)
+        bounds = [0] + [min(max(int(i) + n if int(i) < 0 else int(i), 0), n) for i in indices_or_sections] + [n]
     # piece k is [bounds[k], bounds[k + 1]), empty when they decrease
     return tuple(narrow(input, d, a, max(b - a, 0)) for a, b in zip(bounds, bounds[1:]))
 
@@ -732,7 +756,7 @@ def copy_out(out, result):
                           'zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero '
                           'elements with t.resize_(0).', UserWarning, stacklevel=3)
         out._data = array_module(out._data).empty(result._data.shape, out.dtype.np)
-    np.copyto(out._data, result._data, casting='unsafe')
+    np.copyto(out._data, result._data if out.dtype is not D.bfloat16 else round_bf16(result._data), casting='unsafe')
     out._bump()
     return out
 
@@ -741,3 +765,4 @@ def copy_out(out, result):
 # import these at every call, ~0.5-1 us each)
 from ._core import sum_to, broadcast_shapes_or_raise, type_name as _cap  # noqa: E402
 from .creation import zeros, zeros_like  # noqa: E402
+from .._bf16 import round_bf16  # noqa: E402

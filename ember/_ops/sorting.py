@@ -19,7 +19,7 @@ from .. import _dtype as D
 from .. import return_types as _rt
 from .._tensor import Tensor, _wrap, _gm, _wrap_dim
 from ._core import record, backward_op, norm_dims, finish, as_array as _arr
-from ._core import type_name as _cap
+from ._core import type_name as _cap, meta_name as _meta_name
 from .manipulation import scatter, scatter_add, gather, _zeros, _cast, _ng, _c
 from .._backend import array_module as _xp
 from ..amp import autocast_mode as _amp  # (autocast: the float32-list ops)
@@ -100,7 +100,7 @@ def _sort_args(name, input, args, kwargs):
             desc = args[1]
     if isinstance(input, Tensor) and input.dtype._cat == 3:
         raise RuntimeError(' Sort does not support complex dtypes on CPU')
-    return (-1 if dim is _UNSET else dim), (False if desc is _UNSET else desc)
+    return (-1 if dim is _UNSET else dim), (False if desc is _UNSET else desc), stable is not _UNSET and bool(stable)
 
 
 def _no_complex(input, kernel):
@@ -110,8 +110,9 @@ def _no_complex(input, kernel):
 
 
 def sort(input, *args, out=None, **kwargs):
-    """Sorted values and their indices along ``dim`` (stable: ties keep their order)."""
-    dim, descending = _sort_args('sort', input, args, kwargs)
+    """Sorted values and their indices along ``dim`` (stable=True: ties keep their order; else in
+    torch's CPU order, std::sort's)."""
+    dim, descending, stable = _sort_args('sort', input, args, kwargs)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:
@@ -120,15 +121,19 @@ def sort(input, *args, out=None, **kwargs):
     else:
         i = _argsort_np(x, d, descending)
         v = np.take_along_axis(x, i, d)
+        if not stable:
+            i = _sort_ties(x, d, i, v, descending)
     return _values_indices(input, v, i, _sort_bw, d, True, _rt.sort, out, _rt.sort_out)
 
 
 def argsort(input, *args, **kwargs):
-    """The indices that sort ``input`` along ``dim`` (stable)."""
-    dim, descending = _sort_args('argsort', input, args, kwargs)
+    """The indices that sort ``input`` along ``dim`` (ties ordered as in sort)."""
+    dim, descending, stable = _sort_args('argsort', input, args, kwargs)
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     i = _xp(x).zeros((), np.int64) if x.ndim == 0 else _argsort_np(x, d, descending)
+    if x.ndim and not stable:
+        i = _sort_ties(x, d, i, None, descending)
     return _wrap(_c(i, dtype=np.int64), D.int64, input._device)
 
 
@@ -152,8 +157,263 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         i = _topk_partial(x, k, d, largest) if 0 < k and 4 * k <= n and _is_host(x) else None
         if i is None:
             i = _argsort_np(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+        if not sorted and 1 < k and k * 64 > n:
+            i = _topk_ties(x, i, k, d, largest, unsorted=True)
+        elif k > 1 or k == 1 and n < 64:
+            i = _topk_ties(x, i, k, d, largest)
         v = np.take_along_axis(x, i, d)
     return _values_indices(input, v, i, _topk_bw, d, True, _rt.topk, out, _rt.topk_out)
+
+
+def _sort_ties(x, d, i, v, descending):
+    """torch's CPU sort with stable=False is std::sort on (value, index) pairs by value: its order of
+    ties, for the rows that have ties and more than 16 elements (below, an insertion sort: stable)."""
+    if x.shape[d] <= 16 or x.dtype.kind not in 'fiub' or not _is_host(x):
+        return i
+    if v is None:
+        v = np.take_along_axis(x, i, d)
+    stl = _Stl(_gt_nan if descending else _lt_nan)
+
+    def order(q):
+        stl.sort(q, 0, len(q))
+        return [e[1] for e in q]
+    return _replay_rows(x, d, i, _tied_rows(np.moveaxis(v, d, -1)), order)
+
+
+def _topk_ties(x, i, k, d, largest, unsorted=False):
+    """torch's order of tied values in topk: its CPU kernel picks with libstdc++'s nth_element (then,
+    unless sorted=False, std::sort of the first k-1) or, for k * 64 <= n, partial_sort, neither
+    stable; rows whose picked values have a tie (among themselves or with a value left out) are
+    replayed, the others keep the stable order, which is then the only one. ``unsorted``: every row
+    is replayed (nth_element's order)."""
+    if x.dtype.kind not in 'fiub' or not _is_host(x):
+        return i
+    xs = np.moveaxis(x, d, -1)
+    if unsorted:
+        tie = np.ones(xs.shape[:-1], bool)
+    else:
+        v = np.take_along_axis(xs, np.moveaxis(i, d, -1), -1)
+        edge = v[..., -1:]
+        tie = _tied_rows(v) | ((xs == edge).sum(-1) > 1)
+        if x.dtype.kind == 'f':
+            tie |= np.isnan(edge[..., 0]) & (np.isnan(xs).sum(-1) > 1)
+    stl = _Stl(_gt_nan if largest else _lt_nan)
+
+    def pick(q):
+        n = len(q)
+        if k * 64 <= n:
+            stl.partial_sort(q, 0, k, n)
+        else:
+            stl.nth_element(q, 0, k - 1, n)
+            if not unsorted:
+                stl.sort(q, 0, k - 1)
+        return [e[1] for e in q[:k]]
+    return _replay_rows(x, d, i, tie, pick)
+
+
+# ---------------------------------------------------------------- torch's CPU order of tied values
+# sort (stable=False), topk and mode order ties as libstdc++'s std::sort / nth_element / partial_sort
+# leave them, kthvalue as TH's quickselect: not stable. Rows with ties are replayed in Python on
+# (value, index) pairs (rows without ties have one answer, the stable one NumPy gives).
+# The replay runs in Python (~1 us an element): it is kept to small inputs, where a printed index
+# order is what a script shows (a vocabulary-sized sort of masked logits in a sampling loop, 50k
+# tied -inf values, would otherwise take ~50 ms a call instead of ~1 ms; torch documents the order
+# of ties as unspecified there).
+_REPLAY_BUDGET = 1 << 12    # elements replayed per call; past it the stable order stays
+
+
+def _lt_nan(a, b):
+    return (a[0] == a[0] and b[0] != b[0]) or a[0] < b[0]
+
+
+def _gt_nan(a, b):
+    return (a[0] != a[0] and b[0] == b[0]) or a[0] > b[0]
+
+
+def _tied_rows(v):
+    """Rows (last axis) of sorted values ``v`` that hold equal neighbours (NaNs count as equal)."""
+    tie = (v[..., 1:] == v[..., :-1]).any(-1)
+    if v.dtype.kind == 'f':
+        nan = np.isnan(v)
+        tie |= (nan[..., 1:] & nan[..., :-1]).any(-1)
+    return tie
+
+
+def _replay_rows(x, d, i, tie, fn):
+    """``i`` (indices along d) with the rows marked in ``tie`` (x's shape less d) set to
+    fn([(value, index), ...]) of that row of x, within _REPLAY_BUDGET."""
+    rows_tied = np.flatnonzero(tie.reshape(-1))
+    n = x.shape[d]
+    if not rows_tied.size or rows_tied.size * n > _REPLAY_BUDGET:
+        return i
+    xs = np.moveaxis(x, d, -1)
+    rows = xs.reshape(-1, n)
+    i = np.moveaxis(i, d, -1).copy()
+    flat = i.reshape(-1, i.shape[-1])
+    for r in rows_tied:
+        flat[r] = fn([(v, j) for j, v in enumerate(rows[r].tolist())])
+    return np.moveaxis(i, -1, d)
+
+
+class _Stl:
+    """libstdc++'s sorting algorithms replayed on a list of (value, index) pairs with a comparator."""
+
+    def __init__(self, comp):
+        self.comp = comp
+
+    def adjust(self, q, first, hole, ln, val):
+        comp, top, child = self.comp, hole, hole
+        while child < (ln - 1) // 2:
+            child = 2 * (child + 1)
+            if comp(q[first + child], q[first + child - 1]):
+                child -= 1
+            q[first + hole] = q[first + child]
+            hole = child
+        if ln % 2 == 0 and child == (ln - 2) // 2:
+            child = 2 * (child + 1)
+            q[first + hole] = q[first + child - 1]
+            hole = child - 1
+        parent = (hole - 1) // 2
+        while hole > top and comp(q[first + parent], val):
+            q[first + hole] = q[first + parent]
+            hole = parent
+            parent = (hole - 1) // 2
+        q[first + hole] = val
+
+    def make_heap(self, q, first, last):
+        ln = last - first
+        for parent in range((ln - 2) // 2, -1, -1) if ln >= 2 else ():
+            self.adjust(q, first, parent, ln, q[first + parent])
+
+    def pop_heap(self, q, first, last, result):
+        val = q[result]
+        q[result] = q[first]
+        self.adjust(q, first, 0, last - first, val)
+
+    def sort_heap(self, q, first, last):
+        while last - first > 1:
+            last -= 1
+            self.pop_heap(q, first, last, last)
+
+    def heap_select(self, q, first, middle, last):
+        self.make_heap(q, first, middle)
+        for j in range(middle, last):
+            if self.comp(q[j], q[first]):
+                self.pop_heap(q, first, middle, j)
+
+    def partial_sort(self, q, first, middle, last):
+        self.heap_select(q, first, middle, last)
+        self.sort_heap(q, first, middle)
+
+    def insertion_sort(self, q, first, last, guarded=True):
+        comp = self.comp
+        for j in range(first + 1 if guarded else first, last):
+            val = q[j]
+            if guarded and comp(val, q[first]):
+                q[first + 1:j + 1] = q[first:j]
+                q[first] = val
+                continue
+            m = j - 1
+            while comp(val, q[m]):
+                q[m + 1] = q[m]
+                m -= 1
+            q[m + 1] = val
+
+    def partition_pivot(self, q, first, last):
+        comp = self.comp
+        a, b, c = first + 1, first + (last - first) // 2, last - 1
+        if comp(q[a], q[b]):
+            m = b if comp(q[b], q[c]) else (c if comp(q[a], q[c]) else a)
+        else:
+            m = a if comp(q[a], q[c]) else (c if comp(q[b], q[c]) else b)
+        q[first], q[m] = q[m], q[first]
+        lo, hi, pv = first + 1, last, q[first]
+        while True:
+            while comp(q[lo], pv):
+                lo += 1
+            hi -= 1
+            while comp(pv, q[hi]):
+                hi -= 1
+            if not lo < hi:
+                return lo
+            q[lo], q[hi] = q[hi], q[lo]
+            lo += 1
+
+    def introsort(self, q, first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                self.partial_sort(q, first, last, last)
+                return
+            depth -= 1
+            cut = self.partition_pivot(q, first, last)
+            self.introsort(q, cut, last, depth)
+            last = cut
+
+    def sort(self, q, first, last):
+        if last - first < 2:
+            return
+        self.introsort(q, first, last, 2 * ((last - first).bit_length() - 1))
+        if last - first > 16:
+            self.insertion_sort(q, first, first + 16)
+            self.insertion_sort(q, first + 16, last, guarded=False)
+        else:
+            self.insertion_sort(q, first, last)
+
+    def nth_element(self, q, first, nth, last):
+        if first == last or nth == last:
+            return
+        depth = 2 * ((last - first).bit_length() - 1)
+        while last - first > 3:
+            if depth == 0:
+                self.heap_select(q, first, nth + 1, last)
+                q[first], q[nth] = q[nth], q[first]
+                return
+            depth -= 1
+            cut = self.partition_pivot(q, first, last)
+            if cut <= nth:
+                first = cut
+            else:
+                last = cut
+        self.insertion_sort(q, first, last)
+
+
+
+
+def _quick_select(q, k):
+    """TH's quickselect (Sedgewick), as torch's kthvalue runs it on the CPU: q[k] after it."""
+    def gt(x, y):
+        return (x != x and y == y) or x > y
+    lo, hi = 0, len(q) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(q[lo][0], q[hi][0]):
+                q[lo], q[hi] = q[hi], q[lo]
+            return q[k]
+        p = (lo + hi) >> 1
+        q[p], q[lo + 1] = q[lo + 1], q[p]
+        if gt(q[lo + 1][0], q[hi][0]):
+            q[lo + 1], q[hi] = q[hi], q[lo + 1]
+        if gt(q[lo][0], q[hi][0]):
+            q[lo], q[hi] = q[hi], q[lo]
+        if gt(q[lo + 1][0], q[lo][0]):
+            q[lo + 1], q[lo] = q[lo], q[lo + 1]
+        i, j, piv = lo + 1, hi, q[lo][0]
+        while True:
+            i += 1
+            while gt(piv, q[i][0]):
+                i += 1
+            j -= 1
+            while gt(q[j][0], piv):
+                j -= 1
+            if j < i:
+                break
+            q[i], q[j] = q[j], q[i]
+        q[lo], q[j] = q[j], q[lo]
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return q[k]
 
 
 def _topk_partial(x, k, d, largest):
@@ -193,6 +453,12 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
                                _rt.kthvalue_out)
     i = _argsort_np(x, d, False)[(slice(None),) * d + (slice(k - 1, k),)]
     v = np.take_along_axis(x, i, d)
+    if x.dtype.kind in 'fiub' and _is_host(x):
+        # a k-th value that is tied: the index TH's quickselect leaves at k - 1
+        tie = (x == v).sum(d) > 1
+        if x.dtype.kind == 'f':
+            tie |= np.isnan(v.squeeze(d)) & (np.isnan(x).sum(d) > 1)
+        i = _replay_rows(x, d, i, tie, lambda q: [_quick_select(q, k - 1)[1]])
     if not keepdim:
         i, v = i.squeeze(d), v.squeeze(d)
     return _values_indices(input, v, i, _kth_bw, d, keepdim, _rt.kthvalue, out, _rt.kthvalue_out)
@@ -284,7 +550,9 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     _no_complex(input, 'unique')
     x = input._data
     if dim is None:
-        v, inv, cnt = np.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+        # (torch keeps each NaN apart: NumPy merges them unless told)
+        nan_kw = {'equal_nan': False} if x.dtype.kind == 'f' else {}
+        v, inv, cnt = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, **nan_kw)
         return _pack(v, inv.reshape(x.shape), cnt, input, return_inverse, return_counts)
     d = _wrap_dim(dim, x.ndim)
     xm = np.moveaxis(x, d, 0)
@@ -340,19 +608,27 @@ def bincount(input, weights=None, minlength=0):
     return _wrap(r.astype(dt.np), dt, input._device)
 
 
+def _cpp_num(v, nan='nan'):
+    """A float as C++'s ostream writes it in torch's messages (6 significant digits: 1, 2.5, inf)."""
+    return nan if v != v else f'{v:g}'
+
+
 def histc(input, bins=100, min=0, max=0, *, out=None):
     x = input._data
     if input.dtype._cat != 2:
         raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_cap(input.dtype)}\'')
     if bins <= 0:
-        raise RuntimeError('torch.histc: bins must be > 0, but got ' + str(bins) + ' for bins')
+        raise RuntimeError(f'torch.histogram(): bins must be > 0, but got {bins} for dimension 0')
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        # (C++ prints the NaN torch's min/max reduction gives as -nan)
+        raise RuntimeError(f'torch.histc: range of [{_cpp_num(lo, "-nan")}, {_cpp_num(hi, "-nan")}] is not finite')
     if lo > hi:
-        raise RuntimeError(f'torch.histc: max must be larger than min, but got min {lo} and max {hi}')
+        raise RuntimeError('torch.histc: max must be larger than min')
     v = x.reshape(-1)
     v = v[(v >= lo) & (v <= hi)].astype(np.float64)
     idx = ((v - lo) * bins / (hi - lo)).astype(np.int64)
@@ -367,15 +643,30 @@ _histogram_rt = _rt.make('histogram', ('hist', 'bin_edges'))
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """torch.histogram: (hist, bin_edges) of a float tensor; ``bins`` a count or the edges."""
     if input.dtype._cat != 2:
-        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_cap(input.dtype)}\'')
+        name = 'histogram_cpu' if isinstance(bins, Tensor) else 'histogramdd'
+        raise NotImplementedError(f'"{name}" not implemented for \'{_cap(input.dtype)}\'')
     x = np.asarray(_arr(input._data)).reshape(-1)
     if isinstance(bins, Tensor):
+        if bins._data.ndim != 1:
+            raise RuntimeError(f'torch.histogramdd: bins tensor should have one dimension, but got '
+                               f'{bins._data.ndim} dimensions in the bins tensor for dimension 0')
+        if bins.dtype is not input.dtype:
+            raise RuntimeError(f'torch.histogramdd: input tensor and bins tensors should have the same dtype, but got '
+                               f'input with dtype {_meta_name(input.dtype)} and bins for dimension 0 with dtype '
+                               f'{_meta_name(bins.dtype)}')
         edges = np.asarray(_arr(bins._data)).astype(x.dtype)
     else:
+        if bins <= 0:
+            raise RuntimeError(f'torch.histogram(): bins must be > 0, but got {bins} for dimension 0')
         if range is not None:
             lo, hi = float(range[0]), float(range[1])
+            if lo > hi:
+                raise RuntimeError(f'torch.histogramdd: min should not exceed max, but got min {_cpp_num(lo)} max '
+                                   f'{_cpp_num(hi)} for dimension 0')
         else:
             lo, hi = (float(x.min()), float(x.max())) if x.size else (0., 0.)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_cpp_num(lo)}, {_cpp_num(hi)}] is not finite")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5     # (torch widens an empty range like NumPy does)
         edges = np.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
@@ -591,6 +882,20 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     return _median(input, dim, keepdim, out, True)
 
 
+def _mode_last(q):
+    """The index torch's mode kernel returns for one row of (value, index) pairs."""
+    _Stl(lambda a, b: a[0] < b[0]).sort(q, 0, len(q))
+    best = run = 0
+    idx = q[-1][1]
+    for j in range(len(q)):
+        run += 1
+        if j == len(q) - 1 or q[j][0] != q[j + 1][0]:
+            if run > best:
+                best, idx = run, q[j][1]
+            run = 0
+    return [idx]
+
+
 def mode(input, dim=-1, keepdim=False, *, out=None):
     _no_complex(input, 'mode_cpu')
     x = input._data
@@ -617,6 +922,12 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     pos_last = np.take_along_axis(last, best, -1)
     v = np.take_along_axis(s, best, -1)
     i = np.take_along_axis(order, pos_last, -1)
+    if n > 16 and x.dtype.kind in 'fiub' and _is_host(x):
+        # torch: the last of the run in std::sort's order (by value only), not stable past 16 elements
+        tie = np.take_along_axis(length, best, -1)[..., 0] > 1
+        if x.dtype.kind == 'f':
+            tie &= ~np.isnan(xm).any(-1)
+        i = _replay_rows(xm, xm.ndim - 1, i, tie, _mode_last)
     v, i = np.moveaxis(v, -1, d), np.moveaxis(i, -1, d)
     if not keepdim:
         v, i = v.squeeze(d), i.squeeze(d)
@@ -625,25 +936,28 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
 
 # ---------------------------------------------------------------- quantile / nanquantile
 def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
-    name = 'nanquantile' if ignore_nan else 'quantile'
+    # torch's checks, in its order; nanquantile checks through quantile, so its name is not in the messages
     x = input._data
+    is_t = isinstance(q, Tensor)
+    if not is_t and not 0 <= q <= 1:
+        raise RuntimeError(f'quantile() q must be in the range [0, 1] but got {float(q):g}')
+    if interpolation not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
+                           f"got {interpolation}")
+    if x.size == 0:
+        raise RuntimeError('quantile() input tensor must be non-empty')
+    if is_t and q._data.ndim > 1:
+        raise RuntimeError('quantile() q must be a scalar or 1D tensor')
     if input.dtype not in (D.float32, D.float64):
-        raise RuntimeError(f'{name}() input tensor must be either float or double dtype')
-    if isinstance(q, Tensor):
+        raise RuntimeError('quantile() input tensor must be either float or double dtype')
+    if is_t:
         if q.dtype is not input.dtype:
-            raise RuntimeError(f'{name}() q tensor must be same dtype as the input tensor')
-        if q._data.ndim > 1:
-            raise RuntimeError(f'{name}() q must be a scalar or 1D tensor')
+            raise RuntimeError('quantile() q tensor must be same dtype as the input tensor')
         qa, qscalar = q._data.reshape(-1).astype(x.dtype), q._data.ndim == 0
+        if qa.size and not ((qa >= 0) & (qa <= 1)).all():
+            raise RuntimeError('quantile() q values must be in the range [0, 1]')
     else:
         qa, qscalar = _xp(x).asarray([q], x.dtype), True
-    if qa.size and ((qa < 0) | (qa > 1)).any():
-        raise RuntimeError(f'{name}() q values must be in the range [0, 1]')
-    if interpolation not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
-        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got "
-                           f"{interpolation}")
-    if x.size == 0:
-        raise RuntimeError(f'{name}() input tensor must be non-empty')
     if dim is None:
         s = input.reshape(-1)
         d = 0
@@ -749,12 +1063,21 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     x = input
     if x._data.ndim == 0:
         raise RuntimeError('diff expects input to be at least one-dimensional')
+    if n < 0:
+        raise RuntimeError(f'order must be non-negative but got {n}')
     d = _wrap_dim(dim, x._data.ndim)
     if prepend is not None or append is not None:
-        parts = [p for p in (prepend, x, append) if p is not None]
-        parts = [p if p._data.ndim else p.expand(tuple(1 if k == d else s for k, s in enumerate(x.shape)))
-                 for p in parts]
-        x = cat(parts, d)
+        for p in (prepend, append):
+            if p is None:
+                continue
+            if p._data.ndim != x._data.ndim:
+                raise RuntimeError('diff expects prepend or append to be the same dimension as input')
+            for k, (a, b) in enumerate(zip(x.shape, p.shape)):
+                if k != d and a != b:
+                    raise RuntimeError('diff expects the shape of tensor to prepend or append to match that of input '
+                                       f'except along the differencing dimension; input.size({k}) = {a}, but got '
+                                       f'tensor.size({k}) = {b}')
+        x = cat([p for p in (prepend, x, append) if p is not None], d)
     for _ in range(n):
         m = x.shape[d]
         if m == 0:

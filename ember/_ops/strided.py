@@ -4,7 +4,8 @@ names (``narrow_copy``, ``unsafe_chunk``/``unsafe_split``, ``igamma``/``igammac`
 ``get_device``, ``share_memory_``/``is_shared``).
 
 as_strided here views tensors that own C-contiguous memory (the usual ``x.as_strided(...)`` of a
-fresh tensor): the result may overlap itself (sliding windows), and its gradient adds each
+fresh tensor), or views of such tensors (then sizes, strides and offset address the base's storage,
+as in torch): the result may overlap itself (sliding windows), and its gradient adds each
 element's share back to the position it came from.
 
 Example:
@@ -31,7 +32,7 @@ def _flat_positions(size, stride, offset, xp):
 
 @backward_op('AsStridedBackward0')
 def _as_strided_bw(node, g):
-    shape, size, stride, offset = node._args
+    shape, size, stride, offset, geom = node._args
     ga = g._data
     xp = array_module(ga)
     n = 1
@@ -41,6 +42,8 @@ def _as_strided_bw(node, g):
     acc = xp.zeros(n, dtype=ga.dtype)
     if pos.size:
         np.add.at(acc, pos, ga.reshape(-1)) if xp is np else xp.add.at(acc, pos, ga.reshape(-1))
+    if geom is not None:        # the input was a view: its elements sit at these storage positions
+        return (_wrap(acc[_flat_positions(*geom, xp)], g.dtype, g._device),)
     return (_wrap(acc.reshape(shape), g.dtype, g._device),)
 
 
@@ -70,7 +73,12 @@ def as_strided(input, size, stride, storage_offset=None):
     off = input.storage_offset() if storage_offset is None else int(storage_offset)
     root = input._storage_root()
     a = input._data
-    if not a.flags.c_contiguous or (root is not input and not _same_memory(a, root._data)) or \
+    geom = None
+    if root is not input and not (a.flags.c_contiguous and _same_memory(a, root._data)):
+        # a view: sizes, strides and offset address its base's storage
+        geom = (tuple(a.shape), input.stride(), input.storage_offset())
+        a = root._data
+    if not a.flags.c_contiguous or \
             (type(a) is np.ndarray and not a.flags.owndata and not _spans_its_buffer(a)):
         raise NotImplementedError('ember: as_strided of a view or of a non-contiguous tensor is not implemented '
                                   '(call .contiguous() first, or use unfold)')
@@ -87,7 +95,7 @@ def as_strided(input, size, stride, storage_offset=None):
     v = xp.lib.stride_tricks.as_strided(flat[off:] if numel else flat, shape=size,
                                         strides=tuple(s * it for s in stride))
     from .shape import make_view
-    return make_view(input, v, _as_strided_bw, (tuple(a.shape), size, stride, off),
+    return make_view(input, v, _as_strided_bw, (tuple(a.shape), size, stride, off, geom),
                      ('as_strided', (size, stride, off)))
 
 

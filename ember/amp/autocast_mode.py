@@ -8,9 +8,8 @@ nll_loss, mse_loss, l1/smooth_l1/huber, binary_cross_entropy(_with_logits), kl_d
 losses) cast float16 inputs to float32 and so return float32; other ops of that list (norms,
 softmax, ...) are not cast: they run in their inputs' dtype.
 
-ember has no bfloat16, the default dtype of CPU autocast: such a region reports itself as torch
-does (enabled, ``torch.bfloat16``) but warns once and runs those ops in float32. ``dtype=float16``
-(torch allows it on the CPU too) runs them in float16 as torch does.
+CPU autocast defaults to bfloat16, as torch's (ember's bfloat16 is emulated: ember/_bf16.py);
+``dtype=float16`` (torch allows it on the CPU too) runs those ops in float16 as torch does.
 
 Example:
     >>> with ember.autocast('cpu', dtype=ember.float16):
@@ -28,10 +27,13 @@ __all__ = ['autocast', 'is_autocast_available', 'custom_fwd', 'custom_bwd', 'is_
            'autocast_decrement_nesting', 'is_autocast_cpu_enabled', 'get_autocast_cpu_dtype',
            'get_autocast_gpu_dtype']
 
-# torch's default CPU autocast dtype, which ember cannot compute in: a dtype object that prints as
-# torch's (not exported as ember.bfloat16, so no tensor is ever made of it)
-bfloat16 = D.dtype('bfloat16', 'float32', 2, 'BFloat16Tensor')
+bfloat16 = D.bfloat16                   # torch's default CPU autocast dtype
 _LOWER = (bfloat16, D.float16)          # the dtypes torch's CPU autocast accepts
+
+
+def _bf16_supported():
+    from .. import cuda
+    return cuda.is_bf16_supported()
 _DEVICES = ('cpu', 'cuda')              # those ember has
 _TORCH_DEVICES = ('cpu', 'cuda', 'ipu', 'xpu', 'mkldnn', 'opengl', 'opencl', 'ideep', 'hip', 've', 'fpga', 'maia',
                   'xla', 'lazy', 'vulkan', 'mps', 'meta', 'hpu', 'mtia', 'privateuseone')
@@ -40,7 +42,6 @@ _TORCH_DEVICES = ('cpu', 'cuda', 'ipu', 'xpu', 'mkldnn', 'opengl', 'opencl', 'id
 # enabled regions in any thread (state itself is per thread, as torch's). Zero: no cost.
 active = 0
 _lock = threading.Lock()
-_warned_bf16 = [False]
 
 
 class _State(threading.local):
@@ -162,7 +163,7 @@ class autocast:
                     warnings.warn('CUDA is not available or torch_xla is imported. Disabling autocast.',
                                   stacklevel=2)
                     enabled = False
-                elif self.fast_dtype is bfloat16:
+                elif self.fast_dtype is bfloat16 and not _bf16_supported():
                     raise RuntimeError('Current CUDA Device does not support bfloat16. Please switch dtype to '
                                        'float16.')
             elif self.fast_dtype not in _LOWER:
@@ -171,11 +172,6 @@ class autocast:
                               f'{name} Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.',
                               stacklevel=2)
                 enabled = False
-            if enabled and self.fast_dtype is bfloat16 and not _warned_bf16[0]:
-                _warned_bf16[0] = True
-                warnings.warn('ember has no bfloat16: autocast regions with dtype torch.bfloat16 (the CPU default) '
-                              'run their ops in float32. Pass dtype=torch.float16 for half precision.',
-                              UserWarning, stacklevel=2)
         self._enabled = bool(enabled)
 
     def __enter__(self):
@@ -237,15 +233,19 @@ def higher(*args):
     if not (st.enabled['cpu'] or st.enabled['cuda']):
         return args
     from .._tensor import Tensor
-    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype is D.float16 and
+    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype in _LOWER and
                  st.enabled.get(a.device.type, False) else a for a in args)
 
 
 # torch's autocast "float32" ops outside the losses (``higher_op``): a CUDA region runs each of
 # them in float32 (cdist, prod, cumsum, cumprod, logsumexp, norm / linalg.vector_norm,
-# layer_norm, group_norm, softmax, log_softmax); a CPU region only these two (torch 2.x's CPU
-# list: the others return float16 there, checked against torch)
-_FP32_CPU = frozenset(('cdist', 'prod'))
+# layer_norm, group_norm, softmax, log_softmax); a CPU region only cdist and prod of those (torch
+# 2.x's CPU list: the others return float16 there, checked against torch), and the CPU-only
+# entries below (reflection/replication padding, the 3-d pools, max_unpool, fractional max
+# pooling, grid_sampler, trace, ctc_loss: a float16 ReflectionPad2d input comes out float32)
+_CPU_ONLY = frozenset(('reflection_pad', 'replication_pad', 'pool3d', 'max_unpool', 'fractional_max_pool',
+                       'grid_sampler', 'trace', 'ctc_loss'))
+_FP32_CPU = frozenset(('cdist', 'prod')) | _CPU_ONLY
 
 
 def higher_op(op, *args, dtype=None):
@@ -258,10 +258,10 @@ def higher_op(op, *args, dtype=None):
         return args
     from .._tensor import Tensor
     cpu_ok = op in _FP32_CPU
-    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype is D.float16 and
+    return tuple(a.to(D.float32) if isinstance(a, Tensor) and a.dtype in _LOWER and
                  st.enabled.get(a.device.type, False) and
-                 (cpu_ok if a.device.type == 'cpu' else (dtype is None or op in ('cdist', 'logsumexp', 'layer_norm',
-                                                                                 'group_norm')))
+                 (cpu_ok if a.device.type == 'cpu' else op not in _CPU_ONLY and
+                  (dtype is None or op in ('cdist', 'logsumexp', 'layer_norm', 'group_norm')))
                  else a for a in args)
 
 
@@ -276,7 +276,7 @@ def _cast_one(a, st):
     if not st.enabled.get(dev, False):
         return a
     target = st.dtype[dev]
-    if target is bfloat16 or target is dt:      # bfloat16: ember runs the op in float32 (see above)
+    if target is dt:
         return a
     return a.to(target)
 
@@ -286,7 +286,7 @@ def _cast(value, device_type, dtype):
     from .._tensor import Tensor
     if isinstance(value, Tensor):
         ok = value.is_floating_point() and value.device.type == device_type and value.dtype is not D.float64
-        return value.to(dtype) if ok and dtype is not bfloat16 else value
+        return value.to(dtype) if ok else value
     if isinstance(value, (str, bytes)):
         return value
     if isinstance(value, dict):

@@ -16,6 +16,8 @@ __all__ = ['no_grad', 'enable_grad', 'set_grad_enabled', 'inference_mode', 'is_g
 class _State:
     enabled = True
     inference = False
+    # set once inference_mode has been entered: from then on, record() refuses to save an inference tensor
+    inference_made = False
 
 
 state = _State
@@ -114,6 +116,8 @@ class inference_mode(_Mode):
         # as torch's InferenceMode guard: inference_mode(False) turns grad mode back on
         state.enabled = not self._mode
         state.inference = bool(self._mode)
+        if self._mode:
+            state.inference_made = True
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self._prev

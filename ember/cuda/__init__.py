@@ -520,8 +520,9 @@ def is_current_stream_capturing():
 
 
 def is_bf16_supported(including_emulation=True):
-    """False: ember has no bfloat16 dtype (a program then picks float16)."""
-    return False
+    """Whether a CUDA device is there: ember's bfloat16 is emulated (float32 arrays rounded to
+    bfloat16 values, ember/_bf16.py) and so runs on any device."""
+    return is_available()
 
 
 def is_tf32_supported():

@@ -133,7 +133,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
         return result
 
 
-class _BufferMeta(type):
+class _BufferMeta(type(Tensor)):      # (Tensor's metaclass gives its <class 'torch...'> repr)
     def __instancecheck__(cls, instance):
         if cls is Buffer:
             e = getattr(instance, '_extra', None) if isinstance(instance, Tensor) else None

@@ -1,7 +1,7 @@
 """Muon (``torch.optim.Muon``): momentum SGD for 2-D weights whose update is orthogonalized by
 Newton-Schulz iterations, with decoupled weight decay.
 
-torch runs the iterations in bfloat16. ember has no bfloat16 dtype, so it runs them in float32 with
+torch runs the iterations in bfloat16. ember runs them on bare float32 arrays with
 each intermediate rounded to bfloat16's 8-bit significand (round to nearest even), as torch's
 bfloat16 ops round their float32 results; the orthogonalized update reaches the parameter with
 bfloat16's values. (Within a bfloat16 ulp of torch's, not bit for bit: its bfloat16 matrix

@@ -7,6 +7,8 @@ import numpy as np
 
 from .. import _backend
 from .._tensor import Tensor
+from .._dtype import bfloat16 as _BF16
+from .._bf16 import USED as _BF16_USED
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _addcdiv_, _check_fused_foreach,
                         _check_not_differentiable, _validate, _check_state_steps, _new_step, _incr, _bump, _grad,
                         _weight_decay, _adam_moments_, _adam_step_chunked)
@@ -103,6 +105,34 @@ def _weak(s, like):
     return s.astype(like.dtype) if type(s) is _backend._traced_value else s
 
 
+def _adam_tensor_ops(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad, beta1, beta2, lr,
+                     weight_decay, eps, maximize, decoupled_weight_decay):
+    """torch's single-tensor Adam written with ember's tensor ops (used when a parameter is
+    bfloat16: each op then rounds to bfloat16 as torch's do)."""
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        exp_avg, exp_avg_sq = exp_avgs[i], exp_avg_sqs[i]
+        step = _incr_step(state_steps[i])
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                param.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(param, alpha=weight_decay)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        if amsgrad:
+            mx = max_exp_avg_sqs[i]
+            mx.copy_(mx.maximum(exp_avg_sq))
+            denom = (mx.sqrt() / bias_correction2_sqrt).add_(eps)
+        else:
+            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        param.addcdiv_(exp_avg, denom, value=-step_size)
+
+
 def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
          differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
          decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
@@ -110,6 +140,9 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
     _check_state_steps(state_steps)
     lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
     weight_decay = _f(_to_scalar(weight_decay))
+    if _BF16_USED[0] and any(getattr(p, 'dtype', None) is _BF16 for p in params):
+        return _adam_tensor_ops(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad, beta1,
+                                beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay)
     for i, param in enumerate(params):
         p = param._data
         m = exp_avgs[i]._data

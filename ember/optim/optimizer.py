@@ -253,6 +253,19 @@ _scratch = threading.local()
 _SCRATCH_MAX = 1 << 22
 
 
+def _round_bf16_state(opt):
+    """After a step: bfloat16 parameters and state tensors rounded to bfloat16 values (ember/_bf16.py)."""
+    from .._bf16 import round_tensors_bf16
+    for group in opt.param_groups:
+        round_tensors_bf16(group['params'])
+    for st in opt.state.values():
+        if isinstance(st, dict):
+            round_tensors_bf16(st.values())
+
+
+from .._bf16 import USED as _BF16_USED  # noqa: E402
+
+
 def _f64_scratch(shape, n):
     """A float64 work array of ``shape``, reused between calls (allocating and faulting in a fresh
     one per op would cost more than the op); at most 32 MB is kept."""
@@ -739,6 +752,8 @@ class Optimizer:
                 _refuse_sparse_grads(self)
             if not (_global_optimizer_pre_hooks or self._optimizer_step_pre_hooks):
                 out = func(*args, **kwargs)         # no pre-hook: the loop below would run none
+                if _BF16_USED[0]:
+                    _round_bf16_state(self)
                 self._optimizer_step_code()
                 if not (self._optimizer_step_post_hooks or _global_optimizer_post_hooks):
                     return out
@@ -754,6 +769,8 @@ class Optimizer:
                         raise RuntimeError(f'{func} must return None or a tuple of (new_args, new_kwargs), but got '
                                            f'{result}.')
             out = func(*args, **kwargs)
+            if _BF16_USED[0]:
+                _round_bf16_state(self)
             self._optimizer_step_code()
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)

@@ -5,6 +5,8 @@ Example:
     >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
 """
 from .._tensor import _wrap, Tensor
+from .._dtype import bfloat16 as _BF16
+from .._bf16 import USED as _BF16_USED
 from .optimizer import (Optimizer, _use_grad_for_differentiable, _to_scalar, _f, _add_alpha, _add_alpha_, _fma,
                         _momentum_step_chunked,
                         _add_alpha_foreach_,
@@ -79,6 +81,24 @@ def _arrays(params, d_p_list):
     return ps, gs
 
 
+def _sgd_tensor_ops(params, d_p_list, bufs, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    """torch's single-tensor SGD written with ember's tensor ops (used when a parameter is
+    bfloat16: each op then rounds to bfloat16 as torch's do)."""
+    for i, param in enumerate(params):
+        g = d_p_list[i] if not maximize else -d_p_list[i]
+        if weight_decay != 0:
+            g = g.add(param, alpha=weight_decay)
+        if momentum != 0:
+            buf = bufs[i]
+            if buf is None:
+                buf = g.clone().detach()
+                bufs[i] = buf
+            else:
+                buf.mul_(momentum).add_(g, alpha=1 - dampening)
+            g = g.add(buf, alpha=momentum) if nesterov else buf
+        param.add_(g, alpha=-lr)
+
+
 def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None, grad_scale=None,
         found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
     """Functional SGD: updates ``params`` in place; fills ``momentum_buffer_list`` (None entries are
@@ -90,6 +110,9 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
             raise RuntimeError('`_fused_sgd` does not support sparse gradients')
         return _sparse_sgd(params, d_p_list, momentum_buffer_list, weight_decay, momentum, lr, dampening, nesterov,
                            maximize)
+    if _BF16_USED[0] and any(getattr(p, 'dtype', None) is _BF16 for p in params):
+        return _sgd_tensor_ops(params, d_p_list, momentum_buffer_list, weight_decay, momentum, lr, dampening,
+                               nesterov, maximize)
     if momentum == 0 and weight_decay == 0 and not maximize:
         # plain SGD: p.add_(g, alpha=-lr) for each parameter, as the loop below does, without its
         # per-parameter helper calls

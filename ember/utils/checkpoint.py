@@ -64,30 +64,39 @@ def set_device_states(devices, states, *, device_type=None):
 
 
 class _RngStash:
-    """The RNG states at forward time, put back (inside a fork_rng) for the recomputation."""
+    """The RNG states at forward time, put back (inside a fork_rng) for the recomputation; and,
+    as torch, the autocast regions of the forward, re-entered for it (else the recomputed ops
+    save float32 tensors for float16 gradients)."""
 
     def __init__(self, preserve, tensors):
         self.preserve = preserve
         if preserve:
             self.cpu = _ember().get_rng_state()
             self.devices, self.device_states = get_device_states(*tensors)
+        amp = _ember().amp.autocast_mode
+        self.autocast = [(d, amp.is_autocast_enabled(d), amp.get_autocast_dtype(d)) for d in ('cpu', 'cuda')]
 
     def replay(self):
+        import contextlib
         from .. import random
-        if not self.preserve:
-            import contextlib
-            return contextlib.nullcontext()
-        fork = random.fork_rng(devices=self.devices, enabled=True)
+        amp = _ember().amp.autocast_mode
+        regions = [amp.autocast(d, dtype=dt, enabled=on) for d, on, dt in self.autocast
+                   if on or amp.is_autocast_enabled(d)]
+        fork = random.fork_rng(devices=self.devices, enabled=True) if self.preserve else None
         outer = self
 
         class _Ctx:
             def __enter__(self):
-                fork.__enter__()
-                _ember().set_rng_state(outer.cpu)
-                set_device_states(outer.devices, outer.device_states)
+                self.stack = contextlib.ExitStack().__enter__()
+                if fork is not None:
+                    self.stack.enter_context(fork)
+                    _ember().set_rng_state(outer.cpu)
+                    set_device_states(outer.devices, outer.device_states)
+                for r in regions:
+                    self.stack.enter_context(r)
 
             def __exit__(self, *exc):
-                return fork.__exit__(*exc)
+                return self.stack.__exit__(*exc)
         return _Ctx()
 
 

@@ -15,6 +15,7 @@ Example:
 import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
+from ..._ops.creation import keep_channels_last as _keep_cl
 from ._util import need_tensor, not_implemented, contig, fused_name
 from ...amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
@@ -136,7 +137,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     y *= rstd if weight is None else rstd * weight._data.astype(acc, copy=False).reshape(shape)
     if bias is not None:
         y += bias._data.astype(acc, copy=False).reshape(shape)
-    t = _wrap(contig(y, dtype=x.dtype), input.dtype, input._device)
+    t = _keep_cl(input, _wrap(contig(y, dtype=x.dtype), input.dtype, input._device))
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         saved_rm = None if training else running_mean.detach().clone()
         saved_rv = None if training else running_var.detach().clone()
@@ -199,4 +200,4 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return fused_name(y, 'NativeGroupNormBackward0')
+    return _keep_cl(input, fused_name(y, 'NativeGroupNormBackward0'))

@@ -23,11 +23,13 @@ Example:
 import numpy as np
 from ... import _backend
 from ..._backend import sliding_window_view, as_strided, is_host as _is_host
-from ..._tensor import Tensor, _wrap, _gm
+from ..._tensor import Tensor, _wrap, _gm, suggest_memory_format
+from ..._ops.creation import channels_last_copy
 from ..._ops._core import record, backward_op
 from ..._ops import linalg as L
 from ._util import need_tensor, not_implemented, xp_of, contig
 from ...amp import autocast_mode as _amp
+_CL = 'torch.channels_last'
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
            'unfold', 'fold']
@@ -492,10 +494,13 @@ def _tc_plan(g):
     return plan
 
 
-def _tc_ok(g, G, x, C, Cout):
+def _tc_ok(g, G, x, C, Cout, w=None):
     """Whether the Toom-Cook forward serves this convolution: 2-D, stride 1, no dilation, groups 1, float32 host
     arrays, 3 <= KW <= 7, and point GEMMs (Cout, C*KH) big enough to run well: C*KH >= 16 and Cout >= 16 (with
-    Cout = 6, LeNet-2's input gradient as a convolution, 2.2 ms against 1.7 ms flat-span; Cout = 16: 3.0 vs 4.6)."""
+    Cout = 6, LeNet-2's input gradient as a convolution, 2.2 ms against 1.7 ms flat-span; Cout = 16: 3.0 vs 4.6).
+    Not for a weight ``w`` with exact zeros (PixelCNN's masked kernels, pruned ones): torch's direct sums keep a
+    zero tap's contribution exactly 0, where the transforms would leak rounding noise (~1e-7) from the inputs
+    it masks (a causality check ``grad[future] == 0`` fails)."""
     if len(g.K) != 2 or G != 1 or not _backend.is_host(x) or x.dtype != np.float32 or x.size == 0:
         return False
     if g.s != (1, 1) or g.d != (1, 1) or not 3 <= g.K[1] <= 7 or C * g.K[0] < 16 or Cout < 16:
@@ -503,10 +508,10 @@ def _tc_ok(g, G, x, C, Cout):
     p = _tc_plan(g)
     # against flat-span, tiles must save at least half the products: F(2,7) tiles (0.57) lost, e.g.
     # (4, 3, 64, 64) -> 16, 7x7, pad 3: 1275 us against 1047; against the im2col path 0.6 is enough
-    return p is not None and (p[3] <= 0.5 or not _fs_ok(g, 1, np.float32))
+    return p is not None and (p[3] <= 0.5 or not _fs_ok(g, 1, np.float32)) and (type(w) is not np.ndarray or w.all())
 
 
-def _tc_bwd_geom(g, G, gy, Cout, C):
+def _tc_bwd_geom(g, G, gy, Cout, C, w=None):
     """For a stride-1 convolution whose input gradient the Toom-Cook forward serves: the geometry of that
     gradient as a convolution (gy padded by K - 1 - padding, the kernel flipped and transposed); else None."""
     if len(g.K) != 2 or G != 1 or g.s != (1, 1) or g.d != (1, 1):
@@ -516,7 +521,7 @@ def _tc_bwd_geom(g, G, gy, Cout, C):
     if min(lo + hi) < 0:
         return None
     tg = _Geom(g.K, g.s, g.d, lo, hi, g.O, g.S)
-    return tg if _tc_ok(tg, 1, gy, Cout, C) else None
+    return tg if _tc_ok(tg, 1, gy, Cout, C, w) else None
 
 
 def _tc_view(a, start, shape, strides):
@@ -767,7 +772,7 @@ def _conv_bw(node, g):
                 want_x = want_w = False
             if not (want_x or want_w):
                 pass
-            elif isinstance(cols, list) or (cols is None and _tc_ok(geo, G, xa, xa.shape[1], wa.shape[0])):
+            elif isinstance(cols, list) or (cols is None and _tc_ok(geo, G, xa, xa.shape[1], wa.shape[0], wa)):
                 kept = cols if isinstance(cols, list) else (_tc_cols(xa, geo) if want_w else None)
                 if not want_w:
                     kept = None
@@ -776,7 +781,7 @@ def _conv_bw(node, g):
                     _give(c)
                 cols = None
                 want_x = want_w = False
-            tg = _tc_bwd_geom(geo, G, ga, wa.shape[0], wa.shape[1]) if want_x else None
+            tg = _tc_bwd_geom(geo, G, ga, wa.shape[0], wa.shape[1], wa) if want_x else None
             if tg is not None:                        # the input gradient as a Toom-Cook forward
                 gx = _tc_fwd(ga, wa.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1], tg)
                 want_x = False
@@ -914,7 +919,7 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
             y, cols = _dw_fwd(x, weight._data, geo), None
             if bias is not None:
                 y += bias._data.reshape((Cout,) + (1,) * k)
-        elif _tc_ok(geo, G, x, C, Cout):
+        elif _tc_ok(geo, G, x, C, Cout, weight._data):
             bd = None if bias is None else bias._data
             if weight._rg and _gm.enabled:            # cols: a list, tagged, the Toom-Cook point columns
                 y, cols = _tc_fwd(x, weight._data, geo, bd, keep=True)
@@ -937,9 +942,12 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
             raise RuntimeError(f'Given groups={G}, expected weight to be divisible by {G} at dimension 0, but got '
                                f'weight of size {list(ws)} instead')
         if any(op[i] >= s[i] and op[i] >= d[i] for i in range(k)):
-            raise RuntimeError('output padding must be smaller than either stride or dilation, but got '
-                               f'output_padding: {", ".join(map(str, op))}, stride: {", ".join(map(str, s))}, '
-                               f'dilation: {", ".join(map(str, d))}')
+            # torch names each dim; a 1-d conv is checked as a 2-d one of height 1
+            names = ('depth', 'height', 'width')[-max(k, 2):]
+            vals = ((0,) + op, (1,) + s, (1,) + d) if k == 1 else (op, s, d)
+            raise RuntimeError('output padding must be smaller than either stride or dilation, but got ' + ' '.join(
+                f'{what}_{n}: {v}' for what, vs in zip(('output_padding', 'stride', 'dilation'), vals)
+                for n, v in zip(names, vs)))
         Cout = ws[1] * G
         if bias is not None and tuple(bias.shape) != (Cout,):
             raise RuntimeError(f'Given transposed=1, weight of size {list(ws)}, expected bias to be 1-dimensional '
@@ -957,6 +965,10 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
     if squeeze:
         y = y[0]
     t = _wrap(contig(y, dtype=input.dtype.np), input.dtype, input._device)
+    if k == 2 and not squeeze and (suggest_memory_format(input._data) == _CL or
+                                   suggest_memory_format(weight._data) == _CL):
+        # torch's CPU conv2d answers channels-last for a channels-last input or weight (not conv3d)
+        t._data = channels_last_copy(t._data, _CL)
     rec = _gm.enabled and (input._rg or weight._rg or (bias is not None and bias._rg))
     if rec:
         record(_conv_bw, t, (input, weight, bias) if bias is not None else (input, weight), (input, weight),
@@ -1020,8 +1032,13 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding local blocks: (N, C, H, W) -> (N, C*kH*kW, L) (Im2ColBackward0)."""
     need_tensor('unfold', input)
     xs = tuple(input._data.shape)
-    if len(xs) not in (3, 4):
-        raise NotImplementedError(f'Input Error: Only 3D or 4D input Tensors are supported (got {len(xs)}D)')
+    if len(xs) < 3:     # (torch's im2col reads input.size(1) and .size(2) before its shape check)
+        nd = len(xs)
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {nd})'
+                         if nd else 'Dimension specified as 1 but tensor has no dimensions')
+    if len(xs) > 4 or 0 in xs[-3:]:
+        raise RuntimeError('Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero '
+                           f'dimensions for input, but got: {list(xs)}')
     K, d, p, s = _pair(kernel_size, 'kernel_size'), _pair(dilation, 'dilation'), _pair(padding, 'padding'), \
         _pair(stride, 'stride')
     squeeze = len(xs) == 3
@@ -1040,9 +1057,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The sum of sliding blocks: (N, C*kH*kW, L) -> (N, C, *output_size) (Col2ImBackward0)."""
     need_tensor('fold', input)
     xs = tuple(input._data.shape)
-    if len(xs) not in (2, 3):
-        raise NotImplementedError(f'Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported '
-                                  f'(got {len(xs)}D)')
+    if len(xs) not in (2, 3) or 0 in xs[-2:]:
+        raise RuntimeError('Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero '
+                           f'dimensions for input, but got: {list(xs)}')
     S = _pair(output_size, 'output_size')
     K, d, p, s = _pair(kernel_size, 'kernel_size'), _pair(dilation, 'dilation'), _pair(padding, 'padding'), \
         _pair(stride, 'stride')
@@ -1052,7 +1069,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     O = _out_size(S, K, s, d, p, p)
     if CK % (K[0] * K[1]):
         raise RuntimeError(f'Expected size of input\'s dimension 1 to be divisible by the product of kernel_size, '
-                           f'but got input.size(1)={CK} and kernel_size=({K[0]}, {K[1]})')
+                           f'but got input.size(1)={CK} and kernel_size=({K[0]}, {K[1]}).')
     if O[0] * O[1] != Lb:
         raise RuntimeError(f'Given output_size=({S[0]}, {S[1]}), kernel_size=({K[0]}, {K[1]}), dilation=({d[0]}, '
                            f'{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of input\'s '

@@ -15,7 +15,9 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...autograd.graph import Node
 from ..._ops import creation as C
+from ...amp import autocast_mode as _amp
 from ._util import reduction_string, need_tensor, not_implemented
 
 __all__ = ['ctc_loss']
@@ -117,6 +119,12 @@ class _CTC(Function):
         return (C.tensor(g, dtype=grad.dtype, device=grad.device), None, None, None, None)
 
 
+# the node prints as torch's native op's (reduction='none': grad_fn=<CtcLossBackward0>, its repr
+# <CtcLossBackward0 object at ...>), not as a custom Function's <..._CTCBackward object at ...>
+_CTC._backward_cls.__name__ = _CTC._backward_cls.__qualname__ = 'CtcLossBackward0'
+_CTC._backward_cls.__repr__ = Node.__repr__
+
+
 def _lengths(v, name):
     if isinstance(v, Tensor):
         if v.dtype.is_floating_point or v.dtype.is_complex:
@@ -142,6 +150,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """
     need_tensor('ctc_loss', log_probs, 'log_probs')
     need_tensor('ctc_loss', targets, 'targets', 2)
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        log_probs, = _amp.higher_op('ctc_loss', log_probs)
     reduction = reduction_string(None, None, reduction)
     il, tl = _lengths(input_lengths, 'input_lengths'), _lengths(target_lengths, 'target_lengths')
     unbatched = log_probs.dim() == 2
@@ -149,8 +159,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         log_probs = log_probs.unsqueeze(1)
         if targets.dim() == 1 and len(tl) == 1:
             targets = targets.unsqueeze(0)
-    if not log_probs.dtype.is_floating_point:
-        raise not_implemented('ctc_loss_cpu', log_probs.dtype)
+    if not log_probs.dtype.is_floating_point or log_probs.dtype.np == np.float16 and log_probs.device.type == 'cpu':
+        raise not_implemented('ctc_loss_cpu', log_probs.dtype)      # (torch's CPU kernel has no Half)
     if log_probs.dim() != 3:
         raise RuntimeError(f'ctc_loss: expected log_probs to be 2-D or 3-D, but got {log_probs.dim()}-D')
     T, N, Cn = log_probs.shape

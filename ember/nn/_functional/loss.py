@@ -281,7 +281,8 @@ def _ce_probs(input, target, weight, ignore_index, reduction, ls, cdim):
     n = input.numel() // c if c else 0
     if input.numel() == 0:
         return total * float('nan')
-    return total / n
+    # (torch's C++ divides by the integer count: div.Scalar, so DivBackward1)
+    return fused_name(total / n, 'DivBackward1')
 
 
 # ---------------------------------------------------------------- regression losses

@@ -15,6 +15,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._backend import is_host as _is_host
 from ..._ops import creation as C, pointwise as P
+from ...amp import autocast_mode as _amp
 from ...autograd import grad_mode
 from ._util import need_tensor, reduction_string, apply_reduction, fused_name, autocast_fp32, pointwise_op
 from .activation import leaky_relu
@@ -230,8 +231,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     ``size`` or by ``scale_factor``; ``antialias`` (bilinear / bicubic) widens the filter when shrinking."""
     out = _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     if mode in _UPSAMPLE_NODE:      # torch's one node: grad_fn=<UpsampleBilinear2DBackward0>
-        return fused_name(out, _UPSAMPLE_NODE[mode].format(input.dim() - 2) + ('Aa' if antialias else '') +
-                          'Backward0')
+        return C.keep_channels_last(input, fused_name(out, _UPSAMPLE_NODE[mode].format(input.dim() - 2) +
+                                                      ('Aa' if antialias else '') + 'Backward0'))
     return out
 
 
@@ -345,6 +346,8 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x); ``weight`` has 1 element or one per channel (dim 1)."""
     need_tensor('prelu', input)
     need_tensor('prelu', weight, 'weight', 2)
+    if _amp.active:     # autocast: prelu is on torch's lower-precision list (ember/amp/autocast_mode.py)
+        input, weight = _amp.lower(input, weight)
     n = weight.numel()
     if n != 1:
         if input.dim() == 0:

@@ -15,6 +15,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._backend import asarray_like, scatter_add
+from ...amp import autocast_mode as _amp
 from ._util import need_tensor, xp_of, contig
 
 __all__ = ['pad']
@@ -214,4 +215,7 @@ def pad(input, pad, mode='constant', value=None):
         raise NotImplementedError(f'Unrecognised padding mode {mode}')
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if _amp.active and (mode == 'replicate' or mode == 'reflect' and len(pad) < 6):
+        # autocast: torch's CPU "float32" list has reflection_pad1d/2d and replication_pad1d/2d/3d
+        input, = _amp.higher_op('reflection_pad' if mode == 'reflect' else 'replication_pad', input)
     return _nonconstant(input, pad, mode)

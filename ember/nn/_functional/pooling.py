@@ -20,7 +20,8 @@ from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops import pointwise as P
 from ..._ops import linalg as L
-from ..._ops.creation import tensor as _tensor
+from ..._ops.creation import tensor as _tensor, keep_channels_last as _keep_cl
+from ...amp import autocast_mode as _amp
 from ._util import need_tensor, not_implemented, xp_of, contig, fused_name
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices', 'max_pool2d_with_indices',
@@ -337,12 +338,16 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over sliding windows of (N, C, H, W) or (C, H, W); ``return_indices``: also the flat
     (H*W) index of each maximum (for max_unpool2d)."""
-    return _max_pool('max_pool2d', 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _keep_cl(input, _max_pool('max_pool2d', 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                                     return_indices))
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W)."""
-    return _max_pool('max_pool3d', 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    if _amp.active and not return_indices:     # autocast: on torch's CPU "float32" list (not with indices)
+        input, = _amp.higher_op('pool3d', input)
+    return _keep_cl(input, _max_pool('max_pool3d', 3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                                     return_indices))
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -468,6 +473,8 @@ def _avg_apply(t, geo, lead, adjoint, name='AvgPool2DBackward0'):
     k = len(K)
     a = t._data
     x = a.reshape((-1,) + a.shape[-k:])
+    if x.dtype == np.float16 and not adjoint:   # torch sums half windows in float32, rounding once
+        x = x.astype(np.float32)
     r = _avg_adj_np(x, geo) if adjoint else _avg_fwd_np(x, geo)
     r = contig(r, dtype=a.dtype).reshape(tuple(lead) + (S if adjoint else O))
     out = _wrap(r, t.dtype, t._device)
@@ -481,6 +488,8 @@ def _avg_pool(fname, k, input, kernel_size, stride, padding, ceil_mode, count_in
     if input.dtype._cat < 2:
         raise not_implemented(f'avg_pool{k}d', input.dtype) if k > 1 else \
             not_implemented('avg_pool2d', input.dtype)
+    if k == 3 and input.dtype.np == np.float16 and input.device.type == 'cpu':     # (torch's CPU kernel: no Half)
+        raise not_implemented('avg_pool3d_out_frame', input.dtype)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError('divisor must be not zero')
     K, s, p, d, S, O = _geometry(fname, xs, k, kernel_size, stride, padding, 1, ceil_mode)
@@ -501,13 +510,15 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over sliding windows of (N, C, H, W) or (C, H, W); ``count_include_pad``: padding
     zeros count in the divisor; ``divisor_override``: divide by this instead."""
-    return _avg_pool('avg_pool2d', 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override)
+    return _keep_cl(input, _avg_pool('avg_pool2d', 2, input, kernel_size, stride, padding, ceil_mode,
+                                     count_include_pad, divisor_override))
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W)."""
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('pool3d', input)
     return _avg_pool('avg_pool3d', 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
 
@@ -572,10 +583,12 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed (oH, oW); ``None`` keeps that input size."""
-    return _adaptive_avg('adaptive_avg_pool2d', 2, input, output_size)
+    return _keep_cl(input, _adaptive_avg('adaptive_avg_pool2d', 2, input, output_size))
 
 
 def adaptive_avg_pool3d(input, output_size):
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('pool3d', input)
     return _adaptive_avg('adaptive_avg_pool3d', 3, input, output_size)
 
 
@@ -623,10 +636,12 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed (oH, oW)."""
-    return _adaptive_max('adaptive_max_pool2d', 2, input, output_size, return_indices)
+    return _keep_cl(input, _adaptive_max('adaptive_max_pool2d', 2, input, output_size, return_indices))
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('pool3d', input)
     return _adaptive_max('adaptive_max_pool3d', 3, input, output_size, return_indices)
 
 
@@ -704,6 +719,8 @@ def _max_unpool(k, input, indices, output_size, stride=None):
     from ..._ops._core import type_name
     names = {2: ('two', '(height, width)', '3d or 4d'), 3: ('three', '(depth, height, width)', '4d or 5d')}[k]
     need_tensor(f'max_unpool{k}d', input)
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('max_unpool', input)
     if indices.dtype is not D.int64:
         raise RuntimeError(f'elements in indices should be type int64 but got: {type_name(indices.dtype)}')
     if len(output_size) != k:
@@ -790,6 +807,8 @@ def _frac_intervals(u, S, O, K):
 def _fractional_max_pool(k, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
     fname = f'fractional_max_pool{k}d'
     need_tensor(fname, input)
+    if _amp.active:     # autocast: on torch's CPU "float32" list
+        input, = _amp.higher_op('fractional_max_pool', input)
     if output_size is None and output_ratio is None:
         raise ValueError(f'{fname} requires specifying either an output_size or an output_ratio')
     xs = tuple(input.shape)

@@ -23,6 +23,7 @@ from ..._tensor import Tensor, _wrap, _gm
 from ..._ops import creation as C, pointwise as P
 from ..._ops.manipulation import meshgrid
 from ..._ops._core import fused_name
+from ...amp import autocast_mode as _amp
 
 __all__ = ['grid_sample', 'affine_grid']
 
@@ -138,6 +139,8 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
         >>> x = torch.arange(16.).reshape(1, 1, 4, 4)
         >>> F.grid_sample(x, torch.zeros(1, 1, 1, 2), align_corners=True)    # tensor([[[[7.5000]]]])
     """
+    if _amp.active:     # autocast: grid_sampler is on torch's CPU "float32" list
+        input, grid = _amp.higher_op('grid_sampler', input, grid)
     _check_grid_sample(input, grid, mode, padding_mode)
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
@@ -314,20 +317,20 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f'Expected theta to have floating point type, but got {theta.dtype}')
-    size = list(size)
+    given, size = size, list(size)      # (the messages show the size as given and theta's torch.Size)
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
-            raise ValueError(f'Expected a batch of 2D affine matrices of shape Nx2x3 for size {tuple(size)}. '
-                             f'Got {tuple(theta.shape)}.')
+            raise ValueError(f'Expected a batch of 2D affine matrices of shape Nx2x3 for size {given}. '
+                             f'Got {theta.shape}.')
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
-            raise ValueError(f'Expected a batch of 3D affine matrices of shape Nx3x4 for size {tuple(size)}. '
-                             f'Got {tuple(theta.shape)}.')
+            raise ValueError(f'Expected a batch of 3D affine matrices of shape Nx3x4 for size {given}. '
+                             f'Got {theta.shape}.')
         spatial = size[-3:]
     else:
         raise NotImplementedError(f'affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, '
-                                  f'respectively. Got size {tuple(size)}.')
+                                  f'respectively. Got size {given}.')
     if align_corners and min(spatial) == 1:
         warnings.warn('Since version 1.3.0, affine_grid behavior has changed for unit-size grids when '
                       'align_corners=True. This is not an intended use case of affine_grid. See the documentation '

@@ -471,7 +471,8 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self):
-        raise NotImplementedError('ember: bfloat16 is not supported')
+        """Cast all floating point parameters and buffers to ``bfloat16``; returns self."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def to_empty(self, *, device, recurse=True):
         """Move parameters and buffers to ``device`` without copying their values."""

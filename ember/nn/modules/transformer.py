@@ -166,6 +166,12 @@ class TransformerEncoder(Module):
         valid = self._nested_valid(src, mask, src_key_padding_mask)
         if valid is not None:       # the nested tensor holds the first valid.sum(1) positions of each row
             src_key_padding_mask = valid.logical_not()
+            # torch._nested_tensor_from_mask's TORCH_WARN_ONCE (NestedTensorImpl.cpp)
+            from ..._ops._core import warn_once
+            warn_once('The PyTorch API of nested tensors is in prototype stage and will change in the near future. '
+                      'We recommend specifying layout=torch.jagged when constructing a nested tensor, as this layout '
+                      'receives active development, has better operator coverage, and works with torch.compile.',
+                      stacklevel=2)
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
         if valid is not None:       # torch's output.to_padded_tensor(0.0, src.size())

@@ -1,0 +1,83 @@
+# Cumulative ops, shifts and grid builders: the glue of time-series features, causal masks,
+# relative position tables and pair enumeration.
+import torch
+
+torch.manual_seed(2)
+
+sales = torch.tensor([[3., 1., 4., 1., 5.], [9., 2., 6., 5., 3.]])
+print('cumsum:', sales.cumsum(dim=1))
+print('cumsum int -> int64:', torch.tensor([1, 2, 3], dtype=torch.int32).cumsum(0), torch.tensor([1, 2, 3], dtype=torch.int32).cumsum(0).dtype)
+print('cumsum uint8:', torch.tensor([200, 100, 50], dtype=torch.uint8).cumsum(0))
+print('cumsum bool:', torch.tensor([True, False, True]).cumsum(0))
+print('cumsum dtype:', torch.tensor([1, 2, 3]).cumsum(0, dtype=torch.float64))
+print('cumprod:', sales.cumprod(dim=1))
+print('cumprod half:', torch.tensor([1.5, 2.0, 0.5], dtype=torch.float16).cumprod(0))
+print('cummax:', torch.cummax(sales, dim=1))
+print('cummin:', torch.cummin(sales, dim=0))
+ties = torch.tensor([2, 1, 2, 3, 3, 0])
+print('cummax ties:', ties.cummax(0))
+print('cummin ties:', ties.cummin(0))
+print('cummax nan:', torch.tensor([1., float('nan'), 3., 0.]).cummax(0))
+print('logcumsumexp:', torch.logcumsumexp(torch.tensor([0., 1., -1., 2.]), dim=0))
+print('logcumsumexp -inf:', torch.logcumsumexp(torch.tensor([float('-inf'), 0., float('-inf')]), 0))
+print('empty cumsum:', torch.empty(0, 3).cumsum(0))
+print('0-d cumsum:', torch.tensor(5.).cumsum(0))
+
+# diff with prepend/append
+price = torch.tensor([10., 12., 11., 15.])
+print('diff:', torch.diff(price))
+print('diff n=2:', price.diff(n=2))
+print('diff prepend:', torch.diff(price, prepend=torch.tensor([10.])))
+print('diff append:', torch.diff(price, append=torch.tensor([15., 20.])))
+print('diff 2d dim0:', torch.diff(sales, dim=0))
+print('diff bool:', torch.diff(torch.tensor([True, True, False, True])))
+print('diff int:', torch.diff(torch.tensor([1, 4, 9, 16], dtype=torch.int32)))
+
+# roll / flip / rot90
+g = torch.arange(12).view(3, 4)
+print('roll 1:', torch.roll(g, 1))
+print('roll dims:', g.roll(shifts=(1, -1), dims=(0, 1)))
+print('roll neg:', g.roll(-5, 1))
+print('flip:', g.flip(0), g.flip(dims=(0, 1)))
+print('fliplr/flipud:', torch.fliplr(g), torch.flipud(g))
+print('rot90:', torch.rot90(g), torch.rot90(g, 2), torch.rot90(g, -1, (0, 1)))
+print('flip stride:', g.flip(1).stride(), g.flip(1).is_contiguous())
+
+# tril / triu / indices, causal mask
+L = 5
+causal = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+print('causal:', causal)
+att = torch.randn(L, L).masked_fill(causal, float('-inf')).softmax(-1)
+print('causal att rows sum to 1:', torch.allclose(att.sum(-1), torch.ones(L)), att[1])
+print('tril k=-1:', torch.tril(g, -1))
+print('triu k=2:', g.triu(2))
+print('tril_indices:', torch.tril_indices(3, 3))
+print('tril_indices offset:', torch.tril_indices(4, 3, offset=-1))
+print('triu_indices:', torch.triu_indices(3, 4, 1))
+iu = torch.triu_indices(4, 4, 1)
+pairwise = torch.randn(4, 4)
+print('upper entries:', pairwise[iu[0], iu[1]])
+print('tril batched:', torch.ones(2, 3, 3).tril()[1])
+
+# kron / cartesian_prod / combinations / meshgrid
+print('kron:', torch.kron(torch.eye(2), torch.tensor([[1., 2.], [3., 4.]])))
+print('kron int:', torch.kron(torch.tensor([1, 2]), torch.tensor([1, 10, 100])))
+print('cartesian_prod:', torch.cartesian_prod(torch.tensor([1, 2]), torch.tensor([3, 4, 5])))
+print('cartesian_prod 1:', torch.cartesian_prod(torch.tensor([7, 8])))
+print('cartesian_prod 3:', torch.cartesian_prod(torch.tensor([0, 1]), torch.tensor([0, 1]), torch.tensor([5])))
+items = torch.tensor([10, 20, 30, 40])
+print('combinations:', torch.combinations(items))
+print('combinations r=3:', torch.combinations(items, r=3))
+print('combinations replacement:', torch.combinations(items[:3], with_replacement=True))
+print('combinations r=1:', torch.combinations(items, r=1))
+xs, ys = torch.linspace(0, 1, 3), torch.tensor([-1., 1.])
+gx, gy = torch.meshgrid(xs, ys, indexing='ij')
+print('meshgrid ij:', gx, gy, gx.shape)
+gx, gy = torch.meshgrid(xs, ys, indexing='xy')
+print('meshgrid xy:', gx, gy, gx.shape)
+print('meshgrid strides:', gx.stride(), gy.stride())
+grid = torch.stack(torch.meshgrid(torch.arange(3), torch.arange(3), indexing='ij')).flatten(1)
+rel = grid[:, :, None] - grid[:, None, :]
+print('relative positions:', rel.shape, rel[0, 4], rel[1, 4])
+rel_idx = (rel[0] + 2) * 5 + (rel[1] + 2)
+print('rel index table:', rel_idx)

@@ -1,0 +1,88 @@
+# Indexing and scatter/gather idioms as they appear in research code (label smoothing targets,
+# segment sums for graph nets, top-k masks, embedding bags written by hand).
+import torch
+
+torch.manual_seed(0)
+
+# --- torch.where, 1- and 3-argument forms ---
+x = torch.randn(3, 4)
+print('x =', x)
+print('where(x>0, x, 0):', torch.where(x > 0, x, torch.zeros_like(x)))
+print('where scalar:', torch.where(x > 0, x, 0.0))
+print('where ints:', torch.where(x > 0, 1, -1), torch.where(x > 0, 1, -1).dtype)
+rows, cols = torch.where(x > 0.5)
+print('nonzero rows/cols:', rows, cols)
+print('where 1-arg 1d:', torch.where(torch.tensor([0, 3, 0, 5])))
+print('where 0-d cond:', torch.where(torch.tensor(True), torch.tensor(1.5), torch.tensor(2.5)))
+i8 = torch.tensor([1, 2, 3], dtype=torch.int32)
+print('where int32/float64:', torch.where(i8 > 1, i8, torch.tensor(0.5, dtype=torch.float64)))
+
+# --- masked_fill / masked_select / masked_scatter ---
+scores = torch.arange(12, dtype=torch.float32).view(3, 4)
+mask = torch.tensor([[1, 0, 0, 1], [0, 0, 1, 1], [1, 1, 1, 0]], dtype=torch.bool)
+print(scores.masked_fill(mask, float('-inf')))
+print(scores.masked_fill(~mask, -1e9).softmax(-1))
+print('masked_select:', torch.masked_select(scores, mask))
+print('masked_select bcast:', scores.masked_select(torch.tensor([True, False, True, False])))
+src = torch.arange(100, 112, dtype=torch.float32).view(3, 4)
+print('masked_scatter:', scores.masked_scatter(mask, src))
+u8 = torch.arange(6, dtype=torch.uint8)
+print('uint8 masked_fill:', u8.masked_fill(u8 > 3, 255))
+print('int64 masked_fill 0-d value:', torch.arange(5).masked_fill(torch.arange(5) % 2 == 0, torch.tensor(-7)))
+
+# --- scatter / scatter_add / scatter_reduce ---
+labels = torch.tensor([2, 0, 1, 2])
+onehot = torch.zeros(4, 3).scatter_(1, labels.unsqueeze(1), 1.0)
+print('one-hot:', onehot)
+smooth = torch.full((4, 3), 0.1 / 2).scatter_(1, labels[:, None], 0.9)
+print('smoothed:', smooth)
+print('scatter reduce=add:', torch.ones(2, 4).scatter(1, torch.tensor([[0, 1, 0, 1], [2, 2, 3, 3]]), torch.full((2, 4), 2.0), reduce='add'))
+print('scatter reduce=multiply:', torch.ones(2, 4).scatter(1, torch.tensor([[0, 1, 0, 1], [2, 2, 3, 3]]), torch.full((2, 4), 3.0), reduce='multiply'))
+seg = torch.tensor([0, 0, 1, 2, 2, 2])
+vals = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+print('segment sum:', torch.zeros(3).scatter_add(0, seg, vals))
+print('segment count int:', torch.zeros(4, dtype=torch.long).scatter_add_(0, seg, torch.ones_like(seg)))
+for reduce in ['sum', 'prod', 'mean', 'amax', 'amin']:
+    for include_self in [True, False]:
+        out = torch.full((4,), 10.0).scatter_reduce(0, seg, vals, reduce=reduce, include_self=include_self)
+        print(f'scatter_reduce {reduce:5s} include_self={include_self}:', out)
+iv = torch.tensor([5, 7, 2, 9, 4, 1])
+print('int scatter_reduce mean:', torch.zeros(3, dtype=torch.long).scatter_reduce(0, seg, iv, 'mean', include_self=False))
+print('int scatter_reduce mean self:', torch.ones(3, dtype=torch.long).scatter_reduce(0, seg, iv, 'mean'))
+print('2d scatter_reduce amax:', torch.zeros(2, 3).scatter_reduce(1, torch.tensor([[0, 0, 2], [1, 1, 1]]), torch.tensor([[1., -5, 3], [4, 8, -2]]), 'amax', include_self=False))
+
+# --- index_select / index_add / index_copy / index_fill / index_put ---
+emb = torch.arange(20, dtype=torch.float32).view(5, 4)
+idx = torch.tensor([4, 0, 0, 2])
+print('index_select dim0:', emb.index_select(0, idx))
+print('index_select dim1:', torch.index_select(emb, 1, torch.tensor([3, 1])))
+print('index_add:', torch.zeros(5, 4).index_add(0, idx, torch.ones(4, 4)))
+print('index_add alpha:', torch.zeros(3).index_add_(0, torch.tensor([0, 2, 0]), torch.tensor([1., 2., 3.]), alpha=-2))
+print('index_copy:', torch.zeros(5, 2).index_copy(0, torch.tensor([4, 1]), torch.tensor([[1., 2.], [3., 4.]])))
+print('index_fill:', emb.clone().index_fill_(1, torch.tensor([0, 3]), -1))
+print('index_fill bool:', torch.zeros(2, 3, dtype=torch.bool).index_fill(1, torch.tensor([1]), True))
+t = torch.zeros(3, 3)
+t.index_put_((torch.tensor([0, 1, 1]), torch.tensor([2, 0, 0])), torch.tensor([1., 2., 3.]), accumulate=True)
+print('index_put accumulate:', t)
+t2 = torch.zeros(3, 3).index_put((torch.tensor([0, 2]),), torch.tensor(5.))
+print('index_put rows:', t2)
+t3 = torch.zeros(2, 3, dtype=torch.int32)
+t3[torch.tensor([1, 0]), torch.tensor([2, 2])] = torch.tensor([8, 9], dtype=torch.int32)
+print('setitem adv:', t3)
+
+# --- gather / take / take_along_dim ---
+logp = torch.log_softmax(torch.randn(4, 5), dim=1)
+tgt = torch.tensor([1, 0, 4, 3])
+picked = logp.gather(1, tgt.unsqueeze(1)).squeeze(1)
+print('gathered nll:', -picked, (-picked).mean())
+print('gather dim0:', torch.gather(emb, 0, torch.tensor([[0, 1, 2, 3], [4, 4, 4, 4]])))
+print('take:', torch.take(emb, torch.tensor([[0, 19], [5, 7]])))
+print('take neg:', emb.take(torch.tensor([-1, -20])))
+vals, ids = emb.sort(dim=1, descending=True)
+print('take_along_dim:', torch.take_along_dim(emb, ids[:, :2], dim=1))
+print('take_along_dim flat:', torch.take_along_dim(emb, torch.tensor([3, 19, 0])))
+amax = emb.argmax(dim=0, keepdim=True)
+print('take_along_dim argmax:', emb.take_along_dim(amax, dim=0))
+print('empty gather:', torch.gather(emb, 1, torch.zeros(5, 0, dtype=torch.long)))
+nc = emb.t()
+print('non-contig gather:', nc.gather(1, torch.tensor([[0], [4], [2], [1]])), nc.is_contiguous())
