@@ -169,20 +169,8 @@ def _grads(outputs, inputs, cotangents, create_graph):
 def _on_outer_graph(t):
     """Whether ``t``'s graph reaches a leaf that requires grad other than the transforms' own
     differentiable copies of their inputs (a captured parameter, say)."""
-    from .autograd.graph import AccumulateGrad
-    seen, todo = set(), [t.grad_fn]
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if type(node) is AccumulateGrad:
-            e = node.variable._extra
-            if not (e and e.get('func_lifted')):
-                return True
-            continue
-        todo.extend(n for n, _ in node.next_functions)
-    return False
+    from .autograd.graph import reaches_leaf
+    return reaches_leaf(t.grad_fn, 'func_lifted')
 
 
 def _undiff(tree, keep):

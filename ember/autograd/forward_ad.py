@@ -217,22 +217,10 @@ def _tangent(y, lvl):
 def _visible_requires_grad(t):
     """Whether ``t`` requires grad as torch sees it: its graph reaches a leaf that requires grad
     other than the private leaves of dual tensors."""
-    from .graph import AccumulateGrad
+    from .graph import reaches_leaf
     if t.grad_fn is None:
         return t._rg and not (t._extra and 'fw_hidden' in t._extra)
-    seen, todo = set(), [t.grad_fn]
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, AccumulateGrad):     # (a sparse leaf's accumulator is a subclass)
-            v = node.variable
-            if v._rg and not (v._extra and 'fw_hidden' in v._extra):
-                return True
-            continue
-        todo.extend(n for n, _ in node.next_functions)
-    return False
+    return reaches_leaf(t.grad_fn, 'fw_hidden')
 
 
 def _is_hidden_result(t):

@@ -162,6 +162,26 @@ class AccumulateGrad(Node):
         raise RuntimeError('AccumulateGrad is applied by the engine')
 
 
+def reaches_leaf(node, marker):
+    """Whether the graph below ``node`` reaches a leaf that requires grad and whose ``_extra`` lacks
+    ``marker``: the transforms' and forward AD's private leaves carry one (ember.func's lifted
+    inputs, forward AD's duals), so a result that reaches only those does not require grad as torch
+    sees it."""
+    seen, todo = set(), [node]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):     # (a sparse leaf's accumulator is a subclass)
+            v = node.variable
+            if v._rg and not (v._extra and v._extra.get(marker)):
+                return True
+            continue
+        todo.extend(n for n, _ in node.next_functions)
+    return False
+
+
 def node_class(name, backward, multi_output=False):
     """The Node subclass called ``name`` (e.g. 'MulBackward0') whose backward is ``backward``."""
     return type(name, (Node,), {'__slots__': (), '_backward': backward, '_multi_output': multi_output})
