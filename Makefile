@@ -23,7 +23,7 @@ demo: $(VENV)/.demo-installed
 # tools/install_graphviz.sh: Graphviz's `dot` for tests/test_viz.py (those tests skip without it)
 test: $(VENV)/.test-installed
 	sh tools/install_graphviz.sh
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n auto tests
 
 # bench/run.py: the whole suite against PyTorch (see README, Performance). threadpoolctl reports
 # and limits NumPy's BLAS threads. `make bench BENCH_ARGS=--quick` for a smoke run.
