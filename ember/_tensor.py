@@ -469,9 +469,13 @@ class Tensor(metaclass=_TorchClassRepr):
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f'a Tensor with {self._data.size} elements cannot be converted to Scalar')
+        if self._device is not CPU:
+            _no_meta_value(self)
         return self._data.reshape(-1)[0].item()
 
     def tolist(self):
+        if self._device is not CPU and self._device.type == 'meta':
+            raise NotImplementedError('Cannot copy out of meta tensor; no data!')
         return self._host().tolist()
 
     def numpy(self, *, force=False):
@@ -524,6 +528,8 @@ class Tensor(metaclass=_TorchClassRepr):
         if self._data.size != 1:
             raise RuntimeError('Boolean value of Tensor with no values is ambiguous' if self._data.size == 0 else
                                'Boolean value of Tensor with more than one value is ambiguous')
+        if self._device is not CPU:
+            _no_meta_value(self)
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
@@ -533,6 +539,8 @@ class Tensor(metaclass=_TorchClassRepr):
             raise ValueError('only one element tensors can be converted to Python scalars')
         if self.dtype._cat == 3:
             raise RuntimeError('value cannot be converted to type double without overflow')
+        if self._device is not CPU:
+            _no_meta_value(self)
         return float(self._data.reshape(-1)[0])
 
     def __int__(self):
@@ -540,6 +548,8 @@ class Tensor(metaclass=_TorchClassRepr):
             raise ValueError('only one element tensors can be converted to Python scalars')
         if self.dtype._cat == 3:
             raise RuntimeError('value cannot be converted to type int64_t without overflow')
+        if self._device is not CPU:
+            _no_meta_value(self)
         return int(self._data.reshape(-1)[0])
 
     def __index__(self):
@@ -620,6 +630,12 @@ def _rebuild(arr, dtype_name, dev, rg):
         t = t.to(dev)
     t._rg = rg
     return t
+
+
+def _no_meta_value(t):
+    """torch's refusal to read the value of a meta tensor (it has none; ember keeps a placeholder)."""
+    if t._device.type == 'meta':
+        raise RuntimeError('Tensor.item() cannot be called on meta tensors')
 
 
 def _repr_prefix(cls):

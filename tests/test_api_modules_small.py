@@ -168,3 +168,15 @@ def test_make_subclass(both):
         return type(p).__name__, p.requires_grad, p.is_leaf, p.grad, q.requires_grad, repr(q), p.detach(), \
             isinstance(p, lib.Tensor)
     both(body)
+
+
+@pytest.mark.parametrize('case', ['item', 'item_many', 'tolist', 'float', 'bool', 'int', 'sum_item', 'add_cpu',
+                                  'cpu_add', 'cpu_copy'])
+def test_meta_tensor_values_are_refused(both, case):
+    def body(lib):
+        m = lib.ones(2, device='meta')
+        return {'item': lambda: m[0].item(), 'item_many': lambda: m.item(), 'tolist': lambda: m.tolist(),
+                'float': lambda: float(m[0]), 'bool': lambda: bool(m[0]), 'int': lambda: int(m[0]),
+                'sum_item': lambda: m.sum().item(), 'add_cpu': lambda: m + lib.ones(2),
+                'cpu_add': lambda: lib.ones(2) + m, 'cpu_copy': lambda: m.cpu()}[case]()
+    both(body, match='meta|elements cannot be converted|no data')

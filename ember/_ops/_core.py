@@ -167,6 +167,9 @@ def check_device(a, b, allow_cpu_scalar=False):
             return a.to(b._device), b
         if b._device.type == 'cpu' and b._data.ndim == 0:
             return a, b.to(a._device)
+    if a._device.type == 'meta' or b._device.type == 'meta':     # (torch's meta kernels word it so)
+        raise RuntimeError(f'Tensor on device {_dev_name(b._device)} is not on the expected device '
+                           f'{_dev_name(a._device)}!')
     raise RuntimeError(f'Expected all tensors to be on the same device, but found at least two devices, '
                        f'{_dev_name(a._device)} and {_dev_name(b._device)}!')
 
