@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import _backend
+from .._bf16 import round_bf16 as _bf16   # (float32 rounded to bfloat16 values, kept float32)
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
@@ -90,15 +91,6 @@ class Muon(Optimizer):
                  momentum=group['momentum'], nesterov=group['nesterov'], ns_coefficients=group['ns_coefficients'],
                  eps=group['eps'], ns_steps=group['ns_steps'], adjust_lr_fn=group['adjust_lr_fn'])
         return loss
-
-
-def _bf16(a):
-    """float32 ``a`` rounded to bfloat16 (nearest, ties to even), kept as float32; NaN stays NaN."""
-    xp = _backend.array_module(a)
-    a = xp.ascontiguousarray(a, dtype=np.float32)
-    u = a.view(np.uint32)
-    r = ((u + (np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1)))) & np.uint32(0xFFFF0000)).view(np.float32)
-    return xp.where(a != a, a, r)
 
 
 def _zeropower_via_newtonschulz(grad, ns_coefficients, ns_steps, eps):
