@@ -11,12 +11,12 @@ _WARNED = set()
 _WARN_ALWAYS = [False]          # (ember.set_warn_always: ember/_misc.py)
 _META_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
                'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
-               'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+               'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>', 'bfloat16': 'c10::BFloat16'}
 
 
 def meta_name(d):
     """The C++ type name torch's TypeMeta gives a dtype in some messages ('float', 'long int')."""
-    return _META_NAMES.get(d.np.name, d.np.name)
+    return _META_NAMES.get(d.name, d.name)     # (by ember's name: bfloat16 is stored as float32)
 
 
 def warn_once(msg, stacklevel=3):

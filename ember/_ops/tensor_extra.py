@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
-from ._core import warn_once
+from ._core import warn_once, meta_name
 from . import inplace as IP
 
 
@@ -145,12 +145,6 @@ def is_set_to(self, tensor):
         tuple(self.stride()) == tuple(tensor.stride())
 
 
-# torch's C type names in set_'s dtype refusal
-_C_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
-                 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
-                 'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
-
-
 def set_(self, source=None, storage_offset=0, size=None, stride=None):
     """Make ``self`` use ``source``'s memory (a tensor: its sizes and strides too; a storage: at
     ``storage_offset`` with ``size`` and ``stride``); no source: an empty tensor. Writes through one
@@ -173,8 +167,8 @@ def set_(self, source=None, storage_offset=0, size=None, stride=None):
     else:
         raise TypeError(f'set_() received an invalid combination of arguments - got ({type(source).__name__}, ...)')
     if root.dtype is not self.dtype and not isinstance(source, UntypedStorage):
-        raise RuntimeError(f'Could not set tensor of type {_C_TYPE_NAMES.get(root.dtype.name, root.dtype.name)} to a '
-                           f'tensor of type {_C_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}')
+        raise RuntimeError(f'Could not set tensor of type {meta_name(root.dtype)} to a tensor of type '
+                           f'{meta_name(self.dtype)}')
     if root._device != self._device:
         raise RuntimeError(f'Attempted to set the storage of a tensor on device "{self.device}" to a storage on '
                            f'different device "{root.device}".  This is no longer allowed; the devices must match.')
