@@ -1,19 +1,24 @@
-"""``ember.jit``: TorchScript's entry points as pass-throughs (ember has no TorchScript compiler).
+"""``ember.jit``: TorchScript's entry points over eager Python (ember has no TorchScript compiler).
 
-``script(obj)`` returns ``obj`` itself and ``trace(func, example_inputs)`` returns ``func`` after
-calling it once on the example inputs (so a call that fails fails here, as tracing would); both
-behave as the original when called. The decorators (``ignore``, ``unused``, ``export``,
-``interface``) return what they decorate; ``is_scripting()`` and ``is_tracing()`` are False;
-``save(m, f)`` writes the module or function with ``ember.save`` (pickled: loading needs its
-class importable, as for any whole-module save) and ``load(f)`` reads such a file back (a trusted
-file, as TorchScript archives are code); archives written by torch's TorchScript cannot be read.
-For compiled speed see ``ember.compile``.
+``script(module)`` returns a ``RecursiveScriptModule`` and ``trace(module, example_inputs)`` a
+``TopLevelTracedModule``: copies of the module tree (each submodule wrapped alike) that share the
+original's parameters and buffers, print as torch's do (``original_name=...``), have their own
+training flags (``s.eval()`` leaves the original in training, as torch's), ``save`` themselves and
+run the original class's Python ``forward`` (a trace does not freeze data-dependent branches as
+torch's recorded graph does). ``script(fn)`` and ``trace(fn, ...)`` of a function return a
+``ScriptFunction`` that calls it. ``save(m, f)`` writes the module with ``ember.save`` (pickled:
+loading needs its class importable, as for any whole-module save) and ``load(f)`` reads such a
+file back as a ``RecursiveScriptModule`` (a trusted file, as TorchScript archives are code);
+archives written by torch's TorchScript cannot be read. The decorators (``ignore``, ``unused``,
+``export``, ``interface``) return what they decorate; ``is_scripting()`` and ``is_tracing()`` are
+False. For compiled speed see ``ember.compile``.
 
 Example:
-    >>> m = ember.jit.script(nn.Linear(3, 2)); m(ember.ones(1, 3)).shape      # torch.Size([1, 2])
+    >>> m = ember.jit.script(nn.Linear(3, 2)); m                # RecursiveScriptModule(original_name=Linear)
     >>> f = ember.jit.trace(lambda x: x * 2, ember.ones(2)); f(ember.ones(3))   # tensor([2., 2., 2.])
 """
 import collections
+import functools
 import sys
 import typing
 import warnings
@@ -42,12 +47,160 @@ class Error(RuntimeError):
     """``torch.jit.Error``."""
 
 
-class ScriptModule:
-    """``torch.jit.ScriptModule``: never made by ember (``script`` returns the module itself)."""
+def _module_base():
+    from .nn.modules.module import Module
+    return Module
+
+
+def _make_script_classes():
+    Module = _module_base()
+
+    class ScriptModule(Module):
+        """``torch.jit.ScriptModule``: what ``script``, ``trace`` and ``load`` return for a module.
+
+        An instance is a copy of one module of the original tree: a subclass of both this class and
+        the original's class, sharing the original's Parameter and buffer tensors, with its own
+        submodules (wrapped alike), hooks and training flag.
+        """
+        original_name = 'Module'
+
+        def __init__(self):
+            super().__init__()
+
+        def extra_repr(self):
+            return f'original_name={self.original_name}'
+
+        def save(self, f, **kwargs):
+            """``m.save(f)``: ``torch.jit.save(m, f)``."""
+            save(self, f, **kwargs)
+
+        @property
+        def code(self):
+            """The Python source of the original class's ``forward`` (TorchScript's own code differs)."""
+            import inspect
+            import textwrap
+            try:
+                return textwrap.dedent(inspect.getsource(type(self).forward))
+            except (OSError, TypeError):
+                return ''
+
+        def __reduce_ex__(self, protocol):
+            # pickled (ember.save, copy.deepcopy) as the original class around the same state, and
+            # wrapped again when read back
+            return (_rewrap, (type(self)._script_kind, _unwrapped(self)))
+
+    class RecursiveScriptModule(ScriptModule):
+        """``torch.jit.RecursiveScriptModule``: a scripted module (``torch.jit.script``, ``load``)."""
+        _script_kind = 'script'
+
+        def _get_name(self):
+            return 'RecursiveScriptModule'
+
+    class TracedModule(ScriptModule):
+        """``torch.jit.TracedModule``: a submodule of a traced module; prints with its original name."""
+        _script_kind = 'traced'
+
+        def _get_name(self):
+            return self.original_name
+
+    class TopLevelTracedModule(TracedModule):
+        """``torch.jit.TopLevelTracedModule``: what ``torch.jit.trace(module, ...)`` returns."""
+        _script_kind = 'traced_top'
+
+    for c in (ScriptModule, RecursiveScriptModule, TracedModule, TopLevelTracedModule):
+        c.__module__, c.__qualname__ = __name__, c.__name__
+    return ScriptModule, RecursiveScriptModule, TracedModule, TopLevelTracedModule
+
+
+_CLASSES = {}
+_SUBCLASSES = {}        # (kind, original class) -> the wrapper class
+
+
+def __getattr__(name):
+    if name in ('ScriptModule', 'RecursiveScriptModule', 'TracedModule', 'TopLevelTracedModule'):
+        return _script_classes()[name]
+    raise AttributeError(f"module 'ember.jit' has no attribute '{name}'")
+
+
+def _script_classes():
+    if not _CLASSES:
+        sm, rsm, tm, tltm = _make_script_classes()
+        _CLASSES.update(ScriptModule=sm, RecursiveScriptModule=rsm, TracedModule=tm, TopLevelTracedModule=tltm,
+                        script=rsm, traced=tm, traced_top=tltm)
+    return _CLASSES
+
+
+def _is_script_module(obj):
+    return bool(_CLASSES) and _builtin_isinstance(obj, _CLASSES['ScriptModule'])
+
+
+def _wrap_module(mod, kind):
+    """A ScriptModule copy of ``mod`` (see ScriptModule); children get ``kind`` 'traced' under a
+    top-level trace."""
+    classes = _script_classes()
+    if _is_script_module(mod):
+        mod = _unwrapped(mod)
+    orig = type(mod)
+    cls = _SUBCLASSES.get((kind, orig))
+    if cls is None:
+        base = classes[kind]
+        cls = type(base.__name__, (base, orig), {'original_name': orig.__name__, '__module__': __name__,
+                                                  '__qualname__': base.__qualname__})
+        _SUBCLASSES[(kind, orig)] = cls
+    new = object.__new__(cls)
+    state = {}
+    child_kind = 'traced' if kind == 'traced_top' else kind
+    for k, v in mod.__dict__.items():
+        if k == '_modules':
+            v = type(v)((n, None if c is None else _wrap_module(c, child_kind)) for n, c in v.items())
+        elif type(v) in (dict, collections.OrderedDict):
+            v = type(v)(v)          # own dicts (hooks, parameters, buffers) around the same entries
+        elif type(v) is set:
+            v = set(v)
+        state[k] = v
+    new.__dict__.update(state)
+    return new
+
+
+def _unwrapped(m):
+    """The original class around ``m``'s state (children unwrapped too)."""
+    orig = next(c for c in type(m).__mro__[1:] if not issubclass(c, _CLASSES['ScriptModule']))
+    plain = object.__new__(orig)
+    state = dict(m.__dict__)
+    if '_modules' in state:
+        state['_modules'] = type(state['_modules'])(
+            (n, _unwrapped(c) if _is_script_module(c) else c) for n, c in state['_modules'].items())
+    plain.__dict__.update(state)
+    return plain
+
+
+def _rewrap(kind, plain):
+    return _wrap_module(plain, kind)
 
 
 class ScriptFunction:
-    """``torch.jit.ScriptFunction``: never made by ember (``script`` returns the function itself)."""
+    """``torch.jit.ScriptFunction``: a scripted or traced function; calling it calls the function."""
+
+    def __init__(self, fn):
+        self._fn = fn
+        self.name = getattr(fn, '__name__', '<lambda>')
+        self.qualified_name = f'__torch__.{self.name}'
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        return self._fn(*args, **kwargs)
+
+    @property
+    def code(self):
+        import inspect
+        import textwrap
+        try:
+            return textwrap.dedent(inspect.getsource(self._fn))
+        except (OSError, TypeError):
+            return ''
+
+    def save(self, f, **kwargs):
+        raise AttributeError("'torch.jit.ScriptFunction' object has no attribute 'save'")
 
 
 class CompilationUnit:
@@ -64,7 +217,13 @@ def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
     if optimize is not None:
         warnings.warn('`optimize` is deprecated and has no effect. Use `with torch.jit.optimized_execution()` '
                       'instead', FutureWarning, stacklevel=2)
-    return obj
+    if _is_script_module(obj) or _builtin_isinstance(obj, ScriptFunction):
+        return obj
+    if _builtin_isinstance(obj, _module_base()):
+        return _wrap_module(obj, 'script')
+    if callable(obj) and not _builtin_isinstance(obj, type) and hasattr(obj, '__code__'):
+        return ScriptFunction(obj)
+    return obj          # a class: TorchScript classes run as the Python class
 
 
 def _as_tuple(example_inputs):
@@ -77,9 +236,14 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
           example_kwarg_inputs=None, _store_inputs=True):
     """``torch.jit.trace``: calls ``func`` on ``example_inputs`` (a tensor or a tuple of them;
     ``example_kwarg_inputs`` a dict) once, under no_grad as torch's tracer leaves no graph, and
-    returns ``func``, which then runs as eager Python for any input."""
+    returns a ``TopLevelTracedModule`` of a module, a ``ScriptFunction`` of a function; either
+    then runs the Python code for any input (data-dependent branches are not frozen)."""
     from .autograd import no_grad
     _deprecated('trace')
+    if _is_script_module(func):
+        warnings.warn('The input to trace is already a ScriptModule, tracing it is a no-op. Returning the object '
+                      'as is.', UserWarning, stacklevel=2)
+        return func
     if example_inputs is None and example_kwarg_inputs is None:
         raise RuntimeError('example_kwarg_inputs or example_inputs must be provided to trace')
     with no_grad():
@@ -87,7 +251,16 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
             func(**example_kwarg_inputs)
         else:
             func(*_as_tuple(example_inputs))
-    return func
+    if _builtin_isinstance(func, _module_base()):
+        # a module with @torch.jit.export methods is scripted by torch's trace
+        exported = any(getattr(v, '_ember_jit_export', False) for m in func.modules() for v in vars(type(m)).values())
+        return _wrap_module(func, 'script' if exported else 'traced_top')
+    if _builtin_isinstance(func, ScriptFunction) or not hasattr(func, '__code__'):
+        return func         # (a bound method, a partial, ...: called as it is)
+    traced = ScriptFunction(func)
+    if traced.name == '<lambda>':
+        traced.name = '_lambda'
+    return traced
 
 
 def trace_module(mod, inputs, optimize=None, check_trace=True, check_inputs=None, check_tolerance=1e-5,
@@ -102,7 +275,7 @@ def trace_module(mod, inputs, optimize=None, check_trace=True, check_inputs=None
         for name, args in inputs.items():
             method = getattr(mod, name)
             method(**args) if example_inputs_is_kwarg else method(*_as_tuple(args))
-    return mod
+    return mod if _is_script_module(mod) else _wrap_module(mod, 'traced_top')
 
 
 _JIT_MARK = 'ember.jit archive'
@@ -138,7 +311,11 @@ def load(f, map_location=None, _extra_files=None, _restore_shapes=False):
         for k in list(_extra_files):             # (as torch: bytes; b'' for a name not saved)
             v = saved.get(k, b'')
             _extra_files[k] = v.encode() if _builtin_isinstance(v, str) else bytes(v)
-    return obj[_JIT_MARK]
+    m = obj[_JIT_MARK]
+    # (torch reads any archive back as a RecursiveScriptModule, a traced one too)
+    if _builtin_isinstance(m, _module_base()) and type(m)._get_name is not _script_classes()['script']._get_name:
+        m = _wrap_module(m, 'script')
+    return m
 
 
 def ignore(drop=False, **kwargs):
@@ -159,7 +336,11 @@ def unused(fn):
 
 
 def export(fn):
-    """``@torch.jit.export``: ``fn`` unchanged."""
+    """``@torch.jit.export``: ``fn``, marked (``trace`` scripts a module that has such methods, as torch)."""
+    try:
+        fn._ember_jit_export = True
+    except AttributeError:
+        pass
     return fn
 
 
@@ -229,12 +410,55 @@ def wait(future):
     return future.wait()
 
 
+def _need_script_module(mod, what):
+    if not _is_script_module(mod):
+        raise RuntimeError(f"{what} expects a ScriptModule as input. Please use torch.jit.script or "
+                           "torch.jit.trace to script your 'nn.Module'.")
+
+
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
-    return mod
+    """``torch.jit.freeze``: a RecursiveScriptModule of ``mod`` (eval mode only, as torch) without
+    parameters, buffers or submodules: their tensors become constants that require no grad."""
+    _need_script_module(mod, 'Freezing')
+    if mod.training:
+        raise RuntimeError('Freezing is currently only implemented for modules in eval mode. Please call .eval() '
+                           'on your module before freezing.')
+    inner = _wrap_module(mod, 'script')
+    for m in inner.modules():       # constants: the same values, no grad
+        for k, p in m._parameters.items():
+            if p is not None:
+                m._parameters[k] = p.detach()
+    frozen = object.__new__(_frozen_class(type(inner).original_name))
+    _module_base().__init__(frozen)
+    frozen.__dict__['_frozen_inner'] = inner        # (not a submodule: not listed, printed or saved)
+    frozen.training = False
+    return frozen
+
+
+def _frozen_class(name):
+    """The class of a frozen module: a RecursiveScriptModule with no parameters, buffers or
+    submodules of its own (torch folds them into the graph) whose forward runs the hidden copy."""
+    cls = _SUBCLASSES.get(('frozen', name))
+    if cls is None:
+        base = _script_classes()['script']
+        cls = type(base.__name__, (base,), {'original_name': name, '__module__': __name__,
+                                            '__qualname__': base.__qualname__,
+                                            'forward': lambda self, *a, **k: self._frozen_inner(*a, **k),
+                                            '__reduce_ex__': lambda self, protocol: (_refreeze, (self._frozen_inner,))})
+        _SUBCLASSES[('frozen', name)] = cls
+    return cls
+
+
+def _refreeze(inner):
+    return freeze(inner.eval())
 
 
 def optimize_for_inference(mod, other_methods=None):
-    return mod
+    """``torch.jit.optimize_for_inference``: ``mod`` frozen (see ``freeze``)."""
+    _need_script_module(mod, 'optimize_for_inference')
+    if mod.training:
+        mod = _wrap_module(mod, 'script').eval()
+    return freeze(mod)
 
 
 def enable_onednn_fusion(enabled):

@@ -476,6 +476,107 @@ def test_jit_save_load_round_trip(both, tmp_path):
     both(lambda lib: lib.jit.load(str(tmp_path / 'absent.pt')))        # ValueError: does not exist
 
 
+def _jit_net(lib):
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(3, 2)
+            self.seq = nn.Sequential(nn.ReLU(), nn.Dropout(0.5))
+            self.k = 3
+
+        def forward(self, x):
+            return self.seq(self.l(x)) * self.k
+    return Net
+
+
+def test_jit_script_module_prints_and_behaves_as_torch(both):
+    # deployment scripts: s = torch.jit.script(model); print(s); s.eval(); s.save(...)
+    def body(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            lib.manual_seed(0)
+            m = _on_cpu(lib, _jit_net(lib))
+            x = _on_cpu(lib, lambda: lib.randn(4, 3))
+            s = lib.jit.script(m)
+            again = lib.jit.script(s) is s
+            shared = s.l.weight is m.l.weight
+            names = (type(s).__name__, type(s.l).__name__, s.original_name, s.l.original_name, s.k)
+            s.eval()
+            flags = (s.training, s.l.training, m.training, m.seq[1].training)
+            out = s(x)
+            leaf = lib.jit.script(lib.nn.Linear(2, 2))
+            return (repr(s), str(leaf), leaf.extra_repr(), names, flags, out, again, shared,
+                    isinstance(s, lib.jit.ScriptModule), isinstance(s, lib.nn.Module),
+                    list(s.state_dict()), [n for n, _ in s.named_modules()], hasattr(s, 'code'), hasattr(s, 'save'))
+    both(body)
+
+
+def test_jit_trace_module_prints_as_torch(both):
+    def body(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            lib.manual_seed(0)
+            m = _on_cpu(lib, lambda: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2)))
+            x = _on_cpu(lib, lambda: lib.randn(2, 3))
+            t = lib.jit.trace(m, x)
+            kinds = (type(t).__name__, type(t._modules['0']).__name__, t.original_name,
+                     isinstance(t, lib.jit.ScriptModule))
+            shared = t._modules['0'].weight is m[0].weight
+            y = t(x)
+            y.sum().backward()
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter('always')
+                same = lib.jit.trace(t, x) is t
+            tm = lib.jit.trace_module(m, {'forward': x})
+            return repr(t), kinds, shared, y, m[0].weight.grad, same, [str(x.message) for x in w], type(tm).__name__
+    both(body)
+
+
+def test_jit_script_and_trace_of_functions(both):
+    def body(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+
+            def f(a, b):
+                return a * b + 1
+            x = lib.ones(2)
+            tf = lib.jit.trace(f, (x, x))
+            sf = lib.jit.script(f)
+            tl = lib.jit.trace(lambda a: a + 1, x)
+            return (type(tf).__name__, tf.name, type(sf).__name__, sf.name, tl.name, tf(x, x), sf(x, 2 * x),
+                    isinstance(sf, lib.jit.ScriptFunction))
+    both(body)
+
+
+def test_jit_load_freeze_and_their_refusals(both, tmp_path):
+    def body(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            lib.manual_seed(0)
+            m = _on_cpu(lib, lambda: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU()))
+            x = _on_cpu(lib, lambda: lib.randn(2, 3))
+            t = lib.jit.trace(m, x)
+            path = str(tmp_path / f'{lib.__name__}_traced.pt')
+            t.save(path)                       # the module's own save (a file name)
+            loaded = lib.jit.load(path)
+            s = lib.jit.script(m)
+            errors = []
+            for fn in (lambda: lib.jit.freeze(m), lambda: lib.jit.freeze(s),
+                       lambda: lib.jit.optimize_for_inference(m)):
+                try:
+                    fn()
+                except RuntimeError as e:
+                    errors.append(str(e))
+            frozen = lib.jit.freeze(s.eval())
+            opt = lib.jit.optimize_for_inference(lib.jit.script(m))
+            return (type(loaded).__name__, repr(loaded), loaded(x), errors, type(frozen).__name__, frozen(x),
+                    repr(frozen), list(frozen.parameters()), list(frozen.state_dict()), type(opt).__name__,
+                    list(opt.parameters()), opt(x), s(x))
+    both(body)
+
+
 def test_jit_deprecation_warnings(both):
     def body(lib):      # (torch's trace warns twice, once more from inside: compared as a set)
         out, seen = _caught(lambda: (lib.jit.script(lib.nn.Linear(2, 2)), lib.jit.trace(lambda a: a, lib.ones(1))))
