@@ -200,7 +200,8 @@ _NN_ALIASES = frozenset((
     'hinge_embedding_loss', 'margin_ranking_loss', 'poisson_nll_loss', 'triplet_margin_loss', 'ctc_loss', 'pdist',
     'constant_pad_nd', 'threshold_', 'selu_', 'celu_', 'rrelu_', 'dropout_', 'alpha_dropout_', 'feature_dropout',
     'feature_dropout_', 'feature_alpha_dropout_', 'native_layer_norm', 'native_dropout', 'frobenius_norm',
-    'nuclear_norm', 'empty_permuted', 'max_pool1d_with_indices'))
+    'nuclear_norm', 'empty_permuted', 'max_pool1d_with_indices', 'lstm_cell', 'gru_cell', 'rnn_tanh_cell',
+    'rnn_relu_cell', 'norm_except_dim', '_weight_norm'))
 
 
 def _dropout_alias(name):
@@ -247,6 +248,7 @@ _LAZY_MODULES += ('profiler',)  # noqa: E305  (ember.profiler: torch.profiler, l
 _LAZY_MODULES += ('functional', 'types', 'overrides', 'torch_version', 'library')  # noqa: E305  (torch.functional, ...)
 from ._ops.special import lgamma, digamma, polygamma, mvlgamma, i0, sinc  # noqa: E402,F401  (special functions)
 from . import special  # noqa: E402,F401  (ember.special: torch.special)
+from . import masked  # noqa: E402,F401  (ember.masked: torch.masked's functional ops)
 from ._ops import _npnames  # noqa: E402  (axis=/keepdims= for dim=/keepdim=, as torch's argument parser)
 _npnames.apply(globals(), Tensor)
 from . import amp  # noqa: E402  (ember.amp and ember.autocast: mixed precision; ember/amp/autocast_mode.py)
@@ -257,6 +259,7 @@ from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enab
                                 get_autocast_gpu_dtype)
 _LAZY_MODULES += ('jit', 'distributed', 'multiprocessing')  # noqa: E305  (loaded on first use, as nn)
 _LAZY_MODULES += ('func',)  # noqa: E305  (ember.func: grad, vmap, jacrev, functional_call: torch.func)
+_LAZY_MODULES += ('fx',)  # noqa: E305  (ember.fx: torch.fx symbolic tracing, GraphModule; loaded on first use)
 _LAZY_NAMES['vmap'] = 'func'
 from ._ops.complex import (view_as_real, view_as_complex, complex, polar, angle, conj,  # noqa: E402,F401,A004
                            conj_physical, resolve_conj, is_conj, sgn, isreal, real, imag, adjoint)
@@ -280,3 +283,9 @@ _LAZY_MODULES += ('sparse',)  # noqa: E305  (ember.sparse: torch.sparse; sparse 
 _LAZY_NAMES.update(sparse_coo_tensor='_ops.sparse_coo', spmm='_ops.sparse_coo')
 from ._ops.view_copy import *  # noqa: E402,F401,F403  (view_copy, permute_copy, ...: a view op's result copied)
 from ._control_flow import cond, while_loop  # noqa: E402,F401  (torch.cond, torch.while_loop: eager if / while)
+_LAZY_MODULES += ('ao', 'quantization')  # noqa: E305  (ember.ao.quantization and its alias ember.quantization)
+_LAZY_NAMES.update(dict.fromkeys((  # quantized dtypes / tensors (ember/_quantized.py, loaded on first use)
+    'quint8', 'qint8', 'qint32', 'quint4x2', 'qscheme', 'per_tensor_affine', 'per_channel_affine',
+    'per_tensor_symmetric', 'per_channel_symmetric', 'per_channel_affine_float_qparams', 'quantize_per_tensor',
+    'quantize_per_channel', 'dequantize', 'fake_quantize_per_tensor_affine', 'fake_quantize_per_channel_affine'),
+    '_quantized'))

@@ -588,8 +588,13 @@ class Tensor(metaclass=_TorchClassRepr):
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self._data.ndim == 0:
-            return self.item().__format__(spec)
+        # torch formats only a plain 0-d Tensor as its number: a Parameter or a user subclass
+        # (f'{param}' in a distribution's repr) or a meta tensor goes to object.__format__, str()
+        # for '' and a TypeError for a format spec (ember's own QTensor / sparse classes are plain)
+        if self._data.ndim == 0 and (type(self) is Tensor or (type(self).__module__.startswith('ember.')
+                                                              and not getattr(self, '_is_param', False))):
+            if self._device.type != 'meta':
+                return self.item().__format__(spec)
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):

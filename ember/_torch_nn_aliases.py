@@ -10,6 +10,8 @@ Example:
 """
 
 from .nn import functional as F
+from .nn.modules.rnn import lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell  # noqa: F401
+from .nn.utils.parametrizations import _norm_except_dim as norm_except_dim, _weight_norm  # noqa: F401
 from .nn._functional import dropout as _D
 from ._ops._core import warn_once
 
@@ -206,4 +208,5 @@ NAMES = frozenset(('embedding', 'batch_norm', 'instance_norm', 'binary_cross_ent
                    'triplet_margin_loss', 'ctc_loss', 'pdist', 'constant_pad_nd', 'threshold_', 'selu_', 'celu_',
                    'rrelu_', 'dropout_', 'alpha_dropout_', 'feature_dropout', 'feature_dropout_',
                    'feature_alpha_dropout_', 'native_layer_norm', 'native_dropout', 'frobenius_norm', 'nuclear_norm',
-                   'empty_permuted', 'max_pool1d_with_indices'))
+                   'empty_permuted', 'max_pool1d_with_indices', 'lstm_cell', 'gru_cell', 'rnn_tanh_cell',
+                   'rnn_relu_cell', 'norm_except_dim', '_weight_norm'))

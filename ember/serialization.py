@@ -181,14 +181,19 @@ class _Writer:
             else:                               # unusual memory: each tensor gets its own copy
                 for entry, a in items:
                     if entry is not None:
-                        c = np.ascontiguousarray(a)
+                        # in its own memory order (a channels-last weight loads channels-last, as torch's
+                        # saved strides do); an overlapping (expanded) array row-major
+                        c = np.ascontiguousarray(a) if 0 in a.strides else a.copy(order='K')
                         entry.update(storage=len(self.storages), strides=list(c.strides), offset=0)
-                        self.storages.append(c.tobytes())
+                        # its bytes in memory order: the dims by decreasing stride are row-major
+                        self.storages.append(c.transpose(np.argsort(c.strides, kind='stable')[::-1]).tobytes())
 
     def encode(self, obj):
         if obj is None or obj is True or obj is False or type(obj) in (int, str, float):
             return obj
         if isinstance(obj, Tensor):
+            if obj.is_quantized:        # (its integers, dtype and quantizer: ember/_quantized.py)
+                return {'$': 'qtensor', 'parts': self.encode(obj._to_parts())}
             return {'$': 'tensor', 'id': self.tensor(obj)}
         t = type(obj)
         if t is list:
@@ -442,6 +447,9 @@ class _Reader:
             return self.tensor(v.get('id'))
         if tag == 'tuple':
             return tuple(self.decode(x) for x in v['items'])
+        if tag == 'qtensor':
+            from ._quantized import _from_parts
+            return _from_parts(*self.decode(v['parts']))
         if tag in ('dict', 'odict'):
             d = (dict if tag == 'dict' else OrderedDict)()
             for k, x in v['items']:
@@ -459,6 +467,8 @@ class _Reader:
         if tag == 'bytes':
             return bytes.fromhex(v['hex'])
         if tag == 'dtype':
+            if v.get('name') in ('quint8', 'qint8', 'qint32', 'quint4x2'):
+                from . import _quantized  # noqa: F401  (registers the quantized dtypes)
             dt = D._NAMES.get(v.get('name'))
             if dt is None:
                 raise self.bad(f"unknown dtype {v.get('name')!r}")

@@ -565,7 +565,7 @@ _PM1 = np.array([1, -1, 1, -1], np.float32)
 _ALIAS_CASES = {
     'embedding': (lambda lib, w: lib.embedding(w, lib.tensor([[1, 2], [0, 4]])), (_a(5, 3),)),
     'embedding_pad': (lambda lib, w: lib.embedding(w, lib.tensor([1, 2, 1]), 1), (_a(5, 3),)),
-    'batch_norm_train': (lambda lib, x, w, b: lib.batch_norm(x, w, b, lib.zeros(3), lib.ones(3), True, 0.1, 1e-5,
+    'batch_norm_train': (lambda lib, x, w, b: lib.batch_norm(x, w, b, lib.zeros(3, dtype=x.dtype), lib.ones(3, dtype=x.dtype), True, 0.1, 1e-5,
                                                              False), (_X4, _a(3, seed=1), _a(3, seed=2))),
     'batch_norm_eval': (lambda lib, x: lib.batch_norm(x, None, None, lib.tensor([0.1, 0.2, 0.3]), lib.ones(3) * 2,
                                                       False, 0.1, 1e-5, True), (_X4,)),

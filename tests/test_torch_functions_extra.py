@@ -338,4 +338,6 @@ def test_cdist_forms_nodes_and_gradients(mode, p):
             (d * lib.cos(lib.arange(d.numel(), dtype=lib.float64)).reshape(d.shape)).sum().backward()
             out.append((d, A.grad, B.grad, type(d.grad_fn).__name__))
         return out
-    run_both(body, rtol=1e-9, atol=1e-9)
+    # (atol: the product form's distance of a row to itself is sqrt of a float64 cancellation,
+    # 0 or ~3e-8 depending on how the machine's BLAS rounds the GEMM)
+    run_both(body, rtol=1e-9, atol=1e-7)

@@ -359,7 +359,7 @@ def parse_size(size, fname='size', allow_negative=False):
 
 _TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
                'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
-_TYPE_NAMES.update(complex64='ComplexFloat', complex128='ComplexDouble')
+_TYPE_NAMES.update(complex64='ComplexFloat', complex128='ComplexDouble', bfloat16='BFloat16')
 
 
 def type_name(d):

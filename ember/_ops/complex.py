@@ -59,7 +59,7 @@ def _holomorphic(orig):
 
 def _install_holomorphic():
     classes = [P._mul_bw, P._div_bw, P._pow_scalar_bw, L._addmm_bw, L._dot_bw, L._mv_bw, L._mm_bw, L._bmm_bw, L._vm_bw,
-               L._uview_bw, L._clone_bw, L._transp_bw, L._einsum_bw]
+               L._uview_bw, L._clone_bw, L._transp_bw, *L._EINSUM_NODES.values()]
     for name in ('exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'reciprocal', 'rsqrt', 'expm1',
                  'log1p', 'sinh', 'cosh', 'log2', 'log10', 'exp2'):
         op = getattr(P, name, None)

@@ -727,12 +727,17 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     g = _gen(generator)            # drawn on the host: the rows' checks and choice() are host work
+    # torch's checks, in its order: rank, dtype (weights of counts need .float()), then the count
+    if not 1 <= input.dim() <= 2:
+        raise RuntimeError('prob_dist must be 1 or 2 dim')
+    if input.dtype._cat != 2:
+        raise RuntimeError(f'multinomial only supports floating-point dtypes for input, got: {_cap(input.dtype)}')
+    if num_samples <= 0:
+        raise RuntimeError('cannot sample n_sample <= 0 samples')
     p = input._host().astype(np.float64)
     rows = p.reshape(-1, p.shape[-1]) if p.ndim > 1 else p[None]
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError('cannot sample n_sample > prob_dist.size(-1) samples without replacement')
-    if num_samples <= 0:
-        raise RuntimeError('cannot sample n_sample <= 0 samples')
     if not replacement or num_samples == 1:
         if not (rows >= 0).all() or not np.isfinite(rows).all():
             raise RuntimeError('probability tensor contains either `inf`, `nan` or element < 0')

@@ -67,7 +67,19 @@ def _float(A, fname):
                 raise NotImplementedError(f'ember: the gradient of linalg.{fname} for complex inputs is not '
                                           'implemented (the forward is: detach the input)')
             return
+        kernel = _LOW_PRECISION_KERNEL.get(fname) if A.dtype._cat == 2 else None
+        if kernel is not None:      # float16 / bfloat16: torch's dispatch error of the LAPACK kernel
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(A.dtype)}\'')
+        if A.dtype._cat == 2 and fname in ('inv', 'slogdet'):
+            raise RuntimeError(f'linalg.{fname}: Low precision dtypes not supported. Got {_cap(A.dtype)}')
         raise RuntimeError(f'linalg.{fname}: Expected a floating point or complex tensor as input. Got {_cap(A.dtype)}')
+
+
+# the CPU kernel whose "not implemented for 'Half'" a float16/bfloat16 matrix gets in torch
+# (a MultivariateNormal of half parameters fails in cholesky_cpu)
+_LOW_PRECISION_KERNEL = {'cholesky': 'cholesky_cpu', 'cholesky_ex': 'cholesky_cpu', 'solve': 'lu_cpu', 'det': 'lu_cpu',
+                         'lu_factor_ex': 'lu_cpu', 'lu_factor': 'lu_cpu', 'lu': 'lu_cpu', 'eigh': 'linalg_eigh_cpu',
+                         'eigvalsh': 'linalg_eigh_cpu', 'qr': 'geqrf_cpu', 'svd': 'linalg_svd_cpu'}
 
 
 def _w(r, like):

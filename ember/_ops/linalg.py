@@ -747,7 +747,6 @@ def _parse_einsum(eq, ops):
     return subs, out
 
 
-@backward_op('EinsumBackward0')
 def _einsum_bw(node, g):
     ops = node.saved()
     subs, out = node._args
@@ -782,6 +781,25 @@ def _einsum_bw(node, g):
     return tuple(grads)
 
 
+# torch's einsum is composed (Linear.cpp): its result's node is that of its last op; one backward here
+_EINSUM_NODES = {n: backward_op(n)(_einsum_bw)
+                 for n in ('ViewBackward0', 'MulBackward0', 'SumBackward1', 'PermuteBackward0')}
+
+
+def _einsum_node(subs, out):
+    """The node torch's einsum ends with. One operand: a sum (SumBackward1) where a subscript is
+    summed, else a permute. More: the last operand's pair product, a bmm reshaped back
+    (ViewBackward0) where it sums a subscript (last seen in that operand or, with two operands, in
+    either), else a mul (MulBackward0)."""
+    summed = [c for c in set(''.join(subs)) if c not in out]
+    if len(subs) == 1:
+        return _EINSUM_NODES['SumBackward1' if summed else 'PermuteBackward0']
+    n = len(subs)
+    last = {c: max(i for i, s in enumerate(subs) if c in s) for c in summed}
+    view = any(last[c] == n - 1 or (n == 2 and last[c] == 0) for c in summed)
+    return _EINSUM_NODES['ViewBackward0' if view else 'MulBackward0']
+
+
 def _einsum(eq, ops):
     subs, out = _parse_einsum(eq, ops)
     dt = ops[0].dtype
@@ -814,7 +832,7 @@ def _einsum(eq, ops):
         r = r.astype(dt.np)
     t = _wrap(r, dt, ops[0]._device)
     if _gm.enabled and any(o._rg for o in ops):
-        record(_einsum_bw, t, tuple(ops), tuple(ops), (subs, out))
+        record(_einsum_node(subs, out), t, tuple(ops), tuple(ops), (subs, out))
     return t
 
 

@@ -153,6 +153,8 @@ def _fast(input, other, op):
         elif (type(other) is float or type(other) is int) and rt._cat == 2:
             if rt is _BF16 and op is not _operator.mul:     # (torch: x * s with s's float value)
                 other = _bf16_scalar(other)
+            elif rt is _F16 and op is _operator.mul:
+                return _f16_by_scalar(np.multiply, input._data, other, input._device)
             r = op(input._data, other)
         else:
             return None
@@ -161,6 +163,8 @@ def _fast(input, other, op):
         rt = other.dtype
         if rt is _BF16 and op is not _operator.mul:
             input = _bf16_scalar(input)
+        elif rt is _F16 and op is _operator.mul:
+            return _f16_by_scalar(np.multiply, other._data, input, other._device)
         r = op(input, other._data)
         dev = other._device
     else:
@@ -268,7 +272,26 @@ def _bf16_scalar(s):
     return float(_round_bf16(np.float32(s)))
 
 
+def _f16_by_scalar(f, x, s, dev):
+    """A float16 array times / divided by a Python number as torch's CPU kernel computes it: in
+    float32 with the number's float32 value (not the number rounded to float16 first, as NumPy's
+    float16 arithmetic would), the result rounded to float16."""
+    r = f(x.astype(np.float32), np.float32(s))
+    return _wrap(as_array(r).astype(np.float16), _F16, dev)
+
+
+def _reduced_by_0d(input, other, xa, xb):
+    """The operands of a bfloat16/float16 tensor times / divided by a 0-d tensor of a wider float
+    dtype (second operand): torch's CPU kernel takes that tensor as a number, with its own value in
+    float32 rather than the value rounded to the reduced dtype; the product/quotient in float32."""
+    if other._data.ndim or other.dtype._cat != 2 or not isinstance(input, Tensor) or input.dtype._cat != 2 \
+            or other.dtype.is_complex:
+        return xa, xb
+    return input._data.astype(np.float32), np.float32(other._data)
+
+
 _BF16 = D.bfloat16
+_F16 = D.float16
 from .._bf16 import round_bf16 as _round_bf16  # noqa: E402
 
 
@@ -380,6 +403,8 @@ def mul(input, other, *, out=None):
     if t is None:
         input, other = _join_devices(input, other)
         xa, xb, rt = _operands(input, other)
+        if (rt is _BF16 or rt is _F16) and isinstance(other, Tensor) and other.dtype is not rt:
+            xa, xb = _reduced_by_0d(input, other, xa, xb)
         r = as_array(_compute(np.logical_and if rt is D.bool_ else np.multiply, input, other, xa, xb))
         if r.dtype is not rt.np:
             r = r.astype(rt.np)
@@ -413,6 +438,10 @@ def div(input, other, *, rounding_mode=None, out=None):
     xa, xb, rt = _operands(input, other)
     if rt is _BF16 and type(other) in (float, int):      # (torch: x / s with s's float value)
         xb = other
+    elif rt is _F16 and type(other) in (float, int):
+        xa, xb = xa.astype(np.float32), np.float32(other)
+    elif (rt is _BF16 or rt is _F16) and isinstance(other, Tensor) and other.dtype is not rt:
+        xa, xb = _reduced_by_0d(input, other, xa, xb)
     if rt._cat < 2:
         # (a number operand divides as itself, not wrapped into the tensor's integer type)
         rt = _default[0]
@@ -1766,14 +1795,35 @@ def _xlogy_bw(g, a, b, o, na, nb):
     return ga, gb
 
 
-_xlogy_t = _binary('xlogy', _xlogy_np, _xlogy_bw, node='XlogyBackward0')
+def _xlogy_np_bf16(a, b):
+    # torch's kernel: x * std::log(y) on c10::BFloat16, whose log is rounded to bfloat16 before
+    # the product (a Poisson's log_prob in bfloat16); float16 arrays already round so in NumPy
+    return np.where((a == 0) & ~np.isnan(b), 0., a * _round_bf16(np.log(b)))
+
+
+_XLOGY = {}
+
+
+def _xlogy_op(bf16, k):
+    """xlogy's op: torch's node XlogyBackward0 (two tensors), 1 (a number self), 2 (a number
+    other); ``bf16``: the bfloat16 kernel."""
+    op = _XLOGY.get((bf16, k))
+    if op is None:
+        op = _XLOGY[bf16, k] = _binary('xlogy', _xlogy_np_bf16 if bf16 else _xlogy_np, _xlogy_bw,
+                                       node=f'XlogyBackward{k}')
+    return op
 
 
 def xlogy(input, other, *, out=None):
     """input * log(other), 0 where input == 0 (unless other is nan); input may be a Number, as in torch."""
+    k = 0
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and type(input) in (int, float, bool):
-        input = _scalar_tensor(input, other)
-    return _xlogy_t(input, other, out=out)
+        input, k = _scalar_tensor(input, other), 1
+    elif isinstance(input, Tensor) and type(other) in (int, float, bool):
+        other, k = _scalar_tensor(other, input), 2    # (torch: log of the number cast to the result dtype)
+    bf16 = (((isinstance(other, Tensor) and other.dtype is _BF16) or (isinstance(input, Tensor) and input.dtype is _BF16))
+            and result_dtype(input, other) is _BF16)
+    return _xlogy_op(bf16, k)(input, other, out=out)
 
 
 def _copysign_bw(g, a, b, o, na, nb):
@@ -1881,7 +1931,7 @@ def _bf16_lerp(a, b, d, w):
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
-    if input.dtype is _BF16 and not _grad_any(input, tensor1, tensor2):
+    if (input.dtype is _BF16 or input.dtype is _F16) and not _grad_any(input, tensor1, tensor2):
         # (torch fuses the last multiply with the add: emulated in float64, where it is exact)
         t = _bf16_pointwise3(input, tensor1, tensor2,
                              lambda a, b, c, v: a.astype(np.float64) + (v * b).astype(np.float64) * c, value)
@@ -1900,7 +1950,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
                            'integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future '
                            'addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), '
                            'for all dtypes.')
-    if input.dtype is _BF16 and not _grad_any(input, tensor1, tensor2):
+    if (input.dtype is _BF16 or input.dtype is _F16) and not _grad_any(input, tensor1, tensor2):
         t = _bf16_pointwise3(input, tensor1, tensor2, lambda a, b, c, v: a + v * b / c, value)
         if t is not None:
             return _finish(t, out)
@@ -1913,14 +1963,20 @@ def _grad_any(*ts):
 
 
 def _bf16_pointwise3(input, t1, t2, f, value):
-    """addcmul/addcdiv of three bfloat16 tensors on one device as torch's CPU kernel for reduced
-    floating types computes them: in float32 with ``value`` as a float32, rounded once (None: not
-    that case)."""
-    if not (isinstance(t1, Tensor) and isinstance(t2, Tensor) and t1.dtype is _BF16 and t2.dtype is _BF16) or \
+    """addcmul/addcdiv of three bfloat16 (or three float16) tensors on one device as torch's CPU
+    kernel for reduced floating types computes them: in float32 with ``value`` as a float32,
+    rounded once (None: not that case)."""
+    dt = input.dtype
+    if not (isinstance(t1, Tensor) and isinstance(t2, Tensor) and t1.dtype is dt and t2.dtype is dt) or \
             not (input._device is t1._device is t2._device) or type(value) not in (int, float):
         return None
-    r = as_array(f(input._data, t1._data, t2._data, np.float32(value)))
+    if dt is _F16:
+        r = as_array(f(input._data.astype(np.float32), t1._data.astype(np.float32), t2._data.astype(np.float32),
+                       np.float32(value)))
+    else:
+        r = as_array(f(input._data, t1._data, t2._data, np.float32(value)))
     s = broadcast_shapes_or_raise(broadcast_shapes_or_raise(input.shape, t1.shape), t2.shape)
     if r.shape != s:
         r = np.broadcast_to(r, s).copy()
-    return _wrap(r.astype(np.float32, copy=False), _BF16, input._device)
+    r = r.astype(np.float32, copy=False)
+    return _wrap(r if dt is _BF16 else r.astype(np.float16), dt, input._device)

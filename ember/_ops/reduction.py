@@ -707,6 +707,21 @@ def _lse_bw(node, g):
     return (r if r.dtype is dt else r.to(dt),)
 
 
+def _logsumexp_reduced(x, ax, keepdim, dt):
+    """float16/bfloat16 logsumexp as torch's composite computes it: (x - max).exp_(), a sum
+    accumulated in float32, .log_().add_(max), each step rounded to the dtype."""
+    if dt.np == np.float16:
+        def rnd(a):
+            return a.astype(np.float16).astype(np.float32)
+    else:
+        from .._bf16 import round_bf16 as rnd
+    xf = x.astype(np.float32)
+    m = xf.max(axis=ax, keepdims=True)
+    m = np.where(np.isinf(m), np.float32(0), m)
+    s = rnd(rnd(np.exp(rnd(xf - m))).sum(axis=ax, keepdims=keepdim, dtype=np.float32))
+    return rnd(rnd(np.log(s)) + (m if keepdim or x.ndim == 0 else m.reshape(s.shape)))
+
+
 def logsumexp(input, dim=_NODIM, keepdim=False, *, out=None):
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow. Integer input gives the
     default float dtype."""
@@ -723,7 +738,9 @@ def logsumexp(input, dim=_NODIM, keepdim=False, *, out=None):
     if dims is None and not keepdim and x.ndim and isinstance(dim, (tuple, list)):
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
     ax = _axis(dims, x.ndim)
-    if x.size:
+    if x.size and dt.itemsize == 2 and dt._cat == 2:
+        r = _logsumexp_reduced(x, ax, keepdim, dt)
+    elif x.size:
         m = x.max(axis=ax, keepdims=True)
         if not np.isfinite(m).all():
             m = np.where(np.isinf(m), 0, m).astype(x.dtype, copy=False)

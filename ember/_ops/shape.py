@@ -603,6 +603,15 @@ def _joined_dtype(tensors):
     return dt
 
 
+def _joined_layout(r, arrays):
+    """NumPy's concatenate keeps its inputs' common memory order (stacked transposes come out
+    transposed); torch's cat/stack answer row-major unless the inputs suggest channels-last."""
+    from .._tensor import suggest_memory_format
+    if all(suggest_memory_format(a) == 'torch.contiguous_format' for a in arrays):
+        return array_module(r).ascontiguousarray(r)
+    return r
+
+
 def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim; dtypes promote. Example: ``cat([a, b], 1)``."""
     if isinstance(tensors, Tensor):
@@ -640,6 +649,8 @@ def cat(tensors, dim=0, *, out=None):
         arrays.append(a if t.dtype is dt else a.astype(dt.np))
         used.append(sh[d])
     r = np.concatenate(arrays, axis=d) if arrays else array_module(tensors[0]._data).empty((0,), dt.np)
+    if not r.flags.c_contiguous:
+        r = _joined_layout(r, arrays)
     res = _wrap(r, dt, tensors[0]._device)
     if _gm.enabled and any(t._rg for t in tensors):
         record(_cat_bw, res, tensors, (), (d, used, [t.dtype for t in tensors]))
@@ -684,6 +695,8 @@ def stack(tensors, dim=0, *, out=None):
         r = np.concatenate(arrays).reshape((len(arrays),) + s0)
     else:
         r = np.stack(arrays, axis=d)
+    if not r.flags.c_contiguous:
+        r = _joined_layout(r, arrays)
     res = _wrap(r, dt, tensors[0]._device)
     if _gm.enabled and any(t._rg for t in tensors):
         record(_stack_bw, res, tensors, (), (d, [t.dtype for t in tensors]))

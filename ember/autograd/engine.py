@@ -275,7 +275,10 @@ def _accumulate(var, g, create_graph, hooks=True):
             var._grad = _copy_grad(g)
         else:
             # a fresh buffer: the incoming gradient may be shared with other leaves or the user
-            var._grad = _wrap(g._data.copy(), var.dtype, var._device)
+            r = g._data.copy()
+            if r.strides != var._data.strides:     # (a channels-last or transposed leaf)
+                r = _grad_like(g._data, var._data)
+            var._grad = _wrap(r, var.dtype, var._device)
     elif create_graph:
         var._grad = cur + g
     else:
@@ -285,6 +288,24 @@ def _accumulate(var, g, create_graph, hooks=True):
     if extra:
         for fn in extra.get('post_hooks', ()):
             fn(var)
+
+
+def _grad_like(ga, va):
+    """A copy of gradient array ``ga`` laid out as its leaf ``va`` (torch's AccumulateGrad layout
+    contract: a channels-last or transposed parameter gets a .grad of its own strides; a leaf that
+    overlaps itself or has gaps, a row-major one)."""
+    from .._backend import array_module, as_strided
+    st, sz, isz = va.strides, va.shape, va.itemsize
+    dims = sorted((abs(st[i]), sz[i]) for i in range(va.ndim) if sz[i] != 1)
+    expected = isz
+    for stride, n in dims:
+        if stride != expected or any(x < 0 for x in st):
+            return ga.copy()
+        expected *= n
+    xp = array_module(ga)
+    out = as_strided(xp.empty(va.size, dtype=ga.dtype), sz, st)
+    out[...] = ga
+    return out
 
 
 def _copy_grad(g):

@@ -16,9 +16,9 @@ __all__ = ['Bernoulli']
 
 
 def _bce_with_logits(logits, target):
-    # softplus(x) - x t: stable for large |logits|, and its gradient is sigmoid(x) - t everywhere
-    # (a max(x, 0) + log1p(exp(-|x|)) form has the wrong subgradient at x = 0)
-    return ember.nn.functional.softplus(logits) - logits * target
+    # torch's own binary_cross_entropy_with_logits (its values, its gradient sigmoid(x) - t, and
+    # the BinaryCrossEntropyWithLogitsBackward0 node an entropy prints)
+    return ember.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction='none')
 
 
 class Bernoulli(ExponentialFamily):
@@ -87,9 +87,7 @@ class Bernoulli(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        if not value.dtype.is_floating_point:
-            # (torch's binary_cross_entropy_with_logits refuses integer actions/labels: its error)
-            return -ember.nn.functional.binary_cross_entropy_with_logits(logits, value, reduction='none')
+        # (torch's binary_cross_entropy_with_logits refuses integer actions/labels: its error)
         return -_bce_with_logits(logits, value)
 
     def entropy(self):

@@ -53,6 +53,12 @@ class Gamma(ExponentialFamily):
         return (_xlogy(self.concentration, self.rate) + _xlogy(self.concentration - 1, value)
                 - self.rate * value - lgamma(self.concentration))
 
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma (as torch)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return ember.special.gammainc(self.concentration, self.rate * value)
+
     def entropy(self):
         return (self.concentration - ember.log(self.rate) + lgamma(self.concentration)
                 + (1.0 - self.concentration) * digamma(self.concentration))

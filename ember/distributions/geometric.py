@@ -72,7 +72,7 @@ class Geometric(Distribution):
         shape = self._extended_shape(sample_shape)
         tiny = finfo(self.probs.dtype).tiny
         with ember.no_grad():
-            u = _uniform(shape, self.probs, 0.0, 1.0).clamp(min=tiny)
+            u = _uniform(shape, self.probs, tiny, 1.0)
             return (u.log() / (-self.probs).log1p()).floor()
 
     def log_prob(self, value):

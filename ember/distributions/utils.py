@@ -18,10 +18,11 @@ __all__ = ['broadcast_all', 'logits_to_probs', 'probs_to_logits', 'clamp_probs',
 
 
 class finfo:
-    """``torch.finfo`` for a floating dtype: eps and tiny are all the distributions use."""
+    """``torch.finfo`` for a floating dtype: eps and tiny are all the distributions use (ember.finfo's
+    values: bfloat16's own, not those of the float32 that stores it)."""
 
     def __init__(self, dtype):
-        f = np.finfo(np.dtype(dtype.np) if dtype.np is not None else np.float32)
+        f = ember.finfo(dtype)
         self.eps, self.tiny, self.max, self.min = float(f.eps), float(f.tiny), float(f.max), float(f.min)
 
 
@@ -276,6 +277,9 @@ def _torch_cpu_gamma(a, rng, in_double):
 
 
 def _standard_gamma(alpha, in_double=False):
+    if alpha.dtype is ember.float16 or alpha.dtype is ember.bfloat16:
+        # (torch's CPU sampler has no reduced-precision kernel: Gamma(half params).sample() fails)
+        raise NotImplementedError(f'"gamma_cpu" not implemented for \'{"Half" if alpha.dtype is ember.float16 else "BFloat16"}\'')
     return _StandardGamma.apply(alpha, in_double)
 
 
@@ -285,9 +289,10 @@ def _from_host(arr, like):
 
 
 def _uniform(shape, like, low=0.0, high=1.0):
-    """Uniform(low, high) draws of ``shape`` with ``like``'s dtype/device, from ember's generator."""
-    u = ember.rand(shape, dtype=like.dtype, device=like.device)
-    return u * (high - low) + low
+    """Uniform(low, high) draws of ``shape`` with ``like``'s dtype/device, from ember's generator:
+    ``like.new(shape).uniform_(low, high)`` as torch writes it (for bfloat16/float16 the kernel
+    scales in float32 and rounds once, unlike rand() * (high - low) + low)."""
+    return ember.empty(shape, dtype=like.dtype, device=like.device).uniform_(low, high)
 
 
 def _xlogy(x, y):

@@ -135,7 +135,13 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
-                buf = _wrap(g.copy(), param.dtype, param._device)
+                if p.flags.c_contiguous:
+                    b = g.copy()
+                else:       # torch.clone of the grad (plus decay): the parameter's layout (channels-last)
+                    from .._backend import array_module
+                    b = array_module(p).empty_like(p)
+                    b[...] = g
+                buf = _wrap(b, param.dtype, param._device)
                 momentum_buffer_list[i] = buf
             else:
                 if buf._device is not param._device and buf._device != param._device:

@@ -52,6 +52,21 @@ def not_implemented(kernel, dt):
     return NotImplementedError(f'"{kernel}" not implemented for \'{cap(dt)}\'')
 
 
+def check_mixed_dtype(input, *params):
+    """torch's CPU norm kernels (batch/layer/group norm) on parameters of another dtype than the input
+    (mixed_data_type.h): a float16/bfloat16 input may take float32 parameters, nothing else mixes (a
+    float64 batch through a float32 BatchNorm raises); call only when some dtype differs."""
+    dt = input.dtype
+    first = next((p.dtype for p in params if p is not None), None)
+    if first is None or first is dt:
+        bad = next(p.dtype for p in params if p is not None and p.dtype is not dt)
+        raise RuntimeError(f'expected scalar type {cap(dt)} but found {cap(bad)}')
+    if any(p is not None and p.dtype is not D.float32 for p in params):
+        raise RuntimeError('mixed dtype (CPU): expect parameter to have scalar type of Float')
+    if dt not in (D.float16, D.bfloat16):
+        raise RuntimeError('mixed dtype (CPU): all inputs must share same datatype.')
+
+
 def opmath(x):
     """float16 computes in float32 (torch's "opmath" type on the CPU)."""
     return x.astype(np.float32) if x.dtype == np.float16 else x

@@ -43,6 +43,12 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
     return mask
 
 
+# True while nn.MultiheadAttention runs a call torch would send to its native fast path
+# (_native_multi_head_attention: eval, no grad, batch_first self-attention, ...), whose plain softmax
+# gives nan for a query with every key masked out
+_NATIVE_MHA = [False]
+
+
 def _none_or_dtype(input):
     if input is None:
         return None
@@ -87,7 +93,16 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     w = (query @ key.transpose(-2, -1)) * scale_factor
     if bias is not None:
         w = w + bias
-    w = softmax(w, dim=-1)
+        # torch's kernels (flash on the CPU, the math path's _safe_softmax) give a query whose keys
+        # are all masked out zeros, not nan (left-padded histories under a causal mask), and a zero
+        # gradient; nn.MultiheadAttention's native fast path (_NATIVE_MHA) keeps softmax's nan
+        dead = None if _NATIVE_MHA[0] else (w == float('-inf')).all(dim=-1, keepdim=True)
+        if dead is not None and bool(dead.any()):
+            w = softmax(w.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
+        else:
+            w = softmax(w, dim=-1)
+    else:
+        w = softmax(w, dim=-1)
     if dropout_p > 0.0:
         w = dropout(w, dropout_p, training=True)
     return w @ value

@@ -16,7 +16,7 @@ import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op
 from ..._ops.creation import keep_channels_last as _keep_cl
-from ._util import need_tensor, not_implemented, contig, fused_name
+from ._util import need_tensor, not_implemented, contig, fused_name, check_mixed_dtype
 from ...amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['batch_norm', 'instance_norm', 'group_norm']
@@ -107,6 +107,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f'{name} should contain {C} elements not {t.numel()}')
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError('running_mean and running_var must be defined in evaluation mode')
+    dt = input.dtype
+    if any(t is not None and t.dtype is not dt for t in (weight, bias, running_mean, running_var)):
+        check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if input.dtype._cat < 2:
         raise not_implemented('batch_norm', input.dtype)
     x = input._data
@@ -161,8 +164,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             raise ValueError(f'Expected more than 1 spatial element when training, got input size '
                              f'torch.Size({list(xs)})')
     x = input.reshape((1, N * C) + xs[2:])
-    rm = None if running_mean is None else running_mean.detach().repeat(N)
-    rv = None if running_var is None else running_var.detach().repeat(N)
+    for t in (weight, bias):        # (torch checks the affine parameters, not the running statistics)
+        if t is not None and t.dtype is not input.dtype:
+            check_mixed_dtype(input, weight, bias)
+    # the running statistics' copies in the input's dtype (written back into theirs below)
+    rm = None if running_mean is None else running_mean.detach().to(input.dtype).repeat(N)
+    rv = None if running_var is None else running_var.detach().to(input.dtype).repeat(N)
     w = None if weight is None else weight.repeat(N)
     b = None if bias is None else bias.repeat(N)
     out = batch_norm(x, rm, rv, w, b, use_input_stats, momentum, eps)
@@ -190,6 +197,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if t is not None and (t.dim() != 1 or t.numel() != C):
             raise RuntimeError(f'Expected {name} to be a vector of size equal to the number of channels in input, '
                                f'but got {name} of shape {list(t.shape)} and input of shape {list(xs)}')
+    if (weight is not None and weight.dtype is not input.dtype) or (bias is not None and bias.dtype is not input.dtype):
+        check_mixed_dtype(input, weight, bias)
+        # float16/bfloat16 input with float32 parameters: the output keeps the input's dtype
+        weight = None if weight is None else weight.to(input.dtype)
+        bias = None if bias is None else bias.to(input.dtype)
     if input.dtype._cat < 2:
         raise not_implemented('GroupNormKernelImpl', input.dtype)
     from .normalization import layer_norm

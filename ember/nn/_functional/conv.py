@@ -886,11 +886,7 @@ def _conv(fname, k, input, weight, bias, stride, padding, dilation, groups, tran
         if any(v < 0 for v in lo):
             raise RuntimeError('negative padding is not supported')
     if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not input.dtype):
-        other = weight.dtype if input.dtype is not weight.dtype else bias.dtype
-        what = 'weight' if input.dtype is not weight.dtype else 'bias'
-        raise RuntimeError(f"Input type ({_tname(input.dtype)}) and {what} type ({_tname(other)}) should be the same"
-                           if what == 'weight' else
-                           f'expected scalar type {_cap(input.dtype)} but found {_cap(bias.dtype)}')
+        _check_types(input.dtype, weight.dtype, None if bias is None else bias.dtype, transposed, k)
     if input.dtype._cat < 2:
         raise not_implemented('slow_conv2d_cpu', input.dtype)
     S = xs[2:]
@@ -987,7 +983,35 @@ def _cap(dt):
 
 
 def _tname(dt):
-    return {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half'}.get(dt.name, dt.name)
+    return {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16'}.get(
+        dt.name, dt.name)
+
+
+def _check_types(xt, wt, bt, transposed, k):
+    """torch's CPU convolution on mismatched dtypes: a direct conv checks the bias first (by c10 name), a
+    transposed one the weight first; a float16/bfloat16 input goes the mkldnn way (legacy type names),
+    others raise the kernel's 'expected scalar type'. A float32/float64 transposed 1-d/2-d conv takes a
+    bias of the other dtype (added into the output)."""
+    low = xt.name in ('float16', 'bfloat16')
+
+    def mkldnn(what, ot):
+        raise RuntimeError(f'Input type ({_legacy(xt)}) and {what} type ({_legacy(ot)}) should be the same or input '
+                           f'should be a MKLDNN tensor and {what} is a dense tensor')
+    if not transposed and bt is not None and bt is not xt:
+        raise RuntimeError(f'Input type ({_tname(xt)}) and bias type ({_tname(bt)}) should be the same')
+    if wt is not xt:
+        if low:
+            mkldnn('weight', wt)
+        raise RuntimeError(f'expected scalar type {_cap(xt)} but found {_cap(wt)}')
+    if bt is not None and bt is not xt:
+        if low:
+            mkldnn('bias', bt)
+        if k == 3 or xt.name not in ('float32', 'float64'):
+            raise RuntimeError(f'expected scalar type {_cap(xt)} but found {_cap(bt)}')
+
+
+def _legacy(dt):
+    return 'CPUBFloat16Type' if dt.name == 'bfloat16' else f'torch.{_cap(dt)}Tensor'
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -147,7 +147,14 @@ def _nll(input, target, weight, ignore_index, reduction, fname):
         kernel = 'nll_loss2d_forward_out_frame'
     c = xs[0] if nd == 1 else xs[1]
     if weight is not None:
-        if weight.dim() != 1 or weight.numel() != c:
+        if layout == 3:
+            # nll_loss2d (and the N-d inputs viewed as 2d) checks only the element count, with a
+            # shorter message, and reads the weight flattened
+            if weight.numel() != c:
+                raise RuntimeError('weight tensor should be defined either for all or no classes')
+            if weight.dim() != 1:
+                weight = weight.reshape(-1)
+        elif weight.dim() != 1 or weight.numel() != c:
             raise RuntimeError(f'weight tensor should be defined either for all {c} classes or no classes but got '
                                f'weight tensor of shape: {list(weight.shape)}')
         if weight.dtype is not input.dtype:
@@ -513,11 +520,24 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return loss
 
 
-def _bcel_fwd(x, t, pw):
+def _bcel_fwd(x, t, pw, rnd=None):
+    if rnd is not None:
+        # float16/bfloat16 (``rnd`` rounds a float32 array to it): torch's composite
+        # (1 - t).mul_(x).sub_(log_sigmoid(x)), each step rounded (a Bernoulli's log_prob/entropy
+        # in half precision)
+        ls = rnd(np.minimum(x, np.float32(0)) - np.log1p(np.exp(-np.abs(x))))
+        a = rnd(rnd(1 - t) * x)
+        if pw is None:
+            return a - ls
+        return a - rnd(rnd(rnd(rnd(pw - 1) * t) + 1) * ls)
     sp = np.logaddexp(0, -x)                      # log(1 + exp(-x)), = log1p(exp(-|x|)) + max(-x, 0)
     if pw is None:
         return (1 - t) * x + sp
     return (1 - t) * x + ((pw - 1) * t + 1) * sp
+
+
+def _round_f16(a):
+    return a.astype(np.float16).astype(np.float32)
 
 
 @backward_op('BinaryCrossEntropyWithLogitsBackward0')
@@ -577,7 +597,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         broadcast_shapes_or_raise(tuple(pos_weight.shape), tuple(target.shape))
         pa = opmath(pos_weight._data)
-    r = as_array(_bcel_fwd(opmath(input._data), opmath(target._data), pa)).astype(rt.np, copy=False)
+    rnd = None
+    if rt.itemsize == 2 and input.dtype is rt:      # (float16 / bfloat16)
+        from ..._bf16 import round_bf16
+        rnd = _round_f16 if rt.np == np.float16 else round_bf16
+    r = as_array(_bcel_fwd(opmath(input._data), opmath(target._data), pa, rnd)).astype(rt.np, copy=False)
     loss_shape = r.shape
     loss = _wrap(r, rt, input._device)
     if weight is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from ..._tensor import _wrap, _gm
 from ..._ops._core import record, backward_op, result_dtype
 from ..._ops import pointwise as P
-from ._util import need_tensor, not_implemented, arr
+from ._util import need_tensor, not_implemented, arr, contig, check_mixed_dtype
 from ...amp import autocast_mode as _amp  # (autocast: the float32-list ops)
 
 __all__ = ['layer_norm', 'rms_norm', 'normalize', 'cosine_similarity', 'pairwise_distance', 'local_response_norm']
@@ -101,6 +101,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if len(xs) < k or xs[len(xs) - k:] != ns:
         raise RuntimeError(f'Given normalized_shape={list(ns)}, expected input with shape [*, '
                            f'{", ".join(str(s) for s in ns)}], but got input of size{list(xs)}')
+    if (weight is not None and weight.dtype is not input.dtype) or (bias is not None and bias.dtype is not input.dtype):
+        check_mixed_dtype(input, weight, bias)
     if input.dtype._cat < 2:
         raise not_implemented('LayerNormKernelImpl', input.dtype)
     x = input._data
@@ -119,7 +121,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         y = y * weight._data if weight._data.dtype != y.dtype else np.multiply(y, weight._data, out=y)
     if bias is not None:
         y = y + bias._data if bias._data.dtype != y.dtype else np.add(y, bias._data, out=y)
-    t = _wrap(arr(y).astype(x.dtype, copy=False), input.dtype, input._device)
+    # contiguous whatever the input's layout (torch's kernel writes a fresh row-major output)
+    t = _wrap(contig(y, dtype=x.dtype), input.dtype, input._device)
     if _gm.enabled and (input._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)):
         record(_ln_bw, t, (input, weight, bias), (input, weight), (axes, batch_axes, eps, mean, rstd))
     return t

@@ -116,15 +116,16 @@ def _renorm(weight, idx, max_norm, norm_type):
     rows = np.unique(idx)
     if rows.size == 0:
         return
-    sel = w[rows].astype(np.float64)
-    if norm_type == float('inf'):
-        norms = np.abs(sel).max(axis=1)
-    else:
-        norms = (np.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    sel = w[rows]
+    # as torch's loop: each row's norm in the weight's dtype (row.norm(p).item()), the scale
+    # max_norm / (norm + 1e-7) in double, then ``row *= scale`` in the weight's dtype
+    from ..._ops.reduction import vector_norm
+    norms = np.asarray(vector_norm(_wrap(sel, weight.dtype, weight._device), float(norm_type), 1)._host(),
+                       dtype=np.float64)
     big = norms > max_norm
     if big.any():
-        scale = max_norm / (norms[big] + 1e-7)
-        w[rows[big]] = (sel[big] * scale[:, None]).astype(w.dtype)
+        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        w[rows[big]] = sel[big] * array_module(w).asarray(scale)[:, None]
         weight._bump()
 
 
@@ -204,6 +205,66 @@ def _index_dtype_check(t, arg, name):
         raise RuntimeError(f"Expected tensor for argument #{arg} '{name}' to have one of the following scalar types: "
                            f'Long, Int; but got torch.{t.dtype._legacy} instead (while checking arguments for '
                            'embedding_bag)')
+
+
+_EXPECTED_I = ('Expected i < index_size to be true, but got false.  (Could this error message be improved?  If so, '
+               'please report an enhancement request to PyTorch.)')
+
+
+def _bag_index_error(idx, offs, include_last_offset, n_emb, fast):
+    """The message of the error torch's CPU embedding_bag raises for indices outside [0, n_emb) or
+    offsets that decrease (None where it raises none). Off the fast path (mode 'max', padding_idx,
+    float64) it names the first bad index. On the fast path (fbgemm's kernel) the bags are split
+    into at::parallel_for chunks, one per thread; a chunk fails when a bag runs past the chunk's
+    indices, reads a bad index, or the bags do not end at its end, and then
+    fbgemm_spmdm_report_error_ walks the chunk with absolute offsets over its shifted indices (what
+    it reports for a chunk past the first is its own); of several failing chunks torch's is a race
+    that the last one is seen to win."""
+    if not fast:
+        bad = (idx < 0) | (idx >= n_emb)
+        return (f'embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be {idx[bad.argmax()]}'
+                if bad.any() else None)
+    from ..._settings import get_num_threads
+    n = idx.shape[0]
+    o = [int(v) for v in offs] + ([] if include_last_offset else [n])
+    nbags = len(o) - 1
+    if nbags <= 0:
+        return None
+    chunk = -(-nbags // max(1, min(get_num_threads(), nbags)))
+    msg = None
+    for s in range(0, nbags, chunk):
+        e = min(nbags, s + chunk)
+        base, size = o[s], o[e] - o[s]
+        cur, ok = 0, True
+        for m in range(s, e):
+            ln = o[m + 1] - o[m]
+            if cur + ln > size:
+                ok = False
+                break
+            if ln > 0:
+                v = idx[base + cur:base + cur + ln]
+                if ((v < 0) | (v >= n_emb)).any():
+                    ok = False
+                    break
+                cur += ln
+        if ok and cur == size:
+            continue
+        found = None
+        for m in range(s, e):
+            for i in range(o[m], o[m + 1]):
+                if not i < size:
+                    found = _EXPECTED_I
+                    break
+                if base + i < n and not 0 <= idx[base + i] < n_emb:
+                    found = f'Index {i} of input takes value {idx[base + i]} which is not in the valid range [0, {n_emb})'
+                    break
+            if found is not None:
+                break
+        if found is None and o[e] != size:
+            found = ('Your input appears to be incorrect: the last offset value should be the size of the indices '
+                     'tensor, but it seems not to be the case.')
+        msg = found or msg
+    return msg
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode='mean',
@@ -287,10 +348,16 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offs[-1] > n:
             raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of "
                                f'{offs[-1]}')
-        if (np.diff(offs) < 0).any():
-            raise RuntimeError('Expected i < index_size to be true, but got false.')
-    if n and (idx.min() < 0 or idx.max() >= n_emb):
-        raise RuntimeError('Expected i < index_size to be true, but got false.')
+    decreasing = offs.size > 1 and bool((np.diff(offs) < 0).any())
+    if decreasing or (n and (idx.min() < 0 or idx.max() >= n_emb)):
+        # (only on bad input: the error torch's CPU kernel raises, or None where it raises none)
+        fast = (mode != 'max' and padding_idx is None and weight.dtype in (D.float32, D.float16, D.bfloat16)
+                and weight.stride(1) == 1 and (per_sample_weights is None or per_sample_weights.stride(-1) == 1))
+        msg = _bag_index_error(idx, offs, include_last_offset, n_emb, fast)
+        if msg is None and decreasing:
+            msg = _EXPECTED_I
+        if msg is not None:
+            raise RuntimeError(msg)
     nbags = max(offs.size - 1, 0) if include_last_offset else offs.size
     bag = np.searchsorted(offs, np.arange(n), side='right') - 1
     keep = bag < nbags
@@ -302,6 +369,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     sel_idx = C.tensor(idx[sel], device=dev)
     bag_t = C.tensor(bag_sel, device=dev)
     rows = embedding(sel_idx, weight, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    if scale_grad_by_freq and not sparse and rows.grad_fn is not None and sel.size:
+        # torch's CPU dense backward (_embedding_bag_dense_backward_cpu_sum_mean) divides the rows of
+        # the i-th distinct index (in sorted order) by counts[sorted_indices[i]], the count of the
+        # i-th sorted index, not the distinct index's own (counts over all the indices)
+        srt = np.sort(idx)
+        grp = np.searchsorted(np.unique(srt), idx[sel])
+        ctx = rows.grad_fn._args
+        ctx.scale = array_module(ctx.idx).asarray(1.0 / np.bincount(idx, minlength=n_emb)[srt[grp]])
     dim = weight.size(1)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1).index_select(0, C.tensor(sel, device=dev)).unsqueeze(1)

@@ -93,6 +93,31 @@ class MultiheadAttention(Module):
                 average_attn_weights=True, is_causal=False):
         """Returns ``(attn_output, attn_weights)``; ``attn_weights`` is None unless ``need_weights``."""
         is_batched = query.dim() == 3
+        if not self.training and self._native_fast_path(query, key, value, is_batched):
+            from .._functional import attention as A
+            A._NATIVE_MHA[0] = True
+            try:
+                return self._forward(query, key, value, key_padding_mask, need_weights, attn_mask,
+                                     average_attn_weights, is_causal, is_batched)
+            finally:
+                A._NATIVE_MHA[0] = False
+        return self._forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                             is_causal, is_batched)
+
+    def _native_fast_path(self, query, key, value, is_batched):
+        """torch's conditions for running this call on _native_multi_head_attention (whose softmax
+        leaves nan where every key is masked out, where the reference path gives zeros)."""
+        import ember as E
+        if not (E.backends.mha.get_fastpath_enabled() and is_batched and query is key and key is value
+                and self.batch_first and self.num_heads % 2 == 0 and self.bias_k is None and self.bias_v is None
+                and not self.add_zero_attn and self._qkv_same_embed_dim and self.in_proj_bias is not None
+                and not E.is_autocast_enabled()):
+            return False
+        args = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight, self.out_proj.bias)
+        return not (E.is_grad_enabled() and any(a.requires_grad for a in args))
+
+    def _forward(self, query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                 is_causal, is_batched):
         key_padding_mask = F._canonical_mask(key_padding_mask, 'key_padding_mask', F._none_or_dtype(attn_mask),
                                              'attn_mask', query.dtype)
         attn_mask = F._canonical_mask(attn_mask, 'attn_mask', None, '', query.dtype, check_other=False)

@@ -594,6 +594,54 @@ class LSTM(RNNBase):
 
 
 # ----------------------------------------------------------------------------- the cells
+def _check_cell_sizes(input, hxs, w_ih, w_hh):
+    """ATen's check_rnn_cell_forward_input/_hidden, in their order and words."""
+    if input.size(1) != w_ih.size(1):
+        raise RuntimeError(f'input has inconsistent input_size: got {input.size(1)} expected {w_ih.size(1)}')
+    for label, h in enumerate(hxs):
+        if input.size(0) != h.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size "
+                               f'{h.size(0)}')
+        if h.size(1) != w_hh.size(1):
+            raise RuntimeError(f'hidden{label} has inconsistent hidden_size: got {h.size(1)}, expected '
+                               f'{w_hh.size(1)}')
+
+
+def _lstm_hx(hx):
+    """The argument parsing of _VF.lstm_cell's ``hx``: a tuple (or list) of two tensors (passing
+    nn.LSTMCell only ``h`` is a common slip)."""
+    if not isinstance(hx, (tuple, list)) or not all(isinstance(h, _E().Tensor) for h in hx):
+        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not {type(hx).__name__}")
+    if len(hx) != 2:
+        raise RuntimeError('lstm_cell expects two hidden states')
+    return hx
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``torch.lstm_cell``: one LSTM step on 2-D input, ``(h', c')``."""
+    hx = _lstm_hx(hx)
+    _check_cell_sizes(input, hx, w_ih, w_hh)
+    return _lstm_step(F.linear(input, w_ih, b_ih), hx[0], hx[1], w_hh, b_hh, None)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``torch.gru_cell``: one GRU step on 2-D input."""
+    _check_cell_sizes(input, (hx,), w_ih, w_hh)
+    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``torch.rnn_tanh_cell``: one Elman step, tanh."""
+    _check_cell_sizes(input, (hx,), w_ih, w_hh)
+    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh, _E().tanh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``torch.rnn_relu_cell``: one Elman step, relu."""
+    _check_cell_sizes(input, (hx,), w_ih, w_hh)
+    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh, _E().relu)
+
+
 class RNNCellBase(Module):
     """Base class of the cells: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``."""
     __constants__ = ['input_size', 'hidden_size', 'bias']
@@ -633,17 +681,7 @@ class RNNCellBase(Module):
         return input, hx, is_batched
 
     def _check_sizes(self, input, hxs):
-        """ATen's check_rnn_cell_forward_input/_hidden, in their order and words."""
-        if input.size(1) != self.weight_ih.size(1):
-            raise RuntimeError(f'input has inconsistent input_size: got {input.size(1)} expected '
-                               f'{self.weight_ih.size(1)}')
-        for label, h in enumerate(hxs):
-            if input.size(0) != h.size(0):
-                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size "
-                                   f'{h.size(0)}')
-            if h.size(1) != self.weight_hh.size(1):
-                raise RuntimeError(f'hidden{label} has inconsistent hidden_size: got {h.size(1)}, expected '
-                                   f'{self.weight_hh.size(1)}')
+        _check_cell_sizes(input, hxs, self.weight_ih, self.weight_hh)
 
     def extra_repr(self):
         s = '{input_size}, {hidden_size}'
@@ -715,7 +753,7 @@ class LSTMCell(RNNCellBase):
             zeros = E.zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
             hx = (zeros, zeros)
         else:
-            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0)) if not is_batched else hx
+            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0)) if not is_batched else _lstm_hx(hx)
         self._check_sizes(input, hx)
         ret = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx[0], hx[1], self.weight_hh,
                          self.bias_hh, None)

@@ -15,6 +15,8 @@ from ... import no_grad
 from ..._tensor import Tensor
 from ..._ops import creation as _C
 from ..._ops.shape import cat as _cat
+from ..._ops._core import fused_name as _fused_name
+from ..._dtype import float16 as _f16
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
@@ -202,17 +204,27 @@ def orthogonal(module, name='weight', orthogonal_map=None, *, use_trivialization
 
 
 def _norm_except_dim(v, pow=2, dim=0):
-    """The ``pow``-norm of v over every dimension but ``dim`` (shape 1 except at dim); dim=-1: of all v."""
-    if dim == -1:
-        return v.norm(pow)
-    dim = dim % v.ndim
-    keep = [d for d in range(v.ndim) if d != dim]
-    return v.norm(pow, dim=keep, keepdim=True) if keep else v.abs()
+    """``torch.norm_except_dim``: the ``pow``-norm of v over every dimension but ``dim`` (shape 1
+    except at dim); dim=-1: of all v. As ATen: through a 2-D view, viewed back (ViewBackward0)."""
+    if dim == -1:                       # (ATen's at::norm(v, pow): NormBackward0)
+        return _fused_name(v.norm(pow), 'NormBackward0')
+    shape = [1] * v.ndim
+    if dim == 0:
+        shape[0] = v.size(0)
+        return v.contiguous().view(v.size(0), -1).norm(pow, 1).view(shape)
+    if dim == v.ndim - 1:
+        shape[-1] = v.size(-1)
+        return v.contiguous().view(-1, v.size(-1)).norm(pow, 0).view(shape)
+    return _norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
 
 
 def _weight_norm(v, g, dim=0):
-    # torch._weight_norm: w = g * v / ||v||
-    return v * (g / _norm_except_dim(v, 2, dim))
+    """``torch._weight_norm``: w = g * v / ||v||; for dim 0 or the last (not float16) torch runs its
+    fused kernel, so the weight prints grad_fn=<WeightNormInterfaceBackward0>."""
+    w = v * (g / _norm_except_dim(v, 2, dim))
+    if (dim == 0 or dim == v.ndim - 1) and v.dtype is not _f16 and g.dtype is not _f16:
+        w = _fused_name(w, 'WeightNormInterfaceBackward0')
+    return w
 
 
 class _WeightNorm(Module):

@@ -179,7 +179,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if enforce_sorted:
         sorted_indices = None
     else:
-        lengths, sorted_indices = E.sort(lengths, descending=True, stable=True)
+        # torch's default sort, not a stable one: past 16 sequences tied lengths come out in
+        # std::sort's order (a batch of 32 with repeated lengths)
+        lengths, sorted_indices = E.sort(lengths, descending=True)
         sorted_indices = sorted_indices.to(input.device)
         batch_dim = 0 if batch_first else 1
         input = input.index_select(batch_dim, sorted_indices)
@@ -237,9 +239,11 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side='
         raise RuntimeError('received an empty list of sequences')
     # as ATen's pad_sequence: an output of the first sequence's dtype and trailing shape, each
     # sequence copied in with copy_ (broadcasting, converting; grad_fn=<CopySlices>)
+    if sequences[0].dim() == 0:         # (ATen slices the first one's sizes before any size(0))
+        raise RuntimeError('ArrayRef: invalid slice, N = 1; size = 0')
+    trailing = tuple(sequences[0].shape[1:])
     max_len = max(s.size(0) for s in sequences)
     b = len(sequences)
-    trailing = tuple(sequences[0].shape[1:])
     out = E.full(((b, max_len) if batch_first else (max_len, b)) + trailing, padding_value,
                  dtype=sequences[0].dtype, device=sequences[0].device)
     for i, s in enumerate(sequences):
