@@ -15,14 +15,10 @@ import pytest
 
 import ember
 from ember.tools.run_script import TorchModule, torch_alias
+from real_scripts import python
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICKSTART = os.path.join(ROOT, 'tests', 'scripts', 'quickstart.py')
-
-
-def python(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def ember_run(script, *args, cwd):
