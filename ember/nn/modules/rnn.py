@@ -350,8 +350,9 @@ class RNNBase(Module):
         return _apply_permutation(hx, permutation)
 
     def extra_repr(self):
+        # (also the dynamically quantized RNNs' (ember/ao/nn/quantized/dynamic/rnn.py): no proj_size)
         s = '{input_size}, {hidden_size}'
-        if self.proj_size != 0:
+        if getattr(self, 'proj_size', 0) != 0:
             s += ', proj_size={proj_size}'
         if self.num_layers != 1:
             s += ', num_layers={num_layers}'

@@ -11,6 +11,7 @@ import ember as torch
 from ember import nn
 from ember import _quantized as Q
 from .linear import _quantize_weight
+from ember.nn.modules.rnn import RNNBase as _RNNBase
 
 __all__ = ['PackedParameter', 'LSTM', 'GRU', 'RNNCell', 'LSTMCell', 'GRUCell']
 
@@ -81,19 +82,7 @@ class RNNBase(nn.Module):
     def _get_name(self):
         return 'DynamicQuantized' + self._MODE
 
-    def extra_repr(self):
-        s = '{input_size}, {hidden_size}'
-        if self.num_layers != 1:
-            s += ', num_layers={num_layers}'
-        if self.bias is not True:
-            s += ', bias={bias}'
-        if self.batch_first is not False:
-            s += ', batch_first={batch_first}'
-        if self.dropout != 0:
-            s += ', dropout={dropout}'
-        if self.bidirectional is not False:
-            s += ', bidirectional={bidirectional}'
-        return s.format(**self.__dict__)
+    extra_repr = _RNNBase.extra_repr       # (the float module's line: it prints no proj_size here)
 
     def __repr__(self):
         from .linear import _hide_packed_params_repr
