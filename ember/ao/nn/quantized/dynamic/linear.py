@@ -13,6 +13,17 @@ from ember import _quantized as Q
 __all__ = ['LinearPackedParams', 'Linear']
 
 
+
+def _weight_observer_factory(mod):
+    """The weight observer a float module's ``from_float`` uses: its qconfig's, else the default
+    dynamic qconfig's (torch's rule, shared by the dynamic Linear, RNNs and cells)."""
+    if not hasattr(mod, 'qconfig'):
+        raise AssertionError('Input float module must have qconfig defined')
+    if mod.qconfig is not None and mod.qconfig.weight is not None:
+        return mod.qconfig.weight
+    from ember.ao.quantization.qconfig import default_dynamic_qconfig
+    return default_dynamic_qconfig.weight
+
 class LinearPackedParams(nn.Module):
     """Holds the (quantized weight, float bias) pair; saved as ``dtype`` and ``_packed_params`` entries."""
     _version = 3
@@ -161,13 +172,7 @@ class Linear(nn.Module):
         if type(mod) not in float_modules:
             raise AssertionError('nn.quantized.dynamic.Linear.from_float only works for one of'
                                  + str([m.__name__ for m in float_modules]) + f', got {type(mod)}')
-        if not hasattr(mod, 'qconfig'):
-            raise AssertionError('Input float module must have qconfig defined')
-        if mod.qconfig is not None and mod.qconfig.weight is not None:
-            weight_observer = mod.qconfig.weight()
-        else:
-            from ember.ao.quantization.qconfig import default_dynamic_qconfig
-            weight_observer = default_dynamic_qconfig.weight()
+        weight_observer = _weight_observer_factory(mod)()
         dtype = weight_observer.dtype
         if dtype not in (Q.qint8, torch.float16):
             raise AssertionError('The only supported dtypes for dynamic quantized linear are qint8 and float16, '

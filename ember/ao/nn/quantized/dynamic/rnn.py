@@ -10,7 +10,7 @@ The cells (RNNCell / LSTMCell / GRUCell) do one step of the same arithmetic, lin
 import ember as torch
 from ember import nn
 from ember import _quantized as Q
-from .linear import _quantize_weight
+from .linear import _quantize_weight, _weight_observer_factory
 from ember.nn.modules.rnn import RNNBase as _RNNBase
 
 __all__ = ['PackedParameter', 'LSTM', 'GRU', 'RNNCell', 'LSTMCell', 'GRUCell']
@@ -156,13 +156,7 @@ class RNNBase(nn.Module):
     def from_float(cls, mod, use_precomputed_fake_quant=False):
         if type(mod) is not cls._FLOAT_MODULE:
             raise AssertionError(f'nn.quantized.dynamic.{cls._MODE}.from_float only works for nn.{cls._MODE}')
-        if not hasattr(mod, 'qconfig'):
-            raise AssertionError('Input float module must have qconfig defined')
-        if mod.qconfig is not None and mod.qconfig.weight is not None:
-            weight_observer_method = mod.qconfig.weight
-        else:
-            from ember.ao.quantization.qconfig import default_dynamic_qconfig
-            weight_observer_method = default_dynamic_qconfig.weight
+        weight_observer_method = _weight_observer_factory(mod)
         dtype = weight_observer_method().dtype
         if dtype not in (Q.qint8, torch.float16):
             raise RuntimeError(f'Unsupported dtype for dynamic RNN quantization: {dtype}')
@@ -286,13 +280,7 @@ class RNNCellBase(nn.Module):
         if type(mod) not in (nn.LSTMCell, nn.GRUCell, nn.RNNCell):
             raise AssertionError('nn.quantized.dynamic.RNNCellBase.from_float only works for nn.LSTMCell, '
                                  'nn.GRUCell and nn.RNNCell')
-        if not hasattr(mod, 'qconfig'):
-            raise AssertionError('Input float module must have qconfig defined')
-        if mod.qconfig is not None and mod.qconfig.weight is not None:
-            weight_observer_method = mod.qconfig.weight
-        else:
-            from ember.ao.quantization.qconfig import default_dynamic_qconfig
-            weight_observer_method = default_dynamic_qconfig.weight
+        weight_observer_method = _weight_observer_factory(mod)
         dtype = weight_observer_method().dtype
         if dtype not in (Q.qint8, torch.float16):
             raise RuntimeError(f'Unsupported dtype for dynamic RNN quantization: {dtype}')
